@@ -1,0 +1,183 @@
+import { rename } from 'node:fs/promises';
+import { FaultInjector } from './faults.ts';
+import { newObjectId } from './ids.ts';
+import { ingestStream, TooLargeError } from './ingest.ts';
+import { DEFAULT_LIMITS, type UploadLimits } from './limits.ts';
+import { probeMedia } from './media-probe.ts';
+import { RateLimiter, type RateLimit } from './rate-limiter.ts';
+import { RequestLog } from './request-log.ts';
+import { BlobStore, EmulatorState, type AssetRecord } from './state.ts';
+import { FetchError, openUrl } from './url-fetch.ts';
+
+export interface EmulatorSettings {
+  /** Time from "the bytes are in" to `ready`/`failed`. 0 is allowed. */
+  processingMs: number;
+  limits: UploadLimits;
+  /** Rate limits by category (`assets:create`, `assets:multipart`, `assets:read`, `indexes`); none by default. */
+  rateLimits: Record<string, RateLimit>;
+  /** Ingest bandwidth for uploads (direct and chunk PUTs), bytes per second; 0 = unlimited. */
+  ingestBytesPerSecond: number;
+  /** Added to every API request. */
+  latencyMs: number;
+  presignedUrlTtlMs: number;
+  sessionTtlMs: number;
+  /** Multipart chunk size; by default `max(5 MiB, ceil(total_size / 10000))`. */
+  chunkSize?: number;
+  /** How many presigned URLs a new multipart session comes with. */
+  initialPresignedUrls: number;
+}
+
+export const DEFAULT_SETTINGS: EmulatorSettings = {
+  processingMs: 1500,
+  limits: DEFAULT_LIMITS,
+  rateLimits: {},
+  ingestBytesPerSecond: 0,
+  latencyMs: 0,
+  presignedUrlTtlMs: 60 * 60 * 1000,
+  sessionTtlMs: 24 * 60 * 60 * 1000,
+  initialPresignedUrls: 10,
+};
+
+/** Everything the routes share: state, bytes, settings, faults, limits, the request log, processing. */
+export class EmulatorCore {
+  readonly faults = new FaultInjector();
+  readonly log = new RequestLog();
+  readonly rateLimiter: RateLimiter;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly downloads = new Map<string, AbortController>();
+
+  constructor(
+    readonly state: EmulatorState,
+    readonly blobs: BlobStore,
+    readonly settings: EmulatorSettings,
+    readonly apiKey: string | undefined,
+  ) {
+    this.rateLimiter = new RateLimiter(settings.rateLimits);
+  }
+
+  newAsset(fields: Omit<AssetRecord, 'id' | 'seq' | 'createdAt' | 'status'>): AssetRecord {
+    const now = Date.now();
+    const asset: AssetRecord = {
+      id: newObjectId(now),
+      seq: this.state.nextSeq(),
+      createdAt: new Date(now).toISOString(),
+      status: 'processing',
+      ...fields,
+      hlsStatus: fields.enableHls ? 'pending' : undefined,
+      thumbnailStatus: fields.enableThumbnail ? 'pending' : undefined,
+    };
+    this.state.assets.set(asset.id, asset);
+    this.state.changed();
+    return asset;
+  }
+
+  /** The bytes of an asset are in place: it turns `ready` or `failed` after the processing delay. */
+  scheduleProcessing(assetId: string): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.finishProcessing(assetId);
+    }, this.settings.processingMs);
+    this.timers.add(timer);
+  }
+
+  private async finishProcessing(assetId: string): Promise<void> {
+    const asset = this.state.assets.get(assetId);
+    if (!asset || asset.status !== 'processing') return;
+    const forced = this.faults.take('processing');
+    const kind = asset.sniffed?.kind;
+    if (forced?.outcome === 'failed') return this.fail(asset, forced.message ?? 'The file could not be decoded.');
+    if (asset.sniffed && !kind)
+      return this.fail(asset, 'The file is not a supported video, audio or image file.', {
+        file_size_bytes: asset.size,
+        file_mime_type: asset.sniffed.mime,
+      });
+    const probe = asset.blobPath && asset.sniffed ? await probeMedia(asset.blobPath, asset.sniffed, asset.size ?? 0) : undefined;
+    if (!this.state.assets.has(assetId)) return; // deleted while probing
+    asset.status = 'ready';
+    asset.duration = probe?.duration ?? asset.duration;
+    asset.technicalMetadata = probe?.technicalMetadata ?? asset.technicalMetadata ?? { file_size_bytes: asset.size };
+    const playable = kind === 'video' || kind === 'audio';
+    asset.hlsStatus = asset.enableHls && playable ? 'ready' : undefined;
+    asset.thumbnailStatus = asset.enableThumbnail ? 'ready' : undefined;
+    this.state.changed();
+  }
+
+  fail(asset: AssetRecord, message: string, technicalMetadata?: Record<string, unknown>): void {
+    asset.status = 'failed';
+    asset.errorMessage = message;
+    if (technicalMetadata) asset.technicalMetadata = technicalMetadata;
+    if (asset.hlsStatus) asset.hlsStatus = 'error';
+    if (asset.thumbnailStatus) asset.thumbnailStatus = 'error';
+    this.state.changed();
+  }
+
+  /** `method=url`: the platform downloads the file itself, then processes it. */
+  startDownload(asset: AssetRecord): void {
+    const controller = new AbortController();
+    this.downloads.set(asset.id, controller);
+    const limits = this.settings.limits.url;
+    const tmp = this.blobs.incomingPath(`${asset.id}.download`);
+    void (async () => {
+      let res: Awaited<ReturnType<typeof openUrl>> | undefined;
+      try {
+        res = await openUrl(asset.sourceUrl!, controller.signal);
+        const { sniffed, size } = await ingestStream(res, tmp, (s) =>
+          s.kind ? limits[s.kind] : Math.max(limits.video, limits.audio),
+        );
+        const current = this.state.assets.get(asset.id);
+        if (!current) return;
+        await rename(tmp, this.blobs.blobPath(asset.id));
+        current.blobPath = this.blobs.blobPath(asset.id);
+        current.sniffed = sniffed;
+        current.size = size;
+        this.state.changed();
+        this.scheduleProcessing(asset.id);
+      } catch (error) {
+        res?.destroy();
+        if (controller.signal.aborted) return;
+        const current = this.state.assets.get(asset.id);
+        if (!current) return;
+        const message =
+          error instanceof FetchError || error instanceof TooLargeError
+            ? error.message
+            : `The file could not be downloaded: ${(error as Error).message}.`;
+        this.fail(current, message);
+      } finally {
+        this.downloads.delete(asset.id);
+      }
+    })();
+  }
+
+  /** After a restart with a data directory: pick up processing and downloads where they were. */
+  resumeWork(): void {
+    for (const asset of this.state.assets.values()) {
+      if (asset.status !== 'processing' || asset.hidden) continue;
+      if (asset.blobPath || !asset.sourceUrl) this.scheduleProcessing(asset.id);
+      else this.startDownload(asset);
+    }
+  }
+
+  async removeAsset(assetId: string): Promise<void> {
+    this.downloads.get(assetId)?.abort();
+    this.state.assets.delete(assetId);
+    for (const [id, ia] of this.state.indexedAssets) if (ia.assetId === assetId) this.state.indexedAssets.delete(id);
+    this.state.changed();
+    await this.blobs.removeBlob(assetId);
+  }
+
+  async reset(): Promise<void> {
+    this.stopWork();
+    this.state.clear();
+    this.faults.clear();
+    this.log.clear();
+    this.rateLimiter.configure(this.settings.rateLimits);
+    await this.blobs.clear();
+  }
+
+  stopWork(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const c of this.downloads.values()) c.abort();
+    this.downloads.clear();
+  }
+}

@@ -1,0 +1,221 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MediaKind } from './limits.ts';
+import type { Sniffed } from './sniff.ts';
+
+export type AssetStatus = 'processing' | 'ready' | 'failed';
+export type AssetMethod = 'direct' | 'url' | 'multipart';
+export type SubStatus = 'pending' | 'processing' | 'ready' | 'error';
+export type UserMetadata = Record<string, string | number | boolean>;
+
+export interface AssetRecord {
+  id: string;
+  method: AssetMethod;
+  status: AssetStatus;
+  filename: string;
+  createdAt: string;
+  /** Tie-breaker for "newest first" when two assets share a timestamp. */
+  seq: number;
+  userMetadata?: UserMetadata;
+  enableHls: boolean;
+  enableThumbnail: boolean;
+  sniffed?: Sniffed;
+  /** Where the bytes are; absent for seeded assets and while a URL is being fetched. */
+  blobPath?: string;
+  sourceUrl?: string;
+  size?: number;
+  duration?: number;
+  technicalMetadata?: Record<string, unknown>;
+  errorMessage?: string;
+  hlsStatus?: SubStatus;
+  thumbnailStatus?: SubStatus;
+  /** A multipart asset is reserved at session creation but listed only once its upload completes. */
+  hidden?: boolean;
+}
+
+export interface IndexRecord {
+  id: string;
+  name: string;
+  models: unknown[];
+  createdAt: string;
+}
+
+export interface IndexedAssetRecord {
+  id: string;
+  indexId: string;
+  assetId: string;
+  createdAt: string;
+}
+
+export interface ChunkRecord {
+  etag: string;
+  size: number;
+  uploadedAt: string;
+  reportedAt?: string;
+}
+
+export type SessionStatus = 'active' | 'completed' | 'failed' | 'expired';
+
+export interface UploadSessionRecord {
+  id: string;
+  assetId: string;
+  filename: string;
+  type: MediaKind;
+  totalSize: number;
+  chunkSize: number;
+  totalChunks: number;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string;
+  status: SessionStatus;
+  chunks: Record<string, ChunkRecord>;
+}
+
+export interface PresignedUrlRecord {
+  token: string;
+  uploadId: string;
+  chunkIndex: number;
+  expiresAt: string;
+  used: boolean;
+}
+
+interface Snapshot {
+  seq: number;
+  assets: AssetRecord[];
+  indexes: IndexRecord[];
+  indexedAssets: IndexedAssetRecord[];
+  sessions: UploadSessionRecord[];
+  presignedUrls: PresignedUrlRecord[];
+}
+
+/**
+ * All of the emulator's state. In memory; with a data directory it is also written to
+ * `state.json` (atomically, coalesced) so a restarted emulator still knows its assets.
+ */
+export class EmulatorState {
+  seq = 0;
+  readonly assets = new Map<string, AssetRecord>();
+  readonly indexes = new Map<string, IndexRecord>();
+  readonly indexedAssets = new Map<string, IndexedAssetRecord>();
+  readonly sessions = new Map<string, UploadSessionRecord>();
+  readonly presignedUrls = new Map<string, PresignedUrlRecord>();
+  private saveTimer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(private readonly stateFile: string | undefined) {}
+
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  async load(): Promise<void> {
+    if (!this.stateFile) return;
+    let text: string;
+    try {
+      text = await readFile(this.stateFile, 'utf8');
+    } catch {
+      return; // first start with this data directory
+    }
+    let snapshot: Snapshot;
+    try {
+      snapshot = JSON.parse(text) as Snapshot;
+    } catch {
+      // Keep the unreadable file for inspection instead of silently starting over on top of it.
+      await rename(this.stateFile, `${this.stateFile}.corrupt-${Date.now()}`);
+      return;
+    }
+    this.seq = snapshot.seq ?? 0;
+    for (const a of snapshot.assets ?? []) this.assets.set(a.id, a);
+    for (const i of snapshot.indexes ?? []) this.indexes.set(i.id, i);
+    for (const ia of snapshot.indexedAssets ?? []) this.indexedAssets.set(ia.id, ia);
+    for (const s of snapshot.sessions ?? []) this.sessions.set(s.id, s);
+    for (const p of snapshot.presignedUrls ?? []) this.presignedUrls.set(p.token, p);
+  }
+
+  /** Marks the state changed; the write happens shortly after, once for many changes. */
+  changed(): void {
+    if (!this.stateFile || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.saving = this.saving.then(() => this.write());
+    }, 50);
+  }
+
+  async flush(): Promise<void> {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      this.saving = this.saving.then(() => this.write());
+    }
+    await this.saving;
+  }
+
+  clear(): void {
+    this.assets.clear();
+    this.indexes.clear();
+    this.indexedAssets.clear();
+    this.sessions.clear();
+    this.presignedUrls.clear();
+    this.changed();
+  }
+
+  private async write(): Promise<void> {
+    if (!this.stateFile) return;
+    const snapshot: Snapshot = {
+      seq: this.seq,
+      assets: [...this.assets.values()],
+      indexes: [...this.indexes.values()],
+      indexedAssets: [...this.indexedAssets.values()],
+      sessions: [...this.sessions.values()],
+      presignedUrls: [...this.presignedUrls.values()].filter((p) => !p.used),
+    };
+    const tmp = `${this.stateFile}.tmp`;
+    await writeFile(tmp, JSON.stringify(snapshot));
+    await rename(tmp, this.stateFile);
+  }
+}
+
+/** Where bytes live: `blobs/<assetId>` and `chunks/<uploadId>/<index>` under the data directory. */
+export class BlobStore {
+  constructor(readonly root: string) {}
+
+  async init(): Promise<void> {
+    await mkdir(join(this.root, 'blobs'), { recursive: true });
+    await mkdir(join(this.root, 'chunks'), { recursive: true });
+    await mkdir(join(this.root, 'incoming'), { recursive: true });
+  }
+
+  blobPath(assetId: string): string {
+    return join(this.root, 'blobs', assetId);
+  }
+
+  /** A temporary file for a body being received; renamed into place only when complete. */
+  incomingPath(name: string): string {
+    return join(this.root, 'incoming', name);
+  }
+
+  async sessionDir(uploadId: string): Promise<string> {
+    const dir = join(this.root, 'chunks', uploadId);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  chunkPath(uploadId: string, index: number): string {
+    return join(this.root, 'chunks', uploadId, String(index));
+  }
+
+  async removeSession(uploadId: string): Promise<void> {
+    await rm(join(this.root, 'chunks', uploadId), { recursive: true, force: true });
+  }
+
+  async removeBlob(assetId: string): Promise<void> {
+    await rm(this.blobPath(assetId), { force: true });
+  }
+
+  async clear(): Promise<void> {
+    await rm(join(this.root, 'blobs'), { recursive: true, force: true });
+    await rm(join(this.root, 'chunks'), { recursive: true, force: true });
+    await rm(join(this.root, 'incoming'), { recursive: true, force: true });
+    await this.init();
+  }
+}
