@@ -10,7 +10,8 @@ const noElectronAtRuntime = {
       paths: [
         {
           name: 'electron',
-          message: "Only electron/main and electron/preload may import 'electron'. Inject what you need through a port.",
+          message:
+            "Only electron/main and electron/preload may import 'electron'. Inject what you need through a port.",
           allowTypeImports: true,
         },
       ],
@@ -29,7 +30,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['electron/core/**', 'electron/shared/**', 'electron/cli/**', 'emulator/**', 'renderer/**', 'tests/**', 'bench/**'],
+    files: [
+      'electron/core/**',
+      'electron/shared/**',
+      'electron/cli/**',
+      'emulator/**',
+      'renderer/**',
+      'tests/**',
+      'bench/**',
+    ],
     rules: noElectronAtRuntime,
   },
 );

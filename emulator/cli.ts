@@ -33,7 +33,8 @@ if (values.help) {
   process.exit(0);
 }
 const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a number from 0 to 65535, not "${values.port}".`);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  fail(`--port must be a number from 0 to 65535, not "${values.port}".`);
 const processingMs = values['processing-ms'] === undefined ? undefined : Number(values['processing-ms']);
 if (processingMs !== undefined && !(processingMs >= 0)) fail('--processing-ms must be a number ≥ 0.');
 if (values['api-key'] === '') fail('--api-key cannot be empty.');

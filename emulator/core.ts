@@ -6,7 +6,8 @@ import { DEFAULT_LIMITS, type UploadLimits } from './limits.ts';
 import { probeMedia } from './media-probe.ts';
 import { RateLimiter, type RateLimit } from './rate-limiter.ts';
 import { RequestLog } from './request-log.ts';
-import { BlobStore, EmulatorState, type AssetRecord } from './state.ts';
+import type { BlobStore, EmulatorState } from './state.ts';
+import { type AssetRecord } from './state.ts';
 import { FetchError, openUrl } from './url-fetch.ts';
 
 export interface EmulatorSettings {
@@ -85,17 +86,22 @@ export class EmulatorCore {
     if (!asset || asset.status !== 'processing') return;
     const forced = this.faults.take('processing');
     const kind = asset.sniffed?.kind;
-    if (forced?.outcome === 'failed') return this.fail(asset, forced.message ?? 'The file could not be decoded.');
+    if (forced?.outcome === 'failed')
+      return this.fail(asset, forced.message ?? 'The file could not be decoded.');
     if (asset.sniffed && !kind)
       return this.fail(asset, 'The file is not a supported video, audio or image file.', {
         file_size_bytes: asset.size,
         file_mime_type: asset.sniffed.mime,
       });
-    const probe = asset.blobPath && asset.sniffed ? await probeMedia(asset.blobPath, asset.sniffed, asset.size ?? 0) : undefined;
+    const probe =
+      asset.blobPath && asset.sniffed
+        ? await probeMedia(asset.blobPath, asset.sniffed, asset.size ?? 0)
+        : undefined;
     if (!this.state.assets.has(assetId)) return; // deleted while probing
     asset.status = 'ready';
     asset.duration = probe?.duration ?? asset.duration;
-    asset.technicalMetadata = probe?.technicalMetadata ?? asset.technicalMetadata ?? { file_size_bytes: asset.size };
+    asset.technicalMetadata = probe?.technicalMetadata ??
+      asset.technicalMetadata ?? { file_size_bytes: asset.size };
     const playable = kind === 'video' || kind === 'audio';
     asset.hlsStatus = asset.enableHls && playable ? 'ready' : undefined;
     asset.thumbnailStatus = asset.enableThumbnail ? 'ready' : undefined;
@@ -160,7 +166,8 @@ export class EmulatorCore {
   async removeAsset(assetId: string): Promise<void> {
     this.downloads.get(assetId)?.abort();
     this.state.assets.delete(assetId);
-    for (const [id, ia] of this.state.indexedAssets) if (ia.assetId === assetId) this.state.indexedAssets.delete(id);
+    for (const [id, ia] of this.state.indexedAssets)
+      if (ia.assetId === assetId) this.state.indexedAssets.delete(id);
     this.state.changed();
     await this.blobs.removeBlob(assetId);
   }

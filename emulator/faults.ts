@@ -71,7 +71,9 @@ export function validateFaultRule(value: unknown): string | undefined {
         ? undefined
         : 'afterBytes must be a non-negative integer';
     case 'processing':
-      return r.outcome === 'ready' || r.outcome === 'failed' ? undefined : "outcome must be 'ready' or 'failed'";
+      return r.outcome === 'ready' || r.outcome === 'failed'
+        ? undefined
+        : "outcome must be 'ready' or 'failed'";
     default:
       return "kind must be one of 'status', 'latency', 'drop', 'processing'";
   }

@@ -22,7 +22,12 @@ export const invalid = (parameter: string, why?: string) =>
 export const notFound = (id: string, collection: string) =>
   new ApiError(404, 'resource_not_exist', `Resource with id ${id} does not exist in ${collection}.`);
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
   res.writeHead(status, {

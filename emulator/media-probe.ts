@@ -20,7 +20,11 @@ export async function probeMedia(path: string, sniffed: Sniffed, size: number): 
   const file = await open(path, 'r');
   try {
     if (sniffed.container === 'wav') return withBase(base, await probeWav(file, size));
-    if (sniffed.mime.startsWith('video/mp4') || sniffed.mime === 'video/quicktime' || sniffed.mime === 'audio/mp4')
+    if (
+      sniffed.mime.startsWith('video/mp4') ||
+      sniffed.mime === 'video/quicktime' ||
+      sniffed.mime === 'audio/mp4'
+    )
       return withBase(base, await probeIsoBmff(file, size));
     if (sniffed.kind === 'image') return withBase(base, await probeImage(file, sniffed));
     return { technicalMetadata: base };
@@ -78,7 +82,14 @@ async function probeWav(file: FileHandle, size: number): Promise<ProbeResult> {
       total_video_streams: 0,
       ...(duration !== undefined && { audio_duration_seconds: duration }),
       audio_streams: [
-        { index: 0, codec: 'pcm', sample_rate: sampleRate, channels, bit_depth: bitsPerSample, duration_seconds: duration },
+        {
+          index: 0,
+          codec: 'pcm',
+          sample_rate: sampleRate,
+          channels,
+          bit_depth: bitsPerSample,
+          duration_seconds: duration,
+        },
       ],
     },
   };
@@ -170,9 +181,14 @@ async function probeImage(file: FileHandle, sniffed: Sniffed): Promise<ProbeResu
   };
 }
 
-export function imageDimensions(head: Buffer, container: string): { width: number; height: number } | undefined {
-  if (container === 'png' && head.length >= 24) return { width: head.readUInt32BE(16), height: head.readUInt32BE(20) };
-  if (container === 'gif' && head.length >= 10) return { width: head.readUInt16LE(6), height: head.readUInt16LE(8) };
+export function imageDimensions(
+  head: Buffer,
+  container: string,
+): { width: number; height: number } | undefined {
+  if (container === 'png' && head.length >= 24)
+    return { width: head.readUInt32BE(16), height: head.readUInt32BE(20) };
+  if (container === 'gif' && head.length >= 10)
+    return { width: head.readUInt16LE(6), height: head.readUInt16LE(8) };
   if (container === 'bmp' && head.length >= 26)
     return { width: head.readInt32LE(18), height: Math.abs(head.readInt32LE(22)) };
   if (container === 'jpeg') {

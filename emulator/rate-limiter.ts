@@ -55,7 +55,11 @@ export class RateLimiter {
     });
     if (window.used >= limit.limit) {
       const retryAfterSeconds = Math.max(1, Math.ceil((resetAt - now) / 1000));
-      return { allowed: false, retryAfterSeconds, headers: { ...headers(window.used), 'Retry-After': String(retryAfterSeconds) } };
+      return {
+        allowed: false,
+        retryAfterSeconds,
+        headers: { ...headers(window.used), 'Retry-After': String(retryAfterSeconds) },
+      };
     }
     window.used++;
     return { allowed: true, headers: headers(window.used) };

@@ -43,7 +43,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   await state.load();
   const blobs = new BlobStore(root);
   await blobs.init();
-  const settings: EmulatorSettings = { ...DEFAULT_SETTINGS, ...overrides, limits: overrides.limits ?? DEFAULT_SETTINGS.limits };
+  const settings: EmulatorSettings = {
+    ...DEFAULT_SETTINGS,
+    ...overrides,
+    limits: overrides.limits ?? DEFAULT_SETTINGS.limits,
+  };
   const core = new EmulatorCore(state, blobs, settings, apiKey);
   core.resumeWork();
 
@@ -65,11 +69,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (!('route' in found)) {
       await drain(req);
       return found.methodMismatch
-        ? sendJson(res, 405, { code: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}.` })
+        ? sendJson(res, 405, {
+            code: 'method_not_allowed',
+            message: `${req.method} is not allowed on ${url.pathname}.`,
+          })
         : sendJson(res, 404, { code: 'not_found', message: `There is no endpoint at ${url.pathname}.` });
     }
     const { route, params } = found;
-    const logged = route.name.startsWith('control.') ? undefined : core.log.start(route.name, req.method!, url.pathname);
+    const logged = route.name.startsWith('control.')
+      ? undefined
+      : core.log.start(route.name, req.method!, url.pathname);
     if (logged) res.on('finish', () => (logged.status = res.statusCode));
 
     const latency = core.faults.take('latency', route.name)?.ms ?? (logged ? settings.latencyMs : 0);
@@ -81,7 +90,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return sendJson(
         res,
         injected.status,
-        injected.body ?? { code: injected.status === 429 ? 'too_many_requests' : 'internal_error', message: 'Injected fault.' },
+        injected.body ?? {
+          code: injected.status === 429 ? 'too_many_requests' : 'internal_error',
+          message: 'Injected fault.',
+        },
         injected.headers,
       );
     }
@@ -131,11 +143,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     try {
       await route.handler(ctx);
     } catch (error) {
-      if (!req.complete && !req.destroyed) {
+      if (!req.complete && !req.socket.destroyed) {
         req.unpipe();
         await drain(req);
       }
-      if (req.destroyed || res.destroyed) return;
+      // The client went away (or fault injection cut it): nobody to answer.
+      if (req.socket.destroyed || res.destroyed) return;
       if (error instanceof ApiError) return sendError(res, error);
       console.error(`emulator: ${route.name} failed:`, error);
       sendJson(res, 500, { code: 'internal_error', message: 'The emulator hit an internal error.' });
@@ -145,7 +158,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server = createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       console.error('emulator: request failed:', error);
-      if (!res.headersSent) sendJson(res, 500, { code: 'internal_error', message: 'The emulator hit an internal error.' });
+      if (!res.headersSent)
+        sendJson(res, 500, { code: 'internal_error', message: 'The emulator hit an internal error.' });
       else res.destroy();
     });
   });
@@ -156,8 +170,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
   });
 

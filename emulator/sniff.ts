@@ -44,18 +44,23 @@ export function sniff(head: Buffer): Sniffed {
   if (b[0] === 0x00 && b[1] === 0x00 && b[2] === 0x01 && (b[3] === 0xba || b[3] === 0xb3))
     return { kind: 'video', mime: 'video/mpeg', container: 'mpeg' };
 
-  if (b[0] === 0x89 && ascii(b, 1, 4) === 'PNG') return { kind: 'image', mime: 'image/png', container: 'png' };
-  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return { kind: 'image', mime: 'image/jpeg', container: 'jpeg' };
+  if (b[0] === 0x89 && ascii(b, 1, 4) === 'PNG')
+    return { kind: 'image', mime: 'image/png', container: 'png' };
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff)
+    return { kind: 'image', mime: 'image/jpeg', container: 'jpeg' };
   if (ascii(b, 0, 4) === 'GIF8') return { kind: 'image', mime: 'image/gif', container: 'gif' };
-  if (ascii(b, 0, 2) === 'BM' && b.length >= 26) return { kind: 'image', mime: 'image/bmp', container: 'bmp' };
-  if ((ascii(b, 0, 4) === 'II*\0' || ascii(b, 0, 4) === 'MM\0*'))
+  if (ascii(b, 0, 2) === 'BM' && b.length >= 26)
+    return { kind: 'image', mime: 'image/bmp', container: 'bmp' };
+  if (ascii(b, 0, 4) === 'II*\0' || ascii(b, 0, 4) === 'MM\0*')
     return { kind: 'image', mime: 'image/tiff', container: 'tiff' };
 
   if (ascii(b, 0, 4) === 'fLaC') return { kind: 'audio', mime: 'audio/flac', container: 'flac' };
   if (ascii(b, 0, 4) === 'OggS') return { kind: 'audio', mime: 'audio/ogg', container: 'ogg' };
   if (ascii(b, 0, 3) === 'ID3') return { kind: 'audio', mime: 'audio/mpeg', container: 'mp3' };
-  if (b[0] === 0xff && ((b[1] ?? 0) & 0xf6) === 0xf0) return { kind: 'audio', mime: 'audio/aac', container: 'aac' };
-  if (b[0] === 0xff && ((b[1] ?? 0) & 0xe0) === 0xe0) return { kind: 'audio', mime: 'audio/mpeg', container: 'mp3' };
+  if (b[0] === 0xff && ((b[1] ?? 0) & 0xf6) === 0xf0)
+    return { kind: 'audio', mime: 'audio/aac', container: 'aac' };
+  if (b[0] === 0xff && ((b[1] ?? 0) & 0xe0) === 0xe0)
+    return { kind: 'audio', mime: 'audio/mpeg', container: 'mp3' };
   return UNKNOWN;
 }
 

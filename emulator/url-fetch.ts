@@ -26,14 +26,20 @@ export function openUrl(url: string, signal: AbortSignal, redirectsLeft = 5): Pr
       }
       if (status < 200 || status >= 300) {
         res.resume();
-        return reject(new FetchError(`The URL answered HTTP ${status}; the platform could not download the file.`));
+        return reject(
+          new FetchError(`The URL answered HTTP ${status}; the platform could not download the file.`),
+        );
       }
       res.setTimeout(30_000, () => res.destroy(new FetchError('The download stalled for 30 seconds.')));
       resolve(res);
     });
-    req.on('timeout', () => req.destroy(new FetchError('The server at the URL did not answer within 30 seconds.')));
+    req.on('timeout', () =>
+      req.destroy(new FetchError('The server at the URL did not answer within 30 seconds.')),
+    );
     req.on('error', (err) =>
-      reject(err instanceof FetchError ? err : new FetchError(`The file could not be downloaded: ${err.message}.`)),
+      reject(
+        err instanceof FetchError ? err : new FetchError(`The file could not be downloaded: ${err.message}.`),
+      ),
     );
   });
 }

@@ -34,7 +34,8 @@ export function assetDetailWire(a: AssetRecord, origin: string): Record<string, 
     if (a.size !== undefined) detail.size = a.size;
     if (a.duration !== undefined) detail.duration = a.duration;
   }
-  if (a.status === 'failed') detail.error = { message: a.errorMessage ?? 'The asset could not be processed.' };
+  if (a.status === 'failed')
+    detail.error = { message: a.errorMessage ?? 'The asset could not be processed.' };
   return detail;
 }
 

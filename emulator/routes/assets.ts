@@ -23,7 +23,8 @@ export function assetRoutes(emu: EmulatorCore): RouteDefinition[] {
       const body = await readJson(ctx.body);
       if (!isObject(body) || !('user_metadata' in body)) throw invalid('user_metadata', 'It is required.');
       const given = validateMetadata(body.user_metadata, true);
-      asset.userMetadata = mode === 'merge' ? mergeMetadata(asset.userMetadata, given) : replaceMetadata(given);
+      asset.userMetadata =
+        mode === 'merge' ? mergeMetadata(asset.userMetadata, given) : replaceMetadata(given);
     }
     emu.state.changed();
     sendEmpty(ctx.res, 204);
@@ -50,16 +51,22 @@ export function assetRoutes(emu: EmulatorCore): RouteDefinition[] {
         const ids = arrayParam(q, 'asset_ids');
         const types = arrayParam(q, 'asset_types');
         for (const t of types)
-          if (!ASSET_TYPES.includes(t)) throw invalid('asset_types', `'${t}' is not one of ${ASSET_TYPES.join(', ')}.`);
+          if (!ASSET_TYPES.includes(t))
+            throw invalid('asset_types', `'${t}' is not one of ${ASSET_TYPES.join(', ')}.`);
         const filename = q.get('filename')?.toLowerCase();
         const matches = [...emu.state.assets.values()]
           .filter((a) => !a.hidden)
           .filter((a) => ids.length === 0 || ids.includes(a.id))
-          .filter((a) => types.length === 0 || (a.sniffed?.kind !== undefined && types.includes(a.sniffed.kind)))
+          .filter(
+            (a) => types.length === 0 || (a.sniffed?.kind !== undefined && types.includes(a.sniffed.kind)),
+          )
           .filter((a) => !filename || a.filename.toLowerCase().includes(filename))
           .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.seq - a.seq);
         const result = paginate(matches, page, limit);
-        sendJson(ctx.res, 200, { data: result.data.map((a) => assetDetailWire(a, ctx.origin)), page_info: result.page_info });
+        sendJson(ctx.res, 200, {
+          data: result.data.map((a) => assetDetailWire(a, ctx.origin)),
+          page_info: result.page_info,
+        });
       },
     },
     {

@@ -42,7 +42,8 @@ export function controlRoutes(emu: EmulatorCore): RouteDefinition[] {
       if (!isObject(body)) throw bad('The body must be a JSON object.');
       for (const [key, value] of Object.entries(body)) {
         if (key === 'rateLimits') {
-          if (!isObject(value)) throw bad('rateLimits must be an object of {limit, windowSeconds} by category.');
+          if (!isObject(value))
+            throw bad('rateLimits must be an object of {limit, windowSeconds} by category.');
           for (const [cat, rl] of Object.entries(value))
             if (!isObject(rl) || !(Number(rl.limit) >= 0) || !(Number(rl.windowSeconds) > 0))
               throw bad(`rateLimits.${cat} needs limit ≥ 0 and windowSeconds > 0.`);
@@ -81,7 +82,10 @@ export function controlRoutes(emu: EmulatorCore): RouteDefinition[] {
       const q = ctx.url.searchParams;
       const since = q.get('since');
       sendJson(ctx.res, 200, {
-        requests: emu.log.list({ route: q.get('route') ?? undefined, since: since ? Number(since) : undefined }),
+        requests: emu.log.list({
+          route: q.get('route') ?? undefined,
+          since: since ? Number(since) : undefined,
+        }),
       });
     }),
     route('DELETE', '/requests', (ctx) => {
@@ -102,7 +106,8 @@ export function controlRoutes(emu: EmulatorCore): RouteDefinition[] {
       const kind = (o.kind ?? 'video') as MediaKind;
       if (!SEED_TYPES[kind]) throw bad("kind must be 'video', 'audio' or 'image'.");
       const status = o.status ?? 'ready';
-      if (!['ready', 'processing', 'failed'].includes(status as string)) throw bad('status must be ready, processing or failed.');
+      if (!['ready', 'processing', 'failed'].includes(status as string))
+        throw bad('status must be ready, processing or failed.');
       const prefix = typeof o.filenamePrefix === 'string' ? o.filenamePrefix : 'seeded';
       const ids: string[] = [];
       for (let i = 0; i < (count as number); i++) {
@@ -133,7 +138,11 @@ export function controlRoutes(emu: EmulatorCore): RouteDefinition[] {
       if (!asset) throw notFound(ctx.params.assetId!, 'assets');
       const body = await readJson(ctx.body);
       if (!isObject(body)) throw bad('The body must be a JSON object.');
-      if (body.status === 'failed') emu.fail(asset, typeof body.error_message === 'string' ? body.error_message : 'The file could not be decoded.');
+      if (body.status === 'failed')
+        emu.fail(
+          asset,
+          typeof body.error_message === 'string' ? body.error_message : 'The file could not be decoded.',
+        );
       else if (body.status === 'ready' || body.status === 'processing') {
         asset.status = body.status;
         emu.state.changed();

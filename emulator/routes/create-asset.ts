@@ -39,7 +39,8 @@ async function validateAndCreate(emu: EmulatorCore, form: ParsedForm) {
   if (method !== 'direct' && method !== 'url') throw invalid('method', "It must be 'direct' or 'url'.");
   const enableHls = booleanField(fields, 'enable_hls');
   const enableThumbnail = booleanField(fields, 'enable_thumbnail');
-  const userMetadata = fields.user_metadata !== undefined ? parseMetadataField(fields.user_metadata) : undefined;
+  const userMetadata =
+    fields.user_metadata !== undefined ? parseMetadataField(fields.user_metadata) : undefined;
   if (fields.filename !== undefined && (fields.filename.length < 1 || fields.filename.length > 255))
     throw invalid('filename', 'It must be between 1 and 255 characters long.');
 
@@ -78,7 +79,8 @@ async function validateAndCreate(emu: EmulatorCore, form: ParsedForm) {
     throw invalid('url', 'Only http and https URLs are supported.');
   const asset = emu.newAsset({
     method: 'url',
-    filename: fields.filename ?? (decodeURIComponent(parsed.pathname.split('/').pop() ?? '') || parsed.hostname),
+    filename:
+      fields.filename ?? (decodeURIComponent(parsed.pathname.split('/').pop() ?? '') || parsed.hostname),
     enableHls,
     enableThumbnail,
     userMetadata,
@@ -111,6 +113,7 @@ function parseForm(emu: EmulatorCore, ctx: RequestContext): Promise<ParsedForm> 
     }
     const form: ParsedForm = { fields: {} };
     let fileDone: Promise<void> = Promise.resolve();
+    let fileStream: (NodeJS.ReadableStream & { destroy(error?: Error): void }) | undefined;
     let failed = false;
     const fail = (error: ApiError) => {
       if (failed) return;
@@ -134,8 +137,11 @@ function parseForm(emu: EmulatorCore, ctx: RequestContext): Promise<ParsedForm> 
       const tmpPath = emu.blobs.incomingPath(`${Date.now()}-${randomBytes(6).toString('hex')}`);
       const file: NonNullable<ParsedForm['file']> = { tmpPath, clientName: info.filename ?? '' };
       form.file = file;
+      fileStream = stream;
       const limits = emu.settings.limits.direct;
-      fileDone = ingestStream(stream, tmpPath, (s) => (s.kind ? limits[s.kind] : Math.max(limits.video, limits.audio)))
+      fileDone = ingestStream(stream, tmpPath, (s) =>
+        s.kind ? limits[s.kind] : Math.max(limits.video, limits.audio),
+      )
         .then((ingested) => {
           file.ingested = ingested;
         })
@@ -145,7 +151,9 @@ function parseForm(emu: EmulatorCore, ctx: RequestContext): Promise<ParsedForm> 
         });
     });
     parser.on('filesLimit', () => undefined);
-    parser.on('error', () => fail(new ApiError(400, 'parameter_invalid', 'The multipart/form-data body is malformed.')));
+    parser.on('error', () =>
+      fail(new ApiError(400, 'parameter_invalid', 'The multipart/form-data body is malformed.')),
+    );
     parser.on('close', () => {
       void fileDone.then(() => {
         if (failed) return;
@@ -160,6 +168,8 @@ function parseForm(emu: EmulatorCore, ctx: RequestContext): Promise<ParsedForm> 
     ctx.body.on('error', () => {
       // Connection lost or cut by fault injection: abandon everything, keep nothing.
       failed = true;
+      // Ending the file part with an error makes the ingest remove its partial file.
+      fileStream?.destroy(new Error('upload interrupted'));
       void fileDone.then(() => (form.file ? rm(form.file.tmpPath, { force: true }) : undefined));
       reject(new ApiError(400, 'parameter_invalid', 'The upload was interrupted.'));
     });

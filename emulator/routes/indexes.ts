@@ -1,6 +1,15 @@
 import type { EmulatorCore } from '../core.ts';
 import { newObjectId } from '../ids.ts';
-import { ApiError, invalid, isObject, notFound, notProvided, readJson, sendEmpty, sendJson } from '../http-helpers.ts';
+import {
+  ApiError,
+  invalid,
+  isObject,
+  notFound,
+  notProvided,
+  readJson,
+  sendEmpty,
+  sendJson,
+} from '../http-helpers.ts';
 import { pageParams } from '../query.ts';
 import type { RouteDefinition } from '../router.ts';
 import type { IndexRecord } from '../state.ts';
@@ -16,7 +25,12 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
     if (!index) throw notFound(id, 'indexes');
     return index;
   };
-  const indexWire = (i: IndexRecord) => ({ _id: i.id, index_name: i.name, models: i.models, created_at: i.createdAt });
+  const indexWire = (i: IndexRecord) => ({
+    _id: i.id,
+    index_name: i.name,
+    models: i.models,
+    created_at: i.createdAt,
+  });
 
   return [
     {
@@ -27,18 +41,25 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       rateCategory: 'indexes',
       handler: async (ctx) => {
         const body = await readJson(ctx.body);
-        if (!isObject(body)) throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
+        if (!isObject(body))
+          throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
         if (body.index_name === undefined) throw notProvided('index_name');
         if (typeof body.index_name !== 'string' || body.index_name.trim() === '') throw invalid('index_name');
         if (body.models === undefined) throw notProvided('models');
-        if (!Array.isArray(body.models) || body.models.length === 0) throw invalid('models', 'It must be a non-empty array.');
+        if (!Array.isArray(body.models) || body.models.length === 0)
+          throw invalid('models', 'It must be a non-empty array.');
         for (const m of body.models) {
-          if (!isObject(m) || typeof m.model_name !== 'string') throw invalid('models', 'Each model needs a model_name.');
+          if (!isObject(m) || typeof m.model_name !== 'string')
+            throw invalid('models', 'Each model needs a model_name.');
           if (!Array.isArray(m.model_options) || !m.model_options.every((o) => typeof o === 'string'))
             throw invalid('models', 'Each model needs model_options, an array of strings.');
         }
         if ([...emu.state.indexes.values()].some((i) => i.name === body.index_name))
-          throw new ApiError(409, 'index_name_already_exists', `An index named ${body.index_name} already exists.`);
+          throw new ApiError(
+            409,
+            'index_name_already_exists',
+            `An index named ${body.index_name} already exists.`,
+          );
         const index: IndexRecord = {
           id: newObjectId(),
           name: body.index_name,
@@ -77,7 +98,8 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       handler: (ctx) => {
         const index = findIndex(ctx.params.indexId!);
         emu.state.indexes.delete(index.id);
-        for (const [id, ia] of emu.state.indexedAssets) if (ia.indexId === index.id) emu.state.indexedAssets.delete(id);
+        for (const [id, ia] of emu.state.indexedAssets)
+          if (ia.indexId === index.id) emu.state.indexedAssets.delete(id);
         emu.state.changed();
         sendEmpty(ctx.res, 204);
       },
@@ -91,14 +113,20 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       handler: async (ctx) => {
         const index = findIndex(ctx.params.indexId!);
         const body = await readJson(ctx.body);
-        if (!isObject(body)) throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
+        if (!isObject(body))
+          throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
         if (body.asset_id === undefined) throw notProvided('asset_id');
         if (typeof body.asset_id !== 'string') throw invalid('asset_id');
         const asset = emu.state.assets.get(body.asset_id);
         if (!asset || asset.hidden) throw notFound(body.asset_id, 'assets');
         if (asset.status !== 'ready') throw invalid('asset_id', 'The asset status must be `ready`.');
         const id = newObjectId();
-        emu.state.indexedAssets.set(id, { id, indexId: index.id, assetId: asset.id, createdAt: new Date().toISOString() });
+        emu.state.indexedAssets.set(id, {
+          id,
+          indexId: index.id,
+          assetId: asset.id,
+          createdAt: new Date().toISOString(),
+        });
         emu.state.changed();
         sendJson(ctx.res, 202, { _id: id, asset_id: asset.id });
       },

@@ -12,7 +12,8 @@ import type { AssetRecord } from '../state.ts';
 export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
   const readyAsset = (id: string, has: (a: AssetRecord) => boolean): AssetRecord => {
     const asset = emu.state.assets.get(id);
-    if (!asset || asset.status !== 'ready' || !has(asset)) throw new ApiError(404, 'not_found', 'No such media.');
+    if (!asset || asset.status !== 'ready' || !has(asset))
+      throw new ApiError(404, 'not_found', 'No such media.');
     return asset;
   };
 
@@ -26,7 +27,11 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
         const asset = readyAsset(ctx.params.assetId!, (a) => a.thumbnailStatus === 'ready');
         const headers = { 'Cache-Control': 'public, max-age=86400' };
         if (asset.sniffed?.kind === 'image' && asset.blobPath) {
-          ctx.res.writeHead(200, { ...headers, 'Content-Type': asset.sniffed.mime, 'Content-Length': asset.size ?? 0 });
+          ctx.res.writeHead(200, {
+            ...headers,
+            'Content-Type': asset.sniffed.mime,
+            'Content-Length': asset.size ?? 0,
+          });
           createReadStream(asset.blobPath).pipe(ctx.res);
           return;
         }

@@ -32,7 +32,11 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
 
   const requireActive = (session: UploadSessionRecord) => {
     if (session.status === 'expired')
-      throw new ApiError(400, 'upload_expired', `The upload session ${session.id} has expired. Start a new upload.`);
+      throw new ApiError(
+        400,
+        'upload_expired',
+        `The upload session ${session.id} has expired. Start a new upload.`,
+      );
     if (session.status !== 'active')
       throw new ApiError(400, 'upload_not_active', `The upload session ${session.id} is ${session.status}.`);
   };
@@ -42,7 +46,13 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
     const urls = [];
     for (let index = start; index < start + count && index <= session.totalChunks; index++) {
       const token = randomBytes(16).toString('hex');
-      emu.state.presignedUrls.set(token, { token, uploadId: session.id, chunkIndex: index, expiresAt, used: false });
+      emu.state.presignedUrls.set(token, {
+        token,
+        uploadId: session.id,
+        chunkIndex: index,
+        expiresAt,
+        used: false,
+      });
       urls.push({
         chunk_index: index,
         url: `${ctx.origin}/_storage/${session.id}/${index}?X-Amz-Signature=${token}&X-Amz-Expires=${Math.round(s.presignedUrlTtlMs / 1000)}`,
@@ -54,7 +64,9 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
   };
 
   const chunkSizeOf = (session: UploadSessionRecord, index: number) =>
-    index < session.totalChunks ? session.chunkSize : session.totalSize - session.chunkSize * (session.totalChunks - 1);
+    index < session.totalChunks
+      ? session.chunkSize
+      : session.totalSize - session.chunkSize * (session.totalChunks - 1);
 
   /** All chunks reported: the pieces become one file and the asset starts processing. */
   const complete = async (session: UploadSessionRecord) => {
@@ -67,7 +79,9 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
     for (let i = 1; i <= session.totalChunks; i++) {
       await pipeline(createReadStream(emu.blobs.chunkPath(session.id, i)), out, { end: false });
     }
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
     await rename(tmp, emu.blobs.blobPath(asset.id));
     await emu.blobs.removeSession(session.id);
     const head = Buffer.alloc(SNIFF_BYTES);
@@ -101,13 +115,15 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
       rateCategory: 'assets:multipart',
       handler: async (ctx) => {
         const body = await readJson(ctx.body);
-        if (!isObject(body)) throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
+        if (!isObject(body))
+          throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
         const { filename, type, total_size: totalSize } = body;
         if (filename === undefined) throw notProvided('filename');
         if (typeof filename !== 'string' || filename.length < 1 || filename.length > 255)
           throw invalid('filename', 'It must be between 1 and 255 characters long.');
         if (type === undefined) throw notProvided('type');
-        if (!TYPES.includes(type as MediaKind)) throw invalid('type', "It must be 'video', 'audio' or 'image'.");
+        if (!TYPES.includes(type as MediaKind))
+          throw invalid('type', "It must be 'video', 'audio' or 'image'.");
         if (totalSize === undefined) throw notProvided('total_size');
         const cap = s.limits.multipart[type as MediaKind];
         if (!Number.isInteger(totalSize) || (totalSize as number) < 1)
@@ -115,8 +131,10 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
         if ((totalSize as number) > cap)
           throw invalid('total_size', `A ${type} upload can be at most ${describeBytes(cap)}.`);
         for (const flag of ['enable_hls', 'enable_thumbnail'])
-          if (body[flag] !== undefined && typeof body[flag] !== 'boolean') throw invalid(flag, 'It must be a boolean.');
-        const userMetadata = body.user_metadata === undefined ? undefined : validateMetadata(body.user_metadata, false);
+          if (body[flag] !== undefined && typeof body[flag] !== 'boolean')
+            throw invalid(flag, 'It must be a boolean.');
+        const userMetadata =
+          body.user_metadata === undefined ? undefined : validateMetadata(body.user_metadata, false);
 
         const total = totalSize as number;
         const chunkSize = s.chunkSize ?? Math.max(5 * MiB, Math.ceil(total / 10_000));
@@ -221,10 +239,12 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
       handler: async (ctx) => {
         const session = findSession(ctx.params.uploadId!);
         const body = await readJson(ctx.body);
-        if (!isObject(body)) throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
+        if (!isObject(body))
+          throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
         const list = body.completed_chunks;
         if (list === undefined) throw notProvided('completed_chunks');
-        if (!Array.isArray(list) || list.length === 0) throw invalid('completed_chunks', 'It must be a non-empty array.');
+        if (!Array.isArray(list) || list.length === 0)
+          throw invalid('completed_chunks', 'It must be a non-empty array.');
         if (session.status === 'completed') {
           sendJson(ctx.res, 200, {
             url: `${ctx.origin}/media/${session.assetId}/source`,
@@ -246,8 +266,10 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
           if (proofType !== 'etag') throw invalid('proof_type', "It must be 'etag'.");
           const stored = session.chunks[index as number];
           if (!stored) throw invalid('completed_chunks', `Chunk ${index} has not been uploaded.`);
-          if (proof.replace(/"/g, '') !== stored.etag) throw invalid('proof', `The proof for chunk ${index} does not match.`);
-          if (size !== stored.size) throw invalid('chunk_size', `Chunk ${index} is ${stored.size} bytes, not ${size}.`);
+          if (proof.replace(/"/g, '') !== stored.etag)
+            throw invalid('proof', `The proof for chunk ${index} does not match.`);
+          if (size !== stored.size)
+            throw invalid('chunk_size', `Chunk ${index} is ${stored.size} bytes, not ${size}.`);
         }
         let processed = 0;
         let duplicates = 0;
@@ -282,7 +304,8 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
       handler: async (ctx) => {
         const session = findSession(ctx.params.uploadId!);
         const body = await readJson(ctx.body);
-        if (!isObject(body)) throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
+        if (!isObject(body))
+          throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
         requireActive(session);
         const { start, count } = body;
         if (start === undefined) throw notProvided('start');
@@ -328,7 +351,8 @@ async function putChunk(
   if (!grant || grant.uploadId !== ctx.params.uploadId || grant.chunkIndex !== index)
     throw storageError(403, 'SignatureDoesNotMatch', 'The presigned URL is not valid.');
   if (grant.used) throw storageError(403, 'AccessDenied', 'The presigned URL has already been used.');
-  if (Date.parse(grant.expiresAt) <= Date.now()) throw storageError(403, 'AccessDenied', 'Request has expired.');
+  if (Date.parse(grant.expiresAt) <= Date.now())
+    throw storageError(403, 'AccessDenied', 'Request has expired.');
   const session = emu.state.sessions.get(grant.uploadId);
   if (!session || session.status !== 'active' || Date.parse(session.expiresAt) <= Date.now())
     throw storageError(403, 'AccessDenied', 'The upload session is no longer active.');
@@ -343,7 +367,8 @@ async function putChunk(
       async function* (source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {
           size += chunk.length;
-          if (size > expected) throw storageError(400, 'EntityTooLarge', `Chunk ${index} must be ${expected} bytes.`);
+          if (size > expected)
+            throw storageError(400, 'EntityTooLarge', `Chunk ${index} must be ${expected} bytes.`);
           hash.update(chunk);
           yield chunk;
         }
@@ -352,7 +377,9 @@ async function putChunk(
     );
   } catch (error) {
     await rm(tmp, { force: true });
-    throw error instanceof ApiError ? error : storageError(400, 'IncompleteBody', 'The chunk upload was interrupted.');
+    throw error instanceof ApiError
+      ? error
+      : storageError(400, 'IncompleteBody', 'The chunk upload was interrupted.');
   }
   if (size !== expected) {
     await rm(tmp, { force: true });

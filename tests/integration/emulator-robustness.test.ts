@@ -1,0 +1,264 @@
+/** Bad requests, faults and restarts: the emulator never crashes and never keeps half an asset. */
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { mp4, wav } from '../helpers/media.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+let dataDir: string;
+let cleanup: () => Promise<void>;
+const KEY = { 'x-api-key': 'test-key' };
+
+beforeAll(async () => {
+  ({ dir: dataDir, cleanup } = await makeTempDir());
+  emulator = await startEmulator({ processingMs: 20, dataDir: join(dataDir, 'main') });
+  control = new EmulatorControl(emulator.origin);
+});
+afterAll(async () => {
+  await emulator.close();
+  await cleanup();
+});
+beforeEach(() => control.reset());
+
+function form(parts: Record<string, string | { name: string; data: Buffer }>, boundary = 'XyZ123'): Buffer {
+  const pieces: Buffer[] = [];
+  for (const [field, value] of Object.entries(parts)) {
+    const disposition =
+      typeof value === 'string'
+        ? `Content-Disposition: form-data; name="${field}"\r\n\r\n`
+        : `Content-Disposition: form-data; name="${field}"; filename="${value.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+    pieces.push(
+      Buffer.from(`--${boundary}\r\n${disposition}`),
+      typeof value === 'string' ? Buffer.from(value) : value.data,
+      Buffer.from('\r\n'),
+    );
+  }
+  pieces.push(Buffer.from(`--${boundary}--\r\n`));
+  return Buffer.concat(pieces);
+}
+
+const postForm = (body: Buffer, boundary = 'XyZ123') =>
+  fetch(`${emulator.url}/assets`, {
+    method: 'POST',
+    headers: { ...KEY, 'content-type': `multipart/form-data; boundary=${boundary}` },
+    body,
+  });
+
+async function assetCount(): Promise<number> {
+  const res = await fetch(`${emulator.url}/assets?page_limit=50`, { headers: KEY });
+  return ((await res.json()) as { page_info: { total_results: number } }).page_info.total_results;
+}
+
+async function incomingFiles(): Promise<string[]> {
+  return readdir(join(dataDir, 'main', 'incoming'));
+}
+
+describe('bad requests', () => {
+  it('answers malformed and wrongly typed bodies with 400 and keeps serving', async () => {
+    const truncated = form({ method: 'direct', file: { name: 'a.wav', data: wav(0.1) } }).subarray(0, 200);
+    expect((await postForm(truncated)).status).toBe(400);
+    const json = await fetch(`${emulator.url}/assets`, {
+      method: 'POST',
+      headers: { ...KEY, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(json.status).toBe(400);
+    expect(await json.json()).toEqual({
+      code: 'parameter_invalid',
+      message: 'The request body must be multipart/form-data.',
+    });
+    expect((await postForm(form({ method: 'upload' }))).status).toBe(400);
+    expect(
+      await (
+        await postForm(form({ method: 'direct', file: { name: 'a.wav', data: wav(0.1) }, enable_hls: 'yes' }))
+      ).json(),
+    ).toMatchObject({
+      code: 'parameter_invalid',
+    });
+    expect(
+      await (
+        await postForm(
+          form({ method: 'direct', file: { name: 'a.wav', data: wav(0.1) }, user_metadata: '{"a":{"b":1}}' }),
+        )
+      ).json(),
+    ).toMatchObject({
+      code: 'parameter_invalid',
+    });
+    expect(
+      (await postForm(form({ method: 'direct', file: { name: 'e.wav', data: Buffer.alloc(0) } }))).status,
+    ).toBe(400);
+    expect(await assetCount()).toBe(0);
+    expect(await incomingFiles()).toEqual([]);
+  });
+
+  it('refuses huge headers, unknown paths and wrong methods', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${emulator.url}/assets`,
+        { headers: { ...KEY, 'x-filler': 'a'.repeat(40_000) } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(431);
+    expect((await fetch(`${emulator.url}/nothing-here`, { headers: KEY })).status).toBe(404);
+    expect((await fetch(`${emulator.url}/assets`, { method: 'PATCH', headers: KEY })).status).toBe(405);
+    expect((await fetch(`${emulator.url}/assets`, { headers: KEY })).status).toBe(200);
+  });
+
+  it('leaves no asset and no file behind when the client goes away mid-upload', async () => {
+    const body = form({
+      method: 'direct',
+      file: { name: 'big.mp4', data: mp4({ payloadBytes: 4_000_000 }) },
+    });
+    await new Promise<void>((resolve) => {
+      const req = request(`${emulator.url}/assets`, {
+        method: 'POST',
+        headers: {
+          ...KEY,
+          'content-type': 'multipart/form-data; boundary=XyZ123',
+          'content-length': body.length,
+        },
+      });
+      req.on('error', () => resolve());
+      req.write(body.subarray(0, 1_000_000), () => setTimeout(() => req.destroy(), 100));
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await assetCount()).toBe(0);
+    expect(await incomingFiles()).toEqual([]);
+  });
+});
+
+describe('fault injection', () => {
+  it('cuts the connection after N body bytes', async () => {
+    await control.addFaults({ kind: 'drop', route: 'assets.create', afterBytes: 100_000, count: 1 });
+    const body = form({ method: 'direct', file: { name: 'c.mp4', data: mp4({ payloadBytes: 1_000_000 }) } });
+    await expect(postForm(body)).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await assetCount()).toBe(0);
+    // The rule was used up: the same upload now works.
+    expect((await postForm(body)).status).toBe(201);
+  });
+
+  it('answers the next N requests of a route with a status, then recovers', async () => {
+    await control.addFaults({ kind: 'status', route: 'assets.list', count: 2, status: 503 });
+    expect((await fetch(`${emulator.url}/assets`, { headers: KEY })).status).toBe(503);
+    expect((await fetch(`${emulator.url}/assets`, { headers: KEY })).status).toBe(503);
+    expect((await fetch(`${emulator.url}/assets`, { headers: KEY })).status).toBe(200);
+    const log = await control.requests('assets.list');
+    expect(log.map((r) => r.status)).toEqual([503, 503, 200]);
+  });
+
+  it('delays a route and forces a processing outcome', async () => {
+    await control.addFaults(
+      { kind: 'latency', route: 'assets.retrieve', count: 1, ms: 300 },
+      { kind: 'processing', count: 1, outcome: 'failed', message: 'Codec not supported.' },
+    );
+    const created = (await (
+      await postForm(form({ method: 'direct', file: { name: 'w.wav', data: wav(0.2) } }))
+    ).json()) as { _id: string };
+    const started = Date.now();
+    await fetch(`${emulator.url}/assets/${created._id}`, { headers: KEY });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    await new Promise((r) => setTimeout(r, 100));
+    const detail = await (await fetch(`${emulator.url}/assets/${created._id}`, { headers: KEY })).json();
+    expect(detail).toMatchObject({ status: 'failed', error: { message: 'Codec not supported.' } });
+  });
+
+  it('throttles ingest to the configured bandwidth', async () => {
+    await control.settings({ ingestBytesPerSecond: 1_000_000 });
+    try {
+      const body = form({
+        method: 'direct',
+        file: { name: 't.mp4', data: mp4({ payloadBytes: 2_000_000 }) },
+      });
+      const started = Date.now();
+      expect((await postForm(body)).status).toBe(201);
+      // 2 MB at 1 MB/s: the first second's budget is free, the second MB waits.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    } finally {
+      await control.settings({ ingestBytesPerSecond: 0 });
+    }
+  });
+
+  it('refuses invalid fault rules with a reason', async () => {
+    const res = await fetch(`${emulator.origin}/_emulator/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'status', route: 'x', status: 42 }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/status must be an HTTP status code/);
+  });
+});
+
+describe('persistence', () => {
+  it('keeps assets across a restart with --data-dir and finishes processing begun before it', async () => {
+    const dir = join(dataDir, 'restart');
+    let first = await startEmulator({ dataDir: dir, processingMs: 60_000 });
+    const post = (url: string) =>
+      fetch(`${url}/assets`, {
+        method: 'POST',
+        headers: { ...KEY, 'content-type': 'multipart/form-data; boundary=XyZ123' },
+        body: form({ method: 'direct', file: { name: 'keep.mp4', data: mp4() }, user_metadata: '{"k":"v"}' }),
+      });
+    const created = (await (await post(first.url)).json()) as { _id: string };
+    await first.close();
+    first = await startEmulator({ dataDir: dir, processingMs: 10 });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const detail = await (await fetch(`${first.url}/assets/${created._id}`, { headers: KEY })).json();
+      expect(detail).toMatchObject({
+        _id: created._id,
+        status: 'ready',
+        filename: 'keep.mp4',
+        user_metadata: { k: 'v' },
+        size: mp4().length,
+      });
+    } finally {
+      await first.close();
+    }
+  });
+});
+
+describe('command line', () => {
+  it('prints exactly one line with the real port, and stops on SIGTERM', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'emulator/cli.ts', '--port', '0', '--processing-ms', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const lines = createInterface({ input: child.stdout! });
+    const first = await new Promise<string>((resolve) => lines.once('line', resolve));
+    const match = /^TwelveLabs emulator listening on (http:\/\/127\.0\.0\.1:(\d+)\/v1\.3)$/.exec(first);
+    expect(match, first).not.toBeNull();
+    expect(Number(match![2])).toBeGreaterThan(0);
+    expect((await fetch(`${match![1]}/assets`, { headers: KEY })).status).toBe(200);
+    const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+
+  it('explains a bad flag in one message and exits 2', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/cli.ts', '--port', 'abc'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--port must be a number from 0 to 65535/);
+  });
+});
