@@ -103,6 +103,7 @@ function parseForm(emu: EmulatorCore, ctx: RequestContext): Promise<ParsedForm> 
     try {
       parser = busboy({
         headers: ctx.req.headers,
+        defParamCharset: 'utf8',
         limits: { files: 1, fields: 20, parts: 30, fieldSize: 1024 * 1024 },
       });
     } catch {

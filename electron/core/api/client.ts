@@ -1,0 +1,421 @@
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import type {
+  Asset,
+  AssetDetail,
+  AssetListFilter,
+  IndexedAssetReference,
+  MediaKind,
+  Page,
+  UploadOptions,
+  UserMetadata,
+} from '../../shared/domain.ts';
+import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
+import type { BackoffPolicy } from './backoff.ts';
+import { fileRange, type BandwidthLimiter } from './counted-body.ts';
+import { AbortedError, ApiError, ResponseFormatError, SourceChangedError } from './errors.ts';
+import { formBody } from './form-body.ts';
+import { HttpTransport } from './http-transport.ts';
+import { RateLimitGate } from './rate-gate.ts';
+import {
+  parseAsset,
+  parseAssetDetail,
+  parseAssetPage,
+  parseChunkReport,
+  parseIncompleteUploads,
+  parseIndexedAssetPage,
+  parsePresignedUrls,
+  parseUploadSession,
+  parseUploadStatus,
+  type ChunkReportResult,
+  type IncompleteUpload,
+  type PresignedUrl,
+  type UploadSession,
+  type UploadStatusPage,
+} from './wire.ts';
+
+export const DEFAULT_BASE_URL = 'https://api.twelvelabs.io/v1.3';
+
+/** Rate-limit categories (§6): `POST /assets` has its own; storage PUTs are not the API's at all. */
+export const CATEGORY = {
+  create: 'assets:create',
+  multipart: 'assets:multipart',
+  read: 'assets:read',
+  storage: 'storage',
+} as const;
+
+export interface TwelveLabsClientOptions {
+  baseUrl?: string;
+  apiKey: () => string | undefined;
+  version?: string;
+  clock?: Clock;
+  logger?: Logger;
+  dispatcher?: Dispatcher;
+  backoff?: BackoffPolicy;
+  stallTimeoutMs?: number;
+  responseTimeoutMs?: number;
+  random?: () => number;
+}
+
+export interface TransferOptions {
+  signal?: AbortSignal;
+  /** Bytes of the current attempt handed to the socket, and the body's total. */
+  onProgress?: (sent: number, total: number) => void;
+  limiter?: BandwidthLimiter;
+}
+
+export interface SettleOptions {
+  signal?: AbortSignal;
+  initialIntervalMs?: number;
+  maxIntervalMs?: number;
+  onUpdate?: (asset: AssetDetail) => void;
+}
+
+/**
+ * The main process's only door to the platform: the TwelveLabs v1.3 Assets API over undici
+ * (`request()`, never `fetch()`: bodies are streamed from disk, memory stays flat).
+ */
+export class UndiciTwelveLabsClient {
+  readonly transport: HttpTransport;
+  readonly gate: RateLimitGate;
+  private readonly clock: Clock;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+
+  constructor(options: TwelveLabsClientOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.gate = new RateLimitGate(this.clock, 250, options.random);
+    this.ownsDispatcher = !options.dispatcher;
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured, as users behind a corporate proxy expect.
+    this.dispatcher =
+      options.dispatcher ?? new EnvHttpProxyAgent({ connections: 32, keepAliveTimeout: 10_000 });
+    this.transport = new HttpTransport({
+      baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
+      apiKey: options.apiKey,
+      userAgent: `tl-uploader/${options.version ?? '0.0.0'}`,
+      dispatcher: this.dispatcher,
+      clock: this.clock,
+      logger: options.logger ?? silentLogger,
+      gate: this.gate,
+      backoff: options.backoff,
+      stallTimeoutMs: options.stallTimeoutMs,
+      responseTimeoutMs: options.responseTimeoutMs,
+      random: options.random,
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  // ---- assets ----
+
+  /** `POST /assets` with `method=direct`: one streamed multipart/form-data request. */
+  async createAssetFromFile(path: string, options: UploadOptions & TransferOptions = {}): Promise<Asset> {
+    const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+      throw new SourceChangedError(
+        error.code === 'ENOENT'
+          ? `The file ${basename(path)} no longer exists.`
+          : `The file ${basename(path)} cannot be read (${error.code}).`,
+      );
+    });
+    if (!info.isFile()) throw new SourceChangedError(`${basename(path)} is not a file.`);
+    const fields: Array<[string, string]> = [['method', 'direct'], ...optionFields(options)];
+    const body = formBody(fields, {
+      field: 'file',
+      path,
+      size: info.size,
+      name: options.filename ?? basename(path),
+    });
+    const res = await this.transport.call({
+      method: 'POST',
+      path: 'assets',
+      upload: body,
+      category: CATEGORY.create,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      limiter: options.limiter,
+    });
+    return parseAsset(res.body);
+  }
+
+  /** `POST /assets` with `method=url`: the platform downloads the file itself. */
+  async createAssetFromUrl(
+    url: string,
+    options: UploadOptions & { signal?: AbortSignal } = {},
+  ): Promise<Asset> {
+    const body = formBody([['method', 'url'], ['url', url], ...optionFields(options)]);
+    const res = await this.transport.call({
+      method: 'POST',
+      path: 'assets',
+      upload: body,
+      category: CATEGORY.create,
+      signal: options.signal,
+    });
+    return parseAsset(res.body);
+  }
+
+  async listAssetsPage(
+    query: AssetListFilter & { page?: number; pageLimit?: number } = {},
+    signal?: AbortSignal,
+  ): Promise<Page<AssetDetail>> {
+    const res = await this.transport.call({
+      method: 'GET',
+      path: 'assets',
+      category: CATEGORY.read,
+      signal,
+      query: {
+        page: query.page,
+        page_limit: query.pageLimit,
+        asset_ids: query.assetIds,
+        asset_types: query.assetTypes,
+        filename: query.filename,
+      },
+    });
+    return parseAssetPage(res.body);
+  }
+
+  /** Every asset, newest first, page by page; stops on an empty page or the last page `page_info` names. */
+  async *listAssets(
+    filter: AssetListFilter = {},
+    options: { pageLimit?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<AssetDetail> {
+    for (let page = 1; ; page++) {
+      const result = await this.listAssetsPage(
+        { ...filter, page, pageLimit: options.pageLimit ?? 50 },
+        options.signal,
+      );
+      yield* result.data;
+      if (result.data.length === 0) return;
+      if (result.pageInfo.totalPage !== undefined && page >= result.pageInfo.totalPage) return;
+    }
+  }
+
+  async retrieveAsset(assetId: string, signal?: AbortSignal): Promise<AssetDetail> {
+    const res = await this.transport.call({
+      method: 'GET',
+      path: `assets/${encodeURIComponent(assetId)}`,
+      category: CATEGORY.read,
+      signal,
+    });
+    return parseAssetDetail(res.body);
+  }
+
+  /** 409 (indexed assets reference it) surfaces as an ApiError with status 409; `force` overrides. */
+  async deleteAsset(assetId: string, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    await this.transport.call({
+      method: 'DELETE',
+      path: `assets/${encodeURIComponent(assetId)}`,
+      query: { force: options.force ? 'true' : undefined },
+      category: CATEGORY.read,
+      signal: options.signal,
+    });
+  }
+
+  /** PATCH merge: a value sets, `null` deletes the key. */
+  async updateUserMetadata(
+    assetId: string,
+    metadata: Record<string, string | number | boolean | null>,
+    signal?: AbortSignal,
+  ) {
+    await this.metadataCall('PATCH', assetId, metadata, signal);
+  }
+
+  async replaceUserMetadata(assetId: string, metadata: UserMetadata, signal?: AbortSignal) {
+    await this.metadataCall('PUT', assetId, metadata, signal);
+  }
+
+  async clearUserMetadata(assetId: string, signal?: AbortSignal) {
+    await this.metadataCall('DELETE', assetId, undefined, signal);
+  }
+
+  private async metadataCall(
+    method: 'PATCH' | 'PUT' | 'DELETE',
+    assetId: string,
+    metadata: unknown,
+    signal?: AbortSignal,
+  ) {
+    await this.transport.call({
+      method,
+      path: `assets/${encodeURIComponent(assetId)}/user-metadata`,
+      json: metadata === undefined ? undefined : { user_metadata: metadata },
+      category: CATEGORY.read,
+      signal,
+    });
+  }
+
+  /** What blocks a delete (the 409's explanation). */
+  async listIndexedAssets(
+    assetId: string,
+    query: { page?: number; pageLimit?: number } = {},
+    signal?: AbortSignal,
+  ) {
+    const res = await this.transport.call({
+      method: 'GET',
+      path: `assets/${encodeURIComponent(assetId)}/indexed-assets`,
+      query: { page: query.page, page_limit: query.pageLimit },
+      category: CATEGORY.read,
+      signal,
+    });
+    return parseIndexedAssetPage(res.body) as Page<IndexedAssetReference>;
+  }
+
+  /** Polls with growing intervals until the asset is `ready` or `failed` (or the signal aborts). */
+  async waitUntilSettled(assetId: string, options: SettleOptions = {}): Promise<AssetDetail> {
+    let interval = options.initialIntervalMs ?? 1000;
+    for (;;) {
+      const asset = await this.retrieveAsset(assetId, options.signal);
+      options.onUpdate?.(asset);
+      if (asset.status !== 'processing') return asset;
+      await this.clock.sleep(interval, options.signal).catch(() => {
+        throw new AbortedError();
+      });
+      interval = Math.min(options.maxIntervalMs ?? 15_000, Math.round(interval * 1.6));
+    }
+  }
+
+  // ---- multipart upload API (§7) ----
+
+  async createUploadSession(
+    request: { filename: string; type: MediaKind; totalSize: number } & Omit<UploadOptions, 'filename'>,
+    signal?: AbortSignal,
+  ): Promise<UploadSession> {
+    const res = await this.transport.call({
+      method: 'POST',
+      path: 'assets/multipart-uploads',
+      category: CATEGORY.multipart,
+      signal,
+      json: {
+        filename: request.filename,
+        type: request.type,
+        total_size: request.totalSize,
+        ...(request.enableHls !== undefined && { enable_hls: request.enableHls }),
+        ...(request.enableThumbnail !== undefined && { enable_thumbnail: request.enableThumbnail }),
+        ...(request.userMetadata && { user_metadata: request.userMetadata }),
+      },
+    });
+    return parseUploadSession(res.body);
+  }
+
+  async requestPresignedUrls(
+    uploadId: string,
+    start: number,
+    count: number,
+    signal?: AbortSignal,
+  ): Promise<PresignedUrl[]> {
+    const res = await this.transport.call({
+      method: 'POST',
+      path: `assets/multipart-uploads/${encodeURIComponent(uploadId)}/presigned-urls`,
+      json: { start, count },
+      category: CATEGORY.multipart,
+      signal,
+    });
+    return parsePresignedUrls(res.body);
+  }
+
+  /** PUTs `length` bytes of the file at `start` to a presigned URL; returns the ETag, quotes removed. */
+  async putChunk(
+    url: string,
+    source: { path: string; start: number; length: number },
+    options: TransferOptions & { headers?: Record<string, string> } = {},
+  ): Promise<string> {
+    const res = await this.transport.call({
+      method: 'PUT',
+      path: url,
+      sendKey: false,
+      category: CATEGORY.storage,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      limiter: options.limiter,
+      headers: options.headers,
+      // A 403 (expired or used URL) is answered by the caller with a fresh URL, not retried here.
+      upload: {
+        contentType: 'application/octet-stream',
+        length: source.length,
+        open: () => fileRange(source.path, source.start, source.length),
+      },
+    });
+    const etag = res.headers.etag;
+    const value = Array.isArray(etag) ? etag[0] : etag;
+    if (!value) throw new ResponseFormatError('The storage server did not return an ETag for the chunk.');
+    return value.replace(/"/g, '');
+  }
+
+  async reportChunks(
+    uploadId: string,
+    chunks: Array<{ index: number; etag: string; size: number }>,
+    signal?: AbortSignal,
+  ): Promise<ChunkReportResult> {
+    const res = await this.transport.call({
+      method: 'POST',
+      path: `assets/multipart-uploads/${encodeURIComponent(uploadId)}`,
+      json: {
+        completed_chunks: chunks.map((c) => ({
+          chunk_index: c.index,
+          proof: c.etag,
+          proof_type: 'etag',
+          chunk_size: c.size,
+        })),
+      },
+      category: CATEGORY.multipart,
+      signal,
+    });
+    return parseChunkReport(res.body);
+  }
+
+  /** The session's status with every chunk, all pages read. */
+  async getUploadStatus(uploadId: string, signal?: AbortSignal): Promise<UploadStatusPage> {
+    const chunks: UploadStatusPage['chunks'] = [];
+    let first: UploadStatusPage | undefined;
+    for (let page = 1; ; page++) {
+      const res = await this.transport.call({
+        method: 'GET',
+        path: `assets/multipart-uploads/${encodeURIComponent(uploadId)}`,
+        query: { page, page_limit: 50 },
+        category: CATEGORY.multipart,
+        signal,
+      });
+      const result = parseUploadStatus(res.body);
+      first ??= result;
+      chunks.push(...result.chunks);
+      if (result.chunks.length === 0 || page >= (result.pageInfo.totalPage ?? page)) break;
+    }
+    return { ...first!, chunks };
+  }
+
+  async listIncompleteUploads(signal?: AbortSignal): Promise<IncompleteUpload[]> {
+    const all: IncompleteUpload[] = [];
+    for (let page = 1; ; page++) {
+      const res = await this.transport.call({
+        method: 'GET',
+        path: 'assets/multipart-uploads',
+        query: { page, page_limit: 50 },
+        category: CATEGORY.multipart,
+        signal,
+      });
+      const result = parseIncompleteUploads(res.body);
+      all.push(...result.data);
+      if (result.data.length === 0 || page >= (result.pageInfo.totalPage ?? page)) return all;
+    }
+  }
+}
+
+function optionFields(options: UploadOptions): Array<[string, string]> {
+  const fields: Array<[string, string]> = [];
+  if (options.filename !== undefined) fields.push(['filename', options.filename]);
+  if (options.enableHls !== undefined) fields.push(['enable_hls', String(options.enableHls)]);
+  if (options.enableThumbnail !== undefined)
+    fields.push(['enable_thumbnail', String(options.enableThumbnail)]);
+  if (options.userMetadata && Object.keys(options.userMetadata).length > 0)
+    fields.push(['user_metadata', JSON.stringify(options.userMetadata)]);
+  return fields;
+}
+
+export function isConflict(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.status === 409;
+}
+
+export function isNotFound(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.status === 404;
+}

@@ -1,0 +1,129 @@
+/**
+ * One hierarchy for everything that can go wrong talking to the platform. Callers branch on the
+ * class (or `retryable`), never on message text. Messages never contain the API key or a
+ * presigned URL's query (see redact.ts).
+ */
+export abstract class TwelveLabsError extends Error {
+  /** Worth trying again later (network, 408, 429, 5xx, stalls). */
+  abstract readonly retryable: boolean;
+  /** At least this long before trying again, when the platform said so. */
+  retryAfterMs?: number;
+}
+
+/** The platform answered with an error status. */
+export class ApiError extends TwelveLabsError {
+  readonly retryable: boolean;
+  constructor(
+    readonly status: number,
+    /** The platform's `code` (`parameter_invalid`, …) when the body had one. */
+    readonly code: string | undefined,
+    message: string,
+    retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.retryable = status === 408 || status === 429 || status >= 500;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** 401: the key is missing, wrong or expired. Not retryable until the key changes. */
+export class AuthError extends ApiError {
+  constructor(code: string | undefined) {
+    super(
+      401,
+      code,
+      'The API key was refused. Check it in Settings, or create a new one in the TwelveLabs dashboard.',
+    );
+    this.name = 'AuthError';
+  }
+}
+
+/** 429 after the retry budget: the category is still rate-limited. */
+export class RateLimitedError extends ApiError {
+  constructor(code: string | undefined, message: string, retryAfterMs: number | undefined) {
+    super(429, code, message, retryAfterMs);
+    this.name = 'RateLimitedError';
+  }
+}
+
+/** The connection failed: offline, refused, reset, DNS, TLS handshake, timeouts. */
+export class NetworkError extends TwelveLabsError {
+  readonly retryable = true;
+  constructor(
+    message: string,
+    /** The system or undici error code, e.g. `ECONNREFUSED`. */
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'NetworkError';
+  }
+}
+
+/** No bytes moved for too long. A slow upload that keeps moving is never a stall. */
+export class StallError extends TwelveLabsError {
+  readonly retryable = true;
+  constructor(readonly idleMs: number) {
+    super(`The transfer stalled: no bytes moved for ${Math.round(idleMs / 1000)} seconds.`);
+    this.name = 'StallError';
+  }
+}
+
+/** The caller canceled. Never retried, never reported as a failure. */
+export class AbortedError extends TwelveLabsError {
+  readonly retryable = false;
+  constructor() {
+    super('The operation was canceled.');
+    this.name = 'AbortedError';
+  }
+}
+
+/** The platform's answer did not have the documented shape. */
+export class ResponseFormatError extends TwelveLabsError {
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResponseFormatError';
+  }
+}
+
+/** The local file changed size or vanished while it was being sent. */
+export class SourceChangedError extends TwelveLabsError {
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceChangedError';
+  }
+}
+
+/** Turns whatever undici or the system threw into our hierarchy. */
+export function classifyTransportError(error: unknown, signal?: AbortSignal): TwelveLabsError {
+  if (error instanceof TwelveLabsError) return error;
+  if (signal?.aborted) return signal.reason instanceof TwelveLabsError ? signal.reason : new AbortedError();
+  const e = error as {
+    code?: string;
+    name?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
+  if (e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED') return new AbortedError();
+  const code = e?.code ?? e?.cause?.code;
+  const what = NETWORK_MESSAGES[code ?? ''] ?? 'The connection to TwelveLabs failed';
+  return new NetworkError(`${what}${code ? ` (${code})` : ''}.`, code);
+}
+
+const NETWORK_MESSAGES: Record<string, string> = {
+  ECONNREFUSED: 'The server refused the connection',
+  ECONNRESET: 'The connection was reset',
+  EPIPE: 'The connection closed while sending',
+  ENOTFOUND: 'The server name could not be resolved (offline?)',
+  EAI_AGAIN: 'The server name could not be resolved (offline?)',
+  ENETUNREACH: 'The network is unreachable',
+  EHOSTUNREACH: 'The server is unreachable',
+  ETIMEDOUT: 'The connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'The connection timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'The server did not answer in time',
+  UND_ERR_BODY_TIMEOUT: 'The server stopped sending its answer',
+  UND_ERR_SOCKET: 'The connection closed unexpectedly',
+  UND_ERR_CLOSED: 'The connection closed unexpectedly',
+};

@@ -1,0 +1,243 @@
+import { Readable } from 'node:stream';
+import { request, type Dispatcher } from 'undici';
+import type { Clock, Logger } from '../ports.ts';
+import { backoffDelay, DEFAULT_BACKOFF, serverWaitMs, type BackoffPolicy } from './backoff.ts';
+import { countedBody, type BandwidthLimiter } from './counted-body.ts';
+import type { TwelveLabsError } from './errors.ts';
+import {
+  AbortedError,
+  ApiError,
+  AuthError,
+  classifyTransportError,
+  RateLimitedError,
+  StallError,
+} from './errors.ts';
+import type { RateLimitGate } from './rate-gate.ts';
+import { redact, redactUrl } from './redact.ts';
+
+export type QueryValue = string | number | boolean | string[] | undefined;
+
+export interface UploadBody {
+  contentType: string;
+  length: number;
+  /** A fresh stream per attempt. */
+  open(): AsyncIterable<Uint8Array>;
+}
+
+export interface CallOptions {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Relative to the base URL (`assets/123`), or absolute (presigned URLs). */
+  path: string;
+  query?: Record<string, QueryValue>;
+  json?: unknown;
+  upload?: UploadBody;
+  /** Rate-limit category (§6): one gate per category. */
+  category: string;
+  /** Presigned storage URLs carry their own credentials: never send the key there. */
+  sendKey?: boolean;
+  signal?: AbortSignal;
+  /** false: one attempt only (the caller retries in its own way). */
+  retry?: boolean;
+  /** Upload progress of the current attempt: bytes handed to the socket, at most `upload.length`. */
+  onProgress?: (sent: number, total: number) => void;
+  limiter?: BandwidthLimiter;
+  /** Extra headers (e.g. a multipart session's `upload_headers` for its chunk PUTs). */
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed JSON body, or undefined for an empty one. */
+  body: unknown;
+}
+
+export interface TransportOptions {
+  baseUrl: string;
+  /** Read at each call, so a key changed in Settings applies at once. */
+  apiKey: () => string | undefined;
+  userAgent: string;
+  dispatcher?: Dispatcher;
+  clock: Clock;
+  logger: Logger;
+  gate: RateLimitGate;
+  backoff?: BackoffPolicy;
+  /** An upload that moves no byte for this long is aborted and retried. */
+  stallTimeoutMs?: number;
+  /** How long to wait for an answer once a request is sent (a processing server may be slow). */
+  responseTimeoutMs?: number;
+  random?: () => number;
+}
+
+/**
+ * Every request to the platform goes through here: the key header, rate-limit gates, retries
+ * with backoff, stall detection, progress, error mapping and redaction live in this one place.
+ */
+export class HttpTransport {
+  private readonly backoff: BackoffPolicy;
+
+  constructor(private readonly options: TransportOptions) {
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  get baseUrl(): string {
+    return this.options.baseUrl;
+  }
+
+  async call(call: CallOptions): Promise<CallResult> {
+    const { clock, gate, logger } = this.options;
+    const started = clock.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await gate.pass(call.category, call.signal);
+        return await this.attempt(call);
+      } catch (raw) {
+        const error = classifyTransportError(raw, call.signal);
+        if (error instanceof ApiError && error.status === 429 && error.retryAfterMs !== undefined)
+          gate.close(call.category, error.retryAfterMs);
+        const elapsed = clock.now() - started;
+        const canRetry =
+          call.retry !== false &&
+          error.retryable &&
+          attempt < this.backoff.maxAttempts &&
+          elapsed + (error.retryAfterMs ?? 0) < this.backoff.maxTotalMs;
+        if (!canRetry) throw this.finalError(error);
+        const delay = backoffDelay(this.backoff, attempt, error.retryAfterMs, this.options.random);
+        logger.warn('request failed; retrying', {
+          method: call.method,
+          url: redactUrl(this.url(call)),
+          attempt,
+          delayMs: delay,
+          error: this.redact(error.message),
+        });
+        await clock.sleep(delay, call.signal).catch(() => {
+          throw new AbortedError();
+        });
+      }
+    }
+  }
+
+  private finalError(error: TwelveLabsError): TwelveLabsError {
+    if (error instanceof ApiError && error.status === 429 && !(error instanceof RateLimitedError))
+      return new RateLimitedError(error.code, error.message, error.retryAfterMs);
+    return error;
+  }
+
+  private url(call: CallOptions): string {
+    const base = /^https?:\/\//.test(call.path)
+      ? call.path
+      : `${this.options.baseUrl.replace(/\/$/, '')}/${call.path}`;
+    if (!call.query) return base;
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(call.query)) {
+      if (value === undefined) continue;
+      // Arrays as repeated keys, as the SDKs send them (§1.3).
+      for (const v of Array.isArray(value) ? value : [value]) params.append(key, String(v));
+    }
+    const qs = params.toString();
+    return qs ? `${base}${base.includes('?') ? '&' : '?'}${qs}` : base;
+  }
+
+  private redact(text: string): string {
+    const key = this.options.apiKey();
+    return redact(text, key ? [key] : []);
+  }
+
+  private async attempt(call: CallOptions): Promise<CallResult> {
+    const { clock } = this.options;
+    const headers: Record<string, string> = {
+      ...call.headers,
+      'user-agent': this.options.userAgent,
+      accept: 'application/json',
+    };
+    if (call.sendKey !== false) {
+      const key = this.options.apiKey();
+      if (!key) throw new AuthError('api_key_missing');
+      headers['x-api-key'] = key;
+    }
+    let body: string | Readable | undefined;
+    const stall = new AbortController();
+    let watchdog: NodeJS.Timeout | undefined;
+    if (call.json !== undefined) {
+      body = JSON.stringify(call.json);
+      headers['content-type'] = 'application/json';
+    } else if (call.upload) {
+      const upload = call.upload;
+      headers['content-type'] = upload.contentType;
+      headers['content-length'] = String(upload.length);
+      let lastMove = clock.now();
+      const stallMs = this.options.stallTimeoutMs ?? 60_000;
+      watchdog = setInterval(
+        () => {
+          const idle = clock.now() - lastMove;
+          if (idle >= stallMs) stall.abort(new StallError(idle));
+        },
+        Math.min(1000, stallMs / 4),
+      );
+      const counted = countedBody(upload.open(), {
+        limiter: call.limiter,
+        signal: call.signal,
+        onBytes: (sent) => {
+          lastMove = clock.now();
+          call.onProgress?.(Math.min(sent, upload.length), upload.length);
+          // Once the socket has the whole body, what is left sits in kernel buffers and then the
+          // server works: the response timeout covers that wait, not the stall watchdog (a
+          // throttled link would otherwise look stalled while its buffers drain).
+          if (sent >= upload.length) clearInterval(watchdog);
+        },
+      });
+      // A small read-ahead, so progress stays close to what the socket really took.
+      body = Readable.from(counted, { objectMode: false, highWaterMark: 64 * 1024 });
+    }
+    const signal = call.signal ? AbortSignal.any([call.signal, stall.signal]) : stall.signal;
+    try {
+      const res = await request(this.url(call), {
+        method: call.method,
+        headers,
+        body,
+        signal,
+        dispatcher: this.options.dispatcher,
+        headersTimeout: this.options.responseTimeoutMs ?? 120_000,
+        bodyTimeout: this.options.responseTimeoutMs ?? 120_000,
+      });
+      // The whole body was sent once headers arrive for a successful upload; stop watching.
+      clearInterval(watchdog);
+      const text = await res.body.text();
+      const parsed = parseJson(text);
+      if (res.statusCode >= 400) throw this.toApiError(res.statusCode, res.headers, parsed, text);
+      return { status: res.statusCode, headers: res.headers, body: parsed };
+    } catch (error) {
+      if (stall.signal.aborted) throw stall.signal.reason;
+      throw error;
+    } finally {
+      clearInterval(watchdog);
+    }
+  }
+
+  private toApiError(
+    status: number,
+    headers: CallResult['headers'],
+    parsed: unknown,
+    text: string,
+  ): ApiError {
+    const body = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
+      code?: unknown;
+      message?: unknown;
+    };
+    const code = typeof body.code === 'string' ? body.code : undefined;
+    if (status === 401) return new AuthError(code);
+    const platformMessage =
+      typeof body.message === 'string' ? body.message : text.trim().slice(0, 300) || `HTTP ${status}`;
+    const message = this.redact(platformMessage);
+    return new ApiError(status, code, message, serverWaitMs(headers, this.options.clock.now()));
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
