@@ -12,7 +12,8 @@ export function timeCommand(cmd: string, args: string[]): Promise<{ ms: number; 
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': only then has all of the output been read.
+    child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       if (code === 0) resolve({ ms, stdout });
       else reject(new Error(`${cmd} exited ${code}: ${stderr.trim()}`));

@@ -5,6 +5,7 @@
  */
 const benches: Record<string, () => Promise<void>> = {
   emulator: () => import('./emulator.bench.ts').then((m) => m.run()),
+  upload: () => import('./upload.bench.ts').then((m) => m.run()),
 };
 
 const wanted = process.argv.slice(2);

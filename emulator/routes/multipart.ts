@@ -75,13 +75,10 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
     emu.state.changed();
     if (!asset) return;
     const tmp = emu.blobs.incomingPath(`${session.id}.assembled`);
-    const out = createWriteStream(tmp);
-    for (let i = 1; i <= session.totalChunks; i++) {
-      await pipeline(createReadStream(emu.blobs.chunkPath(session.id, i)), out, { end: false });
-    }
-    await new Promise<void>((resolve, reject) =>
-      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-    );
+    const chunkPaths = Array.from({ length: session.totalChunks }, (_, i) => emu.blobs.chunkPath(session.id, i + 1));
+    await pipeline(async function* () {
+      for (const path of chunkPaths) yield* createReadStream(path);
+    }, createWriteStream(tmp));
     await rename(tmp, emu.blobs.blobPath(asset.id));
     await emu.blobs.removeSession(session.id);
     const head = Buffer.alloc(SNIFF_BYTES);
@@ -285,7 +282,15 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
         session.updatedAt = now;
         const totalCompleted = Object.values(session.chunks).filter((c) => c.reportedAt).length;
         const done = totalCompleted === session.totalChunks;
-        if (done) await complete(session);
+        if (done) {
+          // Like the platform: the answer comes at once, the file is put together in the
+          // background, and the asset stays `processing` until then.
+          session.status = 'completed';
+          void complete(session).catch((error: unknown) => {
+            const asset = emu.state.assets.get(session.assetId);
+            if (asset) emu.fail(asset, `The uploaded chunks could not be assembled: ${(error as Error).message}`);
+          });
+        }
         emu.state.changed();
         sendJson(ctx.res, 200, {
           ...(done && { url: `${ctx.origin}/media/${session.assetId}/source` }),
