@@ -165,6 +165,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   // Uploads of several GB on a throttled link take long: no server-side request timeout.
   server.requestTimeout = 0;
+  // Longer than clients keep idle connections (undici: 4–10 s), as load balancers are, so a client
+  // never sends a request on a socket the server is closing at that very moment.
+  server.keepAliveTimeout = 65_000;
   server.headersTimeout = 60_000;
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -75,7 +75,9 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
     emu.state.changed();
     if (!asset) return;
     const tmp = emu.blobs.incomingPath(`${session.id}.assembled`);
-    const chunkPaths = Array.from({ length: session.totalChunks }, (_, i) => emu.blobs.chunkPath(session.id, i + 1));
+    const chunkPaths = Array.from({ length: session.totalChunks }, (_, i) =>
+      emu.blobs.chunkPath(session.id, i + 1),
+    );
     await pipeline(async function* () {
       for (const path of chunkPaths) yield* createReadStream(path);
     }, createWriteStream(tmp));
@@ -288,7 +290,8 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
           session.status = 'completed';
           void complete(session).catch((error: unknown) => {
             const asset = emu.state.assets.get(session.assetId);
-            if (asset) emu.fail(asset, `The uploaded chunks could not be assembled: ${(error as Error).message}`);
+            if (asset)
+              emu.fail(asset, `The uploaded chunks could not be assembled: ${(error as Error).message}`);
           });
         }
         emu.state.changed();

@@ -13,7 +13,7 @@ import type {
 } from '../../shared/domain.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { BackoffPolicy } from './backoff.ts';
-import { fileRange, type BandwidthLimiter } from './counted-body.ts';
+import { fileRange, type BandwidthLimiter, type FileIdentity } from './counted-body.ts';
 import { AbortedError, ApiError, ResponseFormatError, SourceChangedError } from './errors.ts';
 import { formBody } from './form-body.ts';
 import { HttpTransport } from './http-transport.ts';
@@ -112,7 +112,10 @@ export class UndiciTwelveLabsClient {
   // ---- assets ----
 
   /** `POST /assets` with `method=direct`: one streamed multipart/form-data request. */
-  async createAssetFromFile(path: string, options: UploadOptions & TransferOptions = {}): Promise<Asset> {
+  async createAssetFromFile(
+    path: string,
+    options: UploadOptions & TransferOptions & { expected?: FileIdentity } = {},
+  ): Promise<Asset> {
     const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
       throw new SourceChangedError(
         error.code === 'ENOENT'
@@ -127,6 +130,7 @@ export class UndiciTwelveLabsClient {
       path,
       size: info.size,
       name: options.filename ?? basename(path),
+      expected: options.expected,
     });
     const res = await this.transport.call({
       method: 'POST',
@@ -190,6 +194,18 @@ export class UndiciTwelveLabsClient {
       if (result.data.length === 0) return;
       if (result.pageInfo.totalPage !== undefined && page >= result.pageInfo.totalPage) return;
     }
+  }
+
+  /** One cheap request, no retries: is the platform reachable and the key accepted? */
+  async probe(signal?: AbortSignal): Promise<void> {
+    await this.transport.call({
+      method: 'GET',
+      path: 'assets',
+      query: { page_limit: 1 },
+      category: CATEGORY.read,
+      signal,
+      retry: false,
+    });
   }
 
   async retrieveAsset(assetId: string, signal?: AbortSignal): Promise<AssetDetail> {
@@ -317,7 +333,7 @@ export class UndiciTwelveLabsClient {
   /** PUTs `length` bytes of the file at `start` to a presigned URL; returns the ETag, quotes removed. */
   async putChunk(
     url: string,
-    source: { path: string; start: number; length: number },
+    source: { path: string; start: number; length: number; expected?: FileIdentity },
     options: TransferOptions & { headers?: Record<string, string> } = {},
   ): Promise<string> {
     const res = await this.transport.call({
@@ -333,7 +349,7 @@ export class UndiciTwelveLabsClient {
       upload: {
         contentType: 'application/octet-stream',
         length: source.length,
-        open: () => fileRange(source.path, source.start, source.length),
+        open: () => fileRange(source.path, source.start, source.length, source.expected),
       },
     });
     const etag = res.headers.etag;

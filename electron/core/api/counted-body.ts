@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { SourceChangedError } from './errors.ts';
 
 /** Shares upload bandwidth: every transfer asks before sending bytes (bandwidth.ts). */
@@ -34,18 +35,33 @@ export async function* countedBody(
   }
 }
 
+/** What the file looked like when it was checked; a difference means it changed. */
+export interface FileIdentity {
+  size: number;
+  mtimeMs: number;
+}
+
 /**
- * The bytes `[start, start + length)` of a file, failing if the file no longer has them: a file
- * that shrinks or grows while it is sent must not be uploaded half old, half new.
+ * The bytes `[start, start + length)` of a file, failing if the file no longer has them, or (with
+ * `expected`) if it was modified while they were read: a file rewritten during an upload must not
+ * arrive half old, half new. The check runs before the last byte is handed over, so the request
+ * fails instead of completing.
  */
-export async function* fileRange(path: string, start: number, length: number): AsyncGenerator<Buffer> {
+export async function* fileRange(
+  path: string,
+  start: number,
+  length: number,
+  expected?: FileIdentity,
+): AsyncGenerator<Buffer> {
   if (length === 0) return;
   let read = 0;
+  let last: Buffer | undefined;
   const stream = createReadStream(path, { start, end: start + length - 1, highWaterMark: 1024 * 1024 });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       read += chunk.length;
-      yield chunk;
+      if (last) yield last;
+      last = chunk;
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -56,4 +72,11 @@ export async function* fileRange(path: string, start: number, length: number): A
     );
   }
   if (read !== length) throw new SourceChangedError('The file changed size while it was being uploaded.');
+  if (expected) {
+    const now = await stat(path).catch(() => undefined);
+    if (!now) throw new SourceChangedError('The file was moved or deleted while it was being uploaded.');
+    if (now.size !== expected.size || now.mtimeMs !== expected.mtimeMs)
+      throw new SourceChangedError('The file was modified while it was being uploaded.');
+  }
+  if (last) yield last;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { fileRange } from './counted-body.ts';
+import { fileRange, type FileIdentity } from './counted-body.ts';
 
 export interface FormFile {
   field: string;
@@ -7,6 +7,8 @@ export interface FormFile {
   size: number;
   /** The name in the part header; the platform keeps the separate `filename` field, if sent. */
   name: string;
+  /** Fail the upload if the file is modified while it is sent. */
+  expected?: FileIdentity;
 }
 
 /**
@@ -51,7 +53,7 @@ export function formBody(
     length: head.length + (file?.size ?? 0) + tail.length,
     async *open() {
       yield head;
-      if (file) yield* fileRange(file.path, 0, file.size);
+      if (file) yield* fileRange(file.path, 0, file.size, file.expected);
       yield tail;
     },
   };

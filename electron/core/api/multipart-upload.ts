@@ -13,6 +13,8 @@ export interface MultipartHandle {
   assetId: string;
   path: string;
   size: number;
+  /** The file's modification time when the session began: a change means a new upload. */
+  mtimeMs?: number;
   chunkSize: number;
   totalChunks: number;
   expiresAt?: string;
@@ -54,7 +56,7 @@ const URL_SAFETY_MARGIN_MS = 30_000;
 
 export async function startMultipartUpload(
   client: UndiciTwelveLabsClient,
-  file: { path: string; size: number; type: MediaKind; filename: string },
+  file: { path: string; size: number; type: MediaKind; filename: string; mtimeMs?: number },
   options: Omit<UploadOptions, 'filename'> & { signal?: AbortSignal } = {},
 ): Promise<{ handle: MultipartHandle; urls: PresignedUrl[] }> {
   const session = await client.createUploadSession(
@@ -67,6 +69,7 @@ export async function startMultipartUpload(
       assetId: session.assetId,
       path: file.path,
       size: file.size,
+      mtimeMs: file.mtimeMs,
       chunkSize: session.chunkSize,
       totalChunks: session.totalChunks,
       expiresAt: session.expiresAt,
@@ -160,7 +163,13 @@ export async function runMultipartUpload(
       try {
         const etag = await client.putChunk(
           url,
-          { path: handle.path, start: (index - 1) * handle.chunkSize, length: chunkLength(index) },
+          {
+            path: handle.path,
+            start: (index - 1) * handle.chunkSize,
+            length: chunkLength(index),
+            expected:
+              handle.mtimeMs !== undefined ? { size: handle.size, mtimeMs: handle.mtimeMs } : undefined,
+          },
           {
             signal,
             limiter: options.limiter,

@@ -1,0 +1,37 @@
+import type { QueueItemView } from '../../shared/queue-types.ts';
+import type { MultipartHandle } from '../api/multipart-upload.ts';
+
+/** What the queue persists per item: the view the UI gets, plus what resuming needs. */
+export interface ItemRecord extends Omit<QueueItemView, 'progress'> {
+  /** Scheduling order: lower first (move-to-top gives the lowest). */
+  order: number;
+  mtimeMs?: number;
+  mime?: string;
+  /** When the current create-asset request was sent: a crash after it is reconciled, not re-sent blindly. */
+  attemptStartedAt?: number;
+  multipart?: MultipartHandle;
+  /** Where `waiting` and `paused` return to. */
+  resumeTo?: 'queued' | 'processing';
+  pausedBy?: 'user' | 'all';
+  /** Consecutive transient failures: the next wait grows with it. */
+  failures?: number;
+  /** "Upload anyway": skip the duplicate check once. */
+  forceUpload?: boolean;
+}
+
+/** The view sent to the UI: internals left out. */
+export function toView(record: ItemRecord, progress?: QueueItemView['progress']): QueueItemView {
+  const {
+    order: _order,
+    mtimeMs: _mtime,
+    mime: _mime,
+    attemptStartedAt: _attempt,
+    multipart: _multipart,
+    resumeTo: _resumeTo,
+    pausedBy: _pausedBy,
+    failures: _failures,
+    forceUpload: _force,
+    ...view
+  } = record;
+  return progress ? { ...view, progress } : view;
+}

@@ -1,0 +1,875 @@
+import { EventEmitter } from 'node:events';
+import { stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import type { UploadOptions } from '../../shared/domain.ts';
+import {
+  FINISHED_STATES,
+  type HistoryEntry,
+  type ItemState,
+  type QueueItemView,
+  type QueueTotals,
+} from '../../shared/queue-types.ts';
+import type { UndiciTwelveLabsClient } from '../api/client.ts';
+import { AbortedError, ApiError, SourceChangedError } from '../api/errors.ts';
+import { runMultipartUpload, startMultipartUpload } from '../api/multipart-upload.ts';
+import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
+import type { DocumentStore } from '../store/document-store.ts';
+import { PersistedDocument } from '../store/persisted-document.ts';
+import { TokenBucketLimiter } from './bandwidth.ts';
+import { decide } from './error-policy.ts';
+import { walkFiles } from './folder-walk.ts';
+import { sha256File } from './hashing.ts';
+import { toView, type ItemRecord } from './item-record.ts';
+import { filenameFromUrl, InputRejected, preflightFile, validateMediaUrl } from './preflight.ts';
+import { ProgressTracker } from './progress-tracker.ts';
+import { findOrphanAsset } from './reconcile.ts';
+import type { UploadLedger } from './upload-ledger.ts';
+
+export type AddInput =
+  | {
+      kind: 'file';
+      path: string;
+      options?: UploadOptions;
+      origin?: { folderId: string; relativePath: string };
+    }
+  | { kind: 'folder'; path: string; options?: UploadOptions }
+  | { kind: 'url'; url: string; options?: UploadOptions };
+
+export interface AddResult {
+  added: QueueItemView[];
+  rejected: Array<{ input: string; message: string }>;
+}
+
+export interface UploadQueueOptions {
+  client: UndiciTwelveLabsClient;
+  store: DocumentStore;
+  ledger: UploadLedger;
+  clock?: Clock;
+  logger?: Logger;
+  random?: () => number;
+  /** Files sent at once. */
+  concurrency?: number;
+  /** Chunks sent at once per multipart file. */
+  chunkConcurrency?: number;
+  /** 0 = unlimited. */
+  bandwidthBytesPerSecond?: number;
+  pollInitialMs?: number;
+  pollMaxMs?: number;
+  /** While items wait for the network, how often to check whether it is back. */
+  probeIntervalMs?: number;
+  /** How often to look for files that went missing. */
+  sourceCheckIntervalMs?: number;
+  historyLimit?: number;
+}
+
+interface QueueEvents {
+  'item-added': [QueueItemView];
+  'item-changed': [QueueItemView];
+  'item-removed': [string];
+  totals: [QueueTotals];
+  notice: [string];
+}
+
+type QueueData = {
+  version: 1;
+  items: Record<string, ItemRecord>;
+  history: HistoryEntry[];
+  paused: boolean;
+} & Record<string, unknown>;
+
+type AbortReason = 'pause' | 'cancel' | 'stop' | 'auth' | 'remove' | 'restart';
+
+/** Non-finished states that still need work from us. */
+const PENDING: readonly ItemState[] = [
+  'queued',
+  'preparing',
+  'uploading',
+  'finalizing',
+  'processing',
+  'waiting',
+];
+
+/**
+ * The persistent upload queue: every file, folder and URL the user adds becomes an item here,
+ * owned by the main process. It survives quits and crashes (state transitions are saved before
+ * the side effects they start), never uploads the same content twice (sha256 ledger, crash
+ * reconciliation), and never fails an item for a transient problem.
+ */
+export class UploadQueue extends EventEmitter<QueueEvents> {
+  private readonly doc: PersistedDocument<QueueData>;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly random: () => number;
+  private readonly limiter: TokenBucketLimiter;
+  private readonly progress: ProgressTracker;
+  private readonly active = new Map<string, AbortController>();
+  private readonly followers = new Map<string, AbortController>();
+  private concurrency: number;
+  private chunkConcurrency: number;
+  private running = false;
+  private blockedByAuth = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private sourceTimer: NodeJS.Timeout | undefined;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: UploadQueueOptions) {
+    super();
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.random = options.random ?? Math.random;
+    this.concurrency = options.concurrency ?? 3;
+    this.chunkConcurrency = options.chunkConcurrency ?? 4;
+    this.limiter = new TokenBucketLimiter(options.bandwidthBytesPerSecond ?? 0, this.clock);
+    this.doc = new PersistedDocument<QueueData>(options.store, () => ({
+      version: 1,
+      items: {},
+      history: [],
+      paused: false,
+    }));
+    this.progress = new ProgressTracker(
+      this.clock,
+      (id) => this.emitChanged(id),
+      () => this.emit('totals', this.totals()),
+    );
+  }
+
+  private get items(): Record<string, ItemRecord> {
+    return this.doc.data.items;
+  }
+
+  // ---- lifecycle ----
+
+  /** Restores what a previous run left (crash or quit) and starts working. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    if (this.doc.recovered) this.emit('notice', this.doc.recovered);
+    for (const item of Object.values(this.items)) {
+      if (item.state === 'preparing') item.state = 'queued';
+      // Interrupted transfers go back to the queue; the runner resumes multipart sessions from
+      // their handle and reconciles a direct upload that may have created its asset already.
+      if (item.state === 'uploading' || item.state === 'finalizing') item.state = 'queued';
+      if (item.state === 'waiting' && item.wait?.code === 'auth') {
+        item.state = item.resumeTo ?? 'queued';
+        item.wait = undefined;
+      }
+      if (item.state === 'processing') this.follow(item);
+    }
+    this.doc.changed();
+    this.scheduleWake();
+    this.scheduleSourceCheck();
+    this.progress.start();
+    this.pump();
+  }
+
+  /** Stops all work, keeping every item's saved state, so a later start() resumes it. */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const c of this.active.values()) c.abort('stop');
+    for (const c of this.followers.values()) c.abort('stop');
+    clearTimeout(this.wakeTimer);
+    clearTimeout(this.probeTimer);
+    clearTimeout(this.sourceTimer);
+    this.probeTimer = undefined;
+    this.progress.stop();
+    while (this.active.size > 0) await new Promise((r) => setTimeout(r, 10));
+    await this.doc.close();
+  }
+
+  /** Resolves when no item needs work (everything finished, paused, missing or blocked). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    if (this.blockedByAuth) return this.active.size === 0;
+    return !Object.values(this.items).some((i) => PENDING.includes(i.state));
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length > 0 && this.isIdle()) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  // ---- adding ----
+
+  async add(inputs: AddInput[]): Promise<AddResult> {
+    const result: AddResult = { added: [], rejected: [] };
+    for (const input of inputs) {
+      try {
+        if (input.kind === 'url') {
+          const url = validateMediaUrl(input.url);
+          result.added.push(this.createItem({ kind: 'url', url }, input.options ?? {}, filenameFromUrl(url)));
+        } else if (input.kind === 'file') {
+          result.added.push(
+            this.createItem(
+              { kind: 'file', path: input.path },
+              input.options ?? {},
+              basename(input.path),
+              input.origin,
+            ),
+          );
+        } else {
+          const info = await stat(input.path).catch(() => undefined);
+          if (!info?.isDirectory())
+            throw new InputRejected(`${input.path} is not a folder that can be read.`);
+          for await (const path of walkFiles(input.path, (p, why) =>
+            this.logger.warn('skipped unreadable folder', { path: p, why }),
+          ))
+            result.added.push(this.createItem({ kind: 'file', path }, input.options ?? {}, basename(path)));
+        }
+      } catch (error) {
+        if (!(error instanceof InputRejected)) throw error;
+        result.rejected.push({
+          input: input.kind === 'url' ? input.url : input.path,
+          message: error.message,
+        });
+      }
+    }
+    await this.doc.commit();
+    for (const view of result.added) this.emit('item-added', view);
+    this.emitTotals();
+    this.pump();
+    return result;
+  }
+
+  private createItem(
+    source: ItemRecord['source'],
+    options: UploadOptions,
+    fallbackName: string,
+    origin?: ItemRecord['origin'],
+  ): QueueItemView {
+    const now = this.clock.now();
+    // While everything is paused, new items wait too, until "resume all".
+    const paused = this.doc.data.paused;
+    const item: ItemRecord = {
+      id: randomUUID(),
+      source,
+      name: options.filename ?? fallbackName,
+      options,
+      state: paused ? 'paused' : 'queued',
+      ...(paused && { pausedBy: 'all' as const, resumeTo: 'queued' as const }),
+      addedAt: now,
+      updatedAt: now,
+      order: now + Object.keys(this.items).length / 1e6,
+      ...(origin && { origin }),
+    };
+    this.items[item.id] = item;
+    return toView(item);
+  }
+
+  // ---- user actions ----
+
+  pause(id: string): void {
+    const item = this.items[id];
+    if (!item || FINISHED_STATES.includes(item.state) || item.state === 'paused') return;
+    this.pauseItem(item, 'user');
+  }
+
+  private pauseItem(item: ItemRecord, by: 'user' | 'all'): void {
+    const controller = this.active.get(item.id) ?? this.followers.get(item.id);
+    item.resumeTo = item.assetId ? 'processing' : 'queued';
+    item.pausedBy = by;
+    item.wait = undefined;
+    controller?.abort('pause');
+    this.transition(item, 'paused');
+  }
+
+  resume(id: string): void {
+    const item = this.items[id];
+    if (!item || (item.state !== 'paused' && item.state !== 'waiting' && item.state !== 'source-missing'))
+      return;
+    this.wakeItem(item);
+  }
+
+  pauseAll(): void {
+    this.doc.data.paused = true;
+    for (const item of Object.values(this.items))
+      if (PENDING.includes(item.state)) this.pauseItem(item, 'all');
+    this.emitTotals();
+  }
+
+  resumeAll(): void {
+    this.doc.data.paused = false;
+    for (const item of Object.values(this.items))
+      if (item.state === 'paused' && item.pausedBy === 'all') this.wakeItem(item);
+    this.emitTotals();
+    this.pump();
+  }
+
+  cancel(id: string): void {
+    const item = this.items[id];
+    if (!item || FINISHED_STATES.includes(item.state)) return;
+    const controller = this.active.get(item.id) ?? this.followers.get(item.id);
+    // An abandoned multipart session expires by itself on the platform (24 h).
+    item.multipart = undefined;
+    item.finishedAt = this.clock.now();
+    this.transition(item, 'canceled');
+    controller?.abort('cancel');
+  }
+
+  retry(id: string): void {
+    const item = this.items[id];
+    if (!item || !['failed', 'canceled', 'source-missing'].includes(item.state)) return;
+    this.resetPreparation(item);
+    item.error = undefined;
+    item.finishedAt = undefined;
+    item.failures = 0;
+    this.transition(item, 'queued');
+    this.pump();
+  }
+
+  /** A duplicate the person wants uploaded anyway. */
+  uploadAnyway(id: string): void {
+    const item = this.items[id];
+    if (!item || item.state !== 'duplicate') return;
+    item.forceUpload = true;
+    item.duplicateOf = undefined;
+    item.finishedAt = undefined;
+    this.transition(item, 'queued');
+    this.pump();
+  }
+
+  moveToTop(id: string): void {
+    const item = this.items[id];
+    if (!item) return;
+    item.order = Math.min(...Object.values(this.items).map((i) => i.order)) - 1;
+    this.doc.changed();
+    this.emitChanged(item.id);
+    this.pump();
+  }
+
+  remove(id: string): void {
+    const item = this.items[id];
+    if (!item) return;
+    (this.active.get(id) ?? this.followers.get(id))?.abort('remove');
+    this.archive(item);
+    delete this.items[id];
+    this.doc.changed();
+    this.emit('item-removed', id);
+    this.emitTotals();
+  }
+
+  /** Moves finished items to the history. */
+  removeFinished(): number {
+    const finished = Object.values(this.items).filter((i) => FINISHED_STATES.includes(i.state));
+    for (const item of finished) this.remove(item.id);
+    return finished.length;
+  }
+
+  clearHistory(): void {
+    this.doc.data.history = [];
+    this.doc.changed();
+  }
+
+  setConcurrency(files: number, chunksPerFile?: number): void {
+    this.concurrency = Math.max(1, Math.floor(files));
+    if (chunksPerFile !== undefined) this.chunkConcurrency = Math.max(1, Math.floor(chunksPerFile));
+    this.pump();
+  }
+
+  setBandwidthLimit(bytesPerSecond: number): void {
+    this.limiter.setRate(bytesPerSecond);
+  }
+
+  /** The API key changed: whatever waited for a valid key tries again. */
+  credentialsChanged(): void {
+    this.blockedByAuth = false;
+    for (const item of Object.values(this.items))
+      if (item.state === 'waiting' && item.wait?.code === 'auth') this.wakeItem(item);
+    this.emitTotals();
+    this.pump();
+  }
+
+  // ---- reading ----
+
+  list(): QueueItemView[] {
+    return Object.values(this.items)
+      .sort((a, b) => a.order - b.order)
+      .map((i) => this.view(i));
+  }
+
+  get(id: string): QueueItemView | undefined {
+    const item = this.items[id];
+    return item && this.view(item);
+  }
+
+  history(): HistoryEntry[] {
+    return [...this.doc.data.history];
+  }
+
+  totals(): QueueTotals {
+    const byState: QueueTotals['byState'] = {};
+    let bytesTotal = 0;
+    let bytesDone = 0;
+    for (const item of Object.values(this.items)) {
+      byState[item.state] = (byState[item.state] ?? 0) + 1;
+      if (item.state === 'canceled' || item.state === 'failed' || !item.size) continue;
+      bytesTotal += item.size;
+      if (item.state === 'ready' || item.state === 'processing' || item.state === 'duplicate')
+        bytesDone += item.size;
+      else bytesDone += this.progress.get(item.id)?.sentBytes ?? 0;
+    }
+    const bytesPerSecond = this.progress.speed();
+    const left = bytesTotal - bytesDone;
+    return {
+      byState,
+      bytesDone,
+      bytesTotal,
+      bytesPerSecond,
+      ...(bytesPerSecond > 0 && left > 0 && { etaSeconds: Math.round(left / bytesPerSecond) }),
+      paused: this.doc.data.paused,
+      blockedByAuth: this.blockedByAuth,
+    };
+  }
+
+  private view(item: ItemRecord): QueueItemView {
+    const transferring = item.state === 'uploading' || item.state === 'finalizing';
+    return toView(item, transferring ? this.progress.get(item.id) : undefined);
+  }
+
+  // ---- scheduling ----
+
+  private pump(): void {
+    if (!this.running || this.blockedByAuth) return;
+    const candidates = Object.values(this.items)
+      .filter((i) => i.state === 'queued' && !this.active.has(i.id))
+      .sort((a, b) => a.order - b.order);
+    for (const item of candidates) {
+      if (this.active.size >= this.concurrency) break;
+      void this.runItem(item);
+    }
+    this.checkIdle();
+  }
+
+  private async runItem(item: ItemRecord): Promise<void> {
+    const controller = new AbortController();
+    this.active.set(item.id, controller);
+    try {
+      await this.transfer(item, controller.signal);
+    } catch (error) {
+      this.handleError(
+        item,
+        error,
+        controller.signal.aborted ? (controller.signal.reason as AbortReason) : undefined,
+      );
+    } finally {
+      this.active.delete(item.id);
+      this.progress.clear(item.id);
+      this.emitTotals();
+      this.pump();
+    }
+  }
+
+  /** Everything from `queued` to "the platform has the asset". */
+  private async transfer(item: ItemRecord, signal: AbortSignal): Promise<void> {
+    if (item.source.kind === 'url') return this.transferUrl(item, item.source.url, signal);
+    const path = item.source.path;
+    if (!item.sha256) {
+      if (!(await this.prepare(item, path, signal))) return;
+    } else {
+      // Prepared before a restart or a wait: make sure the file is still what we hashed.
+      const info = await stat(path).catch(() => undefined);
+      if (!info)
+        throw new InputRejected(`${item.name} was not found. It may have been moved or deleted.`, true);
+      if (info.size !== item.size || info.mtimeMs !== item.mtimeMs)
+        throw new SourceChangedError('The file changed since it was checked.');
+    }
+    if (item.method === 'multipart') return this.transferMultipart(item, path, signal);
+
+    if (item.attemptStartedAt && (await this.reconcile(item, signal))) return;
+    item.attemptStartedAt = this.clock.now();
+    this.transition(item, 'uploading');
+    await this.doc.commit(); // saved before the request that may create the asset
+    this.progress.begin(item.id, item.size!);
+    const asset = await this.options.client.createAssetFromFile(path, {
+      ...item.options,
+      filename: item.name,
+      signal,
+      limiter: this.limiter,
+      expected: { size: item.size!, mtimeMs: item.mtimeMs! },
+      onProgress: (sent, total) => this.progress.update(item.id, Math.floor((sent / total) * item.size!)),
+    });
+    await this.assetCreated(item, asset.id);
+  }
+
+  /** Checks, hashes and dedupes a file. Returns false when there is nothing to upload. */
+  private async prepare(item: ItemRecord, path: string, signal: AbortSignal): Promise<boolean> {
+    this.transition(item, 'preparing');
+    const prepared = await preflightFile(path);
+    const sha256 = await sha256File(path, signal).catch((error: unknown) => {
+      if (signal.aborted) throw new AbortedError();
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new InputRejected(`${item.name} was not found. It may have been moved or deleted.`, true);
+      throw new InputRejected(`${item.name} could not be read: ${(error as Error).message}`);
+    });
+    const after = await stat(path);
+    if (after.size !== prepared.size || after.mtimeMs !== prepared.mtimeMs)
+      throw new SourceChangedError('The file changed while it was being checked.');
+    Object.assign(item, {
+      size: prepared.size,
+      mtimeMs: prepared.mtimeMs,
+      kind: prepared.kind,
+      mime: prepared.mime,
+      method: prepared.method,
+      sha256,
+    });
+    if (!item.forceUpload) {
+      const known = this.options.ledger.find(sha256);
+      const twin = Object.values(this.items).find(
+        (other) =>
+          other.id !== item.id &&
+          other.sha256 === sha256 &&
+          !['failed', 'canceled', 'duplicate'].includes(other.state),
+      );
+      if (known || twin) {
+        item.duplicateOf = known
+          ? { assetId: known.assetId }
+          : { itemId: twin!.id, ...(twin!.assetId && { assetId: twin!.assetId }) };
+        item.finishedAt = this.clock.now();
+        this.transition(item, 'duplicate');
+        return false;
+      }
+    }
+    this.doc.changed();
+    return true;
+  }
+
+  private async transferUrl(item: ItemRecord, url: string, signal: AbortSignal): Promise<void> {
+    if (item.attemptStartedAt && (await this.reconcile(item, signal))) return;
+    item.method = 'url';
+    item.attemptStartedAt = this.clock.now();
+    this.transition(item, 'uploading');
+    await this.doc.commit();
+    const asset = await this.options.client.createAssetFromUrl(url, {
+      ...item.options,
+      filename: item.name,
+      signal,
+    });
+    await this.assetCreated(item, asset.id);
+  }
+
+  private async transferMultipart(item: ItemRecord, path: string, signal: AbortSignal): Promise<void> {
+    const client = this.options.client;
+    let urls: Awaited<ReturnType<typeof startMultipartUpload>>['urls'] = [];
+    if (!item.multipart) {
+      this.transition(item, 'uploading');
+      const started = await startMultipartUpload(
+        client,
+        { path, size: item.size!, type: item.kind!, filename: item.name, mtimeMs: item.mtimeMs },
+        {
+          enableHls: item.options.enableHls,
+          enableThumbnail: item.options.enableThumbnail,
+          userMetadata: item.options.userMetadata,
+          signal,
+        },
+      );
+      item.multipart = started.handle;
+      urls = started.urls;
+      await this.doc.commit(); // the session exists: remember it before sending a byte
+    } else this.transition(item, 'uploading');
+    this.progress.begin(item.id, item.size!);
+    const handle = item.multipart;
+    await runMultipartUpload(
+      client,
+      handle,
+      {
+        signal,
+        concurrency: this.chunkConcurrency,
+        limiter: this.limiter,
+        onProgress: (p) => {
+          this.progress.update(item.id, p.confirmedBytes + p.inFlightBytes);
+          if (p.confirmedBytes === p.totalBytes && item.state === 'uploading')
+            this.transition(item, 'finalizing');
+        },
+        // Each chunk's ETag is saved as it lands: a restart sends only the missing chunks.
+        onHandleChange: () => this.doc.commit(),
+      },
+      urls,
+    );
+    await this.assetCreated(item, handle.assetId);
+  }
+
+  /** A crash may have come between "the platform created the asset" and "we saved its id". */
+  private async reconcile(item: ItemRecord, signal: AbortSignal): Promise<boolean> {
+    const claimed = new Set(
+      Object.values(this.items)
+        .map((i) => i.assetId)
+        .filter(Boolean) as string[],
+    );
+    const found = await findOrphanAsset(this.options.client, {
+      name: item.name,
+      since: item.attemptStartedAt!,
+      size: item.size,
+      isClaimed: (id) => claimed.has(id) || this.options.ledger.knowsAsset(id),
+      signal,
+    });
+    if (!found) {
+      item.attemptStartedAt = undefined;
+      return false;
+    }
+    this.logger.info('reconciled an upload interrupted after the platform created its asset', {
+      item: item.id,
+      asset: found,
+    });
+    await this.assetCreated(item, found);
+    return true;
+  }
+
+  private async assetCreated(item: ItemRecord, assetId: string): Promise<void> {
+    item.assetId = assetId;
+    item.attemptStartedAt = undefined;
+    item.multipart = undefined;
+    item.failures = 0;
+    item.wait = undefined;
+    this.transition(item, 'processing');
+    if (item.sha256)
+      await this.options.ledger.record(item.sha256, {
+        assetId,
+        name: item.name,
+        size: item.size ?? 0,
+        uploadedAt: this.clock.now(),
+      });
+    for (const other of Object.values(this.items))
+      if (other.duplicateOf?.itemId === item.id) {
+        other.duplicateOf = { ...other.duplicateOf, assetId };
+        this.emitChanged(other.id);
+      }
+    await this.doc.commit();
+    this.follow(item);
+  }
+
+  /** Polls a created asset until the platform says ready or failed; holds no upload slot. */
+  private follow(item: ItemRecord): void {
+    if (this.followers.has(item.id) || !item.assetId) return;
+    const controller = new AbortController();
+    this.followers.set(item.id, controller);
+    void this.options.client
+      .waitUntilSettled(item.assetId, {
+        signal: controller.signal,
+        initialIntervalMs: this.options.pollInitialMs ?? 1000,
+        maxIntervalMs: this.options.pollMaxMs ?? 15_000,
+      })
+      .then((asset) => {
+        item.finishedAt = this.clock.now();
+        if (asset.status === 'ready') this.transition(item, 'ready');
+        else {
+          item.error = `TwelveLabs could not process ${item.name}: ${asset.error?.message ?? 'no reason given'}`;
+          this.options.ledger.forgetAsset(item.assetId!);
+          this.transition(item, 'failed');
+        }
+      })
+      .catch((error: unknown) => {
+        if (controller.signal.aborted)
+          return this.handleError(item, error, controller.signal.reason as AbortReason);
+        if (error instanceof ApiError && error.status === 404) {
+          item.error = `The asset of ${item.name} was deleted on TwelveLabs before it finished processing.`;
+          item.finishedAt = this.clock.now();
+          this.options.ledger.forgetAsset(item.assetId!);
+          return this.transition(item, 'failed');
+        }
+        this.handleError(item, error, undefined);
+      })
+      .finally(() => {
+        this.followers.delete(item.id);
+        this.checkIdle();
+      });
+  }
+
+  private handleError(item: ItemRecord, error: unknown, aborted: AbortReason | undefined): void {
+    if (aborted) {
+      // pause and cancel already set the state; stop keeps it for the next start.
+      if (aborted === 'auth') {
+        // The key may have been fixed while this transfer was winding down.
+        if (this.blockedByAuth) this.waitForKey(item);
+        else this.transition(item, item.assetId ? 'processing' : 'queued');
+      }
+      return;
+    }
+    if (!this.items[item.id] || FINISHED_STATES.includes(item.state) || item.state === 'paused') return;
+    const failures = (item.failures ?? 0) + 1;
+    const decision = decide(error, failures, this.clock.now(), this.random);
+    this.logger.warn('upload item problem', {
+      item: item.id,
+      decision: decision.kind,
+      error: (error as Error)?.message,
+    });
+    switch (decision.kind) {
+      case 'wait':
+        item.failures = failures;
+        item.wait = decision.reason;
+        item.resumeTo = item.assetId ? 'processing' : 'queued';
+        this.transition(item, 'waiting');
+        this.scheduleWake();
+        if (decision.reason.code === 'offline' || decision.reason.code === 'server') this.scheduleProbe();
+        return;
+      case 'auth':
+        this.blockedByAuth = true;
+        this.waitForKey(item);
+        for (const [id, c] of this.active) if (id !== item.id) c.abort('auth');
+        this.emitTotals();
+        return;
+      case 'fail':
+        item.error = decision.message;
+        item.finishedAt = this.clock.now();
+        this.transition(item, 'failed');
+        return;
+      case 'source-missing':
+        item.error = decision.message;
+        this.transition(item, 'source-missing');
+        this.scheduleSourceCheck();
+        return;
+      case 'restart':
+        this.resetPreparation(item);
+        item.failures = failures;
+        if (failures > 5) {
+          item.wait = {
+            code: 'source-changed',
+            message: 'Waiting for the file to stop changing',
+            resumeAt: this.clock.now() + 30_000,
+          };
+          item.resumeTo = 'queued';
+          this.transition(item, 'waiting');
+          this.scheduleWake();
+        } else this.transition(item, 'queued');
+        return;
+      case 'new-session':
+        item.multipart = undefined;
+        this.transition(item, 'queued');
+        return;
+    }
+  }
+
+  private waitForKey(item: ItemRecord): void {
+    item.wait = { code: 'auth', message: 'The API key was refused; waiting for a valid key' };
+    item.resumeTo = item.assetId ? 'processing' : 'queued';
+    this.transition(item, 'waiting');
+  }
+
+  private resetPreparation(item: ItemRecord): void {
+    for (const key of [
+      'sha256',
+      'size',
+      'mtimeMs',
+      'kind',
+      'mime',
+      'method',
+      'multipart',
+      'attemptStartedAt',
+      'assetId',
+      'duplicateOf',
+    ] as const)
+      delete item[key];
+  }
+
+  private wakeItem(item: ItemRecord): void {
+    const target = item.state === 'source-missing' ? 'queued' : (item.resumeTo ?? 'queued');
+    item.wait = undefined;
+    item.pausedBy = undefined;
+    item.error = undefined;
+    this.transition(item, target);
+    if (target === 'processing') this.follow(item);
+    this.pump();
+  }
+
+  /** Wakes waiting items when their time comes (one timer for all). */
+  private scheduleWake(): void {
+    clearTimeout(this.wakeTimer);
+    if (!this.running) return;
+    const due = Object.values(this.items)
+      .filter((i) => i.state === 'waiting' && i.wait?.resumeAt !== undefined)
+      .map((i) => i.wait!.resumeAt!);
+    if (due.length === 0) return;
+    const delay = Math.max(0, Math.min(...due) - this.clock.now());
+    this.wakeTimer = setTimeout(() => {
+      const now = this.clock.now();
+      for (const item of Object.values(this.items))
+        if (item.state === 'waiting' && item.wait?.resumeAt !== undefined && item.wait.resumeAt <= now)
+          this.wakeItem(item);
+      this.scheduleWake();
+    }, delay);
+  }
+
+  /** While items wait for the network, check now and then whether it is back, and wake them at once. */
+  private scheduleProbe(): void {
+    if (this.probeTimer || !this.running) return;
+    this.probeTimer = setTimeout(async () => {
+      this.probeTimer = undefined;
+      const waiting = () =>
+        Object.values(this.items).filter(
+          (i) => i.state === 'waiting' && (i.wait?.code === 'offline' || i.wait?.code === 'server'),
+        );
+      if (waiting().length === 0 || !this.running) return;
+      try {
+        await this.options.client.probe();
+        for (const item of waiting()) this.wakeItem(item);
+      } catch {
+        this.scheduleProbe();
+      }
+    }, this.options.probeIntervalMs ?? 5_000);
+  }
+
+  /** Files that went missing come back (a drive is re-plugged): check now and then. */
+  private scheduleSourceCheck(): void {
+    if (this.sourceTimer || !this.running) return;
+    const missing = () =>
+      Object.values(this.items).filter((i) => i.state === 'source-missing' && i.source.kind === 'file');
+    if (missing().length === 0) return;
+    this.sourceTimer = setTimeout(async () => {
+      this.sourceTimer = undefined;
+      for (const item of missing()) {
+        const there = await stat((item.source as { path: string }).path).then(
+          () => true,
+          () => false,
+        );
+        if (there) {
+          this.resetPreparation(item);
+          this.wakeItem(item);
+        }
+      }
+      this.scheduleSourceCheck();
+    }, this.options.sourceCheckIntervalMs ?? 30_000);
+  }
+
+  // ---- state and events ----
+
+  private transition(item: ItemRecord, state: ItemState): void {
+    item.state = state;
+    item.updatedAt = this.clock.now();
+    if (state !== 'waiting') item.wait = undefined;
+    this.doc.changed();
+    this.emitChanged(item.id);
+    this.emitTotals();
+    this.checkIdle();
+  }
+
+  private emitChanged(id: string): void {
+    const item = this.items[id];
+    if (item) this.emit('item-changed', this.view(item));
+  }
+
+  private emitTotals(): void {
+    this.progress.totalsChanged();
+  }
+
+  private archive(item: ItemRecord): void {
+    if (!FINISHED_STATES.includes(item.state)) return;
+    const history = this.doc.data.history;
+    history.unshift({
+      itemId: item.id,
+      name: item.name,
+      state: item.state,
+      finishedAt: item.finishedAt ?? this.clock.now(),
+      ...(item.assetId && { assetId: item.assetId }),
+      ...(item.size && { size: item.size }),
+      ...(item.error && { error: item.error }),
+    });
+    history.splice(this.options.historyLimit ?? 1000);
+  }
+}

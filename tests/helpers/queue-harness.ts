@@ -1,0 +1,82 @@
+import { UndiciTwelveLabsClient } from '../../electron/core/api/client.ts';
+import type { QueueItemView } from '../../electron/shared/queue-types.ts';
+import { UploadLedger } from '../../electron/core/queue/upload-ledger.ts';
+import { UploadQueue, type UploadQueueOptions } from '../../electron/core/queue/upload-queue.ts';
+import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
+
+export const FAST = { maxAttempts: 2, maxTotalMs: 2_000, baseDelayMs: 20, maxDelayMs: 100 };
+
+/** A real queue on real conf files in `dataDir`, talking to `baseUrl`. */
+export function makeQueue(
+  baseUrl: string,
+  dataDir: string,
+  overrides: Partial<UploadQueueOptions> & { apiKey?: () => string } = {},
+): { queue: UploadQueue; client: UndiciTwelveLabsClient; ledger: UploadLedger; close: () => Promise<void> } {
+  const client = new UndiciTwelveLabsClient({
+    baseUrl,
+    apiKey: overrides.apiKey ?? (() => 'test-key'),
+    backoff: FAST,
+  });
+  const ledger = new UploadLedger(new ConfDocumentStore(dataDir, 'ledger'));
+  const queue = new UploadQueue({
+    client,
+    ledger,
+    store: new ConfDocumentStore(dataDir, 'queue'),
+    pollInitialMs: 20,
+    pollMaxMs: 100,
+    probeIntervalMs: 200,
+    sourceCheckIntervalMs: 200,
+    ...overrides,
+  });
+  return {
+    queue,
+    client,
+    ledger,
+    close: async () => {
+      await queue.stop();
+      await ledger.close();
+      await client.close();
+    },
+  };
+}
+
+/** Resolves when `predicate` holds for the queue's items, checking on every change. */
+export function waitFor(
+  queue: UploadQueue,
+  predicate: (items: QueueItemView[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<QueueItemView[]> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const items = queue.list();
+      if (predicate(items)) {
+        cleanup();
+        resolve(items);
+      }
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(
+        new Error(
+          `timed out; states: ${queue
+            .list()
+            .map((i) => `${i.name}:${i.state}${i.error ? `(${i.error})` : ''}`)
+            .join(', ')}`,
+        ),
+      );
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      queue.off('item-changed', check);
+      queue.off('item-added', check);
+    };
+    queue.on('item-changed', check);
+    queue.on('item-added', check);
+    check();
+  });
+}
+
+export const allIn =
+  (...states: string[]) =>
+  (items: QueueItemView[]) =>
+    items.length > 0 && items.every((i) => states.includes(i.state));
