@@ -113,6 +113,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   private probeTimer: NodeJS.Timeout | undefined;
   private sourceTimer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
+  private addedCount = 0;
 
   constructor(private readonly options: UploadQueueOptions) {
     super();
@@ -257,7 +258,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       ...(paused && { pausedBy: 'all' as const, resumeTo: 'queued' as const }),
       addedAt: now,
       updatedAt: now,
-      order: now + Object.keys(this.items).length / 1e6,
+      // Insertion order within the same millisecond.
+      order: now + (this.addedCount++ % 1000) / 1000,
       ...(origin && { origin }),
     };
     this.items[item.id] = item;
@@ -437,7 +439,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   // ---- scheduling ----
 
   private pump(): void {
-    if (!this.running || this.blockedByAuth) return;
+    if (!this.running || this.blockedByAuth || this.active.size >= this.concurrency) return this.checkIdle();
     const candidates = Object.values(this.items)
       .filter((i) => i.state === 'queued' && !this.active.has(i.id))
       .sort((a, b) => a.order - b.order);
