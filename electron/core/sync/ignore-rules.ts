@@ -1,0 +1,38 @@
+/**
+ * Glob patterns as people write them in sync tools: `*` and `?` within a name, `**` across
+ * folders. A pattern without "/" is matched against the file (or folder) name anywhere in the tree.
+ */
+export class IgnoreRules {
+  private readonly nameRules: RegExp[] = [];
+  private readonly pathRules: RegExp[] = [];
+
+  constructor(patterns: readonly string[]) {
+    for (const raw of patterns) {
+      const pattern = raw.trim();
+      if (!pattern) continue;
+      (pattern.includes('/') ? this.pathRules : this.nameRules).push(globToRegExp(pattern.replace(/^\//, '')));
+    }
+  }
+
+  /** `relativePath` uses "/" separators. */
+  ignores(relativePath: string): boolean {
+    const parts = relativePath.split('/');
+    if (parts.some((part) => this.nameRules.some((r) => r.test(part)))) return true;
+    return this.pathRules.some((r) => r.test(relativePath));
+  }
+}
+
+function globToRegExp(glob: string): RegExp {
+  let source = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*' && glob[i + 1] === '*') {
+      source += '.*';
+      i++;
+      if (glob[i + 1] === '/') i++;
+    } else if (c === '*') source += '[^/]*';
+    else if (c === '?') source += '[^/]';
+    else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 'i');
+}

@@ -1,0 +1,99 @@
+import { stat } from 'node:fs/promises';
+import type { Clock } from '../ports.ts';
+
+export interface StableFile {
+  size: number;
+  mtimeMs: number;
+}
+
+interface Pending extends StableFile {
+  checkAt: number;
+}
+
+/**
+ * Decides when a file is finished: its size and mtime held still across two checks a set interval
+ * apart (longer for large files). chokidar's awaitWriteFinish alone is not enough for big copies
+ * or files present at start. Only stat is used: no handle is kept open between checks, so the
+ * writer is never disturbed.
+ */
+export class StabilityChecker {
+  private readonly pending = new Map<string, Pending>();
+  private timer: NodeJS.Timeout | undefined;
+  private checking = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly baseIntervalMs: number,
+    private readonly onStable: (path: string, file: StableFile) => void,
+    private readonly onGone: (path: string) => void,
+  ) {}
+
+  get waiting(): number {
+    return this.pending.size;
+  }
+
+  /** Large files get longer: a stalled network copy of a big file pauses longer between writes. */
+  intervalFor(size: number): number {
+    return Math.round(this.baseIntervalMs * (1 + Math.min(3, size / 1e9)));
+  }
+
+  /** Starts (or restarts, after a change event) watching a file until it holds still. */
+  async observe(path: string): Promise<void> {
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) {
+      if (this.pending.delete(path)) this.onGone(path);
+      return;
+    }
+    this.pending.set(path, { size: info.size, mtimeMs: info.mtimeMs, checkAt: this.clock.now() + this.intervalFor(info.size) });
+    this.schedule();
+  }
+
+  forget(path: string): void {
+    this.pending.delete(path);
+  }
+
+  forgetUnder(prefix: string): void {
+    for (const path of this.pending.keys()) if (path.startsWith(prefix)) this.pending.delete(path);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending.clear();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.pending.size === 0) return;
+    let next = Infinity;
+    for (const p of this.pending.values()) if (p.checkAt < next) next = p.checkAt;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.check();
+    }, Math.max(50, next - this.clock.now()));
+  }
+
+  private async check(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      const now = this.clock.now();
+      for (const [path, before] of [...this.pending]) {
+        if (before.checkAt > now || this.pending.get(path) !== before) continue;
+        const info = await stat(path).catch(() => undefined);
+        if (this.pending.get(path) !== before) continue; // observed again meanwhile
+        if (!info?.isFile()) {
+          this.pending.delete(path);
+          this.onGone(path);
+        } else if (info.size === before.size && info.mtimeMs === before.mtimeMs) {
+          this.pending.delete(path);
+          this.onStable(path, { size: info.size, mtimeMs: info.mtimeMs });
+        } else {
+          this.pending.set(path, { size: info.size, mtimeMs: info.mtimeMs, checkAt: this.clock.now() + this.intervalFor(info.size) });
+        }
+      }
+    } finally {
+      this.checking = false;
+      this.schedule();
+    }
+  }
+}

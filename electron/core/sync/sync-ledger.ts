@@ -1,0 +1,77 @@
+import type { WatchedFolder } from '../../shared/sync-types.ts';
+import type { DocumentStore } from '../store/document-store.ts';
+import { PersistedDocument } from '../store/persisted-document.ts';
+
+export type FileEntryState = 'queued' | 'uploaded' | 'failed' | 'ignored' | 'skipped' | 'missing';
+
+/** What the app knows of one file in a watched folder: relative path → this. */
+export interface FileEntry {
+  size: number;
+  mtimeMs: number;
+  state: FileEntryState;
+  itemId?: string;
+  assetId?: string;
+  /** Assets earlier versions of this path became: an overwrite makes a new asset, the old one stays. */
+  replaced?: string[];
+  /** Why it is ignored or failed. */
+  note?: string;
+}
+
+type SyncData = {
+  version: 1;
+  folders: WatchedFolder[];
+  files: Record<string, Record<string, FileEntry>>;
+} & Record<string, unknown>;
+
+/** Watched folders and their per-file ledgers, in one document. */
+export class SyncLedger {
+  private readonly doc: PersistedDocument<SyncData>;
+
+  constructor(store: DocumentStore) {
+    this.doc = new PersistedDocument<SyncData>(store, () => ({ version: 1, folders: [], files: {} }), 1_000);
+  }
+
+  get recovered(): string | undefined {
+    return this.doc.recovered;
+  }
+
+  folders(): WatchedFolder[] {
+    return this.doc.data.folders;
+  }
+
+  saveFolder(folder: WatchedFolder): Promise<void> {
+    const list = this.doc.data.folders;
+    const index = list.findIndex((f) => f.id === folder.id);
+    if (index >= 0) list[index] = folder;
+    else list.push(folder);
+    this.doc.data.files[folder.id] ??= {};
+    return this.doc.commit();
+  }
+
+  removeFolder(id: string): Promise<void> {
+    this.doc.data.folders = this.doc.data.folders.filter((f) => f.id !== id);
+    delete this.doc.data.files[id];
+    return this.doc.commit();
+  }
+
+  files(folderId: string): Record<string, FileEntry> {
+    return (this.doc.data.files[folderId] ??= {});
+  }
+
+  get(folderId: string, relativePath: string): FileEntry | undefined {
+    return this.files(folderId)[relativePath];
+  }
+
+  set(folderId: string, relativePath: string, entry: FileEntry): void {
+    this.files(folderId)[relativePath] = entry;
+    this.doc.changed();
+  }
+
+  commit(): Promise<void> {
+    return this.doc.commit();
+  }
+
+  close(): Promise<void> {
+    return this.doc.close();
+  }
+}

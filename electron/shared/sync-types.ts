@@ -1,0 +1,54 @@
+import type { MediaKind, UploadOptions } from './domain.ts';
+
+export interface WatchedFolderSettings {
+  recursive: boolean;
+  kinds: MediaKind[];
+  /** Glob patterns; a pattern without "/" matches the file name anywhere. */
+  ignore: string[];
+  /** Upload files already there when the folder is added, or only files that appear later. */
+  existing: 'upload' | 'skip';
+  options: UploadOptions;
+  /** Add `source_folder` and `relative_path` to each asset's user metadata. */
+  pathMetadata: boolean;
+  /** A file is handed over once its size and mtime held still across two checks this far apart. */
+  stabilityMs: number;
+}
+
+export interface WatchedFolder extends WatchedFolderSettings {
+  id: string;
+  path: string;
+  paused: boolean;
+  addedAt: number;
+}
+
+export type FolderState = 'scanning' | 'watching' | 'paused' | 'unavailable';
+
+export interface FolderStatus {
+  id: string;
+  path: string;
+  state: FolderState;
+  /** How changes are noticed: OS events, or polling when the OS watch limit was reached. */
+  watchMode: 'native' | 'polling';
+  seen: number;
+  uploaded: number;
+  pending: number;
+  failed: number;
+  ignored: number;
+  /** Files still being written: not handed over yet. */
+  waitingForFile: number;
+  lastActivityAt?: number;
+  /** Sub-folders that could not be read, the watch limit, and the like: reported, not fatal. */
+  problems: string[];
+}
+
+export const DEFAULT_IGNORE = ['.*', '*.tmp', '*.part', '*.crdownload', '*.download', '~$*', '.DS_Store', 'Thumbs.db', 'desktop.ini'];
+
+export const DEFAULT_FOLDER_SETTINGS: WatchedFolderSettings = {
+  recursive: true,
+  kinds: ['video', 'audio', 'image'],
+  ignore: DEFAULT_IGNORE,
+  existing: 'upload',
+  options: {},
+  pathMetadata: true,
+  stabilityMs: 3_000,
+};

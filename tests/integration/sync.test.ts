@@ -1,0 +1,242 @@
+/** Watched folders on real temp folders, with the real queue and the emulator. */
+import { appendFile, copyFile, mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FolderStatus } from '../../electron/shared/sync-types.ts';
+import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
+import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { JPEG_16x8, mp4, png, pseudoRandom, wav, writeFixture } from '../helpers/media.ts';
+import { makeQueue, waitFor } from '../helpers/queue-harness.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+let root: string;
+let cleanupRoot: () => Promise<void>;
+let watched: string;
+let dataDir: string;
+let running: { sync: FolderSync; harness: ReturnType<typeof makeQueue> } | undefined;
+let n = 0;
+
+beforeAll(async () => {
+  ({ dir: root, cleanup: cleanupRoot } = await makeTempDir());
+  emulator = await startEmulator({ processingMs: 20 });
+  control = new EmulatorControl(emulator.origin);
+});
+afterAll(async () => {
+  await emulator.close();
+  await cleanupRoot();
+});
+beforeEach(async () => {
+  await control.reset();
+  n++;
+  watched = join(root, `watched-${n}`);
+  dataDir = join(root, `data-${n}`);
+  await mkdir(watched, { recursive: true });
+});
+afterEach(async () => {
+  await stopAll();
+});
+
+async function startAll(queueOverrides: Parameters<typeof makeQueue>[2] = {}) {
+  const harness = makeQueue(emulator.url, dataDir, { concurrency: 6, ...queueOverrides });
+  harness.queue.start();
+  const sync = new FolderSync({ queue: harness.queue, store: new ConfDocumentStore(dataDir, 'sync'), availabilityIntervalMs: 200 });
+  await sync.start();
+  running = { sync, harness };
+  return running;
+}
+
+async function stopAll() {
+  if (!running) return;
+  await running.sync.stop();
+  await running.harness.close();
+  running = undefined;
+}
+
+function statusWhere(sync: FolderSync, predicate: (s: FolderStatus) => boolean, timeoutMs = 30_000): Promise<FolderStatus> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const s = sync.statuses()[0];
+      if (s && predicate(s)) {
+        clearTimeout(timer);
+        clearInterval(poll);
+        resolve(s);
+      }
+    };
+    const poll = setInterval(check, 50);
+    const timer = setTimeout(() => {
+      clearInterval(poll);
+      reject(new Error(`folder status never matched: ${JSON.stringify(sync.statuses()[0])}`));
+    }, timeoutMs);
+    check();
+  });
+}
+
+async function creates(): Promise<number> {
+  return (await control.requests('assets.create')).filter((r) => r.status === 201).length + (await control.requests('multipart.create')).length;
+}
+
+async function assetNames(): Promise<string[]> {
+  const names: string[] = [];
+  for (let page = 1; ; page++) {
+    const res = await fetch(`${emulator.url}/assets?page_limit=50&page=${page}`, { headers: { 'x-api-key': 'k' } });
+    const body = (await res.json()) as { data: Array<{ filename: string }> };
+    if (body.data.length === 0) return names.sort();
+    names.push(...body.data.map((a) => a.filename));
+  }
+}
+
+const settled = (s: FolderStatus) => s.state === 'watching' && s.pending === 0 && s.waitingForFile === 0;
+
+describe('finished files only, exactly once', () => {
+  it('waits for a writer appending a 300 MB file in bursts, then uploads it once', async () => {
+    const { sync, harness } = await startAll();
+    await sync.addFolder(watched, { stabilityMs: 4_000 });
+    const file = await open(join(watched, 'recording.mp4'), 'w');
+    const header = mp4({ payloadBytes: 0 });
+    await file.write(header);
+    let addedAt = 0;
+    harness.queue.on('item-added', () => (addedAt = Date.now()));
+    for (let burst = 0; burst < 6; burst++) {
+      await file.write(pseudoRandom(50 * 1024 * 1024, burst));
+      expect(addedAt, `handed over during burst ${burst}`).toBe(0);
+      await new Promise((r) => setTimeout(r, 3_000));
+    }
+    await file.close();
+    const writerDone = Date.now();
+    await statusWhere(sync, (s) => s.uploaded === 1, 60_000);
+    expect(addedAt).toBeGreaterThanOrEqual(writerDone);
+    expect(await creates()).toBe(1);
+    expect(await assetNames()).toEqual(['recording.mp4']);
+  }, 120_000);
+
+  it('after a restart with 1,000 uploaded files, uploads nothing; a rescan mid-upload adds one item per file', async () => {
+    for (let i = 0; i < 1000; i++) await writeFile(join(watched, `f${String(i).padStart(4, '0')}.mp4`), mp4({ payloadBytes: 64, seed: i }));
+    let { sync } = await startAll();
+    await sync.addFolder(watched, { stabilityMs: 300 });
+    await statusWhere(sync, (s) => s.uploaded === 1000 && settled(s), 120_000);
+    expect(await creates()).toBe(1000);
+    await stopAll();
+
+    await control.clearRequests();
+    ({ sync } = await startAll());
+    const status = await statusWhere(sync, (s) => s.state === 'watching' && s.seen === 1000);
+    await new Promise((r) => setTimeout(r, 800)); // longer than the stability interval
+    expect(status.uploaded).toBe(1000);
+    expect(await creates()).toBe(0);
+    expect(running!.harness.queue.list().filter((i) => i.state !== 'ready')).toEqual([]);
+
+    // New files arrive while uploads run slowly; rescans in the middle add nothing twice.
+    await control.settings({ ingestBytesPerSecond: 200_000 });
+    for (let i = 0; i < 30; i++) await writeFile(join(watched, `new-${i}.wav`), wav(0.3 + i / 100));
+    await statusWhere(sync, (s) => s.pending > 0);
+    for (let r = 0; r < 3; r++) {
+      await sync.rescan();
+      await new Promise((res) => setTimeout(res, 150));
+    }
+    await control.settings({ ingestBytesPerSecond: 0 });
+    await statusWhere(sync, (s) => s.uploaded === 1030 && settled(s), 60_000);
+    const newItems = running!.harness.queue.list().filter((i) => i.name.startsWith('new-'));
+    expect(newItems).toHaveLength(30);
+    expect(await creates()).toBe(30);
+  }, 240_000);
+});
+
+describe('identity is content', () => {
+  it('rename, move and copy upload nothing; an overwrite makes one new asset', async () => {
+    await writeFixture(join(watched, 'a.mp4'), mp4({ seed: 1 }));
+    await writeFixture(join(watched, 'b.wav'), wav(1));
+    const { sync } = await startAll();
+    const folder = await sync.addFolder(watched, { stabilityMs: 300 });
+    await statusWhere(sync, (s) => s.uploaded === 2 && settled(s));
+
+    await rename(join(watched, 'a.mp4'), join(watched, 'renamed.mp4'));
+    await mkdir(join(watched, 'sub'));
+    await rename(join(watched, 'b.wav'), join(watched, 'sub', 'b.wav'));
+    await copyFile(join(watched, 'renamed.mp4'), join(watched, 'sub', 'copy.mp4'));
+    await statusWhere(sync, (s) => s.uploaded === 3 && settled(s));
+    expect(await creates()).toBe(2);
+
+    await writeFixture(join(watched, 'renamed.mp4'), mp4({ seed: 99 }));
+    await statusWhere(sync, (s) => s.uploaded === 3 && settled(s) && s.lastActivityAt !== undefined);
+    await waitFor(running!.harness.queue, (items) => items.filter((i) => i.state === 'ready').length === 3);
+    expect(await creates()).toBe(3);
+    const names = await assetNames();
+    expect(names).toEqual(['a.mp4', 'b.wav', 'renamed.mp4']);
+    expect(sync.list()[0]!.id).toBe(folder.id);
+  }, 60_000);
+});
+
+describe('what is uploaded', () => {
+  it('holds ignore patterns and kind filters; a .part file uploads once under its final name', async () => {
+    await mkdir(join(watched, 'sub', 'raw'), { recursive: true });
+    await writeFixture(join(watched, 'keep.mp4'), mp4({ seed: 3 }));
+    await writeFixture(join(watched, 'still.png'), png());
+    await writeFixture(join(watched, 'voice.wav'), wav(0.5));
+    await writeFixture(join(watched, 'notes.txt'), Buffer.from('sidecar text, not media'));
+    await writeFixture(join(watched, '.hidden.mp4'), mp4({ seed: 4 }));
+    await writeFixture(join(watched, 'cache.tmp'), mp4({ seed: 5 }));
+    await writeFixture(join(watched, 'sub', 'raw', 'skip.mp4'), mp4({ seed: 6 }));
+    const { sync } = await startAll();
+    await sync.addFolder(watched, {
+      stabilityMs: 300,
+      kinds: ['video', 'audio'],
+      ignore: ['.*', '*.tmp', '*.part', 'sub/raw/**'],
+    });
+    await statusWhere(sync, (s) => s.uploaded === 2 && settled(s) && s.ignored >= 2);
+    expect(await assetNames()).toEqual(['keep.mp4', 'voice.wav']);
+
+    // A download written as .part, renamed when complete.
+    await writeFixture(join(watched, 'clip.mp4.part'), mp4({ seed: 7, payloadBytes: 200_000 }));
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await assetNames()).toEqual(['keep.mp4', 'voice.wav']);
+    await rename(join(watched, 'clip.mp4.part'), join(watched, 'clip.mp4'));
+    await statusWhere(sync, (s) => s.uploaded === 3 && settled(s));
+    expect(await assetNames()).toEqual(['clip.mp4', 'keep.mp4', 'voice.wav']);
+  }, 60_000);
+
+  it('skips existing files when asked, and adds path metadata', async () => {
+    await writeFixture(join(watched, 'old.jpg'), JPEG_16x8);
+    const { sync } = await startAll();
+    await sync.addFolder(watched, { stabilityMs: 300, existing: 'skip' });
+    await statusWhere(sync, (s) => s.state === 'watching');
+    await mkdir(join(watched, 'day1'));
+    await writeFixture(join(watched, 'day1', 'new.mp4'), mp4({ seed: 8 }));
+    await statusWhere(sync, (s) => s.uploaded === 1 && settled(s));
+    expect(await assetNames()).toEqual(['new.mp4']);
+    const res = await fetch(`${emulator.url}/assets`, { headers: { 'x-api-key': 'k' } });
+    const [asset] = ((await res.json()) as { data: Array<{ user_metadata: unknown }> }).data;
+    expect(asset!.user_metadata).toEqual({ source_folder: `watched-${n}`, relative_path: 'day1/new.mp4' });
+  });
+});
+
+describe('availability', () => {
+  it('a folder that disappears becomes unavailable, forgets nothing, and uploads nothing again when it returns', async () => {
+    for (let i = 0; i < 5; i++) await writeFixture(join(watched, `v${i}.wav`), wav(0.2 + i / 10));
+    const { sync } = await startAll();
+    await sync.addFolder(watched, { stabilityMs: 300 });
+    await statusWhere(sync, (s) => s.uploaded === 5 && settled(s));
+    const away = `${watched}-unplugged`;
+    await rename(watched, away);
+    await statusWhere(sync, (s) => s.state === 'unavailable');
+    await rename(away, watched);
+    await statusWhere(sync, (s) => s.state === 'watching' && s.uploaded === 5);
+    await appendFile(join(watched, 'v0.wav'), Buffer.alloc(0)); // touches nothing: still the same file
+    await new Promise((r) => setTimeout(r, 800));
+    expect(await creates()).toBe(5);
+  }, 60_000);
+
+  it('refuses folders it cannot watch, with a reason', async () => {
+    const { sync } = await startAll();
+    await expect(sync.addFolder(join(watched, 'nope'))).rejects.toThrow(/does not exist/);
+    await writeFixture(join(watched, 'x.wav'), wav(0.1));
+    await expect(sync.addFolder(join(watched, 'x.wav'))).rejects.toThrow(/is a file, not a folder/);
+    await mkdir(join(watched, 'inner'));
+    await sync.addFolder(watched, { stabilityMs: 300 });
+    await expect(sync.addFolder(join(watched, 'inner'))).rejects.toThrow(/is inside/);
+    await expect(sync.addFolder(watched)).rejects.toThrow(/already watched/);
+  });
+});
