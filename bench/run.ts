@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<void>> = {
   emulator: () => import('./emulator.bench.ts').then((m) => m.run()),
   upload: () => import('./upload.bench.ts').then((m) => m.run()),
   queue: () => import('./queue.bench.ts').then((m) => m.run()),
+  sync: () => import('./sync.bench.ts').then((m) => m.run()),
 };
 
 const wanted = process.argv.slice(2);

@@ -41,7 +41,17 @@ export interface FolderStatus {
   problems: string[];
 }
 
-export const DEFAULT_IGNORE = ['.*', '*.tmp', '*.part', '*.crdownload', '*.download', '~$*', '.DS_Store', 'Thumbs.db', 'desktop.ini'];
+export const DEFAULT_IGNORE = [
+  '.*',
+  '*.tmp',
+  '*.part',
+  '*.crdownload',
+  '*.download',
+  '~$*',
+  '.DS_Store',
+  'Thumbs.db',
+  'desktop.ini',
+];
 
 export const DEFAULT_FOLDER_SETTINGS: WatchedFolderSettings = {
   recursive: true,

@@ -43,7 +43,11 @@ afterEach(async () => {
 async function startAll(queueOverrides: Parameters<typeof makeQueue>[2] = {}) {
   const harness = makeQueue(emulator.url, dataDir, { concurrency: 6, ...queueOverrides });
   harness.queue.start();
-  const sync = new FolderSync({ queue: harness.queue, store: new ConfDocumentStore(dataDir, 'sync'), availabilityIntervalMs: 200 });
+  const sync = new FolderSync({
+    queue: harness.queue,
+    store: new ConfDocumentStore(dataDir, 'sync'),
+    availabilityIntervalMs: 200,
+  });
   await sync.start();
   running = { sync, harness };
   return running;
@@ -56,7 +60,11 @@ async function stopAll() {
   running = undefined;
 }
 
-function statusWhere(sync: FolderSync, predicate: (s: FolderStatus) => boolean, timeoutMs = 30_000): Promise<FolderStatus> {
+function statusWhere(
+  sync: FolderSync,
+  predicate: (s: FolderStatus) => boolean,
+  timeoutMs = 30_000,
+): Promise<FolderStatus> {
   return new Promise((resolve, reject) => {
     const check = () => {
       const s = sync.statuses()[0];
@@ -76,13 +84,18 @@ function statusWhere(sync: FolderSync, predicate: (s: FolderStatus) => boolean, 
 }
 
 async function creates(): Promise<number> {
-  return (await control.requests('assets.create')).filter((r) => r.status === 201).length + (await control.requests('multipart.create')).length;
+  return (
+    (await control.requests('assets.create')).filter((r) => r.status === 201).length +
+    (await control.requests('multipart.create')).length
+  );
 }
 
 async function assetNames(): Promise<string[]> {
   const names: string[] = [];
   for (let page = 1; ; page++) {
-    const res = await fetch(`${emulator.url}/assets?page_limit=50&page=${page}`, { headers: { 'x-api-key': 'k' } });
+    const res = await fetch(`${emulator.url}/assets?page_limit=50&page=${page}`, {
+      headers: { 'x-api-key': 'k' },
+    });
     const body = (await res.json()) as { data: Array<{ filename: string }> };
     if (body.data.length === 0) return names.sort();
     names.push(...body.data.map((a) => a.filename));
@@ -114,7 +127,11 @@ describe('finished files only, exactly once', () => {
   }, 120_000);
 
   it('after a restart with 1,000 uploaded files, uploads nothing; a rescan mid-upload adds one item per file', async () => {
-    for (let i = 0; i < 1000; i++) await writeFile(join(watched, `f${String(i).padStart(4, '0')}.mp4`), mp4({ payloadBytes: 64, seed: i }));
+    for (let i = 0; i < 1000; i++)
+      await writeFile(
+        join(watched, `f${String(i).padStart(4, '0')}.mp4`),
+        mp4({ payloadBytes: 64, seed: i }),
+      );
     let { sync } = await startAll();
     await sync.addFolder(watched, { stabilityMs: 300 });
     await statusWhere(sync, (s) => s.uploaded === 1000 && settled(s), 120_000);

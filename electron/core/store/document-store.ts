@@ -7,7 +7,8 @@ export interface DocumentStore {
   readonly name: string;
   /** The saved data. `recovered` explains when a damaged file was set aside and we started empty. */
   load(): { data: Record<string, unknown>; recovered?: string };
-  save(data: Record<string, unknown>): void;
+  /** May be asynchronous: big documents are written without blocking the event loop. */
+  save(data: Record<string, unknown>): void | Promise<void>;
 }
 
 export class MemoryDocumentStore implements DocumentStore {

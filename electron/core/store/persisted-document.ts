@@ -51,7 +51,7 @@ export class PersistedDocument<T extends Record<string, unknown>> {
       const waiters = this.waiters;
       this.waiters = [];
       try {
-        this.store.save(this.data);
+        await this.store.save(this.data);
         this.writes++;
         for (const w of waiters) w.resolve();
       } catch (error) {

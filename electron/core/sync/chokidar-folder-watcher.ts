@@ -1,25 +1,49 @@
-import { watch } from 'chokidar';
+import { Worker } from 'node:worker_threads';
 import type { FolderWatcher, FolderWatcherOptions } from './folder-watcher.ts';
 
 /**
- * Watches a folder with chokidar. Our own stability rule decides when a file is finished, so
- * awaitWriteFinish is off, and the initial listing is ours too (ignoreInitial), batched.
+ * Watches a folder with chokidar, in a worker thread (chokidar-worker.mjs): setting up watches on
+ * a tree of thousands of folders stalls the thread that does it, so it is not the main one.
+ * Our own stability rule decides when a file is finished (awaitWriteFinish off), and the initial
+ * listing is ours (ignoreInitial), batched.
+ *
+ * Ignore rules cross the thread boundary as name patterns (`ignoreNames`); the path-level rules
+ * are applied again on this side to every event.
  */
-export async function chokidarWatchFolder(root: string, options: FolderWatcherOptions): Promise<FolderWatcher> {
-  const watcher = watch(root, {
-    ignoreInitial: true,
-    persistent: true,
-    depth: options.recursive ? undefined : 0,
-    ignored: (path: string) => path !== root && options.ignored(path),
-    usePolling: options.polling,
-    interval: 2_000,
-    binaryInterval: 2_000,
-    awaitWriteFinish: false,
-    alwaysStat: false,
+export async function chokidarWatchFolder(
+  root: string,
+  options: FolderWatcherOptions,
+): Promise<FolderWatcher> {
+  const worker = new Worker(new URL('./chokidar-worker.mjs', import.meta.url), {
+    workerData: {
+      root,
+      recursive: options.recursive,
+      polling: options.polling,
+      ignorePatterns: options.ignoreNames ?? [],
+    },
   });
-  for (const type of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const)
-    watcher.on(type, (path: string) => options.onEvent(type, path));
-  watcher.on('error', (error) => options.onError(error as NodeJS.ErrnoException));
-  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  return { close: () => watcher.close() };
+  let closed = false;
+  await new Promise<void>((resolve, reject) => {
+    worker.on('message', (m: { type: string; path?: string; code?: string; message?: string }) => {
+      if (m.type === 'ready') resolve();
+      else if (m.type === 'error')
+        options.onError(Object.assign(new Error(m.message), { code: m.code, path: m.path }));
+      else if (m.type !== 'closed' && m.path && !options.ignored(m.path))
+        options.onEvent(m.type as never, m.path);
+    });
+    worker.once('error', reject);
+    worker.once('exit', () => {
+      if (!closed) reject(new Error('the folder watcher stopped unexpectedly'));
+    });
+  });
+  return {
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      const done = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+      worker.postMessage('close');
+      await Promise.race([done, new Promise((r) => setTimeout(r, 2_000))]);
+      await worker.terminate();
+    },
+  };
 }

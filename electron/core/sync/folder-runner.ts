@@ -135,10 +135,22 @@ export class FolderRunner {
     if (!entry || entry.itemId !== view.id) return;
     if (view.state === 'ready' || view.state === 'duplicate') {
       const assetId = view.assetId ?? view.duplicateOf?.assetId;
-      const replaced = entry.assetId && entry.assetId !== assetId ? [...(entry.replaced ?? []), entry.assetId] : entry.replaced;
-      this.deps.ledger.set(this.folder.id, rel, { ...entry, state: 'uploaded', assetId, ...(replaced && { replaced }) });
+      const replaced =
+        entry.assetId && entry.assetId !== assetId
+          ? [...(entry.replaced ?? []), entry.assetId]
+          : entry.replaced;
+      this.deps.ledger.set(this.folder.id, rel, {
+        ...entry,
+        state: 'uploaded',
+        assetId,
+        ...(replaced && { replaced }),
+      });
     } else if (view.state === 'failed' || view.state === 'canceled') {
-      this.deps.ledger.set(this.folder.id, rel, { ...entry, state: 'failed', note: view.error ?? 'canceled' });
+      this.deps.ledger.set(this.folder.id, rel, {
+        ...entry,
+        state: 'failed',
+        note: view.error ?? 'canceled',
+      });
     } else return;
     this.lastActivityAt = this.deps.clock.now();
     this.statusChanged();
@@ -158,6 +170,7 @@ export class FolderRunner {
           const rel = this.relativePath(path);
           return rel !== '' && this.ignore.ignores(rel);
         },
+        ignoreNames: this.ignore.nameSources(),
         onEvent: (type, path) => this.onEvent(type, path),
         onError: (error) => void this.onWatchError(error),
       });
@@ -170,7 +183,9 @@ export class FolderRunner {
     if ((error.code === 'ENOSPC' || error.code === 'EMFILE') && this.watchMode === 'native') {
       // The OS limit on watches was reached: keep working, by polling, and say so.
       this.watchMode = 'polling';
-      this.problems.add('The system limit on watched folders was reached; changes are found by polling every 2 s instead.');
+      this.problems.add(
+        'The system limit on watched folders was reached; changes are found by polling every 2 s instead.',
+      );
       await this.watcher?.close();
       await this.startWatcher();
       this.statusChanged();
@@ -195,14 +210,16 @@ export class FolderRunner {
     } else if (type === 'unlinkDir') {
       this.stability.forgetUnder(path + sep);
       const prefix = this.relativePath(path) + '/';
-      for (const rel of Object.keys(this.deps.ledger.files(this.folder.id))) if (rel.startsWith(prefix)) this.markMissing(rel);
+      for (const rel of Object.keys(this.deps.ledger.files(this.folder.id)))
+        if (rel.startsWith(prefix)) this.markMissing(rel);
     }
   }
 
   /** A deleted local file never deletes the remote asset: the ledger only notes it is gone. */
   private markMissing(rel: string): void {
     const entry = this.deps.ledger.get(this.folder.id, rel);
-    if (entry && entry.state !== 'missing') this.deps.ledger.set(this.folder.id, rel, { ...entry, state: 'missing' });
+    if (entry && entry.state !== 'missing')
+      this.deps.ledger.set(this.folder.id, rel, { ...entry, state: 'missing' });
     this.statusChanged();
   }
 
@@ -243,7 +260,12 @@ export class FolderRunner {
       const rel = this.relativePath(path);
       const entry = this.deps.ledger.get(this.folder.id, rel);
       if (this.isKnown(entry, file)) continue;
-      const base = { size: file.size, mtimeMs: file.mtimeMs, ...(entry?.assetId && { assetId: entry.assetId }), ...(entry?.replaced && { replaced: entry.replaced }) };
+      const base = {
+        size: file.size,
+        mtimeMs: file.mtimeMs,
+        ...(entry?.assetId && { assetId: entry.assetId }),
+        ...(entry?.replaced && { replaced: entry.replaced }),
+      };
       const type = await readHeader(path).then(detectType, () => undefined);
       if (!type || !this.folder.kinds.includes(type.kind)) {
         // Sidecar files, documents, kinds the person did not ask for: ignored, never failed.
@@ -257,13 +279,18 @@ export class FolderRunner {
       const metadata: Record<string, string> = this.folder.pathMetadata
         ? { source_folder: basename(this.folder.path), relative_path: rel }
         : {};
-      const options = { ...this.folder.options, userMetadata: { ...this.folder.options.userMetadata, ...metadata } };
+      const options = {
+        ...this.folder.options,
+        userMetadata: { ...this.folder.options.userMetadata, ...metadata },
+      };
       inputs.push({ kind: 'file', path, options, origin: { folderId: this.folder.id, relativePath: rel } });
       entries.push([rel, { ...base, state: 'queued' }]);
     }
     if (inputs.length > 0) {
       const { added } = await this.deps.queue.add(inputs);
-      entries.forEach(([rel, entry], i) => this.deps.ledger.set(this.folder.id, rel, { ...entry, itemId: added[i]!.id }));
+      entries.forEach(([rel, entry], i) =>
+        this.deps.ledger.set(this.folder.id, rel, { ...entry, itemId: added[i]!.id }),
+      );
       this.lastActivityAt = this.deps.clock.now();
     }
     this.statusChanged();
@@ -276,14 +303,20 @@ export class FolderRunner {
         recursive: this.folder.recursive,
         ignored: (rel) => this.ignore.ignores(rel),
         onProblem: (path, code) => {
-          if (path !== this.folder.path) this.problems.add(`${path} could not be read (${code}) and is skipped.`);
+          if (path !== this.folder.path)
+            this.problems.add(`${path} could not be read (${code}) and is skipped.`);
         },
       })) {
         if (this.stopped) return;
         seen.add(file.relativePath);
         const entry = this.deps.ledger.get(this.folder.id, file.relativePath);
         if (baseline && !entry) {
-          this.deps.ledger.set(this.folder.id, file.relativePath, { size: file.size, mtimeMs: file.mtimeMs, state: 'skipped', note: 'there before the folder was added' });
+          this.deps.ledger.set(this.folder.id, file.relativePath, {
+            size: file.size,
+            mtimeMs: file.mtimeMs,
+            state: 'skipped',
+            note: 'there before the folder was added',
+          });
           continue;
         }
         // Unchanged since last time: not even re-hashed.
@@ -354,4 +387,3 @@ export class FolderRunner {
     }, 200);
   }
 }
-

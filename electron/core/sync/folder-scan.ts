@@ -18,7 +18,11 @@ const YIELD_EVERY = 200;
  */
 export async function* scanFolder(
   root: string,
-  options: { recursive: boolean; ignored: (relativePath: string) => boolean; onProblem: (path: string, code: string) => void },
+  options: {
+    recursive: boolean;
+    ignored: (relativePath: string) => boolean;
+    onProblem: (path: string, code: string) => void;
+  },
 ): AsyncGenerator<ScannedFile> {
   const pending = [root];
   let sinceYield = 0;

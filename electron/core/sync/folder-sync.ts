@@ -3,7 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import type { QueueItemView } from '../../shared/queue-types.ts';
-import { DEFAULT_FOLDER_SETTINGS, type FolderStatus, type WatchedFolder, type WatchedFolderSettings } from '../../shared/sync-types.ts';
+import {
+  DEFAULT_FOLDER_SETTINGS,
+  type FolderStatus,
+  type WatchedFolder,
+  type WatchedFolderSettings,
+} from '../../shared/sync-types.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { UploadQueue } from '../queue/upload-queue.ts';
 import type { DocumentStore } from '../store/document-store.ts';
@@ -76,9 +81,13 @@ export class FolderSync extends EventEmitter<SyncEvents> {
     for (const other of this.ledger.folders()) {
       if (other.path === absolute) throw new FolderError(`${absolute} is already watched.`);
       if (absolute.startsWith(other.path + sep) && other.recursive)
-        throw new FolderError(`${absolute} is inside ${other.path}, which is already watched with its sub-folders.`);
+        throw new FolderError(
+          `${absolute} is inside ${other.path}, which is already watched with its sub-folders.`,
+        );
       if (other.path.startsWith(absolute + sep))
-        throw new FolderError(`${other.path}, inside ${absolute}, is already watched: remove it first, or watch a different folder.`);
+        throw new FolderError(
+          `${other.path}, inside ${absolute}, is already watched: remove it first, or watch a different folder.`,
+        );
     }
     const folder: WatchedFolder = {
       ...DEFAULT_FOLDER_SETTINGS,

@@ -3,8 +3,10 @@ export type WatchEventType = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir
 export interface FolderWatcherOptions {
   recursive: boolean;
   polling: boolean;
-  /** Paths (absolute) not to watch at all. */
+  /** Paths (absolute) not to report. */
   ignored: (path: string) => boolean;
+  /** Name patterns (regular expression sources) a watcher may skip without descending. */
+  ignoreNames?: string[];
   onEvent: (type: WatchEventType, path: string) => void;
   onError: (error: NodeJS.ErrnoException) => void;
 }

@@ -10,8 +10,15 @@ export class IgnoreRules {
     for (const raw of patterns) {
       const pattern = raw.trim();
       if (!pattern) continue;
-      (pattern.includes('/') ? this.pathRules : this.nameRules).push(globToRegExp(pattern.replace(/^\//, '')));
+      (pattern.includes('/') ? this.pathRules : this.nameRules).push(
+        globToRegExp(pattern.replace(/^\//, '')),
+      );
     }
+  }
+
+  /** The name-level rules, as regular expression sources (for a watcher in another thread). */
+  nameSources(): string[] {
+    return this.nameRules.map((r) => r.source);
   }
 
   /** `relativePath` uses "/" separators. */

@@ -44,7 +44,11 @@ export class StabilityChecker {
       if (this.pending.delete(path)) this.onGone(path);
       return;
     }
-    this.pending.set(path, { size: info.size, mtimeMs: info.mtimeMs, checkAt: this.clock.now() + this.intervalFor(info.size) });
+    this.pending.set(path, {
+      size: info.size,
+      mtimeMs: info.mtimeMs,
+      checkAt: this.clock.now() + this.intervalFor(info.size),
+    });
     this.schedule();
   }
 
@@ -66,10 +70,13 @@ export class StabilityChecker {
     if (this.timer || this.pending.size === 0) return;
     let next = Infinity;
     for (const p of this.pending.values()) if (p.checkAt < next) next = p.checkAt;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.check();
-    }, Math.max(50, next - this.clock.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.check();
+      },
+      Math.max(50, next - this.clock.now()),
+    );
   }
 
   private async check(): Promise<void> {
@@ -88,7 +95,11 @@ export class StabilityChecker {
           this.pending.delete(path);
           this.onStable(path, { size: info.size, mtimeMs: info.mtimeMs });
         } else {
-          this.pending.set(path, { size: info.size, mtimeMs: info.mtimeMs, checkAt: this.clock.now() + this.intervalFor(info.size) });
+          this.pending.set(path, {
+            size: info.size,
+            mtimeMs: info.mtimeMs,
+            checkAt: this.clock.now() + this.intervalFor(info.size),
+          });
         }
       }
     } finally {

@@ -1,0 +1,120 @@
+/**
+ * A watched tree of 100,000 small files in 5,000 folders: time to the first queued item and to a
+ * complete initial scan (ratio: against a bare walk of the same tree), peak RSS, the longest
+ * event-loop stall during the scan (target under 100 ms), and how long a new file takes to be
+ * queued after its writer closes it, as a ratio to the stability interval.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { FolderSync } from '../electron/core/sync/folder-sync.ts';
+import { walkFiles } from '../electron/core/queue/folder-walk.ts';
+import { ConfDocumentStore } from '../electron/core/store/conf-document-store.ts';
+import { wav } from '../tests/helpers/media.ts';
+import { makeQueue } from '../tests/helpers/queue-harness.ts';
+import { makeTempDir } from '../tests/helpers/temp-dir.ts';
+import { fmtMiB, processMemory, table } from './lib.ts';
+
+const FOLDERS = Number(process.env.SYNC_BENCH_FOLDERS ?? 5_000);
+const PER_FOLDER = 20;
+const STABILITY_MS = 1_000;
+
+export async function run(): Promise<void> {
+  const { dir, cleanup } = await makeTempDir('tl-bench-sync-');
+  const rows: string[][] = [];
+  try {
+    const tree = join(dir, 'tree');
+    const sample = wav(0.01);
+    for (let d = 0; d < FOLDERS; d++) {
+      const folder = join(tree, `shoot-${Math.floor(d / 100)}`, `card-${d}`);
+      await mkdir(folder, { recursive: true });
+      await Promise.all(
+        Array.from({ length: PER_FOLDER }, (_, f) => writeFile(join(folder, `clip-${f}.wav`), sample)),
+      );
+    }
+    const total = FOLDERS * PER_FOLDER;
+    let t = performance.now();
+    for await (const _ of walkFiles(tree)) void _;
+    const walkMs = performance.now() - t;
+
+    const harness = makeQueue('http://127.0.0.1:9/v1.3', join(dir, 'data'));
+    harness.queue.start();
+    harness.queue.pauseAll(); // measure the sync, not uploads
+    const sync = new FolderSync({
+      queue: harness.queue,
+      store: new ConfDocumentStore(join(dir, 'data'), 'sync'),
+    });
+    await sync.start();
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    let firstQueued = 0;
+    let queued = 0;
+    harness.queue.on('item-added', () => {
+      queued++;
+      firstQueued ||= performance.now();
+    });
+    const rssBefore = (await processMemory(process.pid)).rss;
+    t = performance.now();
+    await sync.addFolder(tree, { stabilityMs: STABILITY_MS });
+    const scanMs = performance.now() - t;
+    while (queued < total) await new Promise((r) => setTimeout(r, 100));
+    const allQueuedMs = performance.now() - t;
+    delay.disable();
+    const peak = (await processMemory(process.pid)).peak;
+
+    rows.push([
+      `first queued item (${total} files)`,
+      `${(firstQueued - t).toFixed(0)} ms`,
+      `stability interval: ${STABILITY_MS} ms`,
+      ((firstQueued - t) / STABILITY_MS).toFixed(2),
+    ]);
+    rows.push([
+      'initial scan complete',
+      `${scanMs.toFixed(0)} ms`,
+      `bare walk: ${walkMs.toFixed(0)} ms`,
+      (scanMs / walkMs).toFixed(2),
+    ]);
+    rows.push([
+      'every file queued',
+      `${allQueuedMs.toFixed(0)} ms`,
+      `bare walk: ${walkMs.toFixed(0)} ms`,
+      (allQueuedMs / walkMs).toFixed(2),
+    ]);
+    rows.push([
+      'longest event-loop stall',
+      `${(delay.max / 1e6).toFixed(0)} ms`,
+      'target: 100 ms',
+      (delay.max / 1e6 / 100).toFixed(2),
+    ]);
+    rows.push([
+      'peak RSS',
+      fmtMiB(peak),
+      `before the scan: ${fmtMiB(rssBefore)}`,
+      (peak / rssBefore).toFixed(2),
+    ]);
+
+    // Detection delay of one new file after its writer closes it.
+    const before = queued;
+    const path = join(tree, 'shoot-0', 'card-0', 'late.wav');
+    t = performance.now();
+    await writeFile(path, wav(0.02));
+    while (queued === before) await new Promise((r) => setTimeout(r, 20));
+    const detectMs = performance.now() - t;
+    rows.push([
+      'new file queued after its writer closed it',
+      `${detectMs.toFixed(0)} ms`,
+      `stability interval: ${STABILITY_MS} ms`,
+      (detectMs / STABILITY_MS).toFixed(2),
+    ]);
+    const status = sync.statuses()[0]!;
+    rows.push(['watch mode', status.watchMode, status.problems.join(' ') || 'no problems', '']);
+    await sync.stop();
+    await harness.close();
+  } finally {
+    await cleanup();
+  }
+  console.log(table(['measure', 'ours', 'reference', 'ratio'], rows));
+  console.log(
+    '\nTargets: longest stall under 100 ms; detection delay a small multiple (1–2×) of the stability interval.',
+  );
+}
