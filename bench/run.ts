@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<void>> = {
   upload: () => import('./upload.bench.ts').then((m) => m.run()),
   queue: () => import('./queue.bench.ts').then((m) => m.run()),
   sync: () => import('./sync.bench.ts').then((m) => m.run()),
+  library: () => import('./library.bench.ts').then((m) => m.run()),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,379 @@
+import { EventEmitter } from 'node:events';
+import type { AssetDetail } from '../../shared/domain.ts';
+import type {
+  DeleteOutcome,
+  LibraryAsset,
+  LibraryPage,
+  LibraryQuery,
+  LibraryState,
+  Provenance,
+} from '../../shared/library-types.ts';
+import type { UndiciTwelveLabsClient } from '../api/client.ts';
+import { ApiError, AuthError, TwelveLabsError } from '../api/errors.ts';
+import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
+import type { DocumentStore } from '../store/document-store.ts';
+import { PersistedDocument } from '../store/persisted-document.ts';
+import { queryAssets } from './query.ts';
+import type { ThumbnailCache } from './thumbnail-cache.ts';
+
+type MirrorData = {
+  version: 1;
+  assets: Record<string, LibraryAsset>;
+  lastSyncedAt?: number;
+  lastFullSyncAt?: number;
+  /** Deletes asked for while offline, carried out when the network returns. */
+  pendingDeletes: Record<string, { force: boolean; requestedAt: number }>;
+} & Record<string, unknown>;
+
+export interface AssetLibraryOptions {
+  client: UndiciTwelveLabsClient;
+  store: DocumentStore;
+  thumbnails?: ThumbnailCache;
+  clock?: Clock;
+  logger?: Logger;
+  /** Incremental sync every… (default 60 s). */
+  syncIntervalMs?: number;
+  /** Full sync, which also notices assets deleted elsewhere, every… (default 30 min). */
+  fullSyncIntervalMs?: number;
+  /** What the app knows locally about an asset (source file, hash, watched folder). */
+  provenance?: (assetId: string) => Provenance | undefined;
+  /** Called when an asset is gone from the platform (the upload ledger forgets it). */
+  onAssetGone?: (assetId: string) => void;
+}
+
+interface LibraryEvents {
+  changed: [];
+  state: [LibraryState];
+}
+
+const PAGE = 50;
+
+/** What makes two versions of an asset different enough to tell the UI. */
+function fingerprint(a: AssetDetail): string {
+  return JSON.stringify([
+    a.status,
+    a.filename,
+    a.size,
+    a.duration,
+    a.hls,
+    a.thumbnail,
+    a.userMetadata,
+    a.error,
+  ]);
+}
+
+/**
+ * The offline-first mirror of the account's assets: reads are answered from it at once
+ * (stale-while-revalidate); syncs keep it fresh; deletes wait for the network when there is none
+ * and are only reflected once the platform confirmed them.
+ */
+export class AssetLibrary extends EventEmitter<LibraryEvents> {
+  private readonly doc: PersistedDocument<MirrorData>;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private online = true;
+  private syncing: Promise<void> | undefined;
+  private problem: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private started = false;
+
+  constructor(private readonly options: AssetLibraryOptions) {
+    super();
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.doc = new PersistedDocument<MirrorData>(
+      options.store,
+      () => ({ version: 1, assets: {}, pendingDeletes: {} }),
+      1_000,
+    );
+  }
+
+  get recovered(): string | undefined {
+    return this.doc.recovered;
+  }
+
+  /** Starts periodic syncs (the first one at once). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    void this.syncNow().catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    clearTimeout(this.timer);
+    await this.syncing?.catch(() => undefined);
+    await this.doc.close();
+    await this.options.thumbnails?.close();
+  }
+
+  state(): LibraryState {
+    return {
+      online: this.online,
+      syncing: this.syncing !== undefined,
+      ...(this.doc.data.lastSyncedAt && { lastSyncedAt: this.doc.data.lastSyncedAt }),
+      ...(this.doc.data.lastFullSyncAt && { lastFullSyncAt: this.doc.data.lastFullSyncAt }),
+      assetCount: Object.keys(this.doc.data.assets).length,
+      pendingDeletes: Object.keys(this.doc.data.pendingDeletes).length,
+      ...(this.problem && { problem: this.problem }),
+    };
+  }
+
+  // ---- reading: never waits for the network ----
+
+  query(q: LibraryQuery = {}): LibraryPage {
+    const { items, total } = queryAssets(Object.values(this.doc.data.assets), q);
+    return {
+      items: items.map((a) => this.withThumbnail(a)),
+      total,
+      ...(this.doc.data.lastSyncedAt && { lastSyncedAt: this.doc.data.lastSyncedAt }),
+      online: this.online,
+    };
+  }
+
+  /** The cached detail at once; when online, the fresh one follows through `changed`. */
+  detail(assetId: string): { asset: LibraryAsset; provenance?: Provenance } | undefined {
+    const asset = this.doc.data.assets[assetId];
+    if (!asset) return undefined;
+    if (this.online) void this.refreshOne(assetId).catch(() => undefined);
+    const provenance = this.options.provenance?.(assetId);
+    return { asset: this.withThumbnail(asset), ...(provenance && { provenance }) };
+  }
+
+  /** Fetches the detail now (for callers that want to wait for fresh data). */
+  async refreshOne(assetId: string): Promise<LibraryAsset | undefined> {
+    try {
+      const fresh = await this.options.client.retrieveAsset(assetId);
+      this.markOnline();
+      this.upsert(fresh);
+      this.doc.changed();
+      this.emit('changed');
+      void this.cacheThumbnail(fresh);
+      return this.doc.data.assets[assetId];
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        this.removeLocal(assetId);
+        this.emit('changed');
+        return undefined;
+      }
+      this.noteFailure(error);
+      throw error;
+    }
+  }
+
+  private withThumbnail(asset: LibraryAsset): LibraryAsset {
+    const path = this.options.thumbnails?.cached(asset.id);
+    return path ? { ...asset, thumbnailPath: path } : asset;
+  }
+
+  // ---- syncing ----
+
+  /** Syncs now (full when due or asked, incremental otherwise); one sync at a time. */
+  syncNow(full?: boolean): Promise<void> {
+    this.syncing ??= this.runSync(full).finally(() => {
+      this.syncing = undefined;
+      this.emit('state', this.state());
+      this.scheduleNext();
+    });
+    this.emit('state', this.state());
+    return this.syncing;
+  }
+
+  private scheduleNext(): void {
+    clearTimeout(this.timer);
+    if (!this.started) return;
+    this.timer = setTimeout(
+      () => void this.syncNow().catch(() => undefined),
+      this.options.syncIntervalMs ?? 60_000,
+    );
+    this.timer.unref?.();
+  }
+
+  private async runSync(full?: boolean): Promise<void> {
+    const data = this.doc.data;
+    const fullDue =
+      full ??
+      (!data.lastFullSyncAt ||
+        this.clock.now() - data.lastFullSyncAt > (this.options.fullSyncIntervalMs ?? 30 * 60_000));
+    try {
+      await this.processPendingDeletes();
+      if (fullDue) await this.fullSync();
+      else await this.incrementalSync();
+      data.lastSyncedAt = this.clock.now();
+      this.problem = undefined;
+      this.markOnline();
+      await this.doc.commit();
+    } catch (error) {
+      this.noteFailure(error);
+      throw error;
+    }
+  }
+
+  /** Every page: the mirror becomes exactly what the platform has (deleted-elsewhere assets go). */
+  private async fullSync(): Promise<void> {
+    const seen = new Set<string>();
+    for await (const asset of this.options.client.listAssets({}, { pageLimit: PAGE })) {
+      seen.add(asset.id);
+      this.upsert(asset);
+    }
+    for (const id of Object.keys(this.doc.data.assets)) if (!seen.has(id)) this.removeLocal(id);
+    this.doc.data.lastFullSyncAt = this.clock.now();
+    this.emit('changed');
+    this.cacheThumbnails();
+  }
+
+  /**
+   * Newest pages first until a page brings nothing new or changed, then a targeted refresh of
+   * every asset still processing: a handful of requests for a library of thousands.
+   */
+  private async incrementalSync(): Promise<void> {
+    let changed = false;
+    for (let page = 1; ; page++) {
+      const result = await this.options.client.listAssetsPage({ page, pageLimit: PAGE });
+      let pageChanged = false;
+      for (const asset of result.data) pageChanged = this.upsert(asset) || pageChanged;
+      changed ||= pageChanged;
+      if (!pageChanged || result.data.length < PAGE || page >= (result.pageInfo.totalPage ?? page)) break;
+    }
+    const processing = Object.values(this.doc.data.assets).filter((a) => a.status === 'processing');
+    for (const asset of processing) {
+      try {
+        const fresh = await this.options.client.retrieveAsset(asset.id);
+        changed = this.upsert(fresh) || changed;
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 404)) throw error;
+        this.removeLocal(asset.id);
+        changed = true;
+      }
+    }
+    if (changed) {
+      this.emit('changed');
+      this.cacheThumbnails();
+    }
+  }
+
+  /** Returns whether anything visible changed. */
+  private upsert(asset: AssetDetail): boolean {
+    const assets = this.doc.data.assets;
+    const current = assets[asset.id];
+    if (current && fingerprint(current) === fingerprint(asset)) return false;
+    assets[asset.id] = {
+      ...asset,
+      ...(current?.deleting && { deleting: true }),
+      ...(current?.deleteBlocked && { deleteBlocked: current.deleteBlocked }),
+    };
+    this.doc.changed();
+    return true;
+  }
+
+  private removeLocal(assetId: string): void {
+    delete this.doc.data.assets[assetId];
+    delete this.doc.data.pendingDeletes[assetId];
+    this.doc.changed();
+    void this.options.thumbnails?.forget(assetId);
+    this.options.onAssetGone?.(assetId);
+  }
+
+  private cacheThumbnails(): void {
+    if (!this.options.thumbnails) return;
+    for (const asset of Object.values(this.doc.data.assets)) void this.cacheThumbnail(asset);
+  }
+
+  private async cacheThumbnail(asset: AssetDetail): Promise<void> {
+    const url = asset.thumbnail?.status === 'ready' ? asset.thumbnail.representativeUrl : undefined;
+    if (url && this.options.thumbnails && !this.options.thumbnails.cached(asset.id)) {
+      const path = await this.options.thumbnails.fetch(asset.id, url);
+      if (path) this.emit('changed');
+    }
+  }
+
+  // ---- deleting ----
+
+  /**
+   * Deletes assets. `confirmed` must be true: the UI asks the person first, and the core refuses
+   * a delete nobody confirmed. Offline, deletes wait; a 409 marks the asset `deleteBlocked` with
+   * how many indexed assets reference it; only `force` overrides that.
+   */
+  async delete(ids: string[], options: { confirmed: boolean; force?: boolean }): Promise<DeleteOutcome[]> {
+    if (options.confirmed !== true) throw new Error('A delete needs the person’s explicit confirmation.');
+    const outcomes: DeleteOutcome[] = [];
+    for (const id of ids) outcomes.push(await this.deleteOne(id, options.force === true));
+    await this.doc.commit();
+    this.emit('changed');
+    this.emit('state', this.state());
+    return outcomes;
+  }
+
+  private async deleteOne(id: string, force: boolean): Promise<DeleteOutcome> {
+    const asset = this.doc.data.assets[id];
+    try {
+      await this.options.client.deleteAsset(id, { force });
+      this.markOnline();
+      this.removeLocal(id);
+      return { id, outcome: 'deleted' };
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        this.removeLocal(id);
+        return { id, outcome: 'deleted' };
+      }
+      if (error instanceof ApiError && error.status === 409) {
+        const references = await this.options.client
+          .listIndexedAssets(id, { pageLimit: 1 })
+          .then((page) => page.pageInfo.totalResults ?? page.data.length)
+          .catch(() => 0);
+        const message = `${references || 'Some'} indexed asset${references === 1 ? '' : 's'} reference${references === 1 ? 's' : ''} this asset. Deleting it anyway unlinks ${references === 1 ? 'it' : 'them'}; this cannot be undone.`;
+        if (asset) {
+          asset.deleteBlocked = { message, references };
+          asset.deleting = undefined;
+        }
+        delete this.doc.data.pendingDeletes[id];
+        this.doc.changed();
+        return { id, outcome: 'blocked', message, references };
+      }
+      if (error instanceof TwelveLabsError && error.retryable) {
+        // No network (or the platform is down): the delete waits, and the asset shows "deleting".
+        this.noteFailure(error);
+        this.doc.data.pendingDeletes[id] = { force, requestedAt: this.clock.now() };
+        if (asset) asset.deleting = true;
+        this.doc.changed();
+        return { id, outcome: 'pending' };
+      }
+      return { id, outcome: 'failed', message: (error as Error).message };
+    }
+  }
+
+  private async processPendingDeletes(): Promise<void> {
+    for (const [id, pending] of Object.entries(this.doc.data.pendingDeletes)) {
+      const outcome = await this.deleteOne(id, pending.force);
+      if (outcome.outcome === 'pending') throw new Error('still offline');
+      if (outcome.outcome !== 'deleted') {
+        delete this.doc.data.pendingDeletes[id];
+        const asset = this.doc.data.assets[id];
+        if (asset) asset.deleting = undefined;
+      }
+      this.logger.info('pending delete carried out', { asset: id, outcome: outcome.outcome });
+    }
+  }
+
+  // ---- online state ----
+
+  private markOnline(): void {
+    if (this.online) return;
+    this.online = true;
+    this.emit('state', this.state());
+  }
+
+  private noteFailure(error: unknown): void {
+    const offline = error instanceof TwelveLabsError && error.retryable;
+    this.problem =
+      error instanceof AuthError
+        ? error.message
+        : offline
+          ? 'TwelveLabs cannot be reached.'
+          : (error as Error).message;
+    if (offline && this.online) {
+      this.online = false;
+      this.emit('state', this.state());
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { request, type Dispatcher } from 'undici';
+import type { DocumentStore } from '../store/document-store.ts';
+import { PersistedDocument } from '../store/persisted-document.ts';
+
+interface CacheEntry {
+  file: string;
+  size: number;
+  lastUsed: number;
+}
+
+type CacheIndex = { version: 1; entries: Record<string, CacheEntry> } & Record<string, unknown>;
+
+/**
+ * Thumbnails downloaded once and kept on disk, least recently used first out when the cache
+ * grows past its size limit, so the library shows pictures offline.
+ */
+export class ThumbnailCache {
+  private readonly index: PersistedDocument<CacheIndex>;
+  private readonly inflight = new Map<string, Promise<string | undefined>>();
+
+  constructor(
+    private readonly dir: string,
+    store: DocumentStore,
+    private maxBytes: number,
+    private readonly dispatcher?: Dispatcher,
+  ) {
+    this.index = new PersistedDocument<CacheIndex>(store, () => ({ version: 1, entries: {} }));
+  }
+
+  setMaxBytes(bytes: number): Promise<void> {
+    this.maxBytes = bytes;
+    return this.evict();
+  }
+
+  /** The cached file, if any (no network). */
+  cached(assetId: string): string | undefined {
+    const entry = this.index.data.entries[assetId];
+    if (!entry) return undefined;
+    entry.lastUsed = Date.now();
+    this.index.changed();
+    return join(this.dir, entry.file);
+  }
+
+  /** Downloads the thumbnail once (the URL is public: no API key goes there). */
+  fetch(assetId: string, url: string): Promise<string | undefined> {
+    const known = this.cached(assetId);
+    if (known) return Promise.resolve(known);
+    let pending = this.inflight.get(assetId);
+    if (!pending) {
+      pending = this.download(assetId, url).finally(() => this.inflight.delete(assetId));
+      this.inflight.set(assetId, pending);
+    }
+    return pending;
+  }
+
+  async forget(assetId: string): Promise<void> {
+    const entry = this.index.data.entries[assetId];
+    if (!entry) return;
+    delete this.index.data.entries[assetId];
+    this.index.changed();
+    await rm(join(this.dir, entry.file), { force: true });
+  }
+
+  totalBytes(): number {
+    return Object.values(this.index.data.entries).reduce((sum, e) => sum + e.size, 0);
+  }
+
+  close(): Promise<void> {
+    return this.index.close();
+  }
+
+  private async download(assetId: string, url: string): Promise<string | undefined> {
+    await mkdir(this.dir, { recursive: true });
+    const file = `${assetId}.img`;
+    const tmp = join(this.dir, `${file}.part`);
+    try {
+      const res = await request(url, {
+        dispatcher: this.dispatcher,
+        headersTimeout: 30_000,
+        bodyTimeout: 30_000,
+      });
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        return undefined;
+      }
+      await pipeline(res.body, createWriteStream(tmp));
+      await rename(tmp, join(this.dir, file));
+    } catch {
+      await rm(tmp, { force: true });
+      return undefined; // offline or gone: the library shows a placeholder and tries again later
+    }
+    const { size } = await stat(join(this.dir, file));
+    this.index.data.entries[assetId] = { file, size, lastUsed: Date.now() };
+    this.index.changed();
+    await this.evict();
+    return join(this.dir, file);
+  }
+
+  private async evict(): Promise<void> {
+    const entries = Object.entries(this.index.data.entries).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    let total = entries.reduce((sum, [, e]) => sum + e.size, 0);
+    for (const [assetId] of entries) {
+      if (total <= this.maxBytes) break;
+      total -= this.index.data.entries[assetId]!.size;
+      await this.forget(assetId);
+    }
+  }
+}
