@@ -3,7 +3,6 @@
  * same pages with undici, mirror load time at start, and query times (filter + sort + page,
  * target under 20 ms) against a plain Array.filter over the same assets.
  */
-import { join } from 'node:path';
 import { request } from 'undici';
 import { UndiciTwelveLabsClient } from '../electron/core/api/client.ts';
 import { AssetLibrary } from '../electron/core/library/asset-library.ts';
