@@ -1,0 +1,362 @@
+import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  parseRequest,
+  type CommandName,
+  type CommandResponse,
+  type EventName,
+  type EventPayload,
+} from '../shared/contract.ts';
+import type { Provenance } from '../shared/library-types.ts';
+import type { AppSettings, KeyStatus } from '../shared/settings-types.ts';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { DEFAULT_BASE_URL, UndiciTwelveLabsClient } from './api/client.ts';
+import { AuthError } from './api/errors.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { AssetLibrary } from './library/asset-library.ts';
+import { ThumbnailCache } from './library/thumbnail-cache.ts';
+import { silentLogger, systemClock, type Clock, type Logger } from './ports.ts';
+import { UploadLedger } from './queue/upload-ledger.ts';
+import { UploadQueue } from './queue/upload-queue.ts';
+import type { SecretStore } from './secrets.ts';
+import { ConfDocumentStore } from './store/conf-document-store.ts';
+import { PersistedDocument } from './store/persisted-document.ts';
+import { FolderSync } from './sync/folder-sync.ts';
+import type { WatchFolder } from './sync/folder-watcher.ts';
+
+export interface UploaderCoreOptions {
+  dataDir: string;
+  secrets: SecretStore;
+  logger?: Logger;
+  clock?: Clock;
+  version?: string;
+  /** Overrides from the environment or flags (TWELVELABS_BASE_URL, --sandbox), not saved. */
+  overrides?: { baseUrl?: string; sandbox?: boolean };
+  watchFolder?: WatchFolder;
+  /** How long Sandbox assets stay "processing" (tests make it short). */
+  sandboxProcessingMs?: number;
+}
+
+type StoredSettings = Omit<AppSettings, 'apiKeySet' | 'keyStorage' | 'dataDir'> & Record<string, unknown>;
+
+const DEFAULT_SETTINGS: StoredSettings = {
+  baseUrl: DEFAULT_BASE_URL,
+  sandbox: false,
+  concurrency: 3,
+  chunkConcurrency: 4,
+  bandwidthBytesPerSecond: 0,
+  defaultOptions: { enableThumbnail: true },
+  librarySyncIntervalMs: 60_000,
+  thumbnailCacheBytes: 500 * 1024 * 1024,
+};
+
+/** The services of one account context: the real platform or the Sandbox keep separate state. */
+interface Services {
+  client: UndiciTwelveLabsClient;
+  ledger: UploadLedger;
+  queue: UploadQueue;
+  library: AssetLibrary;
+  sync: FolderSync;
+  emulator?: RunningEmulator;
+}
+
+type Handlers = { [N in CommandName]: (request: never) => Promise<CommandResponse<N>> | CommandResponse<N> };
+
+/**
+ * The application core that every front end drives through the contract: Electron IPC, the
+ * WebSocket bridge of serve mode, the CLI. It builds the API client, queue, watched folders and
+ * library on injected ports, owns the API key, and runs one per data directory.
+ */
+export class UploaderCore {
+  private readonly events = new EventEmitter();
+  private readonly settingsDoc: PersistedDocument<StoredSettings>;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private services!: Services;
+  private apiKey: string | undefined;
+  private releaseLock: () => Promise<void> = async () => undefined;
+  private readonly handlers: Handlers;
+
+  private constructor(private readonly options: UploaderCoreOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.settingsDoc = new PersistedDocument<StoredSettings>(
+      new ConfDocumentStore(options.dataDir, 'settings'),
+      () => ({ ...DEFAULT_SETTINGS }),
+    );
+    this.handlers = this.makeHandlers();
+  }
+
+  static async create(options: UploaderCoreOptions): Promise<UploaderCore> {
+    await mkdir(options.dataDir, { recursive: true });
+    const lock = await lockDataDir(options.dataDir);
+    const core = new UploaderCore(options);
+    core.releaseLock = lock.release;
+    try {
+      core.apiKey = await options.secrets.get();
+      if (core.settingsDoc.recovered) core.notice('warning', core.settingsDoc.recovered);
+      core.services = await core.buildServices();
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+    return core;
+  }
+
+  /** Runs a command: the payload is validated against the contract first. */
+  async invoke<N extends CommandName>(name: N, payload: unknown): Promise<CommandResponse<N>> {
+    const request = parseRequest(name, payload);
+    const handler = this.handlers[name] as (r: unknown) => Promise<CommandResponse<N>> | CommandResponse<N>;
+    return handler(request);
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+    this.events.on(event, listener);
+    return () => this.events.off(event, listener);
+  }
+
+  /** Direct access for the CLI's waiting loops (same objects the commands drive). */
+  get queue(): UploadQueue {
+    return this.services.queue;
+  }
+
+  get library(): AssetLibrary {
+    return this.services.library;
+  }
+
+  get folders(): FolderSync {
+    return this.services.sync;
+  }
+
+  get apiBaseUrl(): string {
+    return this.services.client.transport.baseUrl;
+  }
+
+  async close(): Promise<void> {
+    await this.stopServices(this.services);
+    await this.settingsDoc.close();
+    await this.releaseLock();
+  }
+
+  settings(): AppSettings {
+    const s = this.settingsDoc.data;
+    return {
+      ...s,
+      ...(this.options.overrides?.baseUrl && { baseUrl: this.options.overrides.baseUrl }),
+      ...(this.options.overrides?.sandbox !== undefined && { sandbox: this.options.overrides.sandbox }),
+      apiKeySet: this.apiKey !== undefined,
+      keyStorage: this.options.secrets.storage,
+      dataDir: this.options.dataDir,
+    } as AppSettings;
+  }
+
+  private emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    this.events.emit(event, payload);
+  }
+
+  private notice(level: 'info' | 'warning', message: string): void {
+    this.logger[level === 'info' ? 'info' : 'warn'](message);
+    this.emit('app:notice', { level, message });
+  }
+
+  private async buildServices(): Promise<Services> {
+    const settings = this.settings();
+    const profile = join(this.options.dataDir, settings.sandbox ? 'sandbox' : 'account');
+    await mkdir(profile, { recursive: true });
+    let emulator: RunningEmulator | undefined;
+    let baseUrl = settings.baseUrl;
+    if (settings.sandbox) {
+      emulator = await startEmulator({
+        dataDir: join(profile, 'emulator'),
+        processingMs: this.options.sandboxProcessingMs ?? 1500,
+      });
+      baseUrl = emulator.url;
+    }
+    const client = new UndiciTwelveLabsClient({
+      baseUrl,
+      apiKey: () => (settings.sandbox ? 'sandbox' : this.apiKey),
+      version: this.options.version,
+      clock: this.clock,
+      logger: this.logger,
+    });
+    const ledger = new UploadLedger(new ConfDocumentStore(profile, 'ledger'));
+    const queue = new UploadQueue({
+      client,
+      ledger,
+      store: new ConfDocumentStore(profile, 'queue'),
+      clock: this.clock,
+      logger: this.logger,
+      concurrency: settings.concurrency,
+      chunkConcurrency: settings.chunkConcurrency,
+      bandwidthBytesPerSecond: settings.bandwidthBytesPerSecond,
+    });
+    const library = new AssetLibrary({
+      client,
+      store: new ConfDocumentStore(profile, 'library'),
+      thumbnails: new ThumbnailCache(
+        join(profile, 'thumbnails'),
+        new ConfDocumentStore(profile, 'thumbnails'),
+        settings.thumbnailCacheBytes,
+      ),
+      clock: this.clock,
+      logger: this.logger,
+      syncIntervalMs: settings.librarySyncIntervalMs,
+      provenance: (assetId) => this.provenance(assetId),
+      onAssetGone: (assetId) => ledger.forgetAsset(assetId),
+    });
+    const sync = new FolderSync({
+      queue,
+      store: new ConfDocumentStore(profile, 'sync'),
+      clock: this.clock,
+      logger: this.logger,
+      watchFolder: this.options.watchFolder,
+    });
+
+    queue.on('item-added', (v) => this.emit('uploads:item-added', v));
+    queue.on('item-changed', (v) => {
+      this.emit('uploads:item-changed', v);
+      // A new asset the library has not seen yet: refresh it at once.
+      if (v.state === 'ready' && v.assetId) void library.refreshOne(v.assetId).catch(() => undefined);
+    });
+    queue.on('item-removed', (id) => this.emit('uploads:item-removed', { id }));
+    queue.on('totals', (t) => this.emit('uploads:totals-changed', t));
+    queue.on('notice', (m) => this.notice('warning', m));
+    library.on('changed', () => this.emit('library:changed', {}));
+    library.on('state', (s) => this.emit('library:state-changed', s));
+    sync.on('status', (s) => this.emit('folders:status-changed', s));
+    sync.on('folders-changed', (f) => this.emit('folders:changed', f));
+    for (const recovered of [ledger.recovered, library.recovered, sync.recovered])
+      if (recovered) this.notice('warning', recovered);
+
+    queue.start();
+    await sync.start();
+    if (settings.sandbox || this.apiKey) library.start();
+    return { client, ledger, queue, library, sync, ...(emulator && { emulator }) };
+  }
+
+  private async stopServices(s: Services): Promise<void> {
+    await s.sync.stop();
+    await s.queue.stop();
+    await s.library.stop();
+    await s.ledger.close();
+    await s.client.close();
+    await s.emulator?.close();
+  }
+
+  private async rebuild(): Promise<void> {
+    await this.stopServices(this.services);
+    this.services = await this.buildServices();
+  }
+
+  private provenance(assetId: string): Provenance | undefined {
+    const item = this.services.queue.list().find((i) => i.assetId === assetId);
+    if (!item) {
+      const past = this.services.queue.history().find((h) => h.assetId === assetId);
+      return past && { uploadedAt: past.finishedAt };
+    }
+    const folder = item.origin && this.services.sync.list().find((f) => f.id === item.origin!.folderId);
+    return {
+      ...(item.source.kind === 'file' && { sourcePath: item.source.path }),
+      ...(item.sha256 && { sha256: item.sha256 }),
+      ...(folder && { watchedFolder: folder.path }),
+      ...(item.finishedAt && { uploadedAt: item.finishedAt }),
+    };
+  }
+
+  private async keyStatus(test: boolean): Promise<KeyStatus> {
+    const set = this.apiKey !== undefined;
+    if (!test) return { set };
+    if (!set && !this.settings().sandbox) return { set, valid: false, message: 'No API key is set.' };
+    try {
+      await this.services.client.probe();
+      return { set, valid: true, message: 'The key works.' };
+    } catch (error) {
+      if (error instanceof AuthError)
+        return {
+          set,
+          valid: false,
+          message: 'TwelveLabs refused this key. Check it, or create a new one in the dashboard.',
+        };
+      return { set, message: `The key could not be checked: ${(error as Error).message}` };
+    }
+  }
+
+  private makeHandlers(): Handlers {
+    const q = () => this.services.queue;
+    const lib = () => this.services.library;
+    const folders = () => this.services.sync;
+    /** A command's validated request. */
+    type R<N extends CommandName> = ReturnType<typeof parseRequest<N>>;
+    return {
+      'uploads:add': async (r: R<'uploads:add'>) => {
+        const defaults = this.settingsDoc.data.defaultOptions;
+        return q().add(r.inputs.map((input) => ({ ...input, options: { ...defaults, ...input.options } })));
+      },
+      'uploads:list': () => ({ items: q().list(), totals: q().totals() }),
+      'uploads:pause': (r: R<'uploads:pause'>) => q().pause(r.id),
+      'uploads:resume': (r: R<'uploads:resume'>) => q().resume(r.id),
+      'uploads:cancel': (r: R<'uploads:cancel'>) => q().cancel(r.id),
+      'uploads:retry': (r: R<'uploads:retry'>) => q().retry(r.id),
+      'uploads:move-to-top': (r: R<'uploads:move-to-top'>) => q().moveToTop(r.id),
+      'uploads:upload-anyway': (r: R<'uploads:upload-anyway'>) => q().uploadAnyway(r.id),
+      'uploads:remove': (r: R<'uploads:remove'>) => q().remove(r.id),
+      'uploads:remove-finished': () => ({ removed: q().removeFinished() }),
+      'uploads:pause-all': () => q().pauseAll(),
+      'uploads:resume-all': () => q().resumeAll(),
+      'uploads:history': () => q().history(),
+      'uploads:clear-history': () => q().clearHistory(),
+
+      'library:query': (r: R<'library:query'>) => lib().query(r),
+      'library:detail': (r: R<'library:detail'>) => lib().detail(r.id) ?? null,
+      'library:sync': async (r: R<'library:sync'>) => {
+        await lib()
+          .syncNow(r.full)
+          .catch(() => undefined); // the state says why it failed
+        return lib().state();
+      },
+      'library:state': () => lib().state(),
+      'library:delete': (r: R<'library:delete'>) =>
+        lib().delete(r.ids, { confirmed: r.confirmed, force: r.force }),
+
+      'folders:list': () => ({ folders: folders().list(), statuses: folders().statuses() }),
+      'folders:add': (r: R<'folders:add'>) => folders().addFolder(r.path, r.settings),
+      'folders:update': (r: R<'folders:update'>) => folders().updateSettings(r.id, r.settings),
+      'folders:remove': (r: R<'folders:remove'>) => folders().removeFolder(r.id),
+      'folders:pause': (r: R<'folders:pause'>) => folders().pause(r.id),
+      'folders:resume': (r: R<'folders:resume'>) => folders().resume(r.id),
+      'folders:rescan': (r: R<'folders:rescan'>) => folders().rescan(r.id),
+
+      'settings:get': () => this.settings(),
+      'settings:update': async (r: R<'settings:update'>) => {
+        const before = this.settings();
+        Object.assign(this.settingsDoc.data, r);
+        await this.settingsDoc.commit();
+        const after = this.settings();
+        if (after.baseUrl !== before.baseUrl || after.sandbox !== before.sandbox) await this.rebuild();
+        else {
+          q().setConcurrency(after.concurrency, after.chunkConcurrency);
+          q().setBandwidthLimit(after.bandwidthBytesPerSecond);
+        }
+        this.emit('settings:changed', after);
+        return after;
+      },
+      'settings:set-api-key': async (r: R<'settings:set-api-key'>) => {
+        await this.options.secrets.set(r.apiKey);
+        this.apiKey = r.apiKey;
+        const status = await this.keyStatus(true);
+        q().credentialsChanged();
+        lib().start();
+        this.emit('settings:changed', this.settings());
+        return status;
+      },
+      'settings:clear-api-key': async () => {
+        await this.options.secrets.clear();
+        this.apiKey = await this.options.secrets.get(); // the environment may still provide one
+        this.emit('settings:changed', this.settings());
+        return this.keyStatus(false);
+      },
+      'settings:test-api-key': () => this.keyStatus(true),
+    } as Handlers;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The one contract between the core and every front end: each command (name, request schema,
+ * response type) and each event (name, payload type). The preload API, the Electron IPC
+ * registration, the WebSocket bridge of serve mode and the renderer client are all derived from
+ * these two objects; no channel name is written anywhere else.
+ *
+ * Requests are validated at runtime (they come from the renderer or the network). Responses and
+ * event payloads come from our own core: their schemas carry the types.
+ */
+import { z } from 'zod';
+import type { HistoryEntry, QueueItemView, QueueTotals } from './queue-types.ts';
+import type { DeleteOutcome, LibraryAsset, LibraryPage, LibraryState, Provenance } from './library-types.ts';
+import type { FolderStatus, WatchedFolder } from './sync-types.ts';
+import type { AddResultView, AppSettings, KeyStatus } from './settings-types.ts';
+
+const id = z.string().min(1).max(200);
+const ids = z.array(id).min(1).max(10_000);
+const metadataValue = z.union([z.string().max(10_000), z.number().finite(), z.boolean()]);
+
+export const uploadOptionsSchema = z
+  .object({
+    filename: z.string().min(1).max(255).optional(),
+    enableHls: z.boolean().optional(),
+    enableThumbnail: z.boolean().optional(),
+    userMetadata: z.record(z.string().min(1).max(200), metadataValue).optional(),
+  })
+  .strict();
+
+const addInput = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('file'),
+      path: z.string().min(1).max(4096),
+      options: uploadOptionsSchema.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('folder'),
+      path: z.string().min(1).max(4096),
+      options: uploadOptionsSchema.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('url'),
+      url: z.string().min(1).max(8192),
+      options: uploadOptionsSchema.optional(),
+    })
+    .strict(),
+]);
+
+const kinds = z.array(z.enum(['video', 'audio', 'image']));
+const folderSettings = z
+  .object({
+    recursive: z.boolean(),
+    kinds: kinds.min(1),
+    ignore: z.array(z.string().max(500)).max(200),
+    existing: z.enum(['upload', 'skip']),
+    options: uploadOptionsSchema,
+    pathMetadata: z.boolean(),
+    stabilityMs: z.number().int().min(200).max(600_000),
+  })
+  .partial()
+  .strict();
+
+export const settingsPatchSchema = z
+  .object({
+    baseUrl: z.url({ protocol: /^https?$/ }).max(500),
+    sandbox: z.boolean(),
+    concurrency: z.number().int().min(1).max(16),
+    chunkConcurrency: z.number().int().min(1).max(16),
+    bandwidthBytesPerSecond: z.number().int().min(0).max(10_000_000_000),
+    defaultOptions: uploadOptionsSchema,
+    librarySyncIntervalMs: z.number().int().min(10_000).max(86_400_000),
+    thumbnailCacheBytes: z.number().int().min(1_000_000).max(100_000_000_000),
+  })
+  .partial()
+  .strict();
+
+const libraryQuery = z
+  .object({
+    types: z.array(z.enum(['video', 'audio', 'image', 'document'])).optional(),
+    statuses: z.array(z.string().max(40)).optional(),
+    filename: z.string().max(255).optional(),
+    from: z.number().optional(),
+    to: z.number().optional(),
+    sort: z
+      .object({ by: z.enum(['date', 'name', 'size', 'duration']), direction: z.enum(['asc', 'desc']) })
+      .optional(),
+    offset: z.number().int().min(0).optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+
+const empty = z.object({}).strict();
+const one = z.object({ id }).strict();
+const typed = <T>() => z.custom<T>(() => true);
+
+function command<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
+  return { request, response };
+}
+
+export const commands = {
+  'uploads:add': command(
+    z.object({ inputs: z.array(addInput).min(1).max(10_000) }).strict(),
+    typed<AddResultView>(),
+  ),
+  'uploads:list': command(empty, typed<{ items: QueueItemView[]; totals: QueueTotals }>()),
+  'uploads:pause': command(one, typed<void>()),
+  'uploads:resume': command(one, typed<void>()),
+  'uploads:cancel': command(one, typed<void>()),
+  'uploads:retry': command(one, typed<void>()),
+  'uploads:move-to-top': command(one, typed<void>()),
+  'uploads:upload-anyway': command(one, typed<void>()),
+  'uploads:remove': command(one, typed<void>()),
+  'uploads:remove-finished': command(empty, typed<{ removed: number }>()),
+  'uploads:pause-all': command(empty, typed<void>()),
+  'uploads:resume-all': command(empty, typed<void>()),
+  'uploads:history': command(empty, typed<HistoryEntry[]>()),
+  'uploads:clear-history': command(empty, typed<void>()),
+
+  'library:query': command(libraryQuery, typed<LibraryPage>()),
+  'library:detail': command(one, typed<{ asset: LibraryAsset; provenance?: Provenance } | null>()),
+  'library:sync': command(z.object({ full: z.boolean().optional() }).strict(), typed<LibraryState>()),
+  'library:state': command(empty, typed<LibraryState>()),
+  'library:delete': command(
+    z.object({ ids, confirmed: z.literal(true), force: z.boolean().optional() }).strict(),
+    typed<DeleteOutcome[]>(),
+  ),
+
+  'folders:list': command(empty, typed<{ folders: WatchedFolder[]; statuses: FolderStatus[] }>()),
+  'folders:add': command(
+    z.object({ path: z.string().min(1).max(4096), settings: folderSettings.optional() }).strict(),
+    typed<WatchedFolder>(),
+  ),
+  'folders:update': command(z.object({ id, settings: folderSettings }).strict(), typed<WatchedFolder>()),
+  'folders:remove': command(one, typed<void>()),
+  'folders:pause': command(one, typed<void>()),
+  'folders:resume': command(one, typed<void>()),
+  'folders:rescan': command(z.object({ id: id.optional() }).strict(), typed<void>()),
+
+  'settings:get': command(empty, typed<AppSettings>()),
+  'settings:update': command(settingsPatchSchema, typed<AppSettings>()),
+  /** The key goes in, never out: the front end only learns whether one is set and whether it works. */
+  'settings:set-api-key': command(
+    z.object({ apiKey: z.string().trim().min(8).max(500) }).strict(),
+    typed<KeyStatus>(),
+  ),
+  'settings:clear-api-key': command(empty, typed<KeyStatus>()),
+  'settings:test-api-key': command(empty, typed<KeyStatus>()),
+} as const;
+
+export const events = {
+  'uploads:item-added': typed<QueueItemView>(),
+  'uploads:item-changed': typed<QueueItemView>(),
+  'uploads:item-removed': typed<{ id: string }>(),
+  'uploads:totals-changed': typed<QueueTotals>(),
+  'library:changed': typed<Record<string, never>>(),
+  'library:state-changed': typed<LibraryState>(),
+  'folders:changed': typed<WatchedFolder[]>(),
+  'folders:status-changed': typed<FolderStatus>(),
+  'settings:changed': typed<AppSettings>(),
+  /** Something the person should know that belongs to no command (a store file recovered, …). */
+  'app:notice': typed<{ level: 'info' | 'warning'; message: string }>(),
+} as const;
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;
+export type CommandRequest<N extends CommandName> = z.input<Commands[N]['request']>;
+export type CommandResponse<N extends CommandName> = z.output<Commands[N]['response']>;
+export type EventName = keyof typeof events;
+export type EventPayload<N extends EventName> = z.output<(typeof events)[N]>;
+
+export const commandNames = Object.keys(commands) as CommandName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+/** Errors cross every transport as data, never as stack traces. */
+export interface CommandError {
+  code: 'invalid-request' | 'unknown-command' | 'not-allowed' | 'failed';
+  message: string;
+}
+
+export type CommandResult<N extends CommandName> =
+  { ok: true; value: CommandResponse<N> } | { ok: false; error: CommandError };
+
+/** Validates a request against its command's schema; the message says what is wrong, in words. */
+export function parseRequest<N extends CommandName>(
+  name: N,
+  payload: unknown,
+): z.output<Commands[N]['request']> {
+  const result = commands[name].request.safeParse(payload ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new InvalidRequestError(
+      `${name}: ${issue?.path.join('.') || 'request'} ${issue?.message ?? 'is invalid'}`,
+    );
+  }
+  return result.data as z.output<Commands[N]['request']>;
+}
+
+export class InvalidRequestError extends Error {
+  readonly code = 'invalid-request';
+}
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.hasOwn(commands, name);
+}

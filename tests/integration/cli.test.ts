@@ -1,0 +1,186 @@
+/** The tl-uploader command line, as a real child process, against the emulator. */
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { mp4, wav, writeFixture, writeMp4File } from '../helpers/media.ts';
+import { serveFolder } from '../helpers/static-server.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+let root: string;
+let cleanup: () => Promise<void>;
+let dataDir: string;
+let n = 0;
+const KEY = 'cli-test-key-123';
+
+beforeAll(async () => {
+  ({ dir: root, cleanup } = await makeTempDir());
+  emulator = await startEmulator({ processingMs: 50, apiKey: KEY });
+  control = new EmulatorControl(emulator.origin);
+});
+afterAll(async () => {
+  await emulator.close();
+  await cleanup();
+});
+beforeEach(async () => {
+  await control.reset();
+  dataDir = join(root, `data-${++n}`);
+});
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['bin/tl-uploader.mjs', ...args], {
+    env: {
+      ...process.env,
+      TL_UPLOADER_DATA_DIR: dataDir,
+      TWELVELABS_BASE_URL: emulator.url,
+      TWELVELABS_API_KEY: KEY,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, done, stdout: () => stdout };
+}
+
+async function assets() {
+  const res = await fetch(`${emulator.url}/assets?page_limit=50`, { headers: { 'x-api-key': KEY } });
+  return ((await res.json()) as { data: Array<{ _id: string; filename: string; status: string }> }).data;
+}
+
+describe('upload', () => {
+  it('uploads files, a folder and a URL with --wait --json, exit 0', async () => {
+    const files = join(root, `files-${n}`);
+    await mkdir(join(files, 'folder'), { recursive: true });
+    await writeFixture(join(files, 'one.mp4'), mp4({ seed: 1 }));
+    await writeFixture(join(files, 'folder', 'two.wav'), wav(0.4));
+    await writeFixture(join(files, 'folder', 'three.wav'), wav(0.6));
+    await writeFixture(join(files, 'remote.wav'), wav(0.8, 8000, 300));
+    const served = await serveFolder(files);
+    try {
+      const { done } = cli([
+        'upload',
+        '--wait',
+        '--json',
+        join(files, 'one.mp4'),
+        join(files, 'folder'),
+        `${served.origin}/remote.wav`,
+      ]);
+      const result = await done;
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const { items } = JSON.parse(result.stdout) as {
+        items: Array<{ name: string; state: string; assetId: string }>;
+      };
+      expect(items.map((i) => i.name).sort()).toEqual(['one.mp4', 'remote.wav', 'three.wav', 'two.wav']);
+      expect(items.every((i) => i.state === 'ready' && /^[0-9a-f]{24}$/.test(i.assetId))).toBe(true);
+      expect((await assets()).map((a) => a.filename).sort()).toEqual([
+        'one.mp4',
+        'remote.wav',
+        'three.wav',
+        'two.wav',
+      ]);
+    } finally {
+      await served.close();
+    }
+  }, 60_000);
+
+  it('after SIGKILL mid-upload, resume finishes without a duplicate asset', async () => {
+    const files = join(root, `files-${n}`);
+    await mkdir(files, { recursive: true });
+    await writeMp4File(join(files, 'big.mp4'), 30_000_000, 3);
+    await writeFixture(join(files, 'small.wav'), wav(0.3));
+    await control.settings({ ingestBytesPerSecond: 3_000_000 });
+    const run = cli(['upload', '--wait', join(files, 'big.mp4'), join(files, 'small.wav')]);
+    await new Promise((r) => setTimeout(r, 2_500));
+    run.child.kill('SIGKILL');
+    await run.done;
+    await control.settings({ ingestBytesPerSecond: 0 });
+    const resumed = await cli(['resume', '--json']).done;
+    expect(resumed.code).toBe(0);
+    const names = (await assets()).map((a) => a.filename).sort();
+    expect(names).toEqual(['big.mp4', 'small.wav']);
+  }, 60_000);
+
+  it('says clearly what is wrong: missing file, bad key', async () => {
+    const missing = await cli(['upload', '--wait', join(root, 'no-such.mp4')]).done;
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no-such\.mp4: no such file or folder/);
+
+    const file = await writeFixture(join(root, `k-${n}.wav`), wav(0.2));
+    const badKey = await cli(['upload', '--wait', file], { TWELVELABS_API_KEY: 'wrong-key-9999' }).done;
+    expect(badKey.code).toBe(3);
+    expect(badKey.stderr).toMatch(/refused the API key/);
+    expect(badKey.stderr + badKey.stdout).not.toContain('wrong-key-9999');
+  }, 30_000);
+});
+
+describe('ls, get, rm', () => {
+  it('lists, shows, and deletes; a referenced asset needs --force', async () => {
+    const [a, b] = await control.seed({ count: 2, kind: 'video', filenamePrefix: 'shot' });
+    const headers = { 'x-api-key': KEY, 'content-type': 'application/json' };
+    const index = (await (
+      await fetch(`${emulator.url}/indexes`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          index_name: 'x',
+          models: [{ model_name: 'marengo3.0', model_options: ['visual'] }],
+        }),
+      })
+    ).json()) as { _id: string };
+    await fetch(`${emulator.url}/indexes/${index._id}/indexed-assets`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ asset_id: a }),
+    });
+
+    const ls = await cli(['ls', '--json']).done;
+    expect(ls.code).toBe(0);
+    expect((JSON.parse(ls.stdout) as { total: number }).total).toBe(2);
+    const human = await cli(['ls', '--filename', 'shot-00002']).done;
+    expect(human.stdout).toMatch(/shot-00002\.mp4/);
+    expect(human.stdout).not.toMatch(/shot-00001\.mp4/);
+
+    const got = await cli(['get', b!, '--json']).done;
+    expect(JSON.parse(got.stdout)).toMatchObject({ id: b, status: 'ready', filename: 'shot-00002.mp4' });
+
+    const noYes = await cli(['rm', a!]).done;
+    expect(noYes.code).toBe(2);
+    expect(noYes.stderr).toMatch(/add --yes/);
+
+    const blocked = await cli(['rm', a!, '--yes']).done;
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toMatch(/1 indexed asset references this asset/);
+    expect(blocked.stdout).toContain(`tl-uploader rm ${a} --force`);
+    const forced = await cli(['rm', a!, b!, '--yes', '--force']).done;
+    expect(forced.code).toBe(0);
+    expect(await assets()).toEqual([]);
+  }, 60_000);
+
+  it('refuses a second process on the same data folder', async () => {
+    const first = cli(['watch', root]);
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (first.stdout().includes('Watching')) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 50);
+    });
+    const second = await cli(['ls']).done;
+    expect(second.code).toBe(4);
+    expect(second.stderr).toMatch(/Another TL Uploader \(process \d+\) is already using/);
+    first.child.kill('SIGINT');
+    expect((await first.done).code).toBe(0);
+  }, 30_000);
+});
