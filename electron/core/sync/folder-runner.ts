@@ -77,6 +77,7 @@ export class FolderRunner {
     clearTimeout(this.reconcileTimer);
     clearTimeout(this.availabilityTimer);
     clearTimeout(this.statusTimer);
+    this.statusTimer = undefined;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.outbox.clear();

@@ -1,0 +1,262 @@
+/**
+ * Serve mode: every contract command and event over the real WebSocket transport, with the real
+ * core on the Sandbox; and the security rules (token, Origin, Host, staging).
+ */
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  commandNames,
+  eventNames,
+  type CommandName,
+  type EventName,
+} from '../../electron/shared/contract.ts';
+import { MemorySecretStore } from '../../electron/core/secrets.ts';
+import { UploaderCore } from '../../electron/core/uploader-core.ts';
+import { startServe, sanitizeName, type RunningServe } from '../../electron/cli/serve.ts';
+import { mp4, wav, writeFixture } from '../helpers/media.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+
+let root: string;
+let cleanup: () => Promise<void>;
+let core: UploaderCore;
+let serve: RunningServe;
+
+beforeAll(async () => {
+  ({ dir: root, cleanup } = await makeTempDir());
+  const dataDir = join(root, 'data');
+  // A damaged ledger from an earlier run: the core must say so (app:notice) and carry on.
+  await mkdir(join(dataDir, 'sandbox'), { recursive: true });
+  await writeFile(join(dataDir, 'sandbox', 'ledger.json'), '{ not json');
+  await writeFile(join(dataDir, 'settings.json'), JSON.stringify({ sandbox: true }));
+  core = await UploaderCore.create({ dataDir, secrets: new MemorySecretStore(), sandboxProcessingMs: 50 });
+  serve = await startServe(core, { maxUploadBytes: 2_000_000 });
+});
+afterAll(async () => {
+  await serve.close();
+  await core.close();
+  await cleanup();
+});
+
+class Client {
+  private next = 1;
+  private readonly waiting = new Map<
+    number,
+    (reply: { ok: boolean; value?: unknown; error?: { code: string; message: string } }) => void
+  >();
+  readonly events: Array<{ event: EventName; payload: unknown }> = [];
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      if (message.event) this.events.push(message);
+      else this.waiting.get(message.id)?.(message);
+    });
+  }
+  static async open(url: string, headers: Record<string, string> = {}): Promise<Client> {
+    const ws = new WebSocket(url, { headers });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    return new Client(ws);
+  }
+  call(command: string, payload: unknown = {}) {
+    const id = this.next++;
+    return new Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>(
+      (resolve) => {
+        this.waiting.set(id, resolve);
+        this.ws.send(JSON.stringify({ id, command, payload }));
+      },
+    );
+  }
+  async waitForEvent(event: EventName, timeoutMs = 15_000) {
+    const started = Date.now();
+    while (!this.events.some((e) => e.event === event)) {
+      if (Date.now() - started > timeoutMs) throw new Error(`no ${event} event`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+const wsUrl = () => `ws://127.0.0.1:${serve.port}/ws?token=${serve.token}`;
+
+describe('the contract over the WebSocket', () => {
+  it('runs every command and delivers every event', async () => {
+    const client = await Client.open(wsUrl());
+    const files = join(root, 'files');
+    await mkdir(join(files, 'watched'), { recursive: true });
+    const a = await writeFixture(join(files, 'a.mp4'), mp4({ seed: 11 }));
+    const b = await writeFixture(join(files, 'b.wav'), wav(0.3));
+
+    const seen = new Set<CommandName>();
+    const run = async (name: CommandName, payload: unknown = {}) => {
+      seen.add(name);
+      const reply = await client.call(name, payload);
+      expect(reply, `${name}: ${JSON.stringify(reply.error)}`).toMatchObject({ ok: true });
+      return reply.value as never;
+    };
+
+    const settings = (await run('settings:get')) as { sandbox: boolean; apiKeySet: boolean };
+    expect(settings).toMatchObject({ sandbox: true, apiKeySet: false });
+    expect(JSON.stringify(settings)).not.toMatch(/apiKey"/);
+    await run('settings:update', { concurrency: 2, bandwidthBytesPerSecond: 0 });
+    expect(await run('settings:set-api-key', { apiKey: 'tlk_sandbox_key_1' })).toMatchObject({
+      set: true,
+      valid: true,
+    });
+    expect(JSON.stringify(await run('settings:get'))).not.toContain('tlk_sandbox_key_1');
+    expect(await run('settings:test-api-key')).toMatchObject({ set: true });
+    expect(await run('settings:clear-api-key')).toMatchObject({ set: false });
+
+    const added = (await run('uploads:add', {
+      inputs: [
+        { kind: 'file', path: a },
+        { kind: 'file', path: b },
+        { kind: 'file', path: a },
+      ],
+    })) as {
+      added: Array<{ id: string }>;
+    };
+    expect(added.added).toHaveLength(3);
+    for (;;) {
+      const list = (await run('uploads:list')) as { items: Array<{ state: string }> };
+      if (list.items.every((i) => ['ready', 'duplicate'].includes(i.state))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [first, , third] = added.added;
+    await run('uploads:pause', { id: third!.id });
+    await run('uploads:resume', { id: third!.id });
+    await run('uploads:cancel', { id: third!.id });
+    await run('uploads:retry', { id: third!.id });
+    await run('uploads:move-to-top', { id: third!.id });
+    await run('uploads:upload-anyway', { id: third!.id });
+    await run('uploads:pause-all');
+    await run('uploads:resume-all');
+    await run('uploads:remove', { id: first!.id });
+    await run('uploads:remove-finished');
+    expect(((await run('uploads:history')) as unknown[]).length).toBeGreaterThan(0);
+    await run('uploads:clear-history');
+
+    const state = (await run('library:sync', { full: true })) as { online: boolean; assetCount: number };
+    expect(state.online).toBe(true);
+    const page = (await run('library:query', { limit: 10 })) as {
+      items: Array<{ id: string }>;
+      total: number;
+    };
+    expect(page.total).toBeGreaterThan(0);
+    expect(await run('library:detail', { id: page.items[0]!.id })).toMatchObject({
+      asset: { id: page.items[0]!.id },
+    });
+    await run('library:state');
+    expect(await run('library:delete', { ids: [page.items[0]!.id], confirmed: true })).toEqual([
+      { id: page.items[0]!.id, outcome: 'deleted' },
+    ]);
+
+    const folder = (await run('folders:add', {
+      path: join(files, 'watched'),
+      settings: { stabilityMs: 300 },
+    })) as { id: string };
+    await run('folders:list');
+    await run('folders:update', { id: folder.id, settings: { recursive: false } });
+    await run('folders:pause', { id: folder.id });
+    await run('folders:resume', { id: folder.id });
+    await run('folders:rescan', {});
+    await writeFixture(join(files, 'watched', 'new.wav'), wav(0.7));
+    await client.waitForEvent('folders:status-changed');
+    await run('folders:remove', { id: folder.id });
+
+    expect([...seen].sort()).toEqual([...commandNames].sort());
+    await client.waitForEvent('uploads:totals-changed');
+    await client.waitForEvent('library:changed');
+    const received = new Set(client.events.map((e) => e.event));
+    // app:notice was sent at start-up, before this client connected: checked below.
+    expect(eventNames.filter((e) => e !== 'app:notice' && !received.has(e))).toEqual([]);
+    client.ws.close();
+  }, 60_000);
+
+  it('set a damaged ledger file aside at start-up instead of crashing', async () => {
+    // The notice went out before any client connected; the file set aside is the lasting proof.
+    const entries = await readdir(join(root, 'data', 'sandbox'));
+    expect(entries.some((e) => e.startsWith('ledger.json.corrupt-'))).toBe(true);
+  });
+
+  it('refuses payloads that do not fit their schema, and unknown commands, with typed errors', async () => {
+    const client = await Client.open(wsUrl());
+    expect(await client.call('uploads:pause', { id: 5 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-request' },
+    });
+    expect(await client.call('library:delete', { ids: ['x'] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-request', message: expect.stringMatching(/confirmed/) },
+    });
+    expect(await client.call('settings:update', { baseUrl: 'file:///etc/passwd' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-request' },
+    });
+    expect(
+      await client.call('uploads:add', { inputs: [{ kind: 'file', path: '/x', extra: true }] }),
+    ).toMatchObject({ ok: false });
+    expect(await client.call('shell:exec', {})).toMatchObject({
+      ok: false,
+      error: { code: 'unknown-command' },
+    });
+    client.ws.close();
+  });
+});
+
+function httpStatus(
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+  body?: Buffer,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: serve.port, path, method, headers }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('serve security', () => {
+  it('demands the token, our Origin and our Host', async () => {
+    expect((await httpStatus('/')).status).toBe(401);
+    expect((await httpStatus('/?token=wrong')).status).toBe(401);
+    expect((await httpStatus(`/?token=${serve.token}`)).status).toBe(200);
+    expect((await httpStatus(`/?token=${serve.token}`, { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await httpStatus(`/?token=${serve.token}`, { host: `evil.example:${serve.port}` })).status).toBe(
+      403,
+    );
+    await expect(Client.open(`ws://127.0.0.1:${serve.port}/ws`)).rejects.toThrow(/401/);
+    await expect(Client.open(wsUrl(), { origin: 'https://evil.example' })).rejects.toThrow(/403/);
+  });
+
+  it('stages dropped files safely and refuses oversized ones', async () => {
+    const staging = join(root, 'data', 'staging');
+    const res = await httpStatus(
+      `/upload?token=${serve.token}&name=${encodeURIComponent('../../../escape.wav')}`,
+      {},
+      'POST',
+      wav(0.2),
+    );
+    expect(res.status).toBe(200);
+    const result = JSON.parse(res.text) as { added: Array<{ name: string; source: { path: string } }> };
+    expect(result.added[0]!.name).toBe('escape.wav');
+    expect(result.added[0]!.source.path.startsWith(staging)).toBe(true);
+    expect(await readdir(join(root, 'data'))).not.toContain('escape.wav');
+    expect(await readdir(root)).not.toContain('escape.wav');
+
+    const big = Buffer.alloc(2_500_000, 1);
+    expect((await httpStatus(`/upload?token=${serve.token}&name=big.mp4`, {}, 'POST', big)).status).toBe(413);
+    expect((await httpStatus(`/upload?name=x.wav`, {}, 'POST', wav(0.1))).status).toBe(401);
+    expect(sanitizeName('..')).toBe('');
+    expect(sanitizeName('a\u0000b<c>.mp4')).toBe('a_b_c_.mp4');
+    expect(sanitizeName('C:\\Users\\x\\clip.mp4')).toBe('clip.mp4');
+  });
+});
