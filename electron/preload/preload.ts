@@ -1,0 +1,26 @@
+/**
+ * The renderer's only door: one function per contract command, one subscribe per event, and the
+ * path of a dropped file. Names come from the contract; nothing else is exposed.
+ */
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
+import { commandNames, eventNames, type CommandName, type EventName } from '../shared/contract.ts';
+import { commandChannel, eventChannel } from '../shared/ipc-channels.ts';
+
+const api = {
+  invoke: (name: CommandName, payload: unknown) => {
+    if (!commandNames.includes(name))
+      return Promise.resolve({ ok: false, error: { code: 'unknown-command', message: name } });
+    return ipcRenderer.invoke(commandChannel(name), payload);
+  },
+  on: (name: EventName, listener: (payload: unknown) => void) => {
+    if (!eventNames.includes(name)) return () => undefined;
+    const handler = (_event: unknown, payload: unknown) => listener(payload);
+    ipcRenderer.on(eventChannel(name), handler);
+    return () => ipcRenderer.off(eventChannel(name), handler);
+  },
+  pathForFile: (file: File) => webUtils.getPathForFile(file),
+};
+
+export type PreloadApi = typeof api;
+
+contextBridge.exposeInMainWorld('tlUploader', api);
