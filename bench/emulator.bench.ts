@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { writeMp4File } from '../tests/helpers/media.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
-import { fmtMiB, fmtRate, MiB, processMemory, spawnEmulator, table, timeCommand } from './lib.ts';
+import {
+  curlDirectUpload,
+  fmtMiB,
+  fmtRate,
+  MiB,
+  processMemory,
+  spawnEmulator,
+  table,
+  timeCommand,
+} from './lib.ts';
 
 export async function run(): Promise<void> {
   const { dir, cleanup } = await makeTempDir('tl-bench-emulator-');
@@ -25,18 +34,7 @@ export async function run(): Promise<void> {
       const before = await processMemory(emulator.child.pid!);
       let ms: number;
       if (how === 'direct') {
-        ({ ms } = await timeCommand('curl', [
-          '-sS',
-          '-o',
-          '/dev/null',
-          '-H',
-          'x-api-key: bench',
-          '-F',
-          'method=direct',
-          '-F',
-          `file=@${file}`,
-          `${emulator.url}/assets`,
-        ]));
+        ({ ms } = await curlDirectUpload(emulator.url, file));
       } else {
         ms = await uploadByChunks(emulator.url, file, bytes, dir);
       }

@@ -60,3 +60,19 @@ export function table(headers: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
+
+/** The reference direct upload: curl streaming the file as multipart/form-data. */
+export function curlDirectUpload(baseUrl: string, file: string): Promise<{ ms: number; stdout: string }> {
+  return timeCommand('curl', [
+    '-sS',
+    '-o',
+    '/dev/null',
+    '-H',
+    'x-api-key: bench',
+    '-F',
+    'method=direct',
+    '-F',
+    `file=@${file}`,
+    `${baseUrl}/assets`,
+  ]);
+}

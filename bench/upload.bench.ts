@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { writeMp4File } from '../tests/helpers/media.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
-import { fmtMiB, fmtRate, MiB, spawnEmulator, table, timeCommand } from './lib.ts';
+import { curlDirectUpload, fmtMiB, fmtRate, MiB, spawnEmulator, table, timeCommand } from './lib.ts';
 import { split } from './split.ts';
 
 interface ChildResult {
@@ -120,22 +120,7 @@ export async function run(): Promise<void> {
     const directSize = 190 * 1000 * 1000;
     const d = { curl: [] as number[], ours: [] as ChildResult[], sdk: [] as ChildResult[] };
     for (let i = 0; i < RUNS; i++) {
-      d.curl.push(
-        (
-          await timeCommand('curl', [
-            '-sS',
-            '-o',
-            '/dev/null',
-            '-H',
-            'x-api-key: bench',
-            '-F',
-            'method=direct',
-            '-F',
-            `file=@${direct}`,
-            `${emulator.url}/assets`,
-          ])
-        ).ms,
-      );
+      d.curl.push((await curlDirectUpload(emulator.url, direct)).ms);
       d.ours.push(await runChild('ours-direct', emulator.url, direct));
       d.sdk.push(await runChild('sdk-direct', emulator.url, direct));
     }

@@ -69,6 +69,14 @@ export async function readJson(body: Readable, maxBytes = 1_000_000): Promise<un
   }
 }
 
+/** A JSON body that must be an object (every JSON endpoint of the API takes one). */
+export async function readJsonObject(body: Readable): Promise<Record<string, unknown>> {
+  const parsed = await readJson(body);
+  if (!isObject(parsed))
+    throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
+  return parsed;
+}
+
 /** Reads and discards the rest of a body, so the client can finish sending and read our answer. */
 export function drain(body: Readable): Promise<void> {
   return new Promise((resolve) => {

@@ -6,7 +6,7 @@ import {
   isObject,
   notFound,
   notProvided,
-  readJson,
+  readJsonObject,
   sendEmpty,
   sendJson,
 } from '../http-helpers.ts';
@@ -40,9 +40,7 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       auth: true,
       rateCategory: 'indexes',
       handler: async (ctx) => {
-        const body = await readJson(ctx.body);
-        if (!isObject(body))
-          throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
+        const body = await readJsonObject(ctx.body);
         if (body.index_name === undefined) throw notProvided('index_name');
         if (typeof body.index_name !== 'string' || body.index_name.trim() === '') throw invalid('index_name');
         if (body.models === undefined) throw notProvided('models');
@@ -112,9 +110,7 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       rateCategory: 'indexes',
       handler: async (ctx) => {
         const index = findIndex(ctx.params.indexId!);
-        const body = await readJson(ctx.body);
-        if (!isObject(body))
-          throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
+        const body = await readJsonObject(ctx.body);
         if (body.asset_id === undefined) throw notProvided('asset_id');
         if (typeof body.asset_id !== 'string') throw invalid('asset_id');
         const asset = emu.state.assets.get(body.asset_id);

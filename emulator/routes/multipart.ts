@@ -4,7 +4,15 @@ import { open, rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { EmulatorCore } from '../core.ts';
 import { newObjectId } from '../ids.ts';
-import { ApiError, invalid, isObject, notFound, notProvided, readJson, sendJson } from '../http-helpers.ts';
+import {
+  ApiError,
+  invalid,
+  isObject,
+  notFound,
+  notProvided,
+  readJsonObject,
+  sendJson,
+} from '../http-helpers.ts';
 import { describeBytes, type MediaKind } from '../limits.ts';
 import { pageParams } from '../query.ts';
 import type { RequestContext, RouteDefinition } from '../router.ts';
@@ -113,9 +121,7 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
       auth: true,
       rateCategory: 'assets:multipart',
       handler: async (ctx) => {
-        const body = await readJson(ctx.body);
-        if (!isObject(body))
-          throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
+        const body = await readJsonObject(ctx.body);
         const { filename, type, total_size: totalSize } = body;
         if (filename === undefined) throw notProvided('filename');
         if (typeof filename !== 'string' || filename.length < 1 || filename.length > 255)
@@ -237,9 +243,7 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
       auth: true,
       handler: async (ctx) => {
         const session = findSession(ctx.params.uploadId!);
-        const body = await readJson(ctx.body);
-        if (!isObject(body))
-          throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
+        const body = await readJsonObject(ctx.body);
         const list = body.completed_chunks;
         if (list === undefined) throw notProvided('completed_chunks');
         if (!Array.isArray(list) || list.length === 0)
@@ -311,9 +315,7 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
       auth: true,
       handler: async (ctx) => {
         const session = findSession(ctx.params.uploadId!);
-        const body = await readJson(ctx.body);
-        if (!isObject(body))
-          throw new ApiError(400, 'parameter_invalid', 'The request body must be a JSON object.');
+        const body = await readJsonObject(ctx.body);
         requireActive(session);
         const { start, count } = body;
         if (start === undefined) throw notProvided('start');

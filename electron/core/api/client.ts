@@ -132,6 +132,18 @@ export class UndiciTwelveLabsClient {
       name: options.filename ?? basename(path),
       expected: options.expected,
     });
+    return this.postAsset(body, options);
+  }
+
+  /** `POST /assets` with `method=url`: the platform downloads the file itself. */
+  async createAssetFromUrl(
+    url: string,
+    options: UploadOptions & { signal?: AbortSignal } = {},
+  ): Promise<Asset> {
+    return this.postAsset(formBody([['method', 'url'], ['url', url], ...optionFields(options)]), options);
+  }
+
+  private async postAsset(body: ReturnType<typeof formBody>, options: TransferOptions): Promise<Asset> {
     const res = await this.transport.call({
       method: 'POST',
       path: 'assets',
@@ -140,22 +152,6 @@ export class UndiciTwelveLabsClient {
       signal: options.signal,
       onProgress: options.onProgress,
       limiter: options.limiter,
-    });
-    return parseAsset(res.body);
-  }
-
-  /** `POST /assets` with `method=url`: the platform downloads the file itself. */
-  async createAssetFromUrl(
-    url: string,
-    options: UploadOptions & { signal?: AbortSignal } = {},
-  ): Promise<Asset> {
-    const body = formBody([['method', 'url'], ['url', url], ...optionFields(options)]);
-    const res = await this.transport.call({
-      method: 'POST',
-      path: 'assets',
-      upload: body,
-      category: CATEGORY.create,
-      signal: options.signal,
     });
     return parseAsset(res.body);
   }
