@@ -1,5 +1,7 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
 
 /** Runtime imports of 'electron' are allowed only in electron/main and electron/preload:
  * everything else must run in plain Node (tests, CLI, serve mode). Type-only imports are fine. */
@@ -20,8 +22,25 @@ const noElectronAtRuntime = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'test-results/**', 'playwright-report/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'out/**',
+      'test-results/**',
+      'playwright-report/**',
+      'electron/core/sync/chokidar-worker.mjs',
+    ],
+  },
   ...tseslint.configs.recommended,
+  ...svelte.configs.recommended,
+  {
+    files: ['renderer/**/*.svelte', 'renderer/**/*.svelte.ts'],
+    languageOptions: {
+      globals: globals.browser,
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] },
+    },
+  },
   {
     files: ['**/*.ts'],
     rules: {

@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { basename, join } from 'node:path';
+import { basename, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -19,6 +20,8 @@ import type { UploaderCore } from '../core/uploader-core.ts';
 
 export interface ServeOptions {
   port?: number;
+  /** The built renderer (vite build → dist/renderer). */
+  rendererDir?: string;
   /** Largest file a browser may stream in (the largest the platform takes through multipart). */
   maxUploadBytes?: number;
 }
@@ -39,6 +42,9 @@ export interface RunningServe {
  */
 export async function startServe(core: UploaderCore, options: ServeOptions = {}): Promise<RunningServe> {
   const token = randomBytes(24).toString('base64url');
+  const rendererDir = resolve(
+    options.rendererDir ?? fileURLToPath(new URL('../../dist/renderer', import.meta.url)),
+  );
   const stagingRoot = join(core.settings().dataDir, 'staging');
   const maxUpload = options.maxUploadBytes ?? LIMITS.multipart.video;
   let port = 0;
@@ -52,7 +58,11 @@ export async function startServe(core: UploaderCore, options: ServeOptions = {})
     if (origin !== undefined && !ownOrigins().has(origin))
       return { status: 403, message: 'Requests from other sites are not allowed.' };
     const url = new URL(req.url ?? '/', 'http://x');
-    const given = url.searchParams.get('token') ?? req.headers.authorization?.replace(/^Bearer /, '') ?? '';
+    // The page itself is opened with ?token=; its scripts, images and WebSocket carry the cookie
+    // set then (HttpOnly, SameSite=Strict: other sites cannot use it).
+    const cookie = /(?:^|;\s*)tl_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    const given =
+      url.searchParams.get('token') ?? req.headers.authorization?.replace(/^Bearer /, '') ?? cookie ?? '';
     const a = Buffer.from(given);
     const b = Buffer.from(token);
     if (a.length !== b.length || !timingSafeEqual(a, b))
@@ -118,10 +128,28 @@ export async function startServe(core: UploaderCore, options: ServeOptions = {})
     }
     if (req.method === 'GET' && url.pathname === '/contract')
       return send(res, 200, { commands: commandNames, events: eventNames });
-    if (req.method === 'GET' && url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-      res.end('TL Uploader serve mode is running. The contract is served over the WebSocket at /ws.\n');
-      return;
+    if (req.method === 'GET' && url.pathname.startsWith('/thumbnail/')) {
+      const path = core.library.detail(decodeURIComponent(url.pathname.slice('/thumbnail/'.length)))?.asset
+        .thumbnailPath;
+      if (!path) return send(res, 404, { error: 'No cached thumbnail.' });
+      return void sendFile(res, path, 'image/*', {});
+    }
+    if (req.method === 'GET') {
+      const file = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
+      const full = resolve(rendererDir, file);
+      if (!full.startsWith(rendererDir + sep)) return send(res, 404, { error: 'Not found.' });
+      const headers: Record<string, string> =
+        file === 'index.html'
+          ? {
+              'set-cookie': `tl_token=${token}; HttpOnly; SameSite=Strict; Path=/`,
+              'content-security-policy': CSP,
+            }
+          : {};
+      return void sendFile(res, full, MIME[extname(full)] ?? 'application/octet-stream', headers).catch(() =>
+        file === 'index.html'
+          ? send(res, 503, { error: 'The web interface is not built: run `npm run build` once.' })
+          : send(res, 404, { error: 'Not found.' }),
+      );
     }
     send(res, 404, { error: 'Not found.' });
   });
@@ -217,4 +245,42 @@ function send(res: ServerResponse, status: number, body: unknown): void {
     'cache-control': 'no-store',
   });
   res.end(text);
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/** The same policy as the desktop window, plus the WebSocket to ourselves. */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+async function sendFile(
+  res: ServerResponse,
+  path: string,
+  type: string,
+  headers: Record<string, string>,
+): Promise<void> {
+  const body = await readFile(path);
+  res.writeHead(200, {
+    'content-type': type,
+    'content-length': body.length,
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  });
+  res.end(body);
 }

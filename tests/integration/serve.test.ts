@@ -32,7 +32,10 @@ beforeAll(async () => {
   await writeFile(join(dataDir, 'sandbox', 'ledger.json'), '{ not json');
   await writeFile(join(dataDir, 'settings.json'), JSON.stringify({ sandbox: true }));
   core = await UploaderCore.create({ dataDir, secrets: new MemorySecretStore(), sandboxProcessingMs: 50 });
-  serve = await startServe(core, { maxUploadBytes: 2_000_000 });
+  // A stand-in page: these tests are about the transport, not the UI (tests/e2e covers that).
+  await mkdir(join(root, 'ui'), { recursive: true });
+  await writeFile(join(root, 'ui', 'index.html'), '<!doctype html><title>TL Uploader</title>');
+  serve = await startServe(core, { maxUploadBytes: 2_000_000, rendererDir: join(root, 'ui') });
 });
 afterAll(async () => {
   await serve.close();
@@ -228,7 +231,10 @@ describe('serve security', () => {
   it('demands the token, our Origin and our Host', async () => {
     expect((await httpStatus('/')).status).toBe(401);
     expect((await httpStatus('/?token=wrong')).status).toBe(401);
-    expect((await httpStatus(`/?token=${serve.token}`)).status).toBe(200);
+    const page = await httpStatus(`/?token=${serve.token}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<title>TL Uploader</title>');
+    expect((await httpStatus('/../../etc/passwd', { cookie: `tl_token=${serve.token}` })).status).toBe(404);
     expect((await httpStatus(`/?token=${serve.token}`, { origin: 'https://evil.example' })).status).toBe(403);
     expect((await httpStatus(`/?token=${serve.token}`, { host: `evil.example:${serve.port}` })).status).toBe(
       403,

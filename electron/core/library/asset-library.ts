@@ -199,6 +199,8 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
       await this.processPendingDeletes();
       if (fullDue) await this.fullSync();
       else await this.incrementalSync();
+      // Deletes asked for while this sync was under way (offline at the time) go now.
+      await this.processPendingDeletes();
       data.lastSyncedAt = this.clock.now();
       this.problem = undefined;
       this.markOnline();
@@ -343,7 +345,18 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
   }
 
   private async processPendingDeletes(): Promise<void> {
-    for (const [id, pending] of Object.entries(this.doc.data.pendingDeletes)) {
+    const pendingDeletes = Object.entries(this.doc.data.pendingDeletes);
+    if (pendingDeletes.length === 0) return;
+    try {
+      await this.carryOut(pendingDeletes);
+    } finally {
+      this.emit('changed');
+      this.emit('state', this.state());
+    }
+  }
+
+  private async carryOut(pendingDeletes: Array<[string, { force: boolean }]>): Promise<void> {
+    for (const [id, pending] of pendingDeletes) {
       const outcome = await this.deleteOne(id, pending.force);
       if (outcome.outcome === 'pending') throw new Error('still offline');
       if (outcome.outcome !== 'deleted') {

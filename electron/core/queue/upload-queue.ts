@@ -234,7 +234,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       }
     }
     await this.doc.commit();
-    for (const view of result.added) this.emit('item-added', view);
+    // The current view, not the one from creation: an item may have started meanwhile.
+    for (const view of result.added) this.emit('item-added', this.get(view.id) ?? view);
     this.emitTotals();
     this.pump();
     return result;

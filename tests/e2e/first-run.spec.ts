@@ -1,0 +1,109 @@
+/**
+ * A person's first minutes, in real Chromium against serve mode: no key yet → the Sandbox; drop
+ * three files (one unsupported, rejected clearly) → progress → ready → in the Library → delete
+ * with confirmation. Every view is checked with axe and photographed, light and dark.
+ */
+import { AxeBuilder } from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { join } from 'node:path';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+import { mp4, wav } from '../helpers/media.ts';
+import { startServeProcess } from './serve-harness.ts';
+
+let server: Awaited<ReturnType<typeof startServeProcess>>;
+let cleanup: () => Promise<void>;
+
+test.beforeAll(async () => {
+  const tmp = await makeTempDir('tl-e2e-');
+  cleanup = tmp.cleanup;
+  server = await startServeProcess(join(tmp.dir, 'data'));
+});
+test.afterAll(async () => {
+  await server.stop();
+  await cleanup();
+});
+
+async function noSeriousA11yViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(
+    serious.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+  ).toEqual([]);
+}
+
+async function photograph(page: Page, name: string) {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: `test-results/screens/${name}-${scheme}.png` });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/** Drops files on the window the way a file manager does: a real drop event with a DataTransfer. */
+async function drop(page: Page, files: Array<{ name: string; bytes: Buffer }>) {
+  await page.evaluate(
+    (list) => {
+      const dt = new DataTransfer();
+      for (const f of list)
+        dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+      for (const type of ['dragenter', 'dragover', 'drop'])
+        window.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true }));
+    },
+    files.map((f) => ({ name: f.name, b64: f.bytes.toString('base64') })),
+  );
+}
+
+test('first run → Sandbox → drop → ready → library → delete', async ({ page }) => {
+  await page.goto(server.url);
+  await expect(page.getByRole('heading', { name: 'Welcome to TL Uploader' })).toBeVisible();
+  await noSeriousA11yViolations(page);
+  await photograph(page, 'welcome');
+  await page.getByRole('button', { name: 'Try the Sandbox' }).click();
+
+  await expect(page.getByText('Drop files or folders anywhere in this window')).toBeVisible();
+  await noSeriousA11yViolations(page);
+  await photograph(page, 'uploads-empty');
+
+  await drop(page, [
+    { name: 'interview.mp4', bytes: mp4({ payloadBytes: 400_000, seed: 7, durationSeconds: 31 }) },
+    { name: 'voice.wav', bytes: wav(2) },
+    { name: 'notes.txt', bytes: Buffer.from('just some notes, not media') },
+  ]);
+  const queue = page.getByRole('list', { name: 'Upload queue' });
+  await expect(queue.getByRole('article', { name: 'interview.mp4' }).getByText('Ready')).toBeVisible();
+  await expect(queue.getByRole('article', { name: 'voice.wav' }).getByText('Ready')).toBeVisible();
+  const rejected = queue.getByRole('article', { name: 'notes.txt' });
+  await expect(rejected.getByText('Failed')).toBeVisible();
+  await expect(rejected).toContainText('not a video, audio or image file');
+  await noSeriousA11yViolations(page);
+  await photograph(page, 'uploads');
+
+  await page.getByRole('button', { name: 'Library', exact: true }).click();
+  const assets = page.getByRole('list', { name: 'Assets' });
+  await expect(assets.getByRole('button', { name: 'interview.mp4' })).toBeVisible();
+  await expect(assets.getByRole('button', { name: 'voice.wav' })).toBeVisible();
+  await noSeriousA11yViolations(page);
+  await photograph(page, 'library');
+
+  await assets.getByRole('button', { name: 'interview.mp4' }).click();
+  const detail = page.getByRole('dialog', { name: 'interview.mp4' });
+  await expect(detail.getByText('0:31')).toBeVisible();
+  await expect(detail.getByText('Next steps with this asset')).toBeVisible();
+  await noSeriousA11yViolations(page);
+  await photograph(page, 'asset-detail');
+  await detail.getByRole('button', { name: 'Delete…' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete this asset?' });
+  await expect(confirm).toContainText('cannot be undone');
+  await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(assets.getByRole('button', { name: 'interview.mp4' })).toHaveCount(0);
+  await expect(assets.getByRole('button', { name: 'voice.wav' })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Watched folders' }).click();
+  await expect(page.getByText('No watched folders')).toBeVisible();
+  await noSeriousA11yViolations(page);
+  await photograph(page, 'folders');
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
+  await noSeriousA11yViolations(page);
+  await photograph(page, 'settings');
+});
