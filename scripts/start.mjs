@@ -2,27 +2,17 @@
 // `npm start`: the desktop app where an Electron binary can run; otherwise serve mode (the same
 // core, on 127.0.0.1 with a token), said in one line. `npm run demo` adds --sandbox and samples.
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { installedElectronBinary } from './electron-binary.mjs';
 
-const require = createRequire(import.meta.url);
 const demo = process.argv.includes('--demo');
-
-function electronBinary() {
-  try {
-    return require('electron'); // the path to the binary; throws when it was never downloaded
-  } catch (error) {
-    return { missing: error.message.split('\n')[0] };
-  }
-}
-
-const electron = electronBinary();
+const electron = installedElectronBinary();
 const display = process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY;
 const reason =
-  typeof electron !== 'string'
+  !electron
     ? 'the Electron binary is not installed (it cannot be downloaded here)'
     : !display
       ? 'there is no display'
-      : 'the desktop build (electron-vite) arrives with the renderer';
+      : 'the desktop bundle (out/main) is not built on this machine';
 console.log(`Electron cannot run: ${reason}. Starting serve mode instead.`);
 const args = ['bin/tl-uploader.mjs', 'serve', ...(demo ? ['--sandbox'] : [])];
 const child = spawn(process.execPath, args, {
