@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<void>> = {
   queue: () => import('./queue.bench.ts').then((m) => m.run()),
   sync: () => import('./sync.bench.ts').then((m) => m.run()),
   library: () => import('./library.bench.ts').then((m) => m.run()),
+  ui: () => import('./ui.bench.ts').then((m) => m.run()),
 };
 
 const wanted = process.argv.slice(2);

@@ -7,12 +7,11 @@ import { installedElectronBinary } from './electron-binary.mjs';
 const demo = process.argv.includes('--demo');
 const electron = installedElectronBinary();
 const display = process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY;
-const reason =
-  !electron
-    ? 'the Electron binary is not installed (it cannot be downloaded here)'
-    : !display
-      ? 'there is no display'
-      : 'the desktop bundle (out/main) is not built on this machine';
+const reason = !electron
+  ? 'the Electron binary is not installed (it cannot be downloaded here)'
+  : !display
+    ? 'there is no display'
+    : 'the desktop bundle (out/main) is not built on this machine';
 console.log(`Electron cannot run: ${reason}. Starting serve mode instead.`);
 const args = ['bin/tl-uploader.mjs', 'serve', ...(demo ? ['--sandbox'] : [])];
 const child = spawn(process.execPath, args, {

@@ -18,7 +18,11 @@ const reason = !binary
 test('the desktop app starts, takes a dropped file and shows it ready', async () => {
   if (reason) console.log(`electron smoke test skipped: ${reason}`);
   test.skip(reason !== undefined, reason);
-  const app = await electron.launch({ executablePath: binary!, args: [builtMain], env: { ...process.env, TL_UPLOADER_SANDBOX: '1' } });
+  const app = await electron.launch({
+    executablePath: binary!,
+    args: [builtMain],
+    env: { ...process.env, TL_UPLOADER_SANDBOX: '1' },
+  });
   const window = await app.firstWindow();
   await expect(window.getByText('Welcome to TL Uploader')).toBeVisible();
   await window.getByRole('button', { name: 'Try the Sandbox' }).click();
