@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   parseRequest,
@@ -18,7 +18,7 @@ import { AssetLibrary } from './library/asset-library.ts';
 import { ThumbnailCache } from './library/thumbnail-cache.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from './ports.ts';
 import { UploadLedger } from './queue/upload-ledger.ts';
-import { UploadQueue } from './queue/upload-queue.ts';
+import { UploadQueue, type AddInput } from './queue/upload-queue.ts';
 import type { SecretStore } from './secrets.ts';
 import { ConfDocumentStore } from './store/conf-document-store.ts';
 import { PersistedDocument } from './store/persisted-document.ts';
@@ -36,6 +36,8 @@ export interface UploaderCoreOptions {
   watchFolder?: WatchFolder;
   /** How long Sandbox assets stay "processing" (tests make it short). */
   sandboxProcessingMs?: number;
+  /** Shows a file in the system's file manager (the desktop app passes Electron's shell). */
+  revealFile?: (path: string) => void;
 }
 
 type StoredSettings = Omit<AppSettings, 'apiKeySet' | 'keyStorage' | 'dataDir'> & Record<string, unknown>;
@@ -291,7 +293,23 @@ export class UploaderCore {
     return {
       'uploads:add': async (r: R<'uploads:add'>) => {
         const defaults = this.settingsDoc.data.defaultOptions;
-        return q().add(r.inputs.map((input) => ({ ...input, options: { ...defaults, ...input.options } })));
+        // A folder dropped onto the window arrives as a "file": add what it contains.
+        const inputs = await Promise.all(
+          r.inputs.map(async (input): Promise<AddInput> => {
+            const options = { ...defaults, ...input.options };
+            if (input.kind !== 'file') return { ...input, options };
+            const isFolder = await stat(input.path).then(
+              (s) => s.isDirectory(),
+              () => false,
+            );
+            return { kind: isFolder ? 'folder' : 'file', path: input.path, options };
+          }),
+        );
+        return q().add(inputs);
+      },
+      'app:reveal-file': (r: R<'app:reveal-file'>) => {
+        if (!this.options.revealFile) throw new Error('Showing files is only possible in the desktop app.');
+        this.options.revealFile(r.path);
       },
       'uploads:list': () => ({ items: q().list(), totals: q().totals() }),
       'uploads:pause': (r: R<'uploads:pause'>) => q().pause(r.id),

@@ -3,7 +3,7 @@
  * the contract over IPC, tray/progress/notifications, sleep handling. Everything with logic lives
  * in electron/core; this file only wires Electron's objects to it.
  */
-import { app, dialog } from 'electron';
+import { app, dialog, shell } from 'electron';
 import { join } from 'node:path';
 import { UploaderCore } from '../core/uploader-core.ts';
 import { registerContract } from './ipc.ts';
@@ -32,6 +32,7 @@ if (!app.requestSingleInstanceLock()) {
         dataDir: app.getPath('userData'),
         secrets: new SafeStorageSecretStore(app.getPath('userData')),
         version: app.getVersion(),
+        revealFile: (path) => shell.showItemInFolder(path),
       });
     } catch (error) {
       dialog.showErrorBox('TL Uploader cannot start', (error as Error).message);

@@ -149,6 +149,9 @@ export const commands = {
   ),
   'settings:clear-api-key': command(empty, typed<KeyStatus>()),
   'settings:test-api-key': command(empty, typed<KeyStatus>()),
+
+  /** Desktop only: show a local file in the system's file manager. */
+  'app:reveal-file': command(z.object({ path: z.string().min(1).max(4096) }).strict(), typed<void>()),
 } as const;
 
 export const events = {

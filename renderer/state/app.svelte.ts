@@ -7,6 +7,8 @@ export type View = 'uploads' | 'library' | 'folders' | 'settings';
 /** App-wide read models: settings, watched folders and notices. */
 export class AppState {
   view = $state<View>('uploads');
+  /** An asset to open in the Library (from "Open asset" in the queue). */
+  openAssetId = $state<string | undefined>();
   settings = $state<AppSettings | undefined>();
   folders = $state<WatchedFolder[]>([]);
   statuses = $state<Record<string, FolderStatus>>({});
@@ -29,6 +31,11 @@ export class AppState {
     const { folders, statuses } = await client.invoke('folders:list', {});
     this.folders = folders;
     this.statuses = Object.fromEntries(statuses.map((s) => [s.id, s]));
+  }
+
+  openAsset(id: string): void {
+    this.openAssetId = id;
+    this.view = 'library';
   }
 
   notify(level: 'info' | 'warning' | 'error', message: string): void {

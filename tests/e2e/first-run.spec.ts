@@ -78,8 +78,18 @@ test('first run → Sandbox → drop → ready → library → delete', async ({
   await noSeriousA11yViolations(page);
   await photograph(page, 'uploads');
 
+  // "Open asset" from the queue goes to the asset's details in the Library.
+  await queue.getByRole('article', { name: 'voice.wav' }).getByRole('button', { name: 'Open asset' }).click();
+  await expect(page.getByRole('dialog', { name: 'voice.wav' })).toBeVisible();
+  await page.getByRole('dialog', { name: 'voice.wav' }).getByRole('button', { name: 'Close' }).click();
+
   await page.getByRole('button', { name: 'Library', exact: true }).click();
   const assets = page.getByRole('list', { name: 'Assets' });
+  await page.getByRole('button', { name: 'Grid' }).click();
+  await expect(assets.getByRole('button', { name: 'interview.mp4' })).toBeVisible();
+  await noSeriousA11yViolations(page);
+  await photograph(page, 'library-grid');
+  await page.getByRole('button', { name: 'List' }).click();
   await expect(assets.getByRole('button', { name: 'interview.mp4' })).toBeVisible();
   await expect(assets.getByRole('button', { name: 'voice.wav' })).toBeVisible();
   await noSeriousA11yViolations(page);
@@ -97,6 +107,16 @@ test('first run → Sandbox → drop → ready → library → delete', async ({
   await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
   await expect(assets.getByRole('button', { name: 'interview.mp4' })).toHaveCount(0);
   await expect(assets.getByRole('button', { name: 'voice.wav' })).toBeVisible();
+
+  // Finished uploads move to the history when cleared from the queue.
+  await page.getByRole('button', { name: 'Uploads' }).click();
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+  await page.getByRole('tab', { name: 'History' }).click();
+  const history = page.getByRole('list', { name: 'Upload history' });
+  await expect(history.getByText('voice.wav', { exact: true })).toBeVisible();
+  await expect(history.getByText('notes.txt', { exact: true })).toBeVisible();
+  await noSeriousA11yViolations(page);
+  await photograph(page, 'history');
 
   await page.getByRole('button', { name: 'Watched folders' }).click();
   await expect(page.getByText('No watched folders')).toBeVisible();

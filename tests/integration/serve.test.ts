@@ -113,6 +113,15 @@ describe('the contract over the WebSocket', () => {
     expect(await run('settings:test-api-key')).toMatchObject({ set: true });
     expect(await run('settings:clear-api-key')).toMatchObject({ set: false });
 
+    // A folder given as a "file" (dropped on the desktop window) adds what it contains.
+    await mkdir(join(files, 'dropped-folder'), { recursive: true });
+    await writeFixture(join(files, 'dropped-folder', 'inside.wav'), wav(0.45));
+    const folderAdd = (await run('uploads:add', {
+      inputs: [{ kind: 'file', path: join(files, 'dropped-folder') }],
+    })) as {
+      added: Array<{ name: string }>;
+    };
+    expect(folderAdd.added.map((i) => i.name)).toEqual(['inside.wav']);
     const added = (await run('uploads:add', {
       inputs: [
         { kind: 'file', path: a },
@@ -169,6 +178,11 @@ describe('the contract over the WebSocket', () => {
     await writeFixture(join(files, 'watched', 'new.wav'), wav(0.7));
     await client.waitForEvent('folders:status-changed');
     await run('folders:remove', { id: folder.id });
+    seen.add('app:reveal-file');
+    expect(await client.call('app:reveal-file', { path: a })).toMatchObject({
+      ok: false,
+      error: { code: 'failed', message: expect.stringMatching(/only possible in the desktop app/) },
+    });
 
     expect([...seen].sort()).toEqual([...commandNames].sort());
     await client.waitForEvent('uploads:totals-changed');
