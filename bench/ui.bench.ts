@@ -123,7 +123,7 @@ export async function run(): Promise<void> {
     await browser.close();
     await server.stop();
 
-    const assets = join('dist', 'renderer', 'assets');
+    const assets = join('out', 'renderer', 'assets');
     for (const ext of ['.js', '.css']) {
       let gz = 0;
       for (const f of (await readdir(assets)).filter((f) => f.endsWith(ext)))

@@ -1,22 +1,40 @@
 #!/usr/bin/env node
 // `npm start`: the desktop app where an Electron binary can run; otherwise serve mode (the same
-// core, on 127.0.0.1 with a token), said in one line. `npm run demo` adds --sandbox and samples.
+// core, on 127.0.0.1 with a token), said in one line. `npm run demo` does the same on the Sandbox.
 import { spawn } from 'node:child_process';
 import { installedElectronBinary } from './electron-binary.mjs';
 
 const demo = process.argv.includes('--demo');
 const electron = installedElectronBinary();
 const display = process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY;
-const reason = !electron
-  ? 'the Electron binary is not installed (it cannot be downloaded here)'
-  : !display
-    ? 'there is no display'
-    : 'the desktop bundle (out/main) is not built on this machine';
-console.log(`Electron cannot run: ${reason}. Starting serve mode instead.`);
-const args = ['bin/tl-uploader.mjs', 'serve', ...(demo ? ['--sandbox'] : [])];
-const child = spawn(process.execPath, args, {
-  stdio: 'inherit',
-  env: { ...process.env, ...(demo && { TL_UPLOADER_DEMO: '1' }) },
-});
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code) => process.exit(code ?? 0));
+
+/** Runs a child to its end, forwarding Ctrl-C, and exits with its code. */
+function run(command, args, env = {}) {
+  const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
+}
+
+if (electron && display) {
+  const built = await run('npm', ['run', 'build:desktop', '--silent']);
+  if (built !== 0) process.exit(built);
+  process.exit(
+    await run(
+      electron,
+      ['out/main/main.js'],
+      demo ? { TL_UPLOADER_SANDBOX: '1', TL_UPLOADER_DEMO: '1' } : {},
+    ),
+  );
+} else {
+  const reason = !electron
+    ? 'the Electron binary is not installed (it cannot be downloaded here)'
+    : 'there is no display';
+  console.log(`Electron cannot run: ${reason}. Starting serve mode instead.`);
+  process.exit(
+    await run(
+      process.execPath,
+      ['bin/tl-uploader.mjs', 'serve', ...(demo ? ['--sandbox'] : [])],
+      demo ? { TL_UPLOADER_DEMO: '1' } : {},
+    ),
+  );
+}

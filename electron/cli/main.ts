@@ -111,6 +111,7 @@ async function main(): Promise<number> {
         return await remove(core, positionals, values);
       case 'serve': {
         const { startServe } = await import('./serve.ts');
+        if (process.env.TL_UPLOADER_DEMO === '1') await core.seedDemo();
         const server = await startServe(core, { port: values.port ? Number(values.port) : 0 });
         console.log(`TL Uploader is running at ${server.url}`);
         console.log('Open that address in a browser on this machine. Press Ctrl-C to stop.');

@@ -20,7 +20,7 @@ import type { UploaderCore } from '../core/uploader-core.ts';
 
 export interface ServeOptions {
   port?: number;
-  /** The built renderer (vite build → dist/renderer). */
+  /** The built renderer (vite build → out/renderer). */
   rendererDir?: string;
   /** Largest file a browser may stream in (the largest the platform takes through multipart). */
   maxUploadBytes?: number;
@@ -43,7 +43,7 @@ export interface RunningServe {
 export async function startServe(core: UploaderCore, options: ServeOptions = {}): Promise<RunningServe> {
   const token = randomBytes(24).toString('base64url');
   const rendererDir = resolve(
-    options.rendererDir ?? fileURLToPath(new URL('../../dist/renderer', import.meta.url)),
+    options.rendererDir ?? fileURLToPath(new URL('../../out/renderer', import.meta.url)),
   );
   const stagingRoot = join(core.settings().dataDir, 'staging');
   const maxUpload = options.maxUploadBytes ?? LIMITS.multipart.video;

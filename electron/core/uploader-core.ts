@@ -50,7 +50,7 @@ const DEFAULT_SETTINGS: StoredSettings = {
   bandwidthBytesPerSecond: 0,
   defaultOptions: { enableThumbnail: true },
   librarySyncIntervalMs: 60_000,
-  thumbnailCacheBytes: 500 * 1024 * 1024,
+  thumbnailCacheBytes: 500_000_000,
 };
 
 /** The services of one account context: the real platform or the Sandbox keep separate state. */
@@ -133,6 +133,31 @@ export class UploaderCore {
 
   get apiBaseUrl(): string {
     return this.services.client.transport.baseUrl;
+  }
+
+  /**
+   * `npm run demo`: a few sample assets in an empty Sandbox library (videos, audio, stills with
+   * thumbnails), so there is something to browse before the first upload.
+   */
+  async seedDemo(): Promise<void> {
+    const emulator = this.services.emulator;
+    if (!emulator || this.services.library.state().assetCount > 0) return;
+    for (const [kind, count, prefix] of [
+      ['video', 6, 'sample-interview'],
+      ['audio', 3, 'sample-voiceover'],
+      ['image', 4, 'sample-still'],
+    ] as const)
+      await fetch(`${emulator.origin}/_emulator/seed`, {
+        method: 'POST',
+        body: JSON.stringify({
+          count,
+          kind,
+          filenamePrefix: prefix,
+          enableThumbnail: true,
+          enableHls: kind !== 'image',
+        }),
+      });
+    await this.services.library.syncNow(true).catch(() => undefined);
   }
 
   async close(): Promise<void> {

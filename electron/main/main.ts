@@ -33,7 +33,9 @@ if (!app.requestSingleInstanceLock()) {
         secrets: new SafeStorageSecretStore(app.getPath('userData')),
         version: app.getVersion(),
         revealFile: (path) => shell.showItemInFolder(path),
+        ...(process.env.TL_UPLOADER_SANDBOX === '1' && { overrides: { sandbox: true } }),
       });
+      if (process.env.TL_UPLOADER_DEMO === '1') await core.seedDemo();
     } catch (error) {
       dialog.showErrorBox('TL Uploader cannot start', (error as Error).message);
       app.quit();

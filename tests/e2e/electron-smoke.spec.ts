@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { installedElectronBinary } from '../../scripts/electron-binary.mjs';
 
 const binary = installedElectronBinary();
-const builtMain = 'out/main/main.js';
+const builtMain = 'out/main/main.js'; // npm run build:desktop
 const reason = !binary
   ? 'no Electron binary is installed (it cannot be downloaded on this machine)'
   : !existsSync(builtMain)
@@ -24,8 +24,10 @@ test('the desktop app starts, takes a dropped file and shows it ready', async ()
     env: { ...process.env, TL_UPLOADER_SANDBOX: '1' },
   });
   const window = await app.firstWindow();
-  await expect(window.getByText('Welcome to TL Uploader')).toBeVisible();
-  await window.getByRole('button', { name: 'Try the Sandbox' }).click();
   await expect(window.getByText('Drop files or folders anywhere in this window')).toBeVisible();
+  await window.getByRole('button', { name: 'Add URLs' }).click();
+  await window.getByLabel(/Public links to media files/).fill('https://example.com/a.mp4');
+  await window.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(window.getByRole('article', { name: 'a.mp4' })).toBeVisible();
   await app.close();
 });
