@@ -56,8 +56,7 @@ export async function* fileRange(
   if (length === 0) return;
   let read = 0;
   let last: Buffer | undefined;
-  // 256 KiB reads: several chunks go out at once, and each one's buffers stay small.
-  const stream = createReadStream(path, { start, end: start + length - 1, highWaterMark: 256 * 1024 });
+  const stream = createReadStream(path, { start, end: start + length - 1, highWaterMark: 1024 * 1024 });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       read += chunk.length;
