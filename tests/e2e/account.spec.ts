@@ -7,7 +7,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { EmulatorControl, referenceFromIndex } from '../helpers/emulator-control.ts';
 import { mp4, wav, writeFixture } from '../helpers/media.ts';
 import { serveFolder } from '../helpers/static-server.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
@@ -67,22 +67,7 @@ test('key, URL upload, 409, offline, watched folder, 429 storm', async ({ page }
     data: Array<{ _id: string }>;
   };
   const assetId = list.data[0]!._id;
-  const headers = { 'x-api-key': KEY, 'content-type': 'application/json' };
-  const index = (await (
-    await fetch(`${emulator.url}/indexes`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        index_name: 'e2e',
-        models: [{ model_name: 'marengo3.0', model_options: ['audio'] }],
-      }),
-    })
-  ).json()) as { _id: string };
-  await fetch(`${emulator.url}/indexes/${index._id}/indexed-assets`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ asset_id: assetId }),
-  });
+  await referenceFromIndex(emulator.url, KEY, assetId);
   await page.getByRole('button', { name: 'Library', exact: true }).click();
   const assets = page.getByRole('list', { name: 'Assets' });
   await assets.getByRole('button', { name: 'remote.wav' }).click();

@@ -47,3 +47,32 @@ export class EmulatorControl {
     return this.call('POST', '/reset');
   }
 }
+
+/**
+ * Makes an index reference an asset (through the public API, as a real integration would), so
+ * that deleting the asset answers 409. `times` indexed assets are created.
+ */
+export async function referenceFromIndex(
+  apiUrl: string,
+  apiKey: string,
+  assetId: string,
+  times = 1,
+): Promise<string> {
+  const headers = { 'x-api-key': apiKey, 'content-type': 'application/json' };
+  const res = await fetch(`${apiUrl}/indexes`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      index_name: `index-${Math.random().toString(36).slice(2)}`,
+      models: [{ model_name: 'marengo3.0', model_options: ['visual', 'audio'] }],
+    }),
+  });
+  const index = (await res.json()) as { _id: string };
+  for (let i = 0; i < times; i++)
+    await fetch(`${apiUrl}/indexes/${index._id}/indexed-assets`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ asset_id: assetId }),
+    });
+  return index._id;
+}

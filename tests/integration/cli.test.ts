@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { EmulatorControl, referenceFromIndex } from '../helpers/emulator-control.ts';
 import { mp4, wav, writeFixture, writeMp4File } from '../helpers/media.ts';
 import { serveFolder } from '../helpers/static-server.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
@@ -127,22 +127,7 @@ describe('upload', () => {
 describe('ls, get, rm', () => {
   it('lists, shows, and deletes; a referenced asset needs --force', async () => {
     const [a, b] = await control.seed({ count: 2, kind: 'video', filenamePrefix: 'shot' });
-    const headers = { 'x-api-key': KEY, 'content-type': 'application/json' };
-    const index = (await (
-      await fetch(`${emulator.url}/indexes`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({
-          index_name: 'x',
-          models: [{ model_name: 'marengo3.0', model_options: ['visual'] }],
-        }),
-      })
-    ).json()) as { _id: string };
-    await fetch(`${emulator.url}/indexes/${index._id}/indexed-assets`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ asset_id: a }),
-    });
+    await referenceFromIndex(emulator.url, KEY, a!);
 
     const ls = await cli(['ls', '--json']).done;
     expect(ls.code).toBe(0);

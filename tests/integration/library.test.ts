@@ -8,7 +8,7 @@ import { ThumbnailCache } from '../../electron/core/library/thumbnail-cache.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import type { LibraryState } from '../../electron/shared/library-types.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { EmulatorControl, referenceFromIndex } from '../helpers/emulator-control.ts';
 import { FAST } from '../helpers/queue-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
@@ -171,23 +171,7 @@ describe('offline', () => {
 describe('409: referenced by indexed assets', () => {
   it('blocks with the reason and the count, and deletes only with force', async () => {
     const [referenced, free] = await control.seed({ count: 2 });
-    const headers = { 'x-api-key': 'k', 'content-type': 'application/json' };
-    const index = (await (
-      await fetch(`${emulator.url}/indexes`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({
-          index_name: 'i',
-          models: [{ model_name: 'marengo3.0', model_options: ['visual'] }],
-        }),
-      })
-    ).json()) as { _id: string };
-    for (let i = 0; i < 2; i++)
-      await fetch(`${emulator.url}/indexes/${index._id}/indexed-assets`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ asset_id: referenced }),
-      });
+    await referenceFromIndex(emulator.url, 'k', referenced!, 2);
     const lib = makeLibrary();
     await lib.syncNow();
     const outcomes = await lib.delete([referenced!, free!], { confirmed: true });
