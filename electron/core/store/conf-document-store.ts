@@ -1,5 +1,5 @@
 import { renameSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { writeJsonAtomically } from './json-writer.ts';
 import { join } from 'node:path';
 import Conf from 'conf';
 import type { DocumentStore } from './document-store.ts';
@@ -45,12 +45,9 @@ export class ConfDocumentStore implements DocumentStore {
   /**
    * conf's own setter re-reads and re-parses the file and writes synchronously; for documents of
    * thousands of items that stalls the event loop. We write the same file conf reads, atomically
-   * (temporary file, then rename), asynchronously.
+   * and in batches (json-writer.ts).
    */
   async save(data: Record<string, unknown>): Promise<void> {
-    const path = this.open().path;
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(data));
-    await rename(tmp, path);
+    await writeJsonAtomically(this.open().path, data);
   }
 }
