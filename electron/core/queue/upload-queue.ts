@@ -202,7 +202,10 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   async add(inputs: AddInput[]): Promise<AddResult> {
     const result: AddResult = { added: [], rejected: [] };
+    let sinceYield = 0;
     for (const input of inputs) {
+      // Thousands of files at once (a watched folder's first scan): let other work run between batches.
+      if (++sinceYield % 500 === 0) await new Promise((r) => setImmediate(r));
       try {
         if (input.kind === 'url') {
           const url = validateMediaUrl(input.url);
@@ -235,7 +238,10 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     }
     await this.doc.commit();
     // The current view, not the one from creation: an item may have started meanwhile.
-    for (const view of result.added) this.emit('item-added', this.get(view.id) ?? view);
+    for (const [i, view] of result.added.entries()) {
+      this.emit('item-added', this.get(view.id) ?? view);
+      if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+    }
     this.emitTotals();
     this.pump();
     return result;
