@@ -9,6 +9,8 @@ export interface ItemRecord extends Omit<QueueItemView, 'progress'> {
   mime?: string;
   /** When the current create-asset request was sent: a crash after it is reconciled, not re-sent blindly. */
   attemptStartedAt?: number;
+  /** The request's whole body was handed over: the platform may be creating the asset right now. */
+  attemptBodySent?: boolean;
   multipart?: MultipartHandle;
   /** Where `waiting` and `paused` return to. */
   resumeTo?: 'queued' | 'processing';
@@ -26,6 +28,7 @@ export function toView(record: ItemRecord, progress?: QueueItemView['progress'])
     mtimeMs: _mtime,
     mime: _mime,
     attemptStartedAt: _attempt,
+    attemptBodySent: _bodySent,
     multipart: _multipart,
     resumeTo: _resumeTo,
     pausedBy: _pausedBy,

@@ -771,6 +771,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       'method',
       'multipart',
       'attemptStartedAt',
+      'attemptBodySent',
       'assetId',
       'duplicateOf',
     ] as const)
