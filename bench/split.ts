@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 export async function split(file: string, chunkSize: number, outDir: string): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const paths: string[] = [];
-  const { size } = await import('node:fs/promises').then((fs) => fs.stat(file));
+  const { size } = await stat(file);
   for (let offset = 0, i = 1; offset < size; offset += chunkSize, i++) {
     const path = join(outDir, String(i));
     await pipeline(
