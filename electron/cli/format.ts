@@ -1,25 +1,10 @@
 import type { QueueItemView } from '../shared/queue-types.ts';
 
-export function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined) return '-';
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
+import { formatBytes as format, formatDuration as duration } from '../shared/format.ts';
 
-export function formatDuration(seconds: number | undefined): string {
-  if (seconds === undefined) return '-';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
-}
+/** A terminal table shows "-" for unknown values. */
+export const formatBytes = (bytes: number | undefined) => format(bytes, '-');
+export const formatDuration = (seconds: number | undefined) => duration(seconds, '-');
 
 /** One line per item, for logs and pipes. */
 export function itemLine(item: QueueItemView): string {
