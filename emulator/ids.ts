@@ -10,7 +10,3 @@ export function newObjectId(now: number = Date.now()): string {
     .padStart(8, '0');
   return seconds + randomBytes(8).toString('hex');
 }
-
-export function isObjectId(value: string): boolean {
-  return /^[0-9a-f]{24}$/.test(value);
-}

@@ -23,11 +23,6 @@ export const DEFAULT_LIMITS: UploadLimits = {
   multipart: { video: 4 * GB, audio: 4 * GB, image: 5 * MB },
 };
 
-/** The largest limit of a table row: what an upload of a not-yet-detected kind may reach. */
-export function largestLimit(row: Record<MediaKind, number>): number {
-  return Math.max(row.video, row.audio, row.image);
-}
-
 export function describeBytes(bytes: number): string {
   if (bytes >= GB) return `${+(bytes / GB).toFixed(2)} GB`;
   if (bytes >= MB) return `${+(bytes / MB).toFixed(2)} MB`;
