@@ -31,9 +31,11 @@ export async function processMemory(pid: number): Promise<{ rss: number; peak: n
 /** Starts the emulator as its own process, so its memory is measured apart from the bench's. */
 export async function spawnEmulator(
   args: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/cli.ts', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env,
   });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);

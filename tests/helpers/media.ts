@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import { open, writeFile } from 'node:fs/promises';
 import { encodePng } from '../../emulator/png.ts';
 
@@ -179,14 +179,13 @@ export async function writeMp4File(
   return path;
 }
 
+/**
+ * Deterministic bytes with the entropy of compressed media: an AES-CTR keystream keyed by the seed.
+ * (Repeating patterns would flatter or punish a multipart parser's boundary search by accident.)
+ */
 export function pseudoRandom(bytes: number, seed: number): Buffer {
-  const out = Buffer.alloc(bytes);
-  let state = createHash('sha256').update(String(seed)).digest();
-  for (let offset = 0; offset < bytes; offset += state.length) {
-    state.copy(out, offset);
-    if (offset % (64 * 1024) === 0) state = createHash('sha256').update(state).digest();
-  }
-  return out;
+  const key = createHash('sha256').update(String(seed)).digest().subarray(0, 16);
+  return createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(bytes));
 }
 
 export async function writeFixture(path: string, data: Buffer): Promise<string> {

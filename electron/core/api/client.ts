@@ -13,7 +13,8 @@ import type {
 } from '../../shared/domain.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { BackoffPolicy } from './backoff.ts';
-import { fileRange, type BandwidthLimiter, type FileIdentity } from './counted-body.ts';
+import type { BandwidthLimiter } from './counted-body.ts';
+import { fileRange, type FileIdentity } from './file-range.ts';
 import { AbortedError, ApiError, ResponseFormatError, SourceChangedError } from './errors.ts';
 import { formBody } from './form-body.ts';
 import { HttpTransport } from './http-transport.ts';

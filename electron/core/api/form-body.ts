@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { fileRange, type FileIdentity } from './counted-body.ts';
+import { fileRange, type FileIdentity } from './file-range.ts';
 
 export interface FormFile {
   field: string;
@@ -18,7 +18,10 @@ export interface FormFile {
 export interface FormBody {
   contentType: string;
   length: number;
-  /** A fresh stream of the whole body: call once per attempt. */
+  /**
+   * A fresh stream of the whole body: call once per attempt. File chunks share one buffer, so
+   * consume each chunk before asking for the next (see fileRange).
+   */
   open(): AsyncIterable<Uint8Array>;
 }
 
@@ -27,7 +30,11 @@ export function formBody(
   file?: FormFile,
   fileAfterField = 'method',
 ): FormBody {
-  const boundary = `----tl-uploader-${randomBytes(12).toString('hex')}`;
+  // Like curl's, but longer: dashes and hex digits only. A server finds the boundary with a
+  // Boyer-Moore-style search whose skips grow with the boundary's length and shrink with each
+  // distinct character in it; a boundary with words in it cost the emulator a third more CPU per
+  // byte than curl's on the same file.
+  const boundary = `${'-'.repeat(24)}${randomBytes(20).toString('hex')}`;
   const fieldPart = (name: string, value: string) =>
     Buffer.from(
       `--${boundary}\r\nContent-Disposition: form-data; name="${escapeQuoted(name)}"\r\n\r\n${value}\r\n`,

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import type { Clock, Logger } from '../ports.ts';
 import { backoffDelay, DEFAULT_BACKOFF, serverWaitMs, type BackoffPolicy } from './backoff.ts';
@@ -20,7 +20,7 @@ export type QueryValue = string | number | boolean | string[] | undefined;
 export interface UploadBody {
   contentType: string;
   length: number;
-  /** A fresh stream per attempt. */
+  /** A fresh stream per attempt; its chunks may share one buffer (consumed one at a time). */
   open(): AsyncIterable<Uint8Array>;
 }
 
@@ -155,7 +155,7 @@ export class HttpTransport {
       if (!key) throw new AuthError('api_key_missing');
       headers['x-api-key'] = key;
     }
-    let body: string | Readable | undefined;
+    let body: string | AsyncIterable<Uint8Array> | undefined;
     const stall = new AbortController();
     let watchdog: NodeJS.Timeout | undefined;
     if (call.json !== undefined) {
@@ -186,15 +186,19 @@ export class HttpTransport {
           if (sent >= upload.length) clearInterval(watchdog);
         },
       });
-      // A small read-ahead, so progress stays close to what the socket really took.
-      body = Readable.from(counted, { objectMode: false, highWaterMark: 64 * 1024 });
+      // Handed to undici as an iterable, not wrapped in a Readable: undici pulls the next chunk
+      // only once the socket took the last one, so there is no read-ahead, progress is what the
+      // socket took, and the file reader may reuse its buffer.
+      body = counted;
     }
     const signal = call.signal ? AbortSignal.any([call.signal, stall.signal]) : stall.signal;
     try {
       const res = await request(this.url(call), {
         method: call.method,
         headers,
-        body,
+        // undici accepts async iterables (lib/core/request.js, "an iterable, or an async
+        // iterable") though its request() typings list only the other kinds.
+        body: body as string | Readable | undefined,
         signal,
         dispatcher: this.options.dispatcher,
         headersTimeout: this.options.responseTimeoutMs ?? 120_000,
