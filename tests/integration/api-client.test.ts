@@ -363,7 +363,10 @@ describe('bytes arrive exactly as on disk', () => {
   // keep up (the emulator reads slowly, so writes stay queued) and with pieces cut by a bandwidth
   // limiter, the conditions under which a buffer overwritten too early would corrupt the upload
   // (checked: with 4 KiB limiter pieces, which the writer does not wait for, the hashes differ).
-  const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+  const sha256 = async (path: string) =>
+    createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
   const storedBlob = async (assetId: string) => {
     for (let i = 0; i < 200; i++) {
       const blob = emulator.core.state.assets.get(assetId)?.blobPath;
