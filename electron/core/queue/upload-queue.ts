@@ -114,6 +114,12 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   private sourceTimer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
   private addedCount = 0;
+  /**
+   * Ids of the items in state `queued`: the scheduler's candidates. Kept as states change
+   * (createItem, transition, start, remove), so that starting the next upload does not walk
+   * every item: with 100,000 items, each walk took 60 ms.
+   */
+  private readonly startable = new Set<string>();
 
   constructor(private readonly options: UploadQueueOptions) {
     super();
@@ -157,6 +163,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
         item.wait = undefined;
       }
       if (item.state === 'processing') this.follow(item);
+      this.track(item);
     }
     this.doc.changed();
     this.scheduleWake();
@@ -270,6 +277,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       ...(origin && { origin }),
     };
     this.items[item.id] = item;
+    this.track(item);
     return toView(item);
   }
 
@@ -360,6 +368,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     (this.active.get(id) ?? this.followers.get(id))?.abort('remove');
     this.archive(item);
     delete this.items[id];
+    this.startable.delete(id);
     this.doc.changed();
     this.emit('item-removed', id);
     this.emitTotals();
@@ -447,14 +456,23 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   private pump(): void {
     if (!this.running || this.blockedByAuth || this.active.size >= this.concurrency) return this.checkIdle();
-    const candidates = Object.values(this.items)
-      .filter((i) => i.state === 'queued' && !this.active.has(i.id))
-      .sort((a, b) => a.order - b.order);
-    for (const item of candidates) {
-      if (this.active.size >= this.concurrency) break;
-      void this.runItem(item);
-    }
+    for (const item of this.firstStartable(this.concurrency - this.active.size)) void this.runItem(item);
     this.checkIdle();
+  }
+
+  /** The `count` startable items first in order, in one pass over the startable ones (no sort). */
+  private firstStartable(count: number): ItemRecord[] {
+    const picked: ItemRecord[] = [];
+    for (const id of this.startable) {
+      const item = this.items[id];
+      if (!item || this.active.has(id)) continue;
+      if (picked.length === count && item.order >= picked[count - 1]!.order) continue;
+      let at = picked.length;
+      while (at > 0 && picked[at - 1]!.order > item.order) at--;
+      picked.splice(at, 0, item);
+      if (picked.length > count) picked.pop();
+    }
+    return picked;
   }
 
   private async runItem(item: ItemRecord): Promise<void> {
@@ -851,12 +869,18 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   private transition(item: ItemRecord, state: ItemState): void {
     item.state = state;
+    this.track(item);
     item.updatedAt = this.clock.now();
     if (state !== 'waiting') item.wait = undefined;
     this.doc.changed();
     this.emitChanged(item.id);
     this.emitTotals();
     this.checkIdle();
+  }
+
+  private track(item: ItemRecord): void {
+    if (item.state === 'queued' && this.items[item.id] === item) this.startable.add(item.id);
+    else this.startable.delete(item.id);
   }
 
   private emitChanged(id: string): void {

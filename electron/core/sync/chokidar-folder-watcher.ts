@@ -1,15 +1,21 @@
 import { Worker } from 'node:worker_threads';
-import type { FolderWatcher, FolderWatcherOptions } from './folder-watcher.ts';
+import type { FolderWatcher, FolderWatcherOptions, WatchEventType } from './folder-watcher.ts';
 
 /**
  * Watches a folder with chokidar, in a worker thread (chokidar-worker.mjs): setting up watches on
  * a tree of thousands of folders stalls the thread that does it, so it is not the main one.
  * Our own stability rule decides when a file is finished (awaitWriteFinish off), and the initial
- * listing is ours (ignoreInitial), batched.
+ * listing is ours (ignoreInitial), batched. Natively only directories are watched, and what
+ * happens to the files in them arrives as 'touch' events (see the worker).
  *
  * Ignore rules cross the thread boundary as name patterns (`ignoreNames`); the path-level rules
  * are applied again on this side to every event.
  */
+type WorkerMessage =
+  | { type: 'ready' | 'closed' }
+  | { type: 'error'; code?: string; path?: string; message?: string }
+  | { type: 'events'; events: Array<[string, WatchEventType]> };
+
 export async function chokidarWatchFolder(
   root: string,
   options: FolderWatcherOptions,
@@ -24,12 +30,12 @@ export async function chokidarWatchFolder(
   });
   let closed = false;
   await new Promise<void>((resolve, reject) => {
-    worker.on('message', (m: { type: string; path?: string; code?: string; message?: string }) => {
+    worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'ready') resolve();
       else if (m.type === 'error')
         options.onError(Object.assign(new Error(m.message), { code: m.code, path: m.path }));
-      else if (m.type !== 'closed' && m.path && !options.ignored(m.path))
-        options.onEvent(m.type as never, m.path);
+      else if (m.type === 'events')
+        for (const [path, type] of m.events) if (!options.ignored(path)) options.onEvent(type, path);
     });
     worker.once('error', reject);
     worker.once('exit', () => {

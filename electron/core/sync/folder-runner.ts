@@ -6,7 +6,7 @@ import { detectType, readHeader } from '../media/detect-type.ts';
 import type { Clock, Logger } from '../ports.ts';
 import type { AddInput, UploadQueue } from '../queue/upload-queue.ts';
 import { scanFolder } from './folder-scan.ts';
-import type { FolderWatcher, WatchFolder } from './folder-watcher.ts';
+import type { FolderWatcher, WatchEventType, WatchFolder } from './folder-watcher.ts';
 import { IgnoreRules } from './ignore-rules.ts';
 import { StabilityChecker, type StableFile } from './stability-checker.ts';
 import type { FileEntry, SyncLedger } from './sync-ledger.ts';
@@ -108,15 +108,14 @@ export class FolderRunner {
   }
 
   status(): FolderStatus {
-    const counts = { uploaded: 0, pending: 0, failed: 0, ignored: this.ignoredCount, seen: 0 };
-    for (const entry of Object.values(this.deps.ledger.files(this.folder.id))) {
-      if (entry.state === 'missing') continue;
-      counts.seen++;
-      if (entry.state === 'uploaded') counts.uploaded++;
-      else if (entry.state === 'queued') counts.pending++;
-      else if (entry.state === 'failed') counts.failed++;
-      else if (entry.state === 'ignored') counts.ignored++;
-    }
+    const tally = this.deps.ledger.counts(this.folder.id);
+    const counts = {
+      uploaded: tally.uploaded,
+      pending: tally.queued,
+      failed: tally.failed,
+      ignored: this.ignoredCount + tally.ignored,
+      seen: tally.queued + tally.uploaded + tally.failed + tally.ignored + tally.skipped,
+    };
     return {
       id: this.folder.id,
       path: this.folder.path,
@@ -201,18 +200,51 @@ export class FolderRunner {
     if (!(await this.rootExists())) await this.becomeUnavailable();
   }
 
-  private onEvent(type: string, path: string): void {
+  private onEvent(type: WatchEventType, path: string): void {
     if (this.state === 'paused' || this.state === 'unavailable') return;
     if (path === this.folder.path && type === 'unlinkDir') return void this.becomeUnavailable();
     if (type === 'add' || type === 'change') void this.consider(path);
-    else if (type === 'unlink') {
-      this.stability.forget(path);
-      this.markMissing(this.relativePath(path));
-    } else if (type === 'unlinkDir') {
+    else if (type === 'touch') void this.touched(path);
+    else if (type === 'unlink') this.removed(path);
+    else if (type === 'addDir') {
+      // Files copied in with a new folder may land before its watch exists: look at them.
+      if (this.folder.recursive) void this.scanPart(path, true);
+    } else if (type === 'dirChanged') void this.scanPart(path, false);
+    else if (type === 'unlinkDir') {
       this.stability.forgetUnder(path + sep);
       const prefix = this.relativePath(path) + '/';
       for (const rel of Object.keys(this.deps.ledger.files(this.folder.id)))
         if (rel.startsWith(prefix)) this.markMissing(rel);
+    }
+  }
+
+  /** Something happened at `path` (a directory watch names the file, not what happened): look. */
+  private async touched(path: string): Promise<void> {
+    const info = await stat(path).catch(() => undefined);
+    if (!info) this.removed(path);
+    else if (info.isFile()) await this.consider(path, info);
+  }
+
+  private removed(path: string): void {
+    this.stability.forget(path);
+    this.markMissing(this.relativePath(path));
+  }
+
+  /** Considers the files of one directory (and below, with `recursive`) that the ledger lacks. */
+  private async scanPart(dir: string, recursive: boolean): Promise<void> {
+    try {
+      for await (const file of scanFolder(this.folder.path, {
+        from: dir,
+        recursive,
+        ignored: (rel) => this.ignore.ignores(rel),
+        onProblem: () => undefined, // the next full scan reports it
+      })) {
+        if (this.stopped) return;
+        if (!this.isKnown(this.deps.ledger.get(this.folder.id, file.relativePath), file))
+          await this.consider(file.path, file);
+      }
+    } catch {
+      // Gone again already: its removal is its own event.
     }
   }
 

@@ -19,12 +19,15 @@ const YIELD_EVERY = 200;
 export async function* scanFolder(
   root: string,
   options: {
+    /** Start below the root (relative paths stay relative to the root). */
+    from?: string;
     recursive: boolean;
     ignored: (relativePath: string) => boolean;
     onProblem: (path: string, code: string) => void;
   },
 ): AsyncGenerator<ScannedFile> {
-  const pending = [root];
+  const start = options.from ?? root;
+  const pending = [start];
   let sinceYield = 0;
   while (pending.length > 0) {
     const dir = pending.pop()!;
@@ -33,7 +36,7 @@ export async function* scanFolder(
       handle = await opendir(dir, { bufferSize: 64 });
     } catch (error) {
       options.onProblem(dir, (error as NodeJS.ErrnoException).code ?? 'unreadable');
-      if (dir === root) throw error;
+      if (dir === start) throw error;
       continue;
     }
     for await (const entry of handle) {

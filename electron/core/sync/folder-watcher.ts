@@ -1,4 +1,8 @@
-export type WatchEventType = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
+/**
+ * `touch`: something happened to the file at this path (created, written, removed, renamed): the
+ * receiver looks. `dirChanged`: something happened in this directory, names unknown.
+ */
+export type WatchEventType = 'add' | 'change' | 'unlink' | 'touch' | 'addDir' | 'unlinkDir' | 'dirChanged';
 
 export interface FolderWatcherOptions {
   recursive: boolean;

@@ -23,9 +23,17 @@ type SyncData = {
   files: Record<string, Record<string, FileEntry>>;
 } & Record<string, unknown>;
 
-/** Watched folders and their per-file ledgers, in one document. */
+/** How many files of a folder are in each state. */
+export type LedgerCounts = Record<FileEntryState, number>;
+
+/**
+ * Watched folders and their per-file ledgers, in one document. Entries are replaced, never edited
+ * in place (`set`), which is what keeps the per-state counts exact without walking the ledger: a
+ * folder of 100,000 files is counted once, then kept up to date.
+ */
 export class SyncLedger {
   private readonly doc: PersistedDocument<SyncData>;
+  private readonly tallies = new Map<string, LedgerCounts>();
 
   constructor(store: DocumentStore) {
     this.doc = new PersistedDocument<SyncData>(store, () => ({ version: 1, folders: [], files: {} }), 1_000);
@@ -51,6 +59,7 @@ export class SyncLedger {
   removeFolder(id: string): Promise<void> {
     this.doc.data.folders = this.doc.data.folders.filter((f) => f.id !== id);
     delete this.doc.data.files[id];
+    this.tallies.delete(id);
     return this.doc.commit();
   }
 
@@ -63,8 +72,25 @@ export class SyncLedger {
   }
 
   set(folderId: string, relativePath: string, entry: FileEntry): void {
-    this.files(folderId)[relativePath] = entry;
+    const files = this.files(folderId);
+    const tally = this.tallies.get(folderId);
+    if (tally) {
+      const before = files[relativePath];
+      if (before) tally[before.state]--;
+      tally[entry.state]++;
+    }
+    files[relativePath] = entry;
     this.doc.changed();
+  }
+
+  counts(folderId: string): Readonly<LedgerCounts> {
+    let tally = this.tallies.get(folderId);
+    if (!tally) {
+      tally = { queued: 0, uploaded: 0, failed: 0, ignored: 0, skipped: 0, missing: 0 };
+      for (const entry of Object.values(this.files(folderId))) tally[entry.state]++;
+      this.tallies.set(folderId, tally);
+    }
+    return tally;
   }
 
   commit(): Promise<void> {
