@@ -18,7 +18,10 @@ for (let d = 0; d < FOLDERS; d++) {
 const harness = makeQueue('http://127.0.0.1:9/v1.3', join(dir, 'data'));
 harness.queue.start();
 harness.queue.pauseAll();
-const sync = new FolderSync({ queue: harness.queue, store: new ConfDocumentStore(join(dir, 'data'), 'sync') });
+const sync = new FolderSync({
+  queue: harness.queue,
+  store: new ConfDocumentStore(join(dir, 'data'), 'sync'),
+});
 await sync.start();
 let queued = 0;
 harness.queue.on('item-added', () => queued++);

@@ -47,6 +47,14 @@ export async function run(): Promise<void> {
     await sync.start();
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
+    let lastTick = process.hrtime.bigint();
+    const stallLog = setInterval(() => {
+      const now = process.hrtime.bigint();
+      const gap = Number(now - lastTick) / 1e6;
+      if (gap > 50 && process.env.STALL_LOG)
+        console.error(`STALL ${gap.toFixed(0)}ms start_us=${lastTick / 1000n} end_us=${now / 1000n}`);
+      lastTick = now;
+    }, 5);
     let firstQueued = 0;
     let queued = 0;
     harness.queue.on('item-added', () => {
@@ -60,6 +68,7 @@ export async function run(): Promise<void> {
     while (queued < total) await new Promise((r) => setTimeout(r, 100));
     const allQueuedMs = performance.now() - t;
     delay.disable();
+    clearInterval(stallLog);
     const peak = (await processMemory(process.pid)).peak;
 
     rows.push([

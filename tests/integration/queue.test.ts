@@ -36,9 +36,26 @@ beforeEach(async () => {
   await mkdir(dir, { recursive: true });
 });
 afterEach(async () => {
+  if (harness) expectTotalsToMatchItems(harness.queue);
   await harness?.close();
   harness = undefined;
 });
+
+/**
+ * The queue keeps its totals item by item instead of recounting (queue-tally.ts): after every
+ * scenario here (restarts, dedupe, cancel, retry, rewritten files) they must equal a recount.
+ */
+function expectTotalsToMatchItems(queue: ReturnType<typeof makeQueue>['queue']) {
+  const items = queue.list();
+  const byState: Record<string, number> = {};
+  for (const item of items) byState[item.state] = (byState[item.state] ?? 0) + 1;
+  const bytesTotal = items
+    .filter((i) => i.state !== 'canceled' && i.state !== 'failed')
+    .reduce((sum, i) => sum + (i.size ?? 0), 0);
+  const totals = queue.totals();
+  expect(totals.byState).toEqual(byState);
+  expect(totals.bytesTotal).toBe(bytesTotal);
+}
 
 function start(overrides: Parameters<typeof makeQueue>[2] = {}) {
   harness = makeQueue(emulator.url, dataDir, overrides);

@@ -3,6 +3,7 @@ import { appendFile, copyFile, mkdir, open, rename, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderStatus } from '../../electron/shared/sync-types.ts';
+import { chokidarWatchFolder } from '../../electron/core/sync/chokidar-folder-watcher.ts';
 import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
@@ -40,13 +41,17 @@ afterEach(async () => {
   await stopAll();
 });
 
-async function startAll(queueOverrides: Parameters<typeof makeQueue>[2] = {}) {
+async function startAll(
+  queueOverrides: Parameters<typeof makeQueue>[2] = {},
+  syncOverrides: Partial<ConstructorParameters<typeof FolderSync>[0]> = {},
+) {
   const harness = makeQueue(emulator.url, dataDir, { concurrency: 6, ...queueOverrides });
   harness.queue.start();
   const sync = new FolderSync({
     queue: harness.queue,
     store: new ConfDocumentStore(dataDir, 'sync'),
     availabilityIntervalMs: 200,
+    ...syncOverrides,
   });
   await sync.start();
   running = { sync, harness };
@@ -228,6 +233,41 @@ describe('what is uploaded', () => {
     const [asset] = ((await res.json()) as { data: Array<{ user_metadata: unknown }> }).data;
     expect(asset!.user_metadata).toEqual({ source_folder: `watched-${n}`, relative_path: 'day1/new.mp4' });
   });
+});
+
+describe('watching', () => {
+  it('a folder tree moved in at once is uploaded, nested folders included', async () => {
+    const { sync } = await startAll();
+    await sync.addFolder(watched, { stabilityMs: 300 });
+    await statusWhere(sync, (s) => s.state === 'watching');
+    // Built elsewhere, then moved in: its files exist before any watch on its folders does.
+    const outside = join(root, `outside-${n}`);
+    await mkdir(join(outside, 'card', 'day2'), { recursive: true });
+    await writeFixture(join(outside, 'card', 'a.wav'), wav(0.4));
+    await writeFixture(join(outside, 'card', 'day2', 'b.mp4'), mp4({ seed: 41 }));
+    await rename(join(outside, 'card'), join(watched, 'card'));
+    await statusWhere(sync, (s) => s.uploaded === 2 && settled(s));
+    expect(await assetNames()).toEqual(['a.wav', 'b.mp4']);
+  }, 60_000);
+
+  it('when the watcher cannot run, the folder is polled instead, says so, and files still arrive', async () => {
+    let starts = 0;
+    const { sync } = await startAll(
+      {},
+      {
+        watchFolder: async (path, options) => {
+          if (++starts === 1) throw new Error('the folder watcher stopped unexpectedly');
+          return chokidarWatchFolder(path, options);
+        },
+      },
+    );
+    await sync.addFolder(watched, { stabilityMs: 300 });
+    const status = await statusWhere(sync, (s) => s.state === 'watching' && s.watchMode === 'polling');
+    expect(status.problems.join(' ')).toMatch(/Watching stopped .*polling/);
+    await writeFixture(join(watched, 'late.wav'), wav(0.6));
+    await statusWhere(sync, (s) => s.uploaded === 1 && settled(s));
+    expect(starts).toBe(2);
+  }, 60_000);
 });
 
 describe('availability', () => {

@@ -23,6 +23,7 @@ import { sha256File } from './hashing.ts';
 import { toView, type ItemRecord } from './item-record.ts';
 import { filenameFromUrl, InputRejected, preflightFile, validateMediaUrl } from './preflight.ts';
 import { ProgressTracker } from './progress-tracker.ts';
+import { QueueTally } from './queue-tally.ts';
 import { findOrphanAsset } from './reconcile.ts';
 import type { UploadLedger } from './upload-ledger.ts';
 
@@ -120,6 +121,10 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
    * every item: with 100,000 items, each walk took 60 ms.
    */
   private readonly startable = new Set<string>();
+  /** Totals by state and bytes, kept per item (queue-tally.ts). */
+  private readonly tally = new QueueTally();
+  /** Content hash → items with that content: the duplicate check without walking every item. */
+  private readonly bySha256 = new Map<string, Set<string>>();
 
   constructor(private readonly options: UploadQueueOptions) {
     super();
@@ -140,6 +145,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       (id) => this.emitChanged(id),
       () => this.emit('totals', this.totals()),
     );
+    for (const item of Object.values(this.items)) this.reindex(item);
   }
 
   private get items(): Record<string, ItemRecord> {
@@ -163,7 +169,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
         item.wait = undefined;
       }
       if (item.state === 'processing') this.follow(item);
-      this.track(item);
+      this.reindex(item);
     }
     this.doc.changed();
     this.scheduleWake();
@@ -194,7 +200,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   private isIdle(): boolean {
     if (this.blockedByAuth) return this.active.size === 0;
-    return !Object.values(this.items).some((i) => PENDING.includes(i.state));
+    return !PENDING.some((state) => this.tally.count(state) > 0);
   }
 
   private checkIdle(): void {
@@ -277,7 +283,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       ...(origin && { origin }),
     };
     this.items[item.id] = item;
-    this.track(item);
+    this.reindex(item);
     return toView(item);
   }
 
@@ -367,8 +373,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     if (!item) return;
     (this.active.get(id) ?? this.followers.get(id))?.abort('remove');
     this.archive(item);
+    this.unindex(item);
     delete this.items[id];
-    this.startable.delete(id);
     this.doc.changed();
     this.emit('item-removed', id);
     this.emitTotals();
@@ -423,21 +429,17 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   }
 
   totals(): QueueTotals {
-    const byState: QueueTotals['byState'] = {};
-    let bytesTotal = 0;
-    let bytesDone = 0;
-    for (const item of Object.values(this.items)) {
-      byState[item.state] = (byState[item.state] ?? 0) + 1;
-      if (item.state === 'canceled' || item.state === 'failed' || !item.size) continue;
-      bytesTotal += item.size;
-      if (item.state === 'ready' || item.state === 'processing' || item.state === 'duplicate')
-        bytesDone += item.size;
-      else bytesDone += this.progress.get(item.id)?.sentBytes ?? 0;
+    let bytesDone = this.tally.bytesDelivered;
+    // Only transfers in flight have partial progress.
+    for (const id of this.active.keys()) {
+      const item = this.items[id];
+      if (item?.size && QueueTally.sending(item.state)) bytesDone += this.progress.get(id)?.sentBytes ?? 0;
     }
+    const bytesTotal = this.tally.bytesTotal;
     const bytesPerSecond = this.progress.speed();
     const left = bytesTotal - bytesDone;
     return {
-      byState,
+      byState: this.tally.states(),
       bytesDone,
       bytesTotal,
       bytesPerSecond,
@@ -547,14 +549,18 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       method: prepared.method,
       sha256,
     });
+    this.reindex(item);
     if (!item.forceUpload) {
       const known = this.options.ledger.find(sha256);
-      const twin = Object.values(this.items).find(
-        (other) =>
-          other.id !== item.id &&
-          other.sha256 === sha256 &&
-          !['failed', 'canceled', 'duplicate'].includes(other.state),
-      );
+      const twin = [...(this.bySha256.get(sha256) ?? [])]
+        .map((id) => this.items[id])
+        .find(
+          (other) =>
+            other !== undefined &&
+            other.id !== item.id &&
+            other.sha256 === sha256 &&
+            !['failed', 'canceled', 'duplicate'].includes(other.state),
+        );
       if (known || twin) {
         item.duplicateOf = known
           ? { assetId: known.assetId }
@@ -780,6 +786,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   }
 
   private resetPreparation(item: ItemRecord): void {
+    this.unindex(item);
     for (const key of [
       'sha256',
       'size',
@@ -794,6 +801,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       'duplicateOf',
     ] as const)
       delete item[key];
+    this.reindex(item);
   }
 
   private wakeItem(item: ItemRecord): void {
@@ -869,7 +877,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   private transition(item: ItemRecord, state: ItemState): void {
     item.state = state;
-    this.track(item);
+    this.reindex(item);
     item.updatedAt = this.clock.now();
     if (state !== 'waiting') item.wait = undefined;
     this.doc.changed();
@@ -878,9 +886,24 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.checkIdle();
   }
 
-  private track(item: ItemRecord): void {
+  /** Keeps the indexes in step with an item's state, size and content hash. */
+  private reindex(item: ItemRecord): void {
     if (item.state === 'queued' && this.items[item.id] === item) this.startable.add(item.id);
     else this.startable.delete(item.id);
+    this.tally.update(item);
+    if (item.sha256) {
+      let ids = this.bySha256.get(item.sha256);
+      if (!ids) this.bySha256.set(item.sha256, (ids = new Set()));
+      ids.add(item.id);
+    }
+  }
+
+  private unindex(item: ItemRecord): void {
+    this.startable.delete(item.id);
+    this.tally.remove(item.id);
+    const ids = item.sha256 ? this.bySha256.get(item.sha256) : undefined;
+    ids?.delete(item.id);
+    if (ids?.size === 0) this.bySha256.delete(item.sha256!);
   }
 
   private emitChanged(id: string): void {

@@ -29,17 +29,30 @@ export async function chokidarWatchFolder(
     },
   });
   let closed = false;
+  let ready = false;
+  // After start, a crashed worker must not leave the folder silently unwatched: it is reported
+  // like any watcher error, and the folder falls back (folder-runner.ts).
+  const died = (message: string) => {
+    if (closed) return;
+    closed = true;
+    options.onError(Object.assign(new Error(message), { code: 'EWATCHERDIED' }));
+  };
   await new Promise<void>((resolve, reject) => {
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'ready') resolve();
-      else if (m.type === 'error')
+      if (m.type === 'ready') {
+        ready = true;
+        resolve();
+      } else if (m.type === 'error')
         options.onError(Object.assign(new Error(m.message), { code: m.code, path: m.path }));
       else if (m.type === 'events')
         for (const [path, type] of m.events) if (!options.ignored(path)) options.onEvent(type, path);
     });
-    worker.once('error', reject);
+    worker.on('error', (error) =>
+      ready ? died(`the folder watcher failed: ${error.message}`) : reject(error),
+    );
     worker.once('exit', () => {
-      if (!closed) reject(new Error('the folder watcher stopped unexpectedly'));
+      if (!ready) reject(new Error('the folder watcher stopped unexpectedly'));
+      else died('the folder watcher stopped unexpectedly');
     });
   });
   return {

@@ -175,11 +175,12 @@ export class FolderRunner {
         onError: (error) => void this.onWatchError(error),
       });
     } catch (error) {
-      await this.onWatchError(error as NodeJS.ErrnoException);
+      await this.onWatchError(error as NodeJS.ErrnoException, true);
     }
   }
 
-  private async onWatchError(error: NodeJS.ErrnoException): Promise<void> {
+  /** `starting`: the watcher could not be started at all. */
+  private async onWatchError(error: NodeJS.ErrnoException, starting = false): Promise<void> {
     if ((error.code === 'ENOSPC' || error.code === 'EMFILE') && this.watchMode === 'native') {
       // The OS limit on watches was reached: keep working, by polling, and say so.
       this.watchMode = 'polling';
@@ -197,7 +198,22 @@ export class FolderRunner {
       return;
     }
     this.deps.logger.warn('watcher error', { folder: this.folder.id, code: error.code });
-    if (!(await this.rootExists())) await this.becomeUnavailable();
+    if (!(await this.rootExists())) return this.becomeUnavailable();
+    if (starting || error.code === 'EWATCHERDIED') {
+      // The watcher could not start, or stopped: never leave the folder silently unwatched.
+      this.watcher = undefined;
+      if (this.watchMode === 'native') {
+        this.watchMode = 'polling';
+        this.problems.add(
+          `Watching stopped (${error.message}); changes are found by polling every 2 s instead.`,
+        );
+        await this.startWatcher();
+      } else
+        this.problems.add(
+          `Watching stopped (${error.message}); changes are found by the rescan every ${Math.round(this.deps.reconcileIntervalMs / 60_000)} minutes.`,
+        );
+      this.statusChanged();
+    }
   }
 
   private onEvent(type: WatchEventType, path: string): void {
