@@ -47,14 +47,7 @@ export async function run(): Promise<void> {
     await sync.start();
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
-    let lastTick = process.hrtime.bigint();
-    const stallLog = setInterval(() => {
-      const now = process.hrtime.bigint();
-      const gap = Number(now - lastTick) / 1e6;
-      if (gap > 50 && process.env.STALL_LOG)
-        console.error(`STALL ${gap.toFixed(0)}ms start_us=${lastTick / 1000n} end_us=${now / 1000n}`);
-      lastTick = now;
-    }, 5);
+    const stallLog = process.env.STALL_LOG ? logStalls() : undefined;
     let firstQueued = 0;
     let queued = 0;
     harness.queue.on('item-added', () => {
@@ -68,7 +61,7 @@ export async function run(): Promise<void> {
     while (queued < total) await new Promise((r) => setTimeout(r, 100));
     const allQueuedMs = performance.now() - t;
     delay.disable();
-    clearInterval(stallLog);
+    if (stallLog) clearInterval(stallLog);
     const peak = (await processMemory(process.pid)).peak;
 
     rows.push([
@@ -126,4 +119,18 @@ export async function run(): Promise<void> {
   console.log(
     '\nTargets: longest stall under 100 ms; detection delay a small multiple (1–2×) of the stability interval.',
   );
+}
+
+/**
+ * With STALL_LOG=1: prints every stall over 50 ms with its monotonic start and end in µs, the
+ * clock of a `node --cpu-prof` profile, so the work that stalled can be found in it.
+ */
+function logStalls(): NodeJS.Timeout {
+  let last = process.hrtime.bigint();
+  return setInterval(() => {
+    const now = process.hrtime.bigint();
+    const gap = Number(now - last) / 1e6;
+    if (gap > 50) console.error(`STALL ${gap.toFixed(0)}ms start_us=${last / 1000n} end_us=${now / 1000n}`);
+    last = now;
+  }, 5);
 }

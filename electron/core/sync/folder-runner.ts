@@ -276,17 +276,25 @@ export class FolderRunner {
     return !!entry && entry.state !== 'missing' && entry.size === file.size && entry.mtimeMs === file.mtimeMs;
   }
 
-  /** A file appeared or changed: unless the ledger already has exactly this, wait until it is finished. */
+  /**
+   * A file appeared or changed: unless the ledger already has exactly this, wait until it is
+   * finished. `known`: the file's size and mtime from a stat the caller just made.
+   */
   private async consider(path: string, known?: { size: number; mtimeMs: number }): Promise<void> {
     const rel = this.relativePath(path);
     if (this.ignore.ignores(rel)) return;
-    const info = known ?? (await stat(path).catch(() => undefined));
+    const info =
+      known ??
+      (await stat(path).then(
+        (s) => (s.isFile() ? s : undefined),
+        () => undefined,
+      ));
     if (!info) return;
     const entry = this.deps.ledger.get(this.folder.id, rel);
     if (this.isKnown(entry, info)) return;
     // Still in the queue from an earlier version: the queue itself restarts changed files.
     if (entry?.state === 'queued' && entry.itemId && this.deps.queue.get(entry.itemId)) return;
-    await this.stability.observe(path);
+    await this.stability.observe(path, { size: info.size, mtimeMs: info.mtimeMs });
     this.statusChanged();
   }
 

@@ -6,6 +6,9 @@ export interface StableFile {
   mtimeMs: number;
 }
 
+/** Files looked at in parallel when many fall due at once. */
+const CHECKS_AT_ONCE = 8;
+
 interface Pending extends StableFile {
   checkAt: number;
 }
@@ -37,9 +40,12 @@ export class StabilityChecker {
     return Math.round(this.baseIntervalMs * (1 + Math.min(3, size / 1e9)));
   }
 
-  /** Starts (or restarts, after a change event) watching a file until it holds still. */
-  async observe(path: string): Promise<void> {
-    const info = await stat(path).catch(() => undefined);
+  /**
+   * Starts (or restarts, after a change event) watching a file until it holds still. `known`: what
+   * the caller's own stat just said, so the file is not looked at twice in a row.
+   */
+  async observe(path: string, known?: StableFile): Promise<void> {
+    const info = known ? { ...known, isFile: () => true } : await stat(path).catch(() => undefined);
     if (!info?.isFile()) {
       if (this.pending.delete(path)) this.onGone(path);
       return;
@@ -84,27 +90,35 @@ export class StabilityChecker {
     this.checking = true;
     try {
       const now = this.clock.now();
-      for (const [path, before] of [...this.pending]) {
-        if (before.checkAt > now || this.pending.get(path) !== before) continue;
-        const info = await stat(path).catch(() => undefined);
-        if (this.pending.get(path) !== before) continue; // observed again meanwhile
-        if (!info?.isFile()) {
-          this.pending.delete(path);
-          this.onGone(path);
-        } else if (info.size === before.size && info.mtimeMs === before.mtimeMs) {
-          this.pending.delete(path);
-          this.onStable(path, { size: info.size, mtimeMs: info.mtimeMs });
-        } else {
-          this.pending.set(path, {
-            size: info.size,
-            mtimeMs: info.mtimeMs,
-            checkAt: this.clock.now() + this.intervalFor(info.size),
-          });
-        }
-      }
+      const due = [...this.pending].filter(([, p]) => p.checkAt <= now);
+      // A few looks at once: thousands of files found by a first scan fall due together.
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < due.length; i = next++) await this.look(...due[i]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(CHECKS_AT_ONCE, due.length) }, worker));
     } finally {
       this.checking = false;
       this.schedule();
+    }
+  }
+
+  private async look(path: string, before: Pending): Promise<void> {
+    if (this.pending.get(path) !== before) return; // observed again meanwhile
+    const info = await stat(path).catch(() => undefined);
+    if (this.pending.get(path) !== before) return;
+    if (!info?.isFile()) {
+      this.pending.delete(path);
+      this.onGone(path);
+    } else if (info.size === before.size && info.mtimeMs === before.mtimeMs) {
+      this.pending.delete(path);
+      this.onStable(path, { size: info.size, mtimeMs: info.mtimeMs });
+    } else {
+      this.pending.set(path, {
+        size: info.size,
+        mtimeMs: info.mtimeMs,
+        checkAt: this.clock.now() + this.intervalFor(info.size),
+      });
     }
   }
 }
