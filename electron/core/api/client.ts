@@ -63,6 +63,11 @@ export interface TransferOptions {
   signal?: AbortSignal;
   /** Bytes of the current attempt handed to the socket, and the body's total. */
   onProgress?: (sent: number, total: number) => void;
+  /**
+   * The last bytes of an attempt's body were just handed to the socket: from here on the platform
+   * may create the asset even if the request is cut (the kernel still delivers what it holds).
+   */
+  onBodyHandedOver?: () => void;
   limiter?: BandwidthLimiter;
 }
 
@@ -152,6 +157,7 @@ export class UndiciTwelveLabsClient {
       category: CATEGORY.create,
       signal: options.signal,
       onProgress: options.onProgress,
+      onBodyHandedOver: options.onBodyHandedOver,
       limiter: options.limiter,
     });
     return parseAsset(res.body);

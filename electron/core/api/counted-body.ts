@@ -8,6 +8,10 @@ export interface CountedBodyHooks {
   onBytes?: (sent: number) => void;
   limiter?: BandwidthLimiter;
   signal?: AbortSignal;
+  /** The body's length, for `onLastPiece`. */
+  length?: number;
+  /** Called as the piece that completes `length` is handed over, before it is written. */
+  onLastPiece?: () => void;
 }
 
 /** Pieces handed to a bandwidth limiter: small enough to keep a limited transfer smooth. */
@@ -38,6 +42,7 @@ export async function* countedBody(
     for (let offset = 0; offset < chunk.length; offset += step) {
       const piece = chunk.subarray(offset, offset + step);
       if (hooks.limiter) await hooks.limiter.take(piece.length, hooks.signal);
+      if (hooks.length !== undefined && sent + piece.length >= hooks.length) hooks.onLastPiece?.();
       yield piece;
       sent += piece.length;
       hooks.onBytes?.(sent);

@@ -40,6 +40,8 @@ export interface CallOptions {
   retry?: boolean;
   /** Upload progress of the current attempt: bytes handed to the socket, at most `upload.length`. */
   onProgress?: (sent: number, total: number) => void;
+  /** The last bytes of the current attempt's body were handed to the socket. */
+  onBodyHandedOver?: () => void;
   limiter?: BandwidthLimiter;
   /** Extra headers (e.g. a multipart session's `upload_headers` for its chunk PUTs). */
   headers?: Record<string, string>;
@@ -177,6 +179,8 @@ export class HttpTransport {
       const counted = countedBody(upload.open(), {
         limiter: call.limiter,
         signal: call.signal,
+        length: upload.length,
+        onLastPiece: call.onBodyHandedOver,
         onBytes: (sent) => {
           lastMove = clock.now();
           call.onProgress?.(Math.min(sent, upload.length), upload.length);

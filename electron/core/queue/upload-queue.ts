@@ -81,6 +81,9 @@ type QueueData = {
 
 type AbortReason = 'pause' | 'cancel' | 'stop' | 'auth' | 'remove' | 'restart';
 
+/** Waits before looking again for the asset of an attempt whose whole body was sent. */
+const BODY_SENT_LOOKS_MS = [2_000, 4_000];
+
 /** Non-finished states that still need work from us. */
 const PENDING: readonly ItemState[] = [
   'queued',
@@ -362,7 +365,10 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   moveToTop(id: string): void {
     const item = this.items[id];
     if (!item) return;
-    item.order = Math.min(...Object.values(this.items).map((i) => i.order)) - 1;
+    // A loop, not Math.min(...all): spreading 100,000 orders overflows the call stack.
+    let lowest = item.order;
+    for (const other of Object.values(this.items)) if (other.order < lowest) lowest = other.order;
+    item.order = lowest - 1;
     this.doc.changed();
     this.emitChanged(item.id);
     this.pump();
@@ -514,6 +520,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
     if (item.attemptStartedAt && (await this.reconcile(item, signal))) return;
     item.attemptStartedAt = this.clock.now();
+    item.attemptBodySent = undefined;
     this.transition(item, 'uploading');
     await this.doc.commit(); // saved before the request that may create the asset
     this.progress.begin(item.id, item.size!);
@@ -524,6 +531,10 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       limiter: this.limiter,
       expected: { size: item.size!, mtimeMs: item.mtimeMs! },
       onProgress: (sent, total) => this.progress.update(item.id, Math.floor((sent / total) * item.size!)),
+      onBodyHandedOver: () => {
+        item.attemptBodySent = true;
+        this.doc.changed();
+      },
     });
     await this.assetCreated(item, asset.id);
   }
@@ -629,22 +640,35 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     await this.assetCreated(item, handle.assetId);
   }
 
-  /** A crash may have come between "the platform created the asset" and "we saved its id". */
+  /**
+   * A crash, a pause or a lost answer may have come between "the platform created the asset" and
+   * "we saved its id". When the attempt's whole body had been handed over, the platform may still
+   * be creating the asset when we first look (it finishes a request whose sender is gone), so it
+   * is looked for again a little later before anything is sent again.
+   */
   private async reconcile(item: ItemRecord, signal: AbortSignal): Promise<boolean> {
     const claimed = new Set(
       Object.values(this.items)
         .map((i) => i.assetId)
         .filter(Boolean) as string[],
     );
-    const found = await findOrphanAsset(this.options.client, {
-      name: item.name,
-      since: item.attemptStartedAt!,
-      size: item.size,
-      isClaimed: (id) => claimed.has(id) || this.options.ledger.knowsAsset(id),
-      signal,
-    });
+    const look = () =>
+      findOrphanAsset(this.options.client, {
+        name: item.name,
+        since: item.attemptStartedAt!,
+        size: item.size,
+        isClaimed: (id) => claimed.has(id) || this.options.ledger.knowsAsset(id),
+        signal,
+      });
+    let found = await look();
+    for (const waitMs of item.attemptBodySent ? BODY_SENT_LOOKS_MS : []) {
+      if (found) break;
+      await this.clock.sleep(waitMs, signal);
+      found = await look();
+    }
     if (!found) {
       item.attemptStartedAt = undefined;
+      item.attemptBodySent = undefined;
       return false;
     }
     this.logger.info('reconciled an upload interrupted after the platform created its asset', {
@@ -658,6 +682,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   private async assetCreated(item: ItemRecord, assetId: string): Promise<void> {
     item.assetId = assetId;
     item.attemptStartedAt = undefined;
+    item.attemptBodySent = undefined;
     item.multipart = undefined;
     item.failures = 0;
     item.wait = undefined;
