@@ -128,37 +128,23 @@ export async function run(): Promise<void> {
   try {
     const direct = await writeMp4File(join(dir, 'direct.mp4'), 190 * 1000 * 1000, 11);
     const directSize = 190 * 1000 * 1000;
-    const d = { curl: [] as number[], ours: [] as ChildResult[], sdk: [] as ChildResult[] };
-    for (let i = 0; i <= RUNS; i++) {
-      const curl = (await curlDirectUpload(emulator.url, direct)).ms;
-      await forget();
-      const ours = await runChild('ours-direct', emulator.url, direct);
-      await forget();
-      const sdk = await runChild('sdk-direct', emulator.url, direct);
-      await forget();
-      if (i === 0) continue; // warm-up
-      d.curl.push(curl);
-      d.ours.push(ours);
-      d.sdk.push(sdk);
-    }
+    const d = await rounds(
+      () => curlDirectUpload(emulator.url, direct).then((r) => r.ms),
+      () => runChild('ours-direct', emulator.url, direct),
+      () => runChild('sdk-direct', emulator.url, direct),
+      forget,
+    );
     rows.push(row('direct 190 MB', directSize, median(d.curl), medianResult(d.ours), medianResult(d.sdk)));
     ratios.push(`direct: ${roundRatios(d.curl, d.ours)}`);
     await rm(direct);
 
     const big = await writeMp4File(join(dir, 'big.mp4'), 1024 * MiB, 12);
-    const m = { curl: [] as number[], ours: [] as ChildResult[], sdk: [] as ChildResult[] };
-    for (let i = 0; i <= RUNS; i++) {
-      const curl = await curlChunks(emulator.url, big, 1024 * MiB, dir);
-      await forget();
-      const ours = await runChild('ours-multipart', emulator.url, big);
-      await forget();
-      const sdk = await runChild('sdk-multipart', emulator.url, big);
-      await forget();
-      if (i === 0) continue; // warm-up
-      m.curl.push(curl);
-      m.ours.push(ours);
-      m.sdk.push(sdk);
-    }
+    const m = await rounds(
+      () => curlChunks(emulator.url, big, 1024 * MiB, dir),
+      () => runChild('ours-multipart', emulator.url, big),
+      () => runChild('sdk-multipart', emulator.url, big),
+      forget,
+    );
     rows.push(row('multipart 1 GiB', 1024 * MiB, median(m.curl), medianResult(m.ours), medianResult(m.sdk)));
     ratios.push(`multipart: ${roundRatios(m.curl, m.ours)}`);
   } finally {
@@ -175,6 +161,29 @@ export async function run(): Promise<void> {
   console.log(
     `Median of ${RUNS} interleaved rounds (after a warm-up round). Targets: ours / curl ≥ 0.9; RSS growth under 64 MiB whatever the size.`,
   );
+}
+
+/** RUNS interleaved rounds of the three senders after a warm-up round, the emulator emptied after each upload. */
+async function rounds(
+  curl: () => Promise<number>,
+  ours: () => Promise<ChildResult>,
+  sdk: () => Promise<ChildResult>,
+  forget: () => Promise<unknown>,
+): Promise<{ curl: number[]; ours: ChildResult[]; sdk: ChildResult[] }> {
+  const out = { curl: [] as number[], ours: [] as ChildResult[], sdk: [] as ChildResult[] };
+  for (let i = 0; i <= RUNS; i++) {
+    const c = await curl();
+    await forget();
+    const o = await ours();
+    await forget();
+    const s = await sdk();
+    await forget();
+    if (i === 0) continue; // warm-up
+    out.curl.push(c);
+    out.ours.push(o);
+    out.sdk.push(s);
+  }
+  return out;
 }
 
 function roundRatios(curlMs: number[], ours: ChildResult[]): string {
