@@ -38,8 +38,9 @@ const MAX_SPARE_BUFFERS = 8;
  * socket and, when `write()` answers false, waits for 'drain' (everything flushed to the kernel)
  * before it pulls again. `write()` answers false whenever a chunk at least the socket's
  * high-water mark is still queued, so every chunk but the last fills the whole buffer (short reads
- * are topped up), and a short last chunk is a copy (SHARED_CHUNK_MIN). When the range ends, its
- * buffer goes back to a small pool for the next range.
+ * are topped up), and a short last chunk is a copy (SHARED_CHUNK_MIN). Two buffers take turns
+ * (one being sent, the next piece being read into the other); when the range ends they go back to
+ * a small pool for the next range.
  * Reusing buffers is what keeps an upload's memory flat and its CPU low: a fresh 1 MiB buffer per
  * read cost about twice the system time (page faults on new memory) and, with four chunk uploads
  * at once, tens of MiB of garbage waiting for the collector.
@@ -57,32 +58,57 @@ export async function* fileRange(
   } catch (error) {
     throw unreadable(error);
   }
-  const buffer = spareBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_SIZE);
+  // Two buffers: while the socket takes one, the next piece of the file is read into the other,
+  // so the connection never waits for the disk between pieces (what curl gets by reading small
+  // pieces synchronously).
+  const buffers = [takeBuffer(), takeBuffer()];
+  const fill = async (buffer: Buffer, offset: number): Promise<number> => {
+    const want = Math.min(buffer.length, length - offset);
+    let filled = 0;
+    while (filled < want) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(buffer, filled, want - filled, start + offset + filled));
+      } catch (error) {
+        throw unreadable(error);
+      }
+      if (bytesRead === 0) throw new SourceChangedError('The file changed size while it was being uploaded.');
+      filled += bytesRead;
+    }
+    return filled;
+  };
+  /** The read in progress; awaited before its buffer can be handed out or given back. */
+  let reading: Promise<number> = fill(buffers[0]!, 0);
+  let settled = false;
   try {
     let done = 0;
+    let current = 0;
     while (done < length) {
-      const want = Math.min(buffer.length, length - done);
-      let filled = 0;
-      while (filled < want) {
-        let bytesRead: number;
-        try {
-          ({ bytesRead } = await handle.read(buffer, filled, want - filled, start + done + filled));
-        } catch (error) {
-          throw unreadable(error);
-        }
-        if (bytesRead === 0)
-          throw new SourceChangedError('The file changed size while it was being uploaded.');
-        filled += bytesRead;
-      }
+      const filled = await reading;
+      const buffer = buffers[current]!;
       done += filled;
-      if (done === length && expected) await assertUnchanged(path, expected);
+      if (done < length) {
+        // The other buffer's last chunk was consumed before this one was asked for: free to fill.
+        current = 1 - current;
+        reading = fill(buffers[current]!, done);
+        reading.catch(() => undefined); // surfaced when awaited
+      } else {
+        settled = true;
+        if (expected) await assertUnchanged(path, expected);
+      }
       const chunk = buffer.subarray(0, filled);
       yield filled < SHARED_CHUNK_MIN ? Buffer.from(chunk) : chunk;
     }
   } finally {
-    if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
+    // A read still running when the consumer stopped must end before its buffer is reused.
+    if (!settled) await reading.catch(() => undefined);
+    for (const buffer of buffers) if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
     await handle.close();
   }
+}
+
+function takeBuffer(): Buffer {
+  return spareBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_SIZE);
 }
 
 async function assertUnchanged(path: string, expected: FileIdentity): Promise<void> {
