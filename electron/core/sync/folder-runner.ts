@@ -65,9 +65,15 @@ export class FolderRunner {
     if (this.folder.paused) return this.setState('paused');
     if (!(await this.rootExists())) return this.becomeUnavailable();
     this.setState('scanning');
-    await this.startWatcher();
-    await this.rescan(this.firstScan && this.folder.existing === 'skip');
+    // The scan does not wait for the watcher: on a tree of thousands of folders the watcher takes
+    // seconds to be ready, and the first uploads should not. What changes in a folder after the
+    // scan passed it and before the watcher covered it is caught by one more scan right after.
+    const watching = this.startWatcher();
+    const scanning = this.rescan(this.firstScan && this.folder.existing === 'skip');
+    await watching;
+    await scanning;
     if (!this.stopped && this.state === 'scanning') this.setState('watching');
+    if (!this.stopped && this.state === 'watching') void this.rescan();
     this.scheduleReconcile();
     this.scheduleAvailabilityCheck();
   }
