@@ -319,7 +319,10 @@ export class FolderRunner {
     if (this.stopped || this.state === 'paused' || this.state === 'unavailable') return;
     const inputs: AddInput[] = [];
     const entries: Array<[string, FileEntry]> = [];
+    let sinceYield = 0;
     for (const [path, file] of batch) {
+      // A first scan hands over tens of thousands at once: let other work run between slices.
+      if (++sinceYield % 500 === 0) await new Promise((r) => setImmediate(r));
       const rel = this.relativePath(path);
       const entry = this.deps.ledger.get(this.folder.id, rel);
       if (this.isKnown(entry, file)) continue;
@@ -351,9 +354,15 @@ export class FolderRunner {
     }
     if (inputs.length > 0) {
       const { added } = await this.deps.queue.add(inputs);
-      entries.forEach(([rel, entry], i) =>
-        this.deps.ledger.set(this.folder.id, rel, { ...entry, itemId: added[i]!.id }),
-      );
+      for (const [i, [rel, entry]] of entries.entries()) {
+        const itemId = added[i]!.id;
+        this.deps.ledger.set(this.folder.id, rel, { ...entry, itemId });
+        // An item may have finished before it was linked here (a duplicate is found within
+        // moments, while add() still saves): its news went unheard, so it is read now.
+        const now = this.deps.queue.get(itemId);
+        if (now && now.state !== 'queued') this.onItem(now);
+        if (i % 1_000 === 999) await new Promise((r) => setImmediate(r));
+      }
       this.lastActivityAt = this.deps.clock.now();
     }
     this.statusChanged();

@@ -50,6 +50,9 @@ export class StabilityChecker {
       if (this.pending.delete(path)) this.onGone(path);
       return;
     }
+    // Already waiting on exactly this (a rescan met it again): its clock keeps running.
+    const waiting = this.pending.get(path);
+    if (waiting && waiting.size === info.size && waiting.mtimeMs === info.mtimeMs) return;
     this.pending.set(path, {
       size: info.size,
       mtimeMs: info.mtimeMs,
