@@ -262,8 +262,7 @@ export class FolderRunner {
         onProblem: () => undefined, // the next full scan reports it
       })) {
         if (this.stopped) return;
-        if (!this.isKnown(this.deps.ledger.get(this.folder.id, file.relativePath), file))
-          await this.consider(file.path, file);
+        await this.consider(file.path, file); // files the ledger already has are passed over there
       }
     } catch {
       // Gone again already: its removal is its own event.
