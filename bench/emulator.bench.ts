@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { writeMp4File } from '../tests/helpers/media.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
+import { curlMultipartUpload } from './curl-multipart.ts';
 import {
   curlDirectUpload,
   fmtMiB,
@@ -36,7 +37,7 @@ export async function run(): Promise<void> {
       if (how === 'direct') {
         ({ ms } = await curlDirectUpload(emulator.url, file));
       } else {
-        ms = await uploadByChunks(emulator.url, file, bytes, dir);
+        ms = await curlMultipartUpload(emulator.url, file, bytes, dir, { parallel: 1, report: false });
       }
       const after = await processMemory(emulator.child.pid!);
       await emulator.stop();
@@ -58,33 +59,4 @@ export async function run(): Promise<void> {
   console.log(
     '\nTarget: growth under 64 MiB for every size. "ingest / cp" is the ingest rate as a fraction of cp.',
   );
-}
-
-/** Creates a multipart session and PUTs every chunk with curl, reading each from its offset. */
-async function uploadByChunks(baseUrl: string, file: string, bytes: number, dir: string): Promise<number> {
-  const headers = { 'x-api-key': 'bench', 'content-type': 'application/json' };
-  const session = (await (
-    await fetch(`${baseUrl}/assets/multipart-uploads`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ filename: 'bench.mp4', type: 'video', total_size: bytes }),
-    })
-  ).json()) as { upload_id: string; chunk_size: number; total_chunks: number };
-  const { split } = await import('./split.ts');
-  const chunks = await split(file, session.chunk_size, join(dir, 'chunks'));
-  const started = process.hrtime.bigint();
-  for (let start = 1; start <= session.total_chunks; start += 50) {
-    const urls = (await (
-      await fetch(`${baseUrl}/assets/multipart-uploads/${session.upload_id}/presigned-urls`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ start, count: 50 }),
-      })
-    ).json()) as { upload_urls: Array<{ chunk_index: number; url: string }> };
-    for (const u of urls.upload_urls)
-      await timeCommand('curl', ['-sS', '-o', '/dev/null', '-T', chunks[u.chunk_index - 1]!, u.url]);
-  }
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  await rm(join(dir, 'chunks'), { recursive: true, force: true });
-  return ms;
 }

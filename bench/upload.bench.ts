@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { writeMp4File } from '../tests/helpers/media.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
-import { curlDirectUpload, fmtMiB, fmtRate, MiB, spawnEmulator, table, timeCommand } from './lib.ts';
-import { split } from './split.ts';
+import { curlDirectUpload, fmtMiB, fmtRate, MiB, spawnEmulator, table } from './lib.ts';
+import { curlMultipartUpload } from './curl-multipart.ts';
 
 interface ChildResult {
   ms: number;
@@ -30,72 +30,6 @@ function runChild(mode: string, url: string, path: string): Promise<ChildResult>
         : reject(new Error(`${mode} exited ${code}`)),
     );
   });
-}
-
-async function curlChunks(url: string, path: string, size: number, dir: string): Promise<number> {
-  const headers = { 'x-api-key': 'bench', 'content-type': 'application/json' };
-  const session = (await (
-    await fetch(`${url}/assets/multipart-uploads`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ filename: 'c.mp4', type: 'video', total_size: size }),
-    })
-  ).json()) as { upload_id: string; chunk_size: number; total_chunks: number };
-  const chunks = await split(path, session.chunk_size, join(dir, 'chunks'));
-  const started = process.hrtime.bigint();
-  const urls: string[] = [];
-  for (let start = 1; start <= session.total_chunks; start += 50) {
-    const res = (await (
-      await fetch(`${url}/assets/multipart-uploads/${session.upload_id}/presigned-urls`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ start, count: 50 }),
-      })
-    ).json()) as { upload_urls: Array<{ chunk_index: number; url: string }> };
-    for (const u of res.upload_urls) urls[u.chunk_index - 1] = u.url;
-  }
-  // Four curl processes at a time, as our client sends four chunks at a time; then the same
-  // reports our client makes (batches of 10), so both do the same work.
-  const etags: string[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      for (let i = next++; i < chunks.length; i = next++) {
-        const { stdout } = await timeCommand('curl', [
-          '-sS',
-          '-o',
-          '/dev/null',
-          '-D',
-          '-',
-          '-T',
-          chunks[i]!,
-          urls[i]!,
-        ]);
-        const match = /etag: "?([0-9a-f]+)"?/i.exec(stdout);
-        if (!match) throw new Error(`chunk ${i + 1}: no ETag in ${stdout}`);
-        etags[i] = match[1]!;
-      }
-    }),
-  );
-  for (let i = 0; i < etags.length; i += 10) {
-    const batch = etags.slice(i, i + 10).map((etag, k) => ({
-      chunk_index: i + k + 1,
-      proof: etag,
-      proof_type: 'etag',
-      chunk_size:
-        i + k + 1 < session.total_chunks
-          ? session.chunk_size
-          : size - session.chunk_size * (session.total_chunks - 1),
-    }));
-    await fetch(`${url}/assets/multipart-uploads/${session.upload_id}`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ completed_chunks: batch }),
-    });
-  }
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  await rm(join(dir, 'chunks'), { recursive: true, force: true });
-  return ms;
 }
 
 /**
@@ -140,7 +74,9 @@ export async function run(): Promise<void> {
 
     const big = await writeMp4File(join(dir, 'big.mp4'), 1024 * MiB, 12);
     const m = await rounds(
-      () => curlChunks(emulator.url, big, 1024 * MiB, dir),
+      // Four curl processes at a time, as our client sends four chunks at a time, and the same
+      // reports, so both do the same work.
+      () => curlMultipartUpload(emulator.url, big, 1024 * MiB, dir, { parallel: 4, report: true }),
       () => runChild('ours-multipart', emulator.url, big),
       () => runChild('sdk-multipart', emulator.url, big),
       forget,
