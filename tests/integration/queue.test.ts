@@ -157,6 +157,36 @@ describe('uploading', () => {
     });
   }, 90_000);
 
+  it('adopts the multipart session whose answer was lost to a crash, instead of making another', async () => {
+    // The session request is held by the platform and the app quits meanwhile. That request dies
+    // with the app, so the session the platform made before its answer was lost is made here.
+    await control.addFaults({ kind: 'latency', route: 'multipart.create', count: 1, ms: 3_000 });
+    const size = 205 * 1024 * 1024;
+    const path = await writeMp4File(join(dir, 'lost.mp4'), size, 23);
+    let queue = start();
+    await queue.add([{ kind: 'file', path }]);
+    await waitFor(queue, (all) => all[0]!.state === 'uploading', 30_000);
+    await new Promise((r) => setTimeout(r, 200));
+    await harness!.close();
+    harness = undefined;
+    const lost = await fetch(`${emulator.url}/assets/multipart-uploads`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'k', 'content-type': 'application/json' },
+      body: JSON.stringify({ filename: 'lost.mp4', type: 'video', total_size: size }),
+    });
+    const { upload_id } = (await lost.json()) as { upload_id: string };
+    await control.clearRequests();
+
+    queue = start();
+    await waitFor(queue, allIn('ready'), 60_000);
+    expect(await control.requests('multipart.create')).toHaveLength(0);
+    const status = await fetch(`${emulator.url}/assets/multipart-uploads/${upload_id}`, {
+      headers: { 'x-api-key': 'k' },
+    });
+    expect(((await status.json()) as { status: string }).status).toBe('completed');
+    expect(await emulatorAssets()).toHaveLength(1);
+  }, 90_000);
+
   it('keeps the queue across a restart', async () => {
     await control.settings({ processingMs: 60_000 });
     try {

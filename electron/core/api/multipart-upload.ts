@@ -99,6 +99,8 @@ export async function runMultipartUpload(
 
   if (initialUrls.length === 0) {
     const status = await client.getUploadStatus(handle.uploadId, signal);
+    // An adopted session (its answer was lost) learns its asset id from a report: none left here.
+    if (status.status === 'completed' && !handle.assetId) throw new UploadSessionLostError('completed');
     if (status.status === 'completed') return { assetId: handle.assetId };
     if (status.status === 'expired' || status.status === 'failed')
       throw new UploadSessionLostError(status.status);
@@ -214,6 +216,7 @@ export async function runMultipartUpload(
         );
         for (const [, c] of batch) c.reported = true;
         if (result.url) completedUrl = result.url;
+        if (result.assetId) handle.assetId = result.assetId;
         await saved();
       }
     });
@@ -240,5 +243,6 @@ export async function runMultipartUpload(
     if (status.status !== 'completed' && status.status !== 'active')
       throw new UploadSessionLostError(status.status ?? 'unknown');
   }
+  if (!handle.assetId) throw new UploadSessionLostError('without an asset');
   return { assetId: handle.assetId };
 }

@@ -172,6 +172,7 @@ export function parsePresignedUrls(body: unknown): PresignedUrl[] {
 
 export interface ChunkReportResult {
   url?: string;
+  assetId?: string;
   processedChunks?: number;
   duplicateChunks?: number;
   totalCompleted?: number;
@@ -181,6 +182,7 @@ export function parseChunkReport(body: unknown): ChunkReportResult {
   const w = parse(
     z.looseObject({
       url: opt(z.string()),
+      asset_id: opt(z.string()),
       processed_chunks: opt(z.number().int()),
       duplicate_chunks: opt(z.number().int()),
       total_completed: opt(z.number().int()),
@@ -190,6 +192,7 @@ export function parseChunkReport(body: unknown): ChunkReportResult {
   );
   return dropUndefined({
     url: w.url,
+    assetId: w.asset_id,
     processedChunks: w.processed_chunks,
     duplicateChunks: w.duplicate_chunks,
     totalCompleted: w.total_completed,

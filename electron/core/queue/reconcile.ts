@@ -1,4 +1,5 @@
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
+import type { IncompleteUpload } from '../api/wire.ts';
 
 /** Clocks of the app and the platform differ: look a little before the attempt began. */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -30,4 +31,25 @@ export async function findOrphanAsset(
   }
   candidates.sort((a, b) => a.createdAt - b.createdAt);
   return candidates[0]?.id;
+}
+
+/**
+ * Finds the multipart session a create request made before we could save it (a crash while the
+ * answer was on its way): active, the same total size, created since the attempt began, held by no
+ * other item. The listing names no file, so only a single candidate is taken: adopting the wrong
+ * session would put these bytes under another file's name; without one, a new session is made
+ * (the orphan expires after 24 h).
+ */
+export async function findOrphanSession(
+  client: UndiciTwelveLabsClient,
+  query: { size: number; since: number; isClaimed: (uploadId: string) => boolean; signal?: AbortSignal },
+): Promise<IncompleteUpload | undefined> {
+  const candidates = (await client.listIncompleteUploads(query.signal)).filter(
+    (u) =>
+      u.status === 'active' &&
+      u.totalSize === query.size &&
+      !query.isClaimed(u.uploadId) &&
+      (!u.createdAt || Date.parse(u.createdAt) >= query.since - CLOCK_SKEW_MS),
+  );
+  return candidates.length === 1 ? candidates[0] : undefined;
 }

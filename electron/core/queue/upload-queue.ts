@@ -12,7 +12,7 @@ import {
 } from '../../shared/queue-types.ts';
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
 import { AbortedError, ApiError, SourceChangedError } from '../api/errors.ts';
-import { runMultipartUpload, startMultipartUpload } from '../api/multipart-upload.ts';
+import { runMultipartUpload, startMultipartUpload, type MultipartHandle } from '../api/multipart-upload.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
@@ -24,7 +24,7 @@ import { toView, type ItemRecord } from './item-record.ts';
 import { filenameFromUrl, InputRejected, preflightFile, validateMediaUrl } from './preflight.ts';
 import { ProgressTracker } from './progress-tracker.ts';
 import { QueueTally } from './queue-tally.ts';
-import { findOrphanAsset } from './reconcile.ts';
+import { findOrphanAsset, findOrphanSession } from './reconcile.ts';
 import type { UploadLedger } from './upload-ledger.ts';
 
 export type AddInput =
@@ -604,23 +604,31 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     let urls: Awaited<ReturnType<typeof startMultipartUpload>>['urls'] = [];
     if (!item.multipart) {
       this.transition(item, 'uploading');
-      const started = await startMultipartUpload(
-        client,
-        { path, size: item.size!, type: item.kind!, filename: item.name, mtimeMs: item.mtimeMs },
-        {
-          enableHls: item.options.enableHls,
-          enableThumbnail: item.options.enableThumbnail,
-          userMetadata: item.options.userMetadata,
-          signal,
-        },
-      );
-      item.multipart = started.handle;
-      urls = started.urls;
+      const adopted = item.attemptStartedAt ? await this.adoptOrphanSession(item, path, signal) : undefined;
+      if (adopted) item.multipart = adopted;
+      else {
+        // Saved before the request: a crash before its answer is saved is reconciled above.
+        item.attemptStartedAt = this.clock.now();
+        await this.doc.commit();
+        const started = await startMultipartUpload(
+          client,
+          { path, size: item.size!, type: item.kind!, filename: item.name, mtimeMs: item.mtimeMs },
+          {
+            enableHls: item.options.enableHls,
+            enableThumbnail: item.options.enableThumbnail,
+            userMetadata: item.options.userMetadata,
+            signal,
+          },
+        );
+        item.multipart = started.handle;
+        urls = started.urls;
+      }
+      item.attemptStartedAt = undefined;
       await this.doc.commit(); // the session exists: remember it before sending a byte
     } else this.transition(item, 'uploading');
     this.progress.begin(item.id, item.size!);
     const handle = item.multipart;
-    await runMultipartUpload(
+    const { assetId } = await runMultipartUpload(
       client,
       handle,
       {
@@ -637,7 +645,37 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       },
       urls,
     );
-    await this.assetCreated(item, handle.assetId);
+    await this.assetCreated(item, assetId);
+  }
+
+  /** The session an interrupted attempt created, as a handle that resumes it (reconcile.ts). */
+  private async adoptOrphanSession(
+    item: ItemRecord,
+    path: string,
+    signal: AbortSignal,
+  ): Promise<MultipartHandle | undefined> {
+    const claimed = new Set<string>();
+    for (const other of Object.values(this.items)) if (other.multipart) claimed.add(other.multipart.uploadId);
+    const session = await findOrphanSession(this.options.client, {
+      size: item.size!,
+      since: item.attemptStartedAt!,
+      isClaimed: (id) => claimed.has(id),
+      signal,
+    });
+    if (!session) return undefined;
+    this.logger.info('adopted an upload session created before an interruption', { item: item.id });
+    return {
+      uploadId: session.uploadId,
+      assetId: '', // learnt from the first chunk report
+      path,
+      size: item.size!,
+      mtimeMs: item.mtimeMs,
+      chunkSize: session.chunkSize,
+      totalChunks: session.totalChunks,
+      expiresAt: session.expiresAt,
+      uploadHeaders: {}, // not listed; the official SDK sends none either
+      chunks: {},
+    };
   }
 
   /**
