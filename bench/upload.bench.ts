@@ -10,6 +10,7 @@ import { writeMp4File } from '../tests/helpers/media.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 import { curlDirectUpload, fmtMiB, fmtRate, MiB, spawnEmulator, table } from './lib.ts';
 import { curlMultipartUpload } from './curl-multipart.ts';
+import { pinApart } from './cpu-pinning.ts';
 
 interface ChildResult {
   ms: number;
@@ -33,10 +34,10 @@ function runChild(mode: string, url: string, path: string): Promise<ChildResult>
 }
 
 /**
- * Median of five interleaved rounds after one unrecorded warm-up round: a 2-core machine is noisy,
+ * Median of seven interleaved rounds after one unrecorded warm-up round: a 2-core machine is noisy,
  * one run proves little, and the first upload of each sender is slow for all of them.
  */
-const RUNS = 5;
+const RUNS = 7;
 function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
@@ -56,6 +57,7 @@ export async function run(): Promise<void> {
   // came next (the same sender swung 2x between rounds), which measured the disk, not the client.
   const shm = existsSync('/dev/shm') ? { ...process.env, TMPDIR: '/dev/shm' } : process.env;
   const emulator = await spawnEmulator(['--processing-ms', '600000'], shm);
+  const pinning = await pinApart(emulator.child.pid!);
   const forget = () => fetch(`${emulator.url.replace('/v1.3', '')}/_emulator/reset`, { method: 'POST' });
   const rows: string[][] = [];
   const ratios: string[] = [];
@@ -84,6 +86,7 @@ export async function run(): Promise<void> {
     rows.push(row('multipart 1 GiB', 1024 * MiB, median(m.curl), medianResult(m.ours), medianResult(m.sdk)));
     ratios.push(`multipart: ${roundRatios(m.curl, m.ours)}`);
   } finally {
+    await pinning.restore();
     await emulator.stop();
     await cleanup();
   }
@@ -95,7 +98,7 @@ export async function run(): Promise<void> {
   );
   console.log(`\nours / curl in each round: ${ratios.join('; ')}`);
   console.log(
-    `Median of ${RUNS} interleaved rounds (after a warm-up round). Targets: ours / curl ≥ 0.9; RSS growth under 64 MiB whatever the size.`,
+    `Median of ${RUNS} interleaved rounds (after a warm-up round), ${pinning.summary}. Targets: ours / curl ≥ 0.9; RSS growth under 64 MiB whatever the size.`,
   );
 }
 
@@ -122,8 +125,10 @@ async function rounds(
   return out;
 }
 
+/** Each round's ratio (curl and ours ran back to back, so drift cancels), and their median. */
 function roundRatios(curlMs: number[], ours: ChildResult[]): string {
-  return curlMs.map((c, i) => (c / ours[i]!.ms).toFixed(2)).join(' ');
+  const each = curlMs.map((c, i) => c / ours[i]!.ms);
+  return `${each.map((r) => r.toFixed(2)).join(' ')} (median ${median(each).toFixed(2)})`;
 }
 
 function row(label: string, bytes: number, curlMs: number, ours: ChildResult, sdk: ChildResult): string[] {
