@@ -11,21 +11,21 @@ import {
   type QueueTotals,
 } from '../../shared/queue-types.ts';
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
-import { AbortedError, ApiError, SourceChangedError } from '../api/errors.ts';
-import { runMultipartUpload, startMultipartUpload, type MultipartHandle } from '../api/multipart-upload.ts';
+import { ApiError } from '../api/errors.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
 import { TokenBucketLimiter } from './bandwidth.ts';
 import { decide } from './error-policy.ts';
 import { walkFiles } from './folder-walk.ts';
-import { sha256File } from './hashing.ts';
 import { toView, type ItemRecord } from './item-record.ts';
-import { filenameFromUrl, InputRejected, preflightFile, validateMediaUrl } from './preflight.ts';
+import { transferItem, type TransferContext } from './item-transfer.ts';
+import { filenameFromUrl, InputRejected, validateMediaUrl } from './preflight.ts';
 import { ProgressTracker } from './progress-tracker.ts';
+import { QueueIndex } from './queue-index.ts';
 import { QueueTally } from './queue-tally.ts';
-import { findOrphanAsset, findOrphanSession } from './reconcile.ts';
 import type { UploadLedger } from './upload-ledger.ts';
+import { WakeTimers } from './wake-timers.ts';
 
 export type AddInput =
   | {
@@ -81,9 +81,6 @@ type QueueData = {
 
 type AbortReason = 'pause' | 'cancel' | 'stop' | 'auth' | 'remove' | 'restart';
 
-/** Waits before looking again for the asset of an attempt whose whole body was sent. */
-const BODY_SENT_LOOKS_MS = [2_000, 4_000];
-
 /** Non-finished states that still need work from us. */
 const PENDING: readonly ItemState[] = [
   'queued',
@@ -113,21 +110,12 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   private chunkConcurrency: number;
   private running = false;
   private blockedByAuth = false;
-  private wakeTimer: NodeJS.Timeout | undefined;
-  private probeTimer: NodeJS.Timeout | undefined;
-  private sourceTimer: NodeJS.Timeout | undefined;
+  private readonly timers: WakeTimers;
+  private readonly transferContext: TransferContext;
   private idleWaiters: Array<() => void> = [];
   private addedCount = 0;
-  /**
-   * Ids of the items in state `queued`: the scheduler's candidates. Kept as states change
-   * (createItem, transition, start, remove), so that starting the next upload does not walk
-   * every item: with 100,000 items, each walk took 60 ms.
-   */
-  private readonly startable = new Set<string>();
-  /** Totals by state and bytes, kept per item (queue-tally.ts). */
-  private readonly tally = new QueueTally();
-  /** Content hash → items with that content: the duplicate check without walking every item. */
-  private readonly bySha256 = new Map<string, Set<string>>();
+  /** Startable items, totals and content hashes, kept as items change (queue-index.ts). */
+  private readonly index = new QueueIndex();
 
   constructor(private readonly options: UploadQueueOptions) {
     super();
@@ -148,6 +136,36 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       (id) => this.emitChanged(id),
       () => this.emit('totals', this.totals()),
     );
+    this.timers = new WakeTimers({
+      clock: this.clock,
+      items: () => this.items,
+      running: () => this.running,
+      probe: () => this.options.client.probe(),
+      wake: (item) => this.wakeItem(item),
+      sourceReturned: (item) => {
+        this.resetPreparation(item);
+        this.wakeItem(item);
+      },
+      probeIntervalMs: options.probeIntervalMs ?? 5_000,
+      sourceCheckIntervalMs: options.sourceCheckIntervalMs ?? 30_000,
+    });
+    this.transferContext = {
+      client: options.client,
+      ledger: options.ledger,
+      clock: this.clock,
+      logger: this.logger,
+      limiter: this.limiter,
+      progress: this.progress,
+      chunkConcurrency: () => this.chunkConcurrency,
+      items: () => this.items,
+      twinOf: (item) => this.index.twinOf(item, this.items),
+      transition: (item, state) => this.transition(item, state),
+      reindex: (item) => this.reindex(item),
+      changed: () => this.doc.changed(),
+      save: () => this.doc.commit(),
+      emitChanged: (id) => this.emitChanged(id),
+      follow: (item) => this.follow(item),
+    };
     for (const item of Object.values(this.items)) this.reindex(item);
   }
 
@@ -175,8 +193,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       this.reindex(item);
     }
     this.doc.changed();
-    this.scheduleWake();
-    this.scheduleSourceCheck();
+    this.timers.scheduleWake();
+    this.timers.scheduleSourceCheck();
     this.progress.start();
     this.pump();
   }
@@ -186,10 +204,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.running = false;
     for (const c of this.active.values()) c.abort('stop');
     for (const c of this.followers.values()) c.abort('stop');
-    clearTimeout(this.wakeTimer);
-    clearTimeout(this.probeTimer);
-    clearTimeout(this.sourceTimer);
-    this.probeTimer = undefined;
+    this.timers.stop();
     this.progress.stop();
     while (this.active.size > 0) await new Promise((r) => setTimeout(r, 10));
     await this.doc.close();
@@ -203,7 +218,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   private isIdle(): boolean {
     if (this.blockedByAuth) return this.active.size === 0;
-    return !PENDING.some((state) => this.tally.count(state) > 0);
+    return !PENDING.some((state) => this.index.tally.count(state) > 0);
   }
 
   private checkIdle(): void {
@@ -435,17 +450,17 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   }
 
   totals(): QueueTotals {
-    let bytesDone = this.tally.bytesDelivered;
+    let bytesDone = this.index.tally.bytesDelivered;
     // Only transfers in flight have partial progress.
     for (const id of this.active.keys()) {
       const item = this.items[id];
       if (item?.size && QueueTally.sending(item.state)) bytesDone += this.progress.get(id)?.sentBytes ?? 0;
     }
-    const bytesTotal = this.tally.bytesTotal;
+    const bytesTotal = this.index.tally.bytesTotal;
     const bytesPerSecond = this.progress.speed();
     const left = bytesTotal - bytesDone;
     return {
-      byState: this.tally.states(),
+      byState: this.index.tally.states(),
       bytesDone,
       bytesTotal,
       bytesPerSecond,
@@ -464,30 +479,17 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   private pump(): void {
     if (!this.running || this.blockedByAuth || this.active.size >= this.concurrency) return this.checkIdle();
-    for (const item of this.firstStartable(this.concurrency - this.active.size)) void this.runItem(item);
+    const free = this.concurrency - this.active.size;
+    for (const item of this.index.firstStartable(this.items, free, (id) => this.active.has(id)))
+      void this.runItem(item);
     this.checkIdle();
-  }
-
-  /** The `count` startable items first in order, in one pass over the startable ones (no sort). */
-  private firstStartable(count: number): ItemRecord[] {
-    const picked: ItemRecord[] = [];
-    for (const id of this.startable) {
-      const item = this.items[id];
-      if (!item || this.active.has(id)) continue;
-      if (picked.length === count && item.order >= picked[count - 1]!.order) continue;
-      let at = picked.length;
-      while (at > 0 && picked[at - 1]!.order > item.order) at--;
-      picked.splice(at, 0, item);
-      if (picked.length > count) picked.pop();
-    }
-    return picked;
   }
 
   private async runItem(item: ItemRecord): Promise<void> {
     const controller = new AbortController();
     this.active.set(item.id, controller);
     try {
-      await this.transfer(item, controller.signal);
+      await transferItem(this.transferContext, item, controller.signal);
     } catch (error) {
       this.handleError(
         item,
@@ -500,245 +502,6 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       this.emitTotals();
       this.pump();
     }
-  }
-
-  /** Everything from `queued` to "the platform has the asset". */
-  private async transfer(item: ItemRecord, signal: AbortSignal): Promise<void> {
-    if (item.source.kind === 'url') return this.transferUrl(item, item.source.url, signal);
-    const path = item.source.path;
-    if (!item.sha256) {
-      if (!(await this.prepare(item, path, signal))) return;
-    } else {
-      // Prepared before a restart or a wait: make sure the file is still what we hashed.
-      const info = await stat(path).catch(() => undefined);
-      if (!info)
-        throw new InputRejected(`${item.name} was not found. It may have been moved or deleted.`, true);
-      if (info.size !== item.size || info.mtimeMs !== item.mtimeMs)
-        throw new SourceChangedError('The file changed since it was checked.');
-    }
-    if (item.method === 'multipart') return this.transferMultipart(item, path, signal);
-
-    if (item.attemptStartedAt && (await this.reconcile(item, signal))) return;
-    item.attemptStartedAt = this.clock.now();
-    item.attemptBodySent = undefined;
-    this.transition(item, 'uploading');
-    await this.doc.commit(); // saved before the request that may create the asset
-    this.progress.begin(item.id, item.size!);
-    const asset = await this.options.client.createAssetFromFile(path, {
-      ...item.options,
-      filename: item.name,
-      signal,
-      limiter: this.limiter,
-      expected: { size: item.size!, mtimeMs: item.mtimeMs! },
-      onProgress: (sent, total) => this.progress.update(item.id, Math.floor((sent / total) * item.size!)),
-      onBodyHandedOver: () => {
-        item.attemptBodySent = true;
-        this.doc.changed();
-      },
-    });
-    await this.assetCreated(item, asset.id);
-  }
-
-  /** Checks, hashes and dedupes a file. Returns false when there is nothing to upload. */
-  private async prepare(item: ItemRecord, path: string, signal: AbortSignal): Promise<boolean> {
-    this.transition(item, 'preparing');
-    const prepared = await preflightFile(path);
-    const sha256 = await sha256File(path, signal).catch((error: unknown) => {
-      if (signal.aborted) throw new AbortedError();
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-        throw new InputRejected(`${item.name} was not found. It may have been moved or deleted.`, true);
-      throw new InputRejected(`${item.name} could not be read: ${(error as Error).message}`);
-    });
-    const after = await stat(path);
-    if (after.size !== prepared.size || after.mtimeMs !== prepared.mtimeMs)
-      throw new SourceChangedError('The file changed while it was being checked.');
-    Object.assign(item, {
-      size: prepared.size,
-      mtimeMs: prepared.mtimeMs,
-      kind: prepared.kind,
-      mime: prepared.mime,
-      method: prepared.method,
-      sha256,
-    });
-    this.reindex(item);
-    if (!item.forceUpload) {
-      const known = this.options.ledger.find(sha256);
-      const twin = [...(this.bySha256.get(sha256) ?? [])]
-        .map((id) => this.items[id])
-        .find(
-          (other) =>
-            other !== undefined &&
-            other.id !== item.id &&
-            other.sha256 === sha256 &&
-            !['failed', 'canceled', 'duplicate'].includes(other.state),
-        );
-      if (known || twin) {
-        item.duplicateOf = known
-          ? { assetId: known.assetId }
-          : { itemId: twin!.id, ...(twin!.assetId && { assetId: twin!.assetId }) };
-        item.finishedAt = this.clock.now();
-        this.transition(item, 'duplicate');
-        return false;
-      }
-    }
-    this.doc.changed();
-    return true;
-  }
-
-  private async transferUrl(item: ItemRecord, url: string, signal: AbortSignal): Promise<void> {
-    if (item.attemptStartedAt && (await this.reconcile(item, signal))) return;
-    item.method = 'url';
-    item.attemptStartedAt = this.clock.now();
-    this.transition(item, 'uploading');
-    await this.doc.commit();
-    const asset = await this.options.client.createAssetFromUrl(url, {
-      ...item.options,
-      filename: item.name,
-      signal,
-    });
-    await this.assetCreated(item, asset.id);
-  }
-
-  private async transferMultipart(item: ItemRecord, path: string, signal: AbortSignal): Promise<void> {
-    const client = this.options.client;
-    let urls: Awaited<ReturnType<typeof startMultipartUpload>>['urls'] = [];
-    if (!item.multipart) {
-      this.transition(item, 'uploading');
-      const adopted = item.attemptStartedAt ? await this.adoptOrphanSession(item, path, signal) : undefined;
-      if (adopted) item.multipart = adopted;
-      else {
-        // Saved before the request: a crash before its answer is saved is reconciled above.
-        item.attemptStartedAt = this.clock.now();
-        await this.doc.commit();
-        const started = await startMultipartUpload(
-          client,
-          { path, size: item.size!, type: item.kind!, filename: item.name, mtimeMs: item.mtimeMs },
-          {
-            enableHls: item.options.enableHls,
-            enableThumbnail: item.options.enableThumbnail,
-            userMetadata: item.options.userMetadata,
-            signal,
-          },
-        );
-        item.multipart = started.handle;
-        urls = started.urls;
-      }
-      item.attemptStartedAt = undefined;
-      await this.doc.commit(); // the session exists: remember it before sending a byte
-    } else this.transition(item, 'uploading');
-    this.progress.begin(item.id, item.size!);
-    const handle = item.multipart;
-    const { assetId } = await runMultipartUpload(
-      client,
-      handle,
-      {
-        signal,
-        concurrency: this.chunkConcurrency,
-        limiter: this.limiter,
-        onProgress: (p) => {
-          this.progress.update(item.id, p.confirmedBytes + p.inFlightBytes);
-          if (p.confirmedBytes === p.totalBytes && item.state === 'uploading')
-            this.transition(item, 'finalizing');
-        },
-        // Each chunk's ETag is saved as it lands: a restart sends only the missing chunks.
-        onHandleChange: () => this.doc.commit(),
-      },
-      urls,
-    );
-    await this.assetCreated(item, assetId);
-  }
-
-  /** The session an interrupted attempt created, as a handle that resumes it (reconcile.ts). */
-  private async adoptOrphanSession(
-    item: ItemRecord,
-    path: string,
-    signal: AbortSignal,
-  ): Promise<MultipartHandle | undefined> {
-    const claimed = new Set<string>();
-    for (const other of Object.values(this.items)) if (other.multipart) claimed.add(other.multipart.uploadId);
-    const session = await findOrphanSession(this.options.client, {
-      size: item.size!,
-      since: item.attemptStartedAt!,
-      isClaimed: (id) => claimed.has(id),
-      signal,
-    });
-    if (!session) return undefined;
-    this.logger.info('adopted an upload session created before an interruption', { item: item.id });
-    return {
-      uploadId: session.uploadId,
-      assetId: '', // learnt from the first chunk report
-      path,
-      size: item.size!,
-      mtimeMs: item.mtimeMs,
-      chunkSize: session.chunkSize,
-      totalChunks: session.totalChunks,
-      expiresAt: session.expiresAt,
-      uploadHeaders: {}, // not listed; the official SDK sends none either
-      chunks: {},
-    };
-  }
-
-  /**
-   * A crash, a pause or a lost answer may have come between "the platform created the asset" and
-   * "we saved its id". When the attempt's whole body had been handed over, the platform may still
-   * be creating the asset when we first look (it finishes a request whose sender is gone), so it
-   * is looked for again a little later before anything is sent again.
-   */
-  private async reconcile(item: ItemRecord, signal: AbortSignal): Promise<boolean> {
-    const claimed = new Set(
-      Object.values(this.items)
-        .map((i) => i.assetId)
-        .filter(Boolean) as string[],
-    );
-    const look = () =>
-      findOrphanAsset(this.options.client, {
-        name: item.name,
-        since: item.attemptStartedAt!,
-        size: item.size,
-        isClaimed: (id) => claimed.has(id) || this.options.ledger.knowsAsset(id),
-        signal,
-      });
-    let found = await look();
-    for (const waitMs of item.attemptBodySent ? BODY_SENT_LOOKS_MS : []) {
-      if (found) break;
-      await this.clock.sleep(waitMs, signal);
-      found = await look();
-    }
-    if (!found) {
-      item.attemptStartedAt = undefined;
-      item.attemptBodySent = undefined;
-      return false;
-    }
-    this.logger.info('reconciled an upload interrupted after the platform created its asset', {
-      item: item.id,
-      asset: found,
-    });
-    await this.assetCreated(item, found);
-    return true;
-  }
-
-  private async assetCreated(item: ItemRecord, assetId: string): Promise<void> {
-    item.assetId = assetId;
-    item.attemptStartedAt = undefined;
-    item.attemptBodySent = undefined;
-    item.multipart = undefined;
-    item.failures = 0;
-    item.wait = undefined;
-    this.transition(item, 'processing');
-    if (item.sha256)
-      await this.options.ledger.record(item.sha256, {
-        assetId,
-        name: item.name,
-        size: item.size ?? 0,
-        uploadedAt: this.clock.now(),
-      });
-    for (const other of Object.values(this.items))
-      if (other.duplicateOf?.itemId === item.id) {
-        other.duplicateOf = { ...other.duplicateOf, assetId };
-        this.emitChanged(other.id);
-      }
-    await this.doc.commit();
-    this.follow(item);
   }
 
   /** Polls a created asset until the platform says ready or failed; holds no upload slot. */
@@ -802,8 +565,9 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
         item.wait = decision.reason;
         item.resumeTo = item.assetId ? 'processing' : 'queued';
         this.transition(item, 'waiting');
-        this.scheduleWake();
-        if (decision.reason.code === 'offline' || decision.reason.code === 'server') this.scheduleProbe();
+        this.timers.scheduleWake();
+        if (decision.reason.code === 'offline' || decision.reason.code === 'server')
+          this.timers.scheduleProbe();
         return;
       case 'auth':
         this.blockedByAuth = true;
@@ -819,7 +583,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       case 'source-missing':
         item.error = decision.message;
         this.transition(item, 'source-missing');
-        this.scheduleSourceCheck();
+        this.timers.scheduleSourceCheck();
         return;
       case 'restart':
         this.resetPreparation(item);
@@ -832,7 +596,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
           };
           item.resumeTo = 'queued';
           this.transition(item, 'waiting');
-          this.scheduleWake();
+          this.timers.scheduleWake();
         } else this.transition(item, 'queued');
         return;
       case 'new-session':
@@ -877,65 +641,6 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.pump();
   }
 
-  /** Wakes waiting items when their time comes (one timer for all). */
-  private scheduleWake(): void {
-    clearTimeout(this.wakeTimer);
-    if (!this.running) return;
-    const due = Object.values(this.items)
-      .filter((i) => i.state === 'waiting' && i.wait?.resumeAt !== undefined)
-      .map((i) => i.wait!.resumeAt!);
-    if (due.length === 0) return;
-    const delay = Math.max(0, Math.min(...due) - this.clock.now());
-    this.wakeTimer = setTimeout(() => {
-      const now = this.clock.now();
-      for (const item of Object.values(this.items))
-        if (item.state === 'waiting' && item.wait?.resumeAt !== undefined && item.wait.resumeAt <= now)
-          this.wakeItem(item);
-      this.scheduleWake();
-    }, delay);
-  }
-
-  /** While items wait for the network, check now and then whether it is back, and wake them at once. */
-  private scheduleProbe(): void {
-    if (this.probeTimer || !this.running) return;
-    this.probeTimer = setTimeout(async () => {
-      this.probeTimer = undefined;
-      const waiting = () =>
-        Object.values(this.items).filter(
-          (i) => i.state === 'waiting' && (i.wait?.code === 'offline' || i.wait?.code === 'server'),
-        );
-      if (waiting().length === 0 || !this.running) return;
-      try {
-        await this.options.client.probe();
-        for (const item of waiting()) this.wakeItem(item);
-      } catch {
-        this.scheduleProbe();
-      }
-    }, this.options.probeIntervalMs ?? 5_000);
-  }
-
-  /** Files that went missing come back (a drive is re-plugged): check now and then. */
-  private scheduleSourceCheck(): void {
-    if (this.sourceTimer || !this.running) return;
-    const missing = () =>
-      Object.values(this.items).filter((i) => i.state === 'source-missing' && i.source.kind === 'file');
-    if (missing().length === 0) return;
-    this.sourceTimer = setTimeout(async () => {
-      this.sourceTimer = undefined;
-      for (const item of missing()) {
-        const there = await stat((item.source as { path: string }).path).then(
-          () => true,
-          () => false,
-        );
-        if (there) {
-          this.resetPreparation(item);
-          this.wakeItem(item);
-        }
-      }
-      this.scheduleSourceCheck();
-    }, this.options.sourceCheckIntervalMs ?? 30_000);
-  }
-
   // ---- state and events ----
 
   private transition(item: ItemRecord, state: ItemState): void {
@@ -949,24 +654,13 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.checkIdle();
   }
 
-  /** Keeps the indexes in step with an item's state, size and content hash. */
+  /** Keeps the index in step with an item's state, size and content hash. */
   private reindex(item: ItemRecord): void {
-    if (item.state === 'queued' && this.items[item.id] === item) this.startable.add(item.id);
-    else this.startable.delete(item.id);
-    this.tally.update(item);
-    if (item.sha256) {
-      let ids = this.bySha256.get(item.sha256);
-      if (!ids) this.bySha256.set(item.sha256, (ids = new Set()));
-      ids.add(item.id);
-    }
+    this.index.update(item, this.items[item.id] === item);
   }
 
   private unindex(item: ItemRecord): void {
-    this.startable.delete(item.id);
-    this.tally.remove(item.id);
-    const ids = item.sha256 ? this.bySha256.get(item.sha256) : undefined;
-    ids?.delete(item.id);
-    if (ids?.size === 0) this.bySha256.delete(item.sha256!);
+    this.index.remove(item);
   }
 
   private emitChanged(id: string): void {

@@ -1,0 +1,292 @@
+import { stat } from 'node:fs/promises';
+import type { ItemState } from '../../shared/queue-types.ts';
+import type { UndiciTwelveLabsClient } from '../api/client.ts';
+import type { BandwidthLimiter } from '../api/counted-body.ts';
+import { AbortedError, SourceChangedError } from '../api/errors.ts';
+import { runMultipartUpload, startMultipartUpload, type MultipartHandle } from '../api/multipart-upload.ts';
+import type { Clock, Logger } from '../ports.ts';
+import { sha256File } from './hashing.ts';
+import type { ItemRecord } from './item-record.ts';
+import { InputRejected, preflightFile } from './preflight.ts';
+import type { ProgressTracker } from './progress-tracker.ts';
+import { findOrphanAsset, findOrphanSession } from './reconcile.ts';
+import type { UploadLedger } from './upload-ledger.ts';
+
+/** What a transfer needs from the queue that owns the item. */
+export interface TransferContext {
+  client: UndiciTwelveLabsClient;
+  ledger: UploadLedger;
+  clock: Clock;
+  logger: Logger;
+  limiter: BandwidthLimiter;
+  progress: ProgressTracker;
+  /** Chunks sent at once per multipart file (read when a transfer starts: it can change). */
+  chunkConcurrency(): number;
+  items(): Record<string, ItemRecord>;
+  /** Another item with the same content that still stands for it (queue-index.ts). */
+  twinOf(item: ItemRecord): ItemRecord | undefined;
+  /** Sets the item's state, saves (soon) and tells whoever listens. */
+  transition(item: ItemRecord, state: ItemState): void;
+  /** The item's size or hash changed. */
+  reindex(item: ItemRecord): void;
+  /** The item changed in a way that must be saved soon. */
+  changed(): void;
+  /** Saves now; resolves once the queue is on disk. */
+  save(): Promise<void>;
+  emitChanged(id: string): void;
+  /** Follows a created asset until the platform has processed it. */
+  follow(item: ItemRecord): void;
+}
+
+/** Waits before looking again for the asset of an attempt whose whole body was sent. */
+const BODY_SENT_LOOKS_MS = [2_000, 4_000];
+
+/**
+ * Everything from `queued` to "the platform has the asset": checks and hashes a file (a duplicate
+ * ends here), then sends it directly, as a resumable multipart session, or as a URL, and hands the
+ * new asset to `follow`. Every step that the platform could complete without our knowing (a crash,
+ * a lost answer) is saved before it starts, and the next attempt looks for what it left
+ * (reconcile.ts) before sending anything again: no file is uploaded twice.
+ * Throws what went wrong; the queue's error policy decides what happens next.
+ */
+export async function transferItem(
+  ctx: TransferContext,
+  item: ItemRecord,
+  signal: AbortSignal,
+): Promise<void> {
+  if (item.source.kind === 'url') return transferUrl(ctx, item, item.source.url, signal);
+  const path = item.source.path;
+  if (!item.sha256) {
+    if (!(await prepare(ctx, item, path, signal))) return;
+  } else {
+    // Prepared before a restart or a wait: make sure the file is still what we hashed.
+    const info = await stat(path).catch(() => undefined);
+    if (!info)
+      throw new InputRejected(`${item.name} was not found. It may have been moved or deleted.`, true);
+    if (info.size !== item.size || info.mtimeMs !== item.mtimeMs)
+      throw new SourceChangedError('The file changed since it was checked.');
+  }
+  if (item.method === 'multipart') return transferMultipart(ctx, item, path, signal);
+
+  if (item.attemptStartedAt && (await reconcile(ctx, item, signal))) return;
+  item.attemptStartedAt = ctx.clock.now();
+  item.attemptBodySent = undefined;
+  ctx.transition(item, 'uploading');
+  await ctx.save(); // saved before the request that may create the asset
+  ctx.progress.begin(item.id, item.size!);
+  const asset = await ctx.client.createAssetFromFile(path, {
+    ...item.options,
+    filename: item.name,
+    signal,
+    limiter: ctx.limiter,
+    expected: { size: item.size!, mtimeMs: item.mtimeMs! },
+    onProgress: (sent, total) => ctx.progress.update(item.id, Math.floor((sent / total) * item.size!)),
+    onBodyHandedOver: () => {
+      item.attemptBodySent = true;
+      ctx.changed();
+    },
+  });
+  await assetCreated(ctx, item, asset.id);
+}
+
+/** Checks, hashes and dedupes a file. Returns false when there is nothing to upload. */
+async function prepare(
+  ctx: TransferContext,
+  item: ItemRecord,
+  path: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  ctx.transition(item, 'preparing');
+  const prepared = await preflightFile(path);
+  const sha256 = await sha256File(path, signal).catch((error: unknown) => {
+    if (signal.aborted) throw new AbortedError();
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new InputRejected(`${item.name} was not found. It may have been moved or deleted.`, true);
+    throw new InputRejected(`${item.name} could not be read: ${(error as Error).message}`);
+  });
+  const after = await stat(path);
+  if (after.size !== prepared.size || after.mtimeMs !== prepared.mtimeMs)
+    throw new SourceChangedError('The file changed while it was being checked.');
+  Object.assign(item, {
+    size: prepared.size,
+    mtimeMs: prepared.mtimeMs,
+    kind: prepared.kind,
+    mime: prepared.mime,
+    method: prepared.method,
+    sha256,
+  });
+  ctx.reindex(item);
+  if (!item.forceUpload) {
+    const known = ctx.ledger.find(sha256);
+    const twin = known ? undefined : ctx.twinOf(item);
+    if (known || twin) {
+      item.duplicateOf = known
+        ? { assetId: known.assetId }
+        : { itemId: twin!.id, ...(twin!.assetId && { assetId: twin!.assetId }) };
+      item.finishedAt = ctx.clock.now();
+      ctx.transition(item, 'duplicate');
+      return false;
+    }
+  }
+  ctx.changed();
+  return true;
+}
+
+async function transferUrl(
+  ctx: TransferContext,
+  item: ItemRecord,
+  url: string,
+  signal: AbortSignal,
+): Promise<void> {
+  if (item.attemptStartedAt && (await reconcile(ctx, item, signal))) return;
+  item.method = 'url';
+  item.attemptStartedAt = ctx.clock.now();
+  ctx.transition(item, 'uploading');
+  await ctx.save();
+  const asset = await ctx.client.createAssetFromUrl(url, { ...item.options, filename: item.name, signal });
+  await assetCreated(ctx, item, asset.id);
+}
+
+async function transferMultipart(
+  ctx: TransferContext,
+  item: ItemRecord,
+  path: string,
+  signal: AbortSignal,
+): Promise<void> {
+  let urls: Awaited<ReturnType<typeof startMultipartUpload>>['urls'] = [];
+  if (!item.multipart) {
+    ctx.transition(item, 'uploading');
+    const adopted = item.attemptStartedAt ? await adoptOrphanSession(ctx, item, path, signal) : undefined;
+    if (adopted) item.multipart = adopted;
+    else {
+      // Saved before the request: a crash before its answer is saved is reconciled above.
+      item.attemptStartedAt = ctx.clock.now();
+      await ctx.save();
+      const started = await startMultipartUpload(
+        ctx.client,
+        { path, size: item.size!, type: item.kind!, filename: item.name, mtimeMs: item.mtimeMs },
+        {
+          enableHls: item.options.enableHls,
+          enableThumbnail: item.options.enableThumbnail,
+          userMetadata: item.options.userMetadata,
+          signal,
+        },
+      );
+      item.multipart = started.handle;
+      urls = started.urls;
+    }
+    item.attemptStartedAt = undefined;
+    await ctx.save(); // the session exists: remember it before sending a byte
+  } else ctx.transition(item, 'uploading');
+  ctx.progress.begin(item.id, item.size!);
+  const { assetId } = await runMultipartUpload(
+    ctx.client,
+    item.multipart,
+    {
+      signal,
+      concurrency: ctx.chunkConcurrency(),
+      limiter: ctx.limiter,
+      onProgress: (p) => {
+        ctx.progress.update(item.id, p.confirmedBytes + p.inFlightBytes);
+        if (p.confirmedBytes === p.totalBytes && item.state === 'uploading')
+          ctx.transition(item, 'finalizing');
+      },
+      // Each chunk's ETag is saved as it lands: a restart sends only the missing chunks.
+      onHandleChange: () => ctx.save(),
+    },
+    urls,
+  );
+  await assetCreated(ctx, item, assetId);
+}
+
+/** The session an interrupted attempt created, as a handle that resumes it (reconcile.ts). */
+async function adoptOrphanSession(
+  ctx: TransferContext,
+  item: ItemRecord,
+  path: string,
+  signal: AbortSignal,
+): Promise<MultipartHandle | undefined> {
+  const claimed = new Set<string>();
+  for (const other of Object.values(ctx.items())) if (other.multipart) claimed.add(other.multipart.uploadId);
+  const session = await findOrphanSession(ctx.client, {
+    size: item.size!,
+    since: item.attemptStartedAt!,
+    isClaimed: (id) => claimed.has(id),
+    signal,
+  });
+  if (!session) return undefined;
+  ctx.logger.info('adopted an upload session created before an interruption', { item: item.id });
+  return {
+    uploadId: session.uploadId,
+    assetId: '', // learnt from the first chunk report
+    path,
+    size: item.size!,
+    mtimeMs: item.mtimeMs,
+    chunkSize: session.chunkSize,
+    totalChunks: session.totalChunks,
+    expiresAt: session.expiresAt,
+    uploadHeaders: {}, // not listed; the official SDK sends none either
+    chunks: {},
+  };
+}
+
+/**
+ * A crash, a pause or a lost answer may have come between "the platform created the asset" and
+ * "we saved its id". When the attempt's whole body had been handed over, the platform may still
+ * be creating the asset when we first look (it finishes a request whose sender is gone), so it
+ * is looked for again a little later before anything is sent again.
+ */
+async function reconcile(ctx: TransferContext, item: ItemRecord, signal: AbortSignal): Promise<boolean> {
+  const claimed = new Set<string>();
+  for (const other of Object.values(ctx.items())) if (other.assetId) claimed.add(other.assetId);
+  const look = () =>
+    findOrphanAsset(ctx.client, {
+      name: item.name,
+      since: item.attemptStartedAt!,
+      size: item.size,
+      isClaimed: (id) => claimed.has(id) || ctx.ledger.knowsAsset(id),
+      signal,
+    });
+  let found = await look();
+  for (const waitMs of item.attemptBodySent ? BODY_SENT_LOOKS_MS : []) {
+    if (found) break;
+    await ctx.clock.sleep(waitMs, signal);
+    found = await look();
+  }
+  if (!found) {
+    item.attemptStartedAt = undefined;
+    item.attemptBodySent = undefined;
+    return false;
+  }
+  ctx.logger.info('reconciled an upload interrupted after the platform created its asset', {
+    item: item.id,
+    asset: found,
+  });
+  await assetCreated(ctx, item, found);
+  return true;
+}
+
+/** The platform has the asset: remember it (item, ledger, the item's duplicates) and follow it. */
+async function assetCreated(ctx: TransferContext, item: ItemRecord, assetId: string): Promise<void> {
+  item.assetId = assetId;
+  item.attemptStartedAt = undefined;
+  item.attemptBodySent = undefined;
+  item.multipart = undefined;
+  item.failures = 0;
+  item.wait = undefined;
+  ctx.transition(item, 'processing');
+  if (item.sha256)
+    await ctx.ledger.record(item.sha256, {
+      assetId,
+      name: item.name,
+      size: item.size ?? 0,
+      uploadedAt: ctx.clock.now(),
+    });
+  for (const other of Object.values(ctx.items()))
+    if (other.duplicateOf?.itemId === item.id) {
+      other.duplicateOf = { ...other.duplicateOf, assetId };
+      ctx.emitChanged(other.id);
+    }
+  await ctx.save();
+  ctx.follow(item);
+}
