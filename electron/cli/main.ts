@@ -14,6 +14,7 @@ import { DataDirLockedError } from '../core/data-dir-lock.ts';
 import { FileSecretStore } from '../core/secrets.ts';
 import { FolderError } from '../core/sync/folder-sync.ts';
 import { UploaderCore } from '../core/uploader-core.ts';
+import { parseBandwidth } from './bandwidth-option.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { formatBytes, formatDuration, itemLine, table } from './format.ts';
 
@@ -34,6 +35,8 @@ const USAGE = `Usage: tl-uploader <command> [options]
 Options for every command:
   --sandbox              use the built-in Sandbox instead of your TwelveLabs account
   --data-dir DIR         data folder (default: TL_UPLOADER_DATA_DIR or the platform's app-data folder)
+  --bwlimit RATE         upload at most RATE bytes per second for this run, e.g. 500k, 2M, 1.5M, off;
+                         replaces the saved limit and schedule (the app's Settings) until it exits
 
 Environment: TWELVELABS_API_KEY (wins over a stored key), TWELVELABS_BASE_URL, TL_UPLOADER_DATA_DIR.
 Exit codes: 0 ok, 1 some items did not end ready, 2 usage, 3 API key refused, 4 data folder in use, 5 other error.`;
@@ -72,8 +75,14 @@ async function main(): Promise<number> {
       port: { type: 'string' },
       sandbox: { type: 'boolean' },
       'data-dir': { type: 'string' },
+      bwlimit: { type: 'string' },
     },
   });
+  const bwlimit = values.bwlimit === undefined ? undefined : parseBandwidth(values.bwlimit);
+  if (values.bwlimit !== undefined && bwlimit === undefined)
+    throw new UsageError(
+      `--bwlimit ${values.bwlimit}: give bytes per second as a number with k, M or G (500k, 2M), or off.`,
+    );
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
   const secrets = new FileSecretStore(dataDir);
 
@@ -86,6 +95,7 @@ async function main(): Promise<number> {
     overrides: {
       ...(process.env.TWELVELABS_BASE_URL && { baseUrl: process.env.TWELVELABS_BASE_URL }),
       ...(values.sandbox && { sandbox: true }),
+      ...(bwlimit !== undefined && { bandwidthBytesPerSecond: bwlimit }),
     },
   });
   const stop = async () => {

@@ -19,6 +19,7 @@ import { ThumbnailCache } from './library/thumbnail-cache.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from './ports.ts';
 import { UploadLedger } from './queue/upload-ledger.ts';
 import { UploadQueue, type AddInput } from './queue/upload-queue.ts';
+import { BandwidthScheduler } from './queue/bandwidth-scheduler.ts';
 import type { SecretStore } from './secrets.ts';
 import { ConfDocumentStore } from './store/conf-document-store.ts';
 import { PersistedDocument } from './store/persisted-document.ts';
@@ -32,7 +33,11 @@ export interface UploaderCoreOptions {
   clock?: Clock;
   version?: string;
   /** Overrides from the environment or flags (TWELVELABS_BASE_URL, --sandbox), not saved. */
-  overrides?: { baseUrl?: string; sandbox?: boolean };
+  /**
+   * For this process only, never saved: a base URL or the Sandbox (CLI flags, environment), and
+   * a bandwidth limit that replaces the saved limit and schedule (the CLI's --bwlimit).
+   */
+  overrides?: { baseUrl?: string; sandbox?: boolean; bandwidthBytesPerSecond?: number };
   watchFolder?: WatchFolder;
   /** How long Sandbox assets stay "processing" (tests make it short). */
   sandboxProcessingMs?: number;
@@ -40,7 +45,8 @@ export interface UploaderCoreOptions {
   revealFile?: (path: string) => void;
 }
 
-type StoredSettings = Omit<AppSettings, 'apiKeySet' | 'keyStorage' | 'dataDir'> & Record<string, unknown>;
+type StoredSettings = Omit<AppSettings, 'apiKeySet' | 'keyStorage' | 'dataDir' | 'bandwidthInEffect'> &
+  Record<string, unknown>;
 
 const DEFAULT_SETTINGS: StoredSettings = {
   baseUrl: DEFAULT_BASE_URL,
@@ -48,6 +54,7 @@ const DEFAULT_SETTINGS: StoredSettings = {
   concurrency: 3,
   chunkConcurrency: 4,
   bandwidthBytesPerSecond: 0,
+  bandwidthSchedule: [],
   defaultOptions: { enableThumbnail: true },
   librarySyncIntervalMs: 60_000,
   thumbnailCacheBytes: 500_000_000,
@@ -79,6 +86,8 @@ export class UploaderCore {
   private apiKey: string | undefined;
   private releaseLock: () => Promise<void> = async () => undefined;
   private readonly handlers: Handlers;
+  /** The bandwidth limit in force as the schedule's windows open and close. */
+  private readonly bandwidth: BandwidthScheduler;
 
   private constructor(private readonly options: UploaderCoreOptions) {
     this.clock = options.clock ?? systemClock;
@@ -88,6 +97,15 @@ export class UploaderCore {
       () => ({ ...DEFAULT_SETTINGS }),
     );
     this.handlers = this.makeHandlers();
+    this.bandwidth = new BandwidthScheduler(
+      (limit) => {
+        // Before the services exist (at creation) the queue is built with the limit in force.
+        if (!this.services) return;
+        this.services.queue.setBandwidthLimit(limit.bytesPerSecond);
+        this.emit('settings:changed', this.settings());
+      },
+      () => this.clock.now(),
+    );
   }
 
   static async create(options: UploaderCoreOptions): Promise<UploaderCore> {
@@ -98,6 +116,7 @@ export class UploaderCore {
     try {
       core.apiKey = await options.secrets.get();
       if (core.settingsDoc.recovered) core.notice('warning', core.settingsDoc.recovered);
+      core.configureBandwidth();
       core.services = await core.buildServices();
     } catch (error) {
       await lock.release();
@@ -161,6 +180,7 @@ export class UploaderCore {
   }
 
   async close(): Promise<void> {
+    this.bandwidth.stop();
     await this.stopServices(this.services);
     await this.settingsDoc.close();
     await this.releaseLock();
@@ -175,7 +195,17 @@ export class UploaderCore {
       apiKeySet: this.apiKey !== undefined,
       keyStorage: this.options.secrets.storage,
       dataDir: this.options.dataDir,
+      bandwidthSchedule: s.bandwidthSchedule ?? [],
+      bandwidthInEffect: this.bandwidth.inEffect,
     } as AppSettings;
+  }
+
+  /** The saved limit and schedule, unless this process was given a limit of its own. */
+  private configureBandwidth(): void {
+    const override = this.options.overrides?.bandwidthBytesPerSecond;
+    const { bandwidthSchedule, bandwidthBytesPerSecond } = this.settingsDoc.data;
+    if (override !== undefined) this.bandwidth.configure([], override);
+    else this.bandwidth.configure(bandwidthSchedule ?? [], bandwidthBytesPerSecond);
   }
 
   private emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
@@ -216,7 +246,7 @@ export class UploaderCore {
       logger: this.logger,
       concurrency: settings.concurrency,
       chunkConcurrency: settings.chunkConcurrency,
-      bandwidthBytesPerSecond: settings.bandwidthBytesPerSecond,
+      bandwidthBytesPerSecond: this.bandwidth.inEffect.bytesPerSecond,
     });
     const library = new AssetLibrary({
       client,
@@ -375,12 +405,13 @@ export class UploaderCore {
         const before = this.settings();
         Object.assign(this.settingsDoc.data, r);
         await this.settingsDoc.commit();
+        this.bandwidth.configure(
+          this.settingsDoc.data.bandwidthSchedule,
+          this.settingsDoc.data.bandwidthBytesPerSecond,
+        );
         const after = this.settings();
         if (after.baseUrl !== before.baseUrl || after.sandbox !== before.sandbox) await this.rebuild();
-        else {
-          q().setConcurrency(after.concurrency, after.chunkConcurrency);
-          q().setBandwidthLimit(after.bandwidthBytesPerSecond);
-        }
+        else q().setConcurrency(after.concurrency, after.chunkConcurrency);
         this.emit('settings:changed', after);
         return after;
       },

@@ -64,6 +64,21 @@ const folderSettings = z
   .partial()
   .strict();
 
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM (00:00–23:59)');
+
+const bandwidthRule = z
+  .object({
+    days: z
+      .array(z.number().int().min(0).max(6))
+      .min(1, 'pick at least one day')
+      .max(7)
+      .refine((days) => new Set(days).size === days.length, 'a day is listed twice'),
+    from: clockTime,
+    to: clockTime,
+    bytesPerSecond: z.number().int().min(0).max(10_000_000_000),
+  })
+  .strict();
+
 export const settingsPatchSchema = z
   .object({
     baseUrl: z.url({ protocol: /^https?$/ }).max(500),
@@ -71,6 +86,7 @@ export const settingsPatchSchema = z
     concurrency: z.number().int().min(1).max(16),
     chunkConcurrency: z.number().int().min(1).max(16),
     bandwidthBytesPerSecond: z.number().int().min(0).max(10_000_000_000),
+    bandwidthSchedule: z.array(bandwidthRule).max(20),
     defaultOptions: uploadOptionsSchema,
     librarySyncIntervalMs: z.number().int().min(10_000).max(86_400_000),
     thumbnailCacheBytes: z.number().int().min(1_000_000).max(100_000_000_000),

@@ -126,4 +126,32 @@ test('first run → Sandbox → drop → ready → library → delete', async ({
   await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
   await noSeriousA11yViolations(page);
   await photograph(page, 'settings');
+
+  // A bandwidth window: added with working-hours defaults, then opened to every day, all day.
+  const schedule = page.getByRole('group', { name: 'Bandwidth schedule' });
+  await expect(schedule.getByRole('status')).toHaveText('Now: unlimited');
+  await schedule.getByRole('button', { name: 'Add a window' }).click();
+  const window1 = schedule.getByRole('listitem', { name: 'Window 1' });
+  await expect(window1.getByRole('checkbox', { name: 'Monday' })).toBeChecked();
+  await expect(window1.getByRole('checkbox', { name: 'Sunday' })).not.toBeChecked();
+  for (const day of ['Saturday', 'Sunday']) await window1.getByRole('checkbox', { name: day }).check();
+  await window1.getByLabel('From').fill('00:00');
+  await window1.getByLabel('To').fill('00:00');
+  await window1.getByLabel('Limit in MB/s').fill('1.5');
+  await window1.getByLabel('Limit in MB/s').blur();
+  await expect(schedule.getByRole('status')).toHaveText('Now: 1.5 MB/s (window 1)');
+  await noSeriousA11yViolations(page);
+  await photograph(page, 'settings-schedule');
+  // The Uploads view says why transfers are slower than the link.
+  await page.getByRole('button', { name: 'Uploads' }).click();
+  await page.getByRole('button', { name: /^Limited to 1\.5 MB\/s by the schedule$/ }).click();
+  await expect(schedule).toBeVisible();
+  // Unticking every day is refused with a reason, and the saved days come back.
+  for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'])
+    await window1.getByRole('checkbox', { name: day }).uncheck();
+  await window1.getByRole('checkbox', { name: 'Sunday' }).uncheck();
+  await expect(page.getByText('pick at least one day')).toBeVisible();
+  await expect(window1.getByRole('checkbox', { name: 'Sunday' })).toBeChecked();
+  await schedule.getByRole('button', { name: 'Remove window 1' }).click();
+  await expect(schedule.getByRole('status')).toHaveText('Now: unlimited');
 });

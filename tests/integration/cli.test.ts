@@ -1,6 +1,6 @@
 /** The tl-uploader command line, as a real child process, against the emulator. */
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
@@ -168,4 +168,27 @@ describe('ls, get, rm', () => {
     first.child.kill('SIGINT');
     expect((await first.done).code).toBe(0);
   }, 30_000);
+});
+
+describe('--bwlimit', () => {
+  it('caps this run at the given rate without saving it, and refuses a rate it cannot read', async () => {
+    const files = join(root, `files-${n}`);
+    await mkdir(files, { recursive: true });
+    const path = await writeMp4File(join(files, 'capped.mp4'), 2_500_000, 9);
+    const started = Date.now();
+    const capped = await cli(['upload', '--wait', '--bwlimit', '1M', path]).done;
+    const took = Date.now() - started;
+    expect(capped.stderr).toBe('');
+    expect(capped.code).toBe(0);
+    // 2.5 MB at 1 MB/s with a quarter second's burst free: over 2 s, whatever the machine.
+    expect(took).toBeGreaterThanOrEqual(2_000);
+    expect((await assets()).map((a) => a.filename)).toEqual(['capped.mp4']);
+    // Not saved: the settings file holds no limit of this run's.
+    const saved = await readFile(join(dataDir, 'settings.json'), 'utf8').catch(() => '{}');
+    expect(JSON.parse(saved).bandwidthBytesPerSecond ?? 0).toBe(0);
+
+    const refused = await cli(['upload', '--bwlimit', 'fast', path]).done;
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--bwlimit fast: give bytes per second .*500k, 2M.*off/);
+  });
 });
