@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  InvalidRequestError,
   parseRequest,
   type CommandName,
   type CommandResponse,
@@ -44,6 +45,8 @@ export interface UploaderCoreOptions {
   /** Shows a file in the system's file manager (the desktop app passes Electron's shell). */
   revealFile?: (path: string) => void;
 }
+
+const WEEK_MS = 7 * 24 * 3_600_000;
 
 type StoredSettings = Omit<AppSettings, 'apiKeySet' | 'keyStorage' | 'dataDir' | 'bandwidthInEffect'> &
   Record<string, unknown>;
@@ -375,7 +378,12 @@ export class UploaderCore {
       'uploads:upload-anyway': (r: R<'uploads:upload-anyway'>) => q().uploadAnyway(r.id),
       'uploads:remove': (r: R<'uploads:remove'>) => q().remove(r.id),
       'uploads:remove-finished': () => ({ removed: q().removeFinished() }),
-      'uploads:pause-all': () => q().pauseAll(),
+      'uploads:pause-all': (r: R<'uploads:pause-all'>) => {
+        const now = this.clock.now();
+        if (r.until !== undefined && (r.until <= now || r.until > now + WEEK_MS))
+          throw new InvalidRequestError('uploads:pause-all: until must be a time within the coming week.');
+        q().pauseAll(r.until);
+      },
       'uploads:resume-all': () => q().resumeAll(),
       'uploads:history': () => q().history(),
       'uploads:clear-history': () => q().clearHistory(),

@@ -25,9 +25,15 @@ export function attachStatusSurfaces(
       { label: `TL Uploader: ${state}`, enabled: false },
       { type: 'separator' },
       { label: 'Open', click: () => window.show() },
-      core.queue.totals().paused
-        ? { label: 'Resume all uploads', click: () => void core.invoke('uploads:resume-all', {}) }
-        : { label: 'Pause all uploads', click: () => void core.invoke('uploads:pause-all', {}) },
+      ...(core.queue.totals().paused
+        ? [{ label: 'Resume all uploads', click: () => void core.invoke('uploads:resume-all', {}) }]
+        : [
+            { label: 'Pause all uploads', click: () => void core.invoke('uploads:pause-all', {}) },
+            {
+              label: 'Pause for 1 hour',
+              click: () => void core.invoke('uploads:pause-all', { until: Date.now() + 3_600_000 }),
+            },
+          ]),
       { type: 'separator' },
       { label: 'Quit', role: 'quit' },
     ]);

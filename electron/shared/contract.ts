@@ -131,7 +131,11 @@ export const commands = {
   'uploads:upload-anyway': command(one, typed<void>()),
   'uploads:remove': command(one, typed<void>()),
   'uploads:remove-finished': command(empty, typed<{ removed: number }>()),
-  'uploads:pause-all': command(empty, typed<void>()),
+  /** `until` (ms since epoch, within a week): everything resumes by itself then. */
+  'uploads:pause-all': command(
+    z.object({ until: z.number().int().positive().optional() }).strict(),
+    typed<void>(),
+  ),
   'uploads:resume-all': command(empty, typed<void>()),
   'uploads:history': command(empty, typed<HistoryEntry[]>()),
   'uploads:clear-history': command(empty, typed<void>()),

@@ -64,6 +64,8 @@ export interface QueueTotals {
   /** Seconds, from confirmed bytes and the smoothed speed; absent when unknown. */
   etaSeconds?: number;
   paused: boolean;
+  /** When a timed "pause all" ends (ms since epoch). */
+  pausedUntil?: number;
   /** Set while the API key is refused: the whole queue waits for a new key. */
   blockedByAuth: boolean;
 }

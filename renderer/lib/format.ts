@@ -18,3 +18,10 @@ export function formatRelative(when: string | number | undefined): string {
   if (abs < 86400) return relative.format(Math.round(seconds / 3600), 'hour');
   return new Date(t).toLocaleDateString();
 }
+
+/** A moment in the coming days: the time if today, else the weekday and time ("Mon 09:00"). */
+export function formatUntil(epochMs: number): string {
+  const when = new Date(epochMs);
+  const today = new Date().toDateString() === when.toDateString();
+  return when.toLocaleString([], { ...(!today && { weekday: 'short' }), hour: '2-digit', minute: '2-digit' });
+}

@@ -78,6 +78,16 @@ test('first run → Sandbox → drop → ready → library → delete', async ({
   await noSeriousA11yViolations(page);
   await photograph(page, 'uploads');
 
+  // Pause for an hour: the queue says until when, and "Resume all" ends it early.
+  await page.getByLabel('Pause all for a while').click();
+  await photograph(page, 'uploads-pause-menu');
+  await page.getByRole('button', { name: 'For 1 hour' }).click();
+  await expect(page.getByText(/^Paused until /)).toBeVisible();
+  await noSeriousA11yViolations(page);
+  await page.getByRole('button', { name: 'Resume all' }).click();
+  await expect(page.getByRole('button', { name: 'Pause all', exact: true })).toBeVisible();
+  await expect(page.getByText(/^Paused until /)).toHaveCount(0);
+
   // "Open asset" from the queue goes to the asset's details in the Library.
   await queue.getByRole('article', { name: 'voice.wav' }).getByRole('button', { name: 'Open asset' }).click();
   await expect(page.getByRole('dialog', { name: 'voice.wav' })).toBeVisible();

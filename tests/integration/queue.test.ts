@@ -204,6 +204,50 @@ describe('uploading', () => {
   });
 });
 
+describe('a timed pause', () => {
+  it('ends by itself at its time, also when the queue was restarted in between', async () => {
+    await writeFixture(join(dir, 'later.wav'), wav(0.3));
+    let queue = start();
+    const until = Date.now() + 1_500;
+    queue.pauseAll(until);
+    await queue.add([{ kind: 'file', path: join(dir, 'later.wav') }]);
+    expect(queue.list()[0]!.state).toBe('paused');
+    await harness!.close();
+
+    queue = start();
+    expect(queue.totals()).toMatchObject({ paused: true, pausedUntil: until });
+    expect(queue.list()[0]!.state).toBe('paused');
+    await waitFor(queue, allIn('ready'));
+    expect(Date.now()).toBeGreaterThanOrEqual(until);
+    expect(queue.totals().paused).toBe(false);
+    expect(queue.totals().pausedUntil).toBeUndefined();
+  });
+
+  it('whose time passed while the app was closed is over at the next start', async () => {
+    await writeFixture(join(dir, 'overdue.wav'), wav(0.3));
+    let queue = start();
+    queue.pauseAll(Date.now() + 300);
+    await queue.add([{ kind: 'file', path: join(dir, 'overdue.wav') }]);
+    await harness!.close();
+    await new Promise((r) => setTimeout(r, 400));
+    queue = start();
+    expect(queue.totals().paused).toBe(false);
+    await waitFor(queue, allIn('ready'));
+  });
+
+  it('is ended early by "resume all", and a plain pause has no end', async () => {
+    await writeFixture(join(dir, 'now.wav'), wav(0.3));
+    const queue = start();
+    queue.pauseAll(Date.now() + 3_600_000);
+    await queue.add([{ kind: 'file', path: join(dir, 'now.wav') }]);
+    queue.resumeAll();
+    await waitFor(queue, allIn('ready'));
+    queue.pauseAll();
+    expect(queue.totals()).toMatchObject({ paused: true });
+    expect(queue.totals().pausedUntil).toBeUndefined();
+  });
+});
+
 describe('bad input', () => {
   it('rejects each kind with its own message and leaves the rest alone', async () => {
     await writeFixture(join(dir, 'good.wav'), wav(0.5));

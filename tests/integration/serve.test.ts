@@ -146,6 +146,15 @@ describe('the contract over the WebSocket', () => {
     await run('uploads:upload-anyway', { id: third!.id });
     await run('uploads:pause-all');
     await run('uploads:resume-all');
+    await run('uploads:pause-all', { until: Date.now() + 60_000 });
+    expect((await run('uploads:list')) as { totals: { pausedUntil?: number } }).toMatchObject({
+      totals: { paused: true, pausedUntil: expect.any(Number) },
+    });
+    expect(await client.call('uploads:pause-all', { until: Date.now() - 1_000 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-request', message: expect.stringMatching(/within the coming week/) },
+    });
+    await run('uploads:resume-all');
     await run('uploads:remove', { id: first!.id });
     await run('uploads:remove-finished');
     expect(((await run('uploads:history')) as unknown[]).length).toBeGreaterThan(0);

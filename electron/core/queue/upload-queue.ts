@@ -77,6 +77,8 @@ type QueueData = {
   items: Record<string, ItemRecord>;
   history: HistoryEntry[];
   paused: boolean;
+  /** A timed "pause all" ends then (ms since epoch), also across restarts. */
+  pausedUntil?: number;
 } & Record<string, unknown>;
 
 type AbortReason = 'pause' | 'cancel' | 'stop' | 'auth' | 'remove' | 'restart';
@@ -148,6 +150,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       },
       probeIntervalMs: options.probeIntervalMs ?? 5_000,
       sourceCheckIntervalMs: options.sourceCheckIntervalMs ?? 30_000,
+      pausedUntil: () => (this.doc.data.paused ? this.doc.data.pausedUntil : undefined),
+      resumeAll: () => this.resumeAll(),
     });
     this.transferContext = {
       client: options.client,
@@ -195,6 +199,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.doc.changed();
     this.timers.scheduleWake();
     this.timers.scheduleSourceCheck();
+    this.timers.scheduleResumeAll();
     this.progress.start();
     this.pump();
   }
@@ -329,8 +334,14 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.wakeItem(item);
   }
 
-  pauseAll(): void {
+  /**
+   * Pauses every item, and items added meanwhile. With `until` (ms since epoch), everything
+   * resumes by itself then ("pause for an hour"), even if the app was restarted in between.
+   */
+  pauseAll(until?: number): void {
     this.doc.data.paused = true;
+    this.doc.data.pausedUntil = until;
+    this.timers.scheduleResumeAll();
     for (const item of Object.values(this.items))
       if (PENDING.includes(item.state)) this.pauseItem(item, 'all');
     this.emitTotals();
@@ -338,6 +349,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   resumeAll(): void {
     this.doc.data.paused = false;
+    this.doc.data.pausedUntil = undefined;
+    this.timers.scheduleResumeAll();
     for (const item of Object.values(this.items))
       if (item.state === 'paused' && item.pausedBy === 'all') this.wakeItem(item);
     this.emitTotals();
@@ -466,6 +479,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       bytesPerSecond,
       ...(bytesPerSecond > 0 && left > 0 && { etaSeconds: Math.round(left / bytesPerSecond) }),
       paused: this.doc.data.paused,
+      ...(this.doc.data.paused && this.doc.data.pausedUntil && { pausedUntil: this.doc.data.pausedUntil }),
       blockedByAuth: this.blockedByAuth,
     };
   }

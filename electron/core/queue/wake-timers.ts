@@ -18,17 +18,28 @@ export interface WakeHost {
   probeIntervalMs: number;
   /** How often to look for files that went missing. */
   sourceCheckIntervalMs: number;
+  /** When a timed "pause all" ends, if one is in force. */
+  pausedUntil(): number | undefined;
+  resumeAll(): void;
 }
 
 /**
- * The three reasons an item sleeps, each with one timer for all items: a wait with a time to end
+ * The longest a timed pause sleeps before it looks at the wall clock again: timers stop while
+ * the computer sleeps, so "paused until 14:00" would otherwise end late after a suspend.
+ */
+const MAX_PAUSE_SLEEP_MS = 60_000;
+
+/**
+ * The reasons items sleep, each with one timer for all items: a wait with a time to end
  * (backoff, rate limit), a network that is down (probed until it answers, so nobody waits out a
- * long backoff once it is back), and a source file that went missing (a drive is re-plugged).
+ * long backoff once it is back), a source file that went missing (a drive is re-plugged), and a
+ * timed "pause all".
  */
 export class WakeTimers {
   private wakeTimer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private sourceTimer: NodeJS.Timeout | undefined;
+  private pauseTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly host: WakeHost) {}
 
@@ -93,9 +104,21 @@ export class WakeTimers {
     }, this.host.sourceCheckIntervalMs);
   }
 
+  /** Ends a timed "pause all" when its time comes; call again whenever the pause changes. */
+  scheduleResumeAll(): void {
+    clearTimeout(this.pauseTimer);
+    this.pauseTimer = undefined;
+    const until = this.host.pausedUntil();
+    if (until === undefined || !this.host.running()) return;
+    const left = until - this.host.clock.now();
+    if (left <= 0) return this.host.resumeAll();
+    this.pauseTimer = setTimeout(() => this.scheduleResumeAll(), Math.min(left, MAX_PAUSE_SLEEP_MS));
+  }
+
   /** Cancels every timer; the schedule* methods start them again after a restart. */
   stop(): void {
-    for (const timer of [this.wakeTimer, this.probeTimer, this.sourceTimer]) clearTimeout(timer);
-    this.wakeTimer = this.probeTimer = this.sourceTimer = undefined;
+    for (const timer of [this.wakeTimer, this.probeTimer, this.sourceTimer, this.pauseTimer])
+      clearTimeout(timer);
+    this.wakeTimer = this.probeTimer = this.sourceTimer = this.pauseTimer = undefined;
   }
 }
