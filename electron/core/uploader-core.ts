@@ -401,6 +401,7 @@ export class UploaderCore {
         lib().delete(r.ids, { confirmed: r.confirmed, force: r.force }),
 
       'folders:list': () => ({ folders: folders().list(), statuses: folders().statuses() }),
+      'folders:preview': (r: R<'folders:preview'>) => folders().preview(r.path, r.settings),
       'folders:add': (r: R<'folders:add'>) => folders().addFolder(r.path, r.settings),
       'folders:update': (r: R<'folders:update'>) => folders().updateSettings(r.id, r.settings),
       'folders:remove': (r: R<'folders:remove'>) => folders().removeFolder(r.id),

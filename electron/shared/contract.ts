@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { HistoryEntry, QueueItemView, QueueTotals } from './queue-types.ts';
 import type { DeleteOutcome, LibraryAsset, LibraryPage, LibraryState, Provenance } from './library-types.ts';
-import type { FolderStatus, WatchedFolder } from './sync-types.ts';
+import type { FolderPreview, FolderStatus, WatchedFolder } from './sync-types.ts';
 import type { AddResultView, AppSettings, KeyStatus } from './settings-types.ts';
 
 const id = z.string().min(1).max(200);
@@ -150,6 +150,11 @@ export const commands = {
   ),
 
   'folders:list': command(empty, typed<{ folders: WatchedFolder[]; statuses: FolderStatus[] }>()),
+  /** What watching a folder would upload at once, counted before it is added. */
+  'folders:preview': command(
+    z.object({ path: z.string().min(1).max(4096), settings: folderSettings.optional() }).strict(),
+    typed<FolderPreview>(),
+  ),
   'folders:add': command(
     z.object({ path: z.string().min(1).max(4096), settings: folderSettings.optional() }).strict(),
     typed<WatchedFolder>(),

@@ -53,6 +53,20 @@ export const DEFAULT_IGNORE = [
   'desktop.ini',
 ];
 
+/** What watching a folder would upload, counted before it is added (folders:preview). */
+export interface FolderPreview {
+  /** The media files of the kinds asked for, which a first scan would upload. */
+  files: number;
+  bytes: number;
+  byKind: Partial<Record<MediaKind, { files: number; bytes: number }>>;
+  /** Files left alone: matched an ignore pattern, not media, or a kind not asked for. */
+  skipped: number;
+  /** Sub-folders that could not be read. */
+  unreadable: number;
+  /** False when counting stopped at its time limit: the figures are then "at least". */
+  complete: boolean;
+}
+
 export const DEFAULT_FOLDER_SETTINGS: WatchedFolderSettings = {
   recursive: true,
   kinds: ['video', 'audio', 'image'],

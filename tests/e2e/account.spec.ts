@@ -105,10 +105,22 @@ test('key, URL upload, 409, offline, watched folder, 429 storm', async ({ page }
   await expect(assets.getByRole('button', { name: 'offline-00002.mp4' })).toBeVisible();
 
   // A watched folder: a file copied in appears in the queue and becomes ready.
+  // Before it is added, the form says what it would upload at once.
   const watched = join(dir, 'watched');
   await mkdir(watched);
+  await writeFixture(join(watched, 'already-there.wav'), wav(0.5));
+  await writeFixture(join(watched, 'notes.txt'), Buffer.from('not media'));
   await page.getByRole('button', { name: 'Watched folders' }).click();
+  await page.getByLabel('Folder').fill(join(dir, 'no-such-folder'));
+  await expect(page.getByRole('status').filter({ hasText: 'does not exist' })).toBeVisible();
   await page.getByLabel('Folder').fill(watched);
+  const preview = page.getByRole('status').filter({ hasText: 'Adding it uploads' });
+  await expect(preview).toContainText(/Adding it uploads 1 file \(\d+(\.\d+)? kB\) now: 1 audio\./);
+  await expect(preview).toContainText('1 other file is skipped');
+  await page.getByLabel('Files already there').selectOption('skip');
+  await expect(page.getByRole('status').filter({ hasText: 'The 1 file already there' })).toContainText(
+    'is left alone; only new ones are uploaded',
+  );
   await page.getByRole('button', { name: 'Watch folder' }).click();
   await expect(page.getByRole('article', { name: watched })).toContainText('Watching');
   await writeFixture(join(dir, 'camera.mp4'), mp4({ seed: 77, payloadBytes: 100_000 }));

@@ -175,6 +175,7 @@ describe('the contract over the WebSocket', () => {
       { id: page.items[0]!.id, outcome: 'deleted' },
     ]);
 
+    expect(await run('folders:preview', { path: join(files, 'watched') })).toMatchObject({ complete: true });
     const folder = (await run('folders:add', {
       path: join(files, 'watched'),
       settings: { stabilityMs: 300 },

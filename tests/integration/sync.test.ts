@@ -1,10 +1,11 @@
 /** Watched folders on real temp folders, with the real queue and the emulator. */
-import { appendFile, copyFile, mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderStatus } from '../../electron/shared/sync-types.ts';
 import { chokidarWatchFolder } from '../../electron/core/sync/chokidar-folder-watcher.ts';
 import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
+import { previewFolder } from '../../electron/core/sync/folder-preview.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { EmulatorControl } from '../helpers/emulator-control.ts';
@@ -203,11 +204,28 @@ describe('what is uploaded', () => {
     await writeFixture(join(watched, 'cache.tmp'), mp4({ seed: 5 }));
     await writeFixture(join(watched, 'sub', 'raw', 'skip.mp4'), mp4({ seed: 6 }));
     const { sync } = await startAll();
-    await sync.addFolder(watched, {
-      stabilityMs: 300,
-      kinds: ['video', 'audio'],
+    const settings = {
+      kinds: ['video' as const, 'audio' as const],
       ignore: ['.*', '*.tmp', '*.part', 'sub/raw/**'],
+    };
+    // The preview counts by the same rules what the first scan then uploads.
+    const sizes = await Promise.all(['keep.mp4', 'voice.wav'].map((f) => stat(join(watched, f))));
+    expect(await sync.preview(watched, settings)).toEqual({
+      files: 2,
+      bytes: sizes[0]!.size + sizes[1]!.size,
+      byKind: { video: { files: 1, bytes: sizes[0]!.size }, audio: { files: 1, bytes: sizes[1]!.size } },
+      skipped: 5, // still.png (kind not asked), notes.txt (not media), .hidden.mp4, cache.tmp, sub/raw
+      unreadable: 0,
+      complete: true,
     });
+    expect(await sync.preview(watched, { ...settings, recursive: false, kinds: ['image'] })).toMatchObject({
+      files: 1,
+      byKind: { image: { files: 1 } },
+    });
+    expect(await previewFolder(watched, settings, -1)).toMatchObject({ files: 0, complete: false });
+    await expect(sync.preview(join(watched, 'nope'))).rejects.toThrow(/does not exist/);
+
+    await sync.addFolder(watched, { stabilityMs: 300, ...settings });
     await statusWhere(sync, (s) => s.uploaded === 2 && settled(s) && s.ignored >= 2);
     expect(await assetNames()).toEqual(['keep.mp4', 'voice.wav']);
 

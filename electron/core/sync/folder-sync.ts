@@ -5,6 +5,7 @@ import { resolve, sep } from 'node:path';
 import type { QueueItemView } from '../../shared/queue-types.ts';
 import {
   DEFAULT_FOLDER_SETTINGS,
+  type FolderPreview,
   type FolderStatus,
   type WatchedFolder,
   type WatchedFolderSettings,
@@ -13,6 +14,8 @@ import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts'
 import type { UploadQueue } from '../queue/upload-queue.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { chokidarWatchFolder } from './chokidar-folder-watcher.ts';
+import { FolderError } from './folder-errors.ts';
+import { previewFolder } from './folder-preview.ts';
 import { FolderRunner } from './folder-runner.ts';
 import type { WatchFolder } from './folder-watcher.ts';
 import { SyncLedger } from './sync-ledger.ts';
@@ -29,7 +32,7 @@ export interface FolderSyncOptions {
   availabilityIntervalMs?: number;
 }
 
-export class FolderError extends Error {}
+export { FolderError };
 
 interface SyncEvents {
   status: [FolderStatus];
@@ -101,6 +104,11 @@ export class FolderSync extends EventEmitter<SyncEvents> {
     this.emit('folders-changed', this.list());
     await this.run(folder, true);
     return { ...folder };
+  }
+
+  /** What adding `path` with `settings` would upload at once (folder-preview.ts). */
+  preview(path: string, settings: Partial<WatchedFolderSettings> = {}): Promise<FolderPreview> {
+    return previewFolder(path, settings);
   }
 
   async removeFolder(id: string): Promise<void> {
