@@ -3,6 +3,7 @@ import { appendFile, copyFile, mkdir, readdir, rename, rm, writeFile } from 'nod
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueItemView, QueueTotals } from '../../electron/shared/queue-types.ts';
+import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { EmulatorControl } from '../helpers/emulator-control.ts';
 import { JPEG_16x8, mp4, png, wav, writeFixture, writeMp4File } from '../helpers/media.ts';
@@ -38,8 +39,21 @@ beforeEach(async () => {
 afterEach(async () => {
   if (harness) expectTotalsToMatchItems(harness.queue);
   await harness?.close();
+  if (harness) expectSavedAsInMemory(harness.queue);
   harness = undefined;
 });
+
+/**
+ * The queue saves most changes as journal entries for the items it marks changed (store/journal.ts):
+ * a change it forgot to mark would be lost in a crash. After every scenario here, the document as
+ * loaded from disk (last save + journal) must equal the one in memory.
+ */
+function expectSavedAsInMemory(queue: ReturnType<typeof makeQueue>['queue']) {
+  const live = (queue as unknown as { doc: { data: Record<string, unknown> } }).doc.data;
+  const saved = new ConfDocumentStore(dataDir, 'queue').load().data;
+  const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+  expect(plain(saved)).toEqual(plain(live));
+}
 
 /**
  * The queue keeps its totals item by item instead of recounting (queue-tally.ts): after every

@@ -30,9 +30,9 @@ export interface TransferContext {
   /** The item's size or hash changed. */
   reindex(item: ItemRecord): void;
   /** The item changed in a way that must be saved soon. */
-  changed(): void;
-  /** Saves now; resolves once the queue is on disk. */
-  save(): Promise<void>;
+  changed(item: ItemRecord): void;
+  /** Saves the item now; resolves once it is on disk. */
+  save(item: ItemRecord): Promise<void>;
   emitChanged(id: string): void;
   /** Follows a created asset until the platform has processed it. */
   follow(item: ItemRecord): void;
@@ -72,7 +72,7 @@ export async function transferItem(
   item.attemptStartedAt = ctx.clock.now();
   item.attemptBodySent = undefined;
   ctx.transition(item, 'uploading');
-  await ctx.save(); // saved before the request that may create the asset
+  await ctx.save(item); // saved before the request that may create the asset
   ctx.progress.begin(item.id, item.size!);
   const asset = await ctx.client.createAssetFromFile(path, {
     ...item.options,
@@ -83,7 +83,7 @@ export async function transferItem(
     onProgress: (sent, total) => ctx.progress.update(item.id, Math.floor((sent / total) * item.size!)),
     onBodyHandedOver: () => {
       item.attemptBodySent = true;
-      ctx.changed();
+      ctx.changed(item);
     },
   });
   await assetCreated(ctx, item, asset.id);
@@ -128,7 +128,7 @@ async function prepare(
       return false;
     }
   }
-  ctx.changed();
+  ctx.changed(item);
   return true;
 }
 
@@ -142,7 +142,7 @@ async function transferUrl(
   item.method = 'url';
   item.attemptStartedAt = ctx.clock.now();
   ctx.transition(item, 'uploading');
-  await ctx.save();
+  await ctx.save(item);
   const asset = await ctx.client.createAssetFromUrl(url, { ...item.options, filename: item.name, signal });
   await assetCreated(ctx, item, asset.id);
 }
@@ -161,7 +161,7 @@ async function transferMultipart(
     else {
       // Saved before the request: a crash before its answer is saved is reconciled above.
       item.attemptStartedAt = ctx.clock.now();
-      await ctx.save();
+      await ctx.save(item);
       const started = await startMultipartUpload(
         ctx.client,
         { path, size: item.size!, type: item.kind!, filename: item.name, mtimeMs: item.mtimeMs },
@@ -176,7 +176,7 @@ async function transferMultipart(
       urls = started.urls;
     }
     item.attemptStartedAt = undefined;
-    await ctx.save(); // the session exists: remember it before sending a byte
+    await ctx.save(item); // the session exists: remember it before sending a byte
   } else ctx.transition(item, 'uploading');
   ctx.progress.begin(item.id, item.size!);
   const { assetId } = await runMultipartUpload(
@@ -192,7 +192,7 @@ async function transferMultipart(
           ctx.transition(item, 'finalizing');
       },
       // Each chunk's ETag is saved as it lands: a restart sends only the missing chunks.
-      onHandleChange: () => ctx.save(),
+      onHandleChange: () => ctx.save(item),
     },
     urls,
   );
@@ -285,8 +285,9 @@ async function assetCreated(ctx: TransferContext, item: ItemRecord, assetId: str
   for (const other of Object.values(ctx.items()))
     if (other.duplicateOf?.itemId === item.id) {
       other.duplicateOf = { ...other.duplicateOf, assetId };
+      ctx.changed(other);
       ctx.emitChanged(other.id);
     }
-  await ctx.save();
+  await ctx.save(item);
   ctx.follow(item);
 }

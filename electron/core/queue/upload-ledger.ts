@@ -31,13 +31,16 @@ export class UploadLedger {
 
   record(sha256: string, entry: LedgerEntry): Promise<void> {
     this.doc.data.byHash[sha256] = entry;
-    return this.doc.commit();
+    this.doc.changedAt('byHash', sha256);
+    return this.doc.commitChanges();
   }
 
   forgetAsset(assetId: string): void {
     for (const [hash, entry] of Object.entries(this.doc.data.byHash))
-      if (entry.assetId === assetId) delete this.doc.data.byHash[hash];
-    this.doc.changed();
+      if (entry.assetId === assetId) {
+        delete this.doc.data.byHash[hash];
+        this.doc.changedAt('byHash', hash);
+      }
   }
 
   knowsAsset(assetId: string): boolean {

@@ -165,8 +165,11 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       twinOf: (item) => this.index.twinOf(item, this.items),
       transition: (item, state) => this.transition(item, state),
       reindex: (item) => this.reindex(item),
-      changed: () => this.doc.changed(),
-      save: () => this.doc.commit(),
+      changed: (item) => this.doc.changedAt('items', item.id),
+      save: (item) => {
+        this.doc.changedAt('items', item.id);
+        return this.doc.commitChanges();
+      },
       emitChanged: (id) => this.emitChanged(id),
       follow: (item) => this.follow(item),
     };
@@ -272,7 +275,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
         });
       }
     }
-    await this.doc.commit();
+    await this.doc.commitChanges(); // createItem marked each new item
     // The current view, not the one from creation: an item may have started meanwhile.
     for (const [i, view] of result.added.entries()) {
       this.emit('item-added', this.get(view.id) ?? view);
@@ -306,6 +309,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       ...(origin && { origin }),
     };
     this.items[item.id] = item;
+    this.doc.changedAt('items', item.id);
     this.reindex(item);
     return toView(item);
   }
@@ -341,6 +345,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   pauseAll(until?: number): void {
     this.doc.data.paused = true;
     this.doc.data.pausedUntil = until;
+    this.doc.changedAt('paused');
+    this.doc.changedAt('pausedUntil');
     this.timers.scheduleResumeAll();
     for (const item of Object.values(this.items))
       if (PENDING.includes(item.state)) this.pauseItem(item, 'all');
@@ -350,6 +356,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   resumeAll(): void {
     this.doc.data.paused = false;
     this.doc.data.pausedUntil = undefined;
+    this.doc.changedAt('paused');
+    this.doc.changedAt('pausedUntil');
     this.timers.scheduleResumeAll();
     for (const item of Object.values(this.items))
       if (item.state === 'paused' && item.pausedBy === 'all') this.wakeItem(item);
@@ -397,7 +405,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     let lowest = item.order;
     for (const other of Object.values(this.items)) if (other.order < lowest) lowest = other.order;
     item.order = lowest - 1;
-    this.doc.changed();
+    this.doc.changedAt('items', item.id);
     this.emitChanged(item.id);
     this.pump();
   }
@@ -409,7 +417,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.archive(item);
     this.unindex(item);
     delete this.items[id];
-    this.doc.changed();
+    this.doc.changedAt('items', id);
+    this.doc.changedAt('history');
     this.emit('item-removed', id);
     this.emitTotals();
   }
@@ -423,7 +432,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   clearHistory(): void {
     this.doc.data.history = [];
-    this.doc.changed();
+    this.doc.changedAt('history');
   }
 
   setConcurrency(files: number, chunksPerFile?: number): void {
@@ -662,7 +671,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.reindex(item);
     item.updatedAt = this.clock.now();
     if (state !== 'waiting') item.wait = undefined;
-    this.doc.changed();
+    this.doc.changedAt('items', item.id);
     this.emitChanged(item.id);
     this.emitTotals();
     this.checkIdle();

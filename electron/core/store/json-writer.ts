@@ -15,15 +15,18 @@ const BATCH = 500;
  * levels down, in a top-level object of one entry; serialised in one piece it stalled the loop
  * for 90 ms).
  */
-export async function writeJsonAtomically(path: string, data: Record<string, unknown>): Promise<void> {
+export async function writeJsonAtomically(path: string, data: Record<string, unknown>): Promise<number> {
   const tmp = `${path}.${process.pid}.tmp`;
   const file = await open(tmp, 'w');
   let buffer = '';
   let sinceYield = 0;
+  /** Characters written: the size of the document, near enough (for journal compaction). */
+  let written = 0;
   const counted = async () => {
     if (++sinceYield < BATCH) return;
     sinceYield = 0;
     if (buffer) await file.write(buffer);
+    written += buffer.length;
     buffer = '';
     await new Promise((resolve) => setImmediate(resolve));
   };
@@ -58,12 +61,14 @@ export async function writeJsonAtomically(path: string, data: Record<string, unk
   try {
     await write(data, 0);
     if (buffer) await file.write(buffer);
+    written += buffer.length;
     await file.close();
   } catch (error) {
     await file.close().catch(() => undefined);
     throw error;
   }
   await rename(tmp, path);
+  return written;
 }
 
 function size(value: object): number {

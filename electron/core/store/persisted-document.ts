@@ -1,18 +1,36 @@
-import type { DocumentStore } from './document-store.ts';
+import type { DocumentChange, DocumentStore } from './document-store.ts';
+
+/**
+ * More changes than this at once are saved whole: a first scan marks a folder's every file, and
+ * journaling them all would only make a journal that the next write folds in anyway.
+ */
+const MAX_JOURNALED_CHANGES = 5_000;
 
 /**
  * An in-memory document saved through a DocumentStore with coalesced writes: many changes made
  * close together cost one write. `commit()` resolves once every change made before it is on disk,
  * so a caller can save a state transition before starting the side effect it announces.
+ *
+ * Two ways to say what changed:
+ * - `changed()` / `commit()`: anything may have changed; the whole document is written.
+ * - `changedAt(...path)` / `commitChanges()`: only the values at these paths changed; where the
+ *   store keeps a journal, only they are written (a queue item, a ledger entry), else the whole
+ *   document. A value changed without being marked reaches the disk only with the next whole
+ *   save, so owners that mark must mark every change (the queue's tests check it).
  */
 export class PersistedDocument<T extends Record<string, unknown>> {
   readonly data: T;
   readonly recovered: string | undefined;
-  private dirty = false;
+  private wholeDirty = false;
+  /** A failed write: the next one is a whole save, whatever was marked. */
+  private wholeNeeded = false;
+  private readonly marked = new Map<string, string[]>();
   private writing: Promise<void> | undefined;
   private scheduled: NodeJS.Timeout | undefined;
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  /** Whole saves and journal appends so far (for tests and benches). */
   writes = 0;
+  appends = 0;
 
   constructor(
     private readonly store: DocumentStore,
@@ -27,43 +45,87 @@ export class PersistedDocument<T extends Record<string, unknown>> {
 
   /** Marks the document changed; it will be written soon, together with other changes. */
   changed(): void {
-    this.dirty = true;
+    this.wholeDirty = true;
+    this.schedule();
+  }
+
+  /** Marks the value at `path` (keys from the document's top) changed, or removed if it is gone. */
+  changedAt(...path: string[]): void {
+    if (!this.store.append) return this.changed();
+    this.marked.set(path.join('\u0000'), path);
+    this.schedule();
+  }
+
+  /** Writes the whole document (once for all callers waiting now) and resolves when it is saved. */
+  commit(): Promise<void> {
+    this.wholeDirty = true;
+    return this.flush();
+  }
+
+  /** Writes what was marked changed and resolves when it is saved. */
+  commitChanges(): Promise<void> {
+    return this.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.scheduled) clearTimeout(this.scheduled);
+    this.scheduled = undefined;
+    if (this.wholeDirty || this.marked.size > 0 || this.writing) await this.flush();
+  }
+
+  private schedule(): void {
     this.scheduled ??= setTimeout(() => {
       this.scheduled = undefined;
-      void this.commit().catch(() => undefined);
+      void this.flush().catch(() => undefined);
     }, this.idleFlushMs);
   }
 
-  /** Writes pending changes (once for all callers waiting now) and resolves when they are saved. */
-  commit(): Promise<void> {
-    this.dirty = true;
+  private flush(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      if (!this.writing) this.writing = this.writeLoop();
+      this.writing ??= this.writeLoop();
     });
   }
 
   private async writeLoop(): Promise<void> {
     // Let every change of this tick join the same write.
     await new Promise((r) => setImmediate(r));
-    while (this.dirty) {
-      this.dirty = false;
+    do {
       const waiters = this.waiters;
       this.waiters = [];
+      const whole =
+        this.wholeDirty ||
+        this.wholeNeeded ||
+        !this.store.append ||
+        this.marked.size > MAX_JOURNALED_CHANGES ||
+        (this.store.wantsSave?.() ?? false);
+      // Values are read as each slice is written; one changed meanwhile is marked again and
+      // written again, so the last line for it wins.
+      const paths = [...this.marked.values()];
+      const anything = this.wholeDirty || paths.length > 0;
+      this.wholeDirty = false;
+      this.marked.clear();
       try {
-        await this.store.save(this.data);
-        this.writes++;
+        if (anything && whole) {
+          await this.store.save(this.data);
+          this.writes++;
+          this.wholeNeeded = false;
+        } else if (anything) {
+          await this.store.append!(paths.map((path) => this.changeAt(path)));
+          this.appends++;
+        }
         for (const w of waiters) w.resolve();
       } catch (error) {
+        this.wholeNeeded = true;
         for (const w of waiters) w.reject(error);
       }
-    }
+    } while (this.wholeDirty || this.marked.size > 0 || this.waiters.length > 0);
     this.writing = undefined;
   }
 
-  async close(): Promise<void> {
-    if (this.scheduled) clearTimeout(this.scheduled);
-    this.scheduled = undefined;
-    if (this.dirty || this.writing) await this.commit();
+  private changeAt(path: string[]): DocumentChange {
+    let node: unknown = this.data;
+    for (const key of path) node = (node as Record<string, unknown> | undefined)?.[key];
+    return node === undefined ? { path, removed: true } : { path, value: node };
   }
 }

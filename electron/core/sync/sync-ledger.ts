@@ -80,7 +80,7 @@ export class SyncLedger {
       tally[entry.state]++;
     }
     files[relativePath] = entry;
-    this.doc.changed();
+    this.doc.changedAt('files', folderId, relativePath);
   }
 
   counts(folderId: string): Readonly<LedgerCounts> {
@@ -93,8 +93,9 @@ export class SyncLedger {
     return tally;
   }
 
+  /** Saves the entries set so far. */
   commit(): Promise<void> {
-    return this.doc.commit();
+    return this.doc.commitChanges();
   }
 
   close(): Promise<void> {
