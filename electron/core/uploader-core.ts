@@ -58,6 +58,7 @@ const DEFAULT_SETTINGS: StoredSettings = {
   chunkConcurrency: 4,
   bandwidthBytesPerSecond: 0,
   bandwidthSchedule: [],
+  folderBandwidthBytesPerSecond: 0,
   defaultOptions: { enableThumbnail: true },
   librarySyncIntervalMs: 60_000,
   thumbnailCacheBytes: 500_000_000,
@@ -199,6 +200,7 @@ export class UploaderCore {
       keyStorage: this.options.secrets.storage,
       dataDir: this.options.dataDir,
       bandwidthSchedule: s.bandwidthSchedule ?? [],
+      folderBandwidthBytesPerSecond: s.folderBandwidthBytesPerSecond ?? 0,
       bandwidthInEffect: this.bandwidth.inEffect,
     } as AppSettings;
   }
@@ -250,6 +252,7 @@ export class UploaderCore {
       concurrency: settings.concurrency,
       chunkConcurrency: settings.chunkConcurrency,
       bandwidthBytesPerSecond: this.bandwidth.inEffect.bytesPerSecond,
+      folderBandwidthBytesPerSecond: settings.folderBandwidthBytesPerSecond,
     });
     const library = new AssetLibrary({
       client,
@@ -420,7 +423,10 @@ export class UploaderCore {
         );
         const after = this.settings();
         if (after.baseUrl !== before.baseUrl || after.sandbox !== before.sandbox) await this.rebuild();
-        else q().setConcurrency(after.concurrency, after.chunkConcurrency);
+        else {
+          q().setConcurrency(after.concurrency, after.chunkConcurrency);
+          q().setFolderBandwidthLimit(after.folderBandwidthBytesPerSecond);
+        }
         this.emit('settings:changed', after);
         return after;
       },

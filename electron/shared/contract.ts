@@ -87,6 +87,7 @@ export const settingsPatchSchema = z
     chunkConcurrency: z.number().int().min(1).max(16),
     bandwidthBytesPerSecond: z.number().int().min(0).max(10_000_000_000),
     bandwidthSchedule: z.array(bandwidthRule).max(20),
+    folderBandwidthBytesPerSecond: z.number().int().min(0).max(10_000_000_000),
     defaultOptions: uploadOptionsSchema,
     librarySyncIntervalMs: z.number().int().min(10_000).max(86_400_000),
     thumbnailCacheBytes: z.number().int().min(1_000_000).max(100_000_000_000),

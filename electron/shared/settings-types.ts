@@ -33,6 +33,8 @@ export interface AppSettings {
   /** 0 = unlimited. Outside the schedule's windows. */
   bandwidthBytesPerSecond: number;
   bandwidthSchedule: BandwidthRule[];
+  /** Uploads from watched folders at most this, within the limits above; 0 = no limit of their own. */
+  folderBandwidthBytesPerSecond: number;
   defaultOptions: UploadOptions;
   librarySyncIntervalMs: number;
   thumbnailCacheBytes: number;

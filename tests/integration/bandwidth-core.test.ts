@@ -71,10 +71,14 @@ describe('bandwidth schedule', () => {
     const free = await timedUpload('free.mp4', 3_000_000, 2);
     expect(free).toBeLessThan(limited / 2);
 
-    await core.invoke('settings:update', { bandwidthSchedule: [always(2_000_000)] });
+    await core.invoke('settings:update', {
+      bandwidthSchedule: [always(2_000_000)],
+      folderBandwidthBytesPerSecond: 500_000,
+    });
     await core.close();
     core = await open();
     expect(core.settings()).toMatchObject({
+      folderBandwidthBytesPerSecond: 500_000,
       bandwidthSchedule: [always(2_000_000)],
       bandwidthInEffect: { bytesPerSecond: 2_000_000, rule: 0 },
     });

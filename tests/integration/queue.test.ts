@@ -444,6 +444,34 @@ describe('scheduling', () => {
     // 3.6 MB at 2 MB/s in all: at least ~1.5 s even with the first burst free.
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
   }, 30_000);
+
+  it('holds watched-folder uploads to a limit of their own, and leaves dropped files alone', async () => {
+    const dropped = await writeMp4File(join(dir, 'dropped.mp4'), 2_500_000, 60);
+    const watched = await writeMp4File(join(dir, 'watched.mp4'), 2_500_000, 61);
+    const queue = start({ concurrency: 1, folderBandwidthBytesPerSecond: 1_000_000 });
+    const took = async (input: Parameters<typeof queue.add>[0][number], name: string) => {
+      const started = Date.now();
+      await queue.add([input]);
+      await waitFor(queue, (items) => items.find((i) => i.name === name)?.state === 'ready');
+      return Date.now() - started;
+    };
+    const droppedMs = await took({ kind: 'file', path: dropped }, 'dropped.mp4');
+    const watchedMs = await took(
+      { kind: 'file', path: watched, origin: { folderId: 'f1', relativePath: 'watched.mp4' } },
+      'watched.mp4',
+    );
+    // 2.5 MB at 1 MB/s with a quarter second's burst free: over 2 s; the dropped file is not held.
+    expect(watchedMs).toBeGreaterThanOrEqual(2_000);
+    expect(droppedMs).toBeLessThan(watchedMs / 2);
+    // Lifted live: the next watched file is not held.
+    queue.setFolderBandwidthLimit(0);
+    const again = await writeMp4File(join(dir, 'again.mp4'), 2_500_000, 62);
+    const againMs = await took(
+      { kind: 'file', path: again, origin: { folderId: 'f1', relativePath: 'again.mp4' } },
+      'again.mp4',
+    );
+    expect(againMs).toBeLessThan(watchedMs / 2);
+  }, 30_000);
 });
 
 describe('transient problems never fail an item', () => {

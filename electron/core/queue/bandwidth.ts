@@ -53,3 +53,19 @@ export class TokenBucketLimiter implements BandwidthLimiter {
     }
   }
 }
+
+/**
+ * Bytes that must pass two limits: the one on all uploads and the one on watched-folder uploads
+ * (a share that fills all day should not take the whole link from what the person drops in).
+ */
+export class BothLimiters implements BandwidthLimiter {
+  constructor(
+    private readonly first: BandwidthLimiter,
+    private readonly second: BandwidthLimiter,
+  ) {}
+
+  async take(bytes: number, signal?: AbortSignal): Promise<void> {
+    await this.first.take(bytes, signal);
+    await this.second.take(bytes, signal);
+  }
+}

@@ -18,7 +18,8 @@ export interface TransferContext {
   ledger: UploadLedger;
   clock: Clock;
   logger: Logger;
-  limiter: BandwidthLimiter;
+  /** The bandwidth limits this item's bytes must pass. */
+  limiterFor(item: ItemRecord): BandwidthLimiter;
   progress: ProgressTracker;
   /** Chunks sent at once per multipart file (read when a transfer starts: it can change). */
   chunkConcurrency(): number;
@@ -78,7 +79,7 @@ export async function transferItem(
     ...item.options,
     filename: item.name,
     signal,
-    limiter: ctx.limiter,
+    limiter: ctx.limiterFor(item),
     expected: { size: item.size!, mtimeMs: item.mtimeMs! },
     onProgress: (sent, total) => ctx.progress.update(item.id, Math.floor((sent / total) * item.size!)),
     onBodyHandedOver: () => {
@@ -185,7 +186,7 @@ async function transferMultipart(
     {
       signal,
       concurrency: ctx.chunkConcurrency(),
-      limiter: ctx.limiter,
+      limiter: ctx.limiterFor(item),
       onProgress: (p) => {
         ctx.progress.update(item.id, p.confirmedBytes + p.inFlightBytes);
         if (p.confirmedBytes === p.totalBytes && item.state === 'uploading')

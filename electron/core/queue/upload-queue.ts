@@ -15,7 +15,7 @@ import { ApiError } from '../api/errors.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
-import { TokenBucketLimiter } from './bandwidth.ts';
+import { BothLimiters, TokenBucketLimiter } from './bandwidth.ts';
 import { decide } from './error-policy.ts';
 import { walkFiles } from './folder-walk.ts';
 import { toView, type ItemRecord } from './item-record.ts';
@@ -55,6 +55,8 @@ export interface UploadQueueOptions {
   chunkConcurrency?: number;
   /** 0 = unlimited. */
   bandwidthBytesPerSecond?: number;
+  /** Watched-folder uploads at most this, within the limit above; 0 = no limit of their own. */
+  folderBandwidthBytesPerSecond?: number;
   pollInitialMs?: number;
   pollMaxMs?: number;
   /** While items wait for the network, how often to check whether it is back. */
@@ -105,6 +107,9 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   private readonly logger: Logger;
   private readonly random: () => number;
   private readonly limiter: TokenBucketLimiter;
+  /** Watched-folder uploads pass this one too (0 = no limit of their own). */
+  private readonly folderLimiter: TokenBucketLimiter;
+  private readonly folderLimiters: BothLimiters;
   private readonly progress: ProgressTracker;
   private readonly active = new Map<string, AbortController>();
   private readonly followers = new Map<string, AbortController>();
@@ -127,6 +132,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.concurrency = options.concurrency ?? 3;
     this.chunkConcurrency = options.chunkConcurrency ?? 4;
     this.limiter = new TokenBucketLimiter(options.bandwidthBytesPerSecond ?? 0, this.clock);
+    this.folderLimiter = new TokenBucketLimiter(options.folderBandwidthBytesPerSecond ?? 0, this.clock);
+    this.folderLimiters = new BothLimiters(this.limiter, this.folderLimiter);
     this.doc = new PersistedDocument<QueueData>(options.store, () => ({
       version: 1,
       items: {},
@@ -158,7 +165,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       ledger: options.ledger,
       clock: this.clock,
       logger: this.logger,
-      limiter: this.limiter,
+      limiterFor: (item) => (item.origin ? this.folderLimiters : this.limiter),
       progress: this.progress,
       chunkConcurrency: () => this.chunkConcurrency,
       items: () => this.items,
@@ -443,6 +450,11 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   setBandwidthLimit(bytesPerSecond: number): void {
     this.limiter.setRate(bytesPerSecond);
+  }
+
+  /** A limit of their own for uploads from watched folders, within the one on all uploads; 0 = none. */
+  setFolderBandwidthLimit(bytesPerSecond: number): void {
+    this.folderLimiter.setRate(bytesPerSecond);
   }
 
   /** The API key changed: whatever waited for a valid key tries again. */
