@@ -27,11 +27,23 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await library?.stop();
+  if (library) expectSavedAsInMemory(library);
   library = undefined;
   await client.close();
   await emulator.close().catch(() => undefined);
   await cleanup();
 });
+
+/**
+ * The mirror saves changed assets as journal lines (store/journal.ts): after every scenario the
+ * document as loaded from disk must equal the one in memory, or a change was not marked.
+ */
+function expectSavedAsInMemory(mirror: AssetLibrary) {
+  const live = (mirror as unknown as { doc: { data: Record<string, unknown> } }).doc.data;
+  const saved = new ConfDocumentStore(join(dir, 'data'), 'library').load().data;
+  const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+  expect(plain(saved)).toEqual(plain(live));
+}
 
 function makeLibrary(extra: Partial<ConstructorParameters<typeof AssetLibrary>[0]> = {}) {
   const data = join(dir, 'data');

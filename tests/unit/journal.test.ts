@@ -72,6 +72,31 @@ describe('document journal', () => {
     expect(reload().items).toEqual({ a: { state: 'ready' } });
   });
 
+  it('after a torn line, starts a new journal instead of writing behind it', async () => {
+    const doc = open();
+    doc.data.items.a = { state: 'queued' };
+    await doc.commit();
+    await doc.close();
+    await appendFile(join(dir, 'queue.journal'), '{"p":["items","a"],"v":{"sta'); // killed mid-append
+
+    // The next run changes an item: that change must survive the run after it.
+    const next = open();
+    next.data.items.a!.state = 'uploading';
+    next.changedAt('items', 'a');
+    await next.commitChanges();
+    await next.close();
+    expect(next.writes).toBe(1); // a whole save, not a line glued to the torn one
+    expect(reload().items).toEqual({ a: { state: 'uploading' } });
+
+    const third = open();
+    third.data.items.a!.state = 'processing';
+    third.changedAt('items', 'a');
+    await third.commitChanges();
+    await third.close();
+    expect(third.appends).toBe(1);
+    expect(reload().items).toEqual({ a: { state: 'processing' } });
+  });
+
   it('folds a long journal into a whole save', async () => {
     const doc = open();
     await doc.commit();

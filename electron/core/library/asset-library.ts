@@ -146,7 +146,6 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
       const fresh = await this.options.client.retrieveAsset(assetId);
       this.markOnline();
       this.upsert(fresh);
-      this.doc.changed();
       this.emit('changed');
       void this.cacheThumbnail(fresh);
       return this.doc.data.assets[assetId];
@@ -202,9 +201,12 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
       // Deletes asked for while this sync was under way (offline at the time) go now.
       await this.processPendingDeletes();
       data.lastSyncedAt = this.clock.now();
+      this.doc.changedAt('lastSyncedAt');
       this.problem = undefined;
       this.markOnline();
-      await this.doc.commit();
+      // Only what changed is written (a journal line per asset): a library of 100,000 assets is
+      // not rewritten every minute.
+      await this.doc.commitChanges();
     } catch (error) {
       this.noteFailure(error);
       throw error;
@@ -220,6 +222,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
     }
     for (const id of Object.keys(this.doc.data.assets)) if (!seen.has(id)) this.removeLocal(id);
     this.doc.data.lastFullSyncAt = this.clock.now();
+    this.doc.changedAt('lastFullSyncAt');
     this.emit('changed');
     this.cacheThumbnails();
   }
@@ -264,14 +267,14 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
       ...(current?.deleting && { deleting: true }),
       ...(current?.deleteBlocked && { deleteBlocked: current.deleteBlocked }),
     };
-    this.doc.changed();
+    this.doc.changedAt('assets', asset.id);
     return true;
   }
 
   private removeLocal(assetId: string): void {
     delete this.doc.data.assets[assetId];
     delete this.doc.data.pendingDeletes[assetId];
-    this.doc.changed();
+    this.markDeleteState(assetId);
     void this.options.thumbnails?.forget(assetId);
     this.options.onAssetGone?.(assetId);
   }
@@ -300,7 +303,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
     if (options.confirmed !== true) throw new Error('A delete needs the person’s explicit confirmation.');
     const outcomes: DeleteOutcome[] = [];
     for (const id of ids) outcomes.push(await this.deleteOne(id, options.force === true));
-    await this.doc.commit();
+    await this.doc.commitChanges();
     this.emit('changed');
     this.emit('state', this.state());
     return outcomes;
@@ -329,7 +332,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
           asset.deleting = undefined;
         }
         delete this.doc.data.pendingDeletes[id];
-        this.doc.changed();
+        this.markDeleteState(id);
         return { id, outcome: 'blocked', message, references };
       }
       if (error instanceof TwelveLabsError && error.retryable) {
@@ -337,11 +340,17 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
         this.noteFailure(error);
         this.doc.data.pendingDeletes[id] = { force, requestedAt: this.clock.now() };
         if (asset) asset.deleting = true;
-        this.doc.changed();
+        this.markDeleteState(id);
         return { id, outcome: 'pending' };
       }
       return { id, outcome: 'failed', message: (error as Error).message };
     }
+  }
+
+  /** An asset's entry and its pending delete changed (either may be gone). */
+  private markDeleteState(id: string): void {
+    this.doc.changedAt('assets', id);
+    this.doc.changedAt('pendingDeletes', id);
   }
 
   private async processPendingDeletes(): Promise<void> {
@@ -363,6 +372,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
         delete this.doc.data.pendingDeletes[id];
         const asset = this.doc.data.assets[id];
         if (asset) asset.deleting = undefined;
+        this.markDeleteState(id);
       }
       this.logger.info('pending delete carried out', { asset: id, outcome: outcome.outcome });
     }

@@ -71,7 +71,8 @@ export class ConfDocumentStore implements DocumentStore {
     const journal = readJournal(this.journalPath, this.generation);
     if (journal) {
       applyChanges(data, journal.changes);
-      this.journalReady = true;
+      // A torn journal is not continued: the first write is a whole save with a new journal.
+      this.journalReady = journal.intact;
       this.journalBytes = journal.bytes;
     }
     return { data };

@@ -33,12 +33,14 @@ export function encodeChanges(changes: readonly DocumentChange[]): string {
 /**
  * The changes recorded after the save of `generation`, in order; none when the journal is
  * missing or belongs to another generation. A torn last line (a crash mid-append) ends the
- * journal: what it held was never reported saved.
+ * journal: what it held was never reported saved. `intact` is false then, and the journal must
+ * not be appended to: a new line would continue the torn one, and a reader would stop there
+ * before reaching it.
  */
 export function readJournal(
   path: string,
   generation: number,
-): { changes: DocumentChange[]; bytes: number } | undefined {
+): { changes: DocumentChange[]; bytes: number; intact: boolean } | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -54,18 +56,22 @@ export function readJournal(
   }
   if (header?.generation !== generation) return undefined;
   const changes: DocumentChange[] = [];
+  let intact = text.endsWith('\n');
   for (const raw of lines.slice(1)) {
     if (!raw) continue;
-    let line: Line;
+    let line: Line | undefined;
     try {
       line = JSON.parse(raw) as Line;
     } catch {
+      line = undefined;
+    }
+    if (!line || !Array.isArray(line.p) || line.p.length === 0) {
+      intact = false;
       break;
     }
-    if (!Array.isArray(line.p) || line.p.length === 0) break;
     changes.push(line.d ? { path: line.p, removed: true } : { path: line.p, value: line.v });
   }
-  return { changes, bytes: Buffer.byteLength(text) };
+  return { changes, bytes: Buffer.byteLength(text), intact };
 }
 
 /** Applies changes to a loaded document, creating the objects along each path as needed. */
