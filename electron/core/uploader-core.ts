@@ -199,8 +199,6 @@ export class UploaderCore {
       apiKeySet: this.apiKey !== undefined,
       keyStorage: this.options.secrets.storage,
       dataDir: this.options.dataDir,
-      bandwidthSchedule: s.bandwidthSchedule ?? [],
-      folderBandwidthBytesPerSecond: s.folderBandwidthBytesPerSecond ?? 0,
       bandwidthInEffect: this.bandwidth.inEffect,
     } as AppSettings;
   }
@@ -210,7 +208,7 @@ export class UploaderCore {
     const override = this.options.overrides?.bandwidthBytesPerSecond;
     const { bandwidthSchedule, bandwidthBytesPerSecond } = this.settingsDoc.data;
     if (override !== undefined) this.bandwidth.configure([], override);
-    else this.bandwidth.configure(bandwidthSchedule ?? [], bandwidthBytesPerSecond);
+    else this.bandwidth.configure(bandwidthSchedule, bandwidthBytesPerSecond);
   }
 
   private emit<E extends EventName>(event: E, payload: EventPayload<E>): void {

@@ -25,3 +25,8 @@ export function formatUntil(epochMs: number): string {
   const today = new Date().toDateString() === when.toDateString();
   return when.toLocaleString([], { ...(!today && { weekday: 'short' }), hour: '2-digit', minute: '2-digit' });
 }
+
+/** Bytes per second as the MB/s the settings show, to one decimal (0 when unset). */
+export function mbps(bytesPerSecond: number): number {
+  return bytesPerSecond ? Math.round((bytesPerSecond / 1_000_000) * 10) / 10 : 0;
+}

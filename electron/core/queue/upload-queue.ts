@@ -157,7 +157,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       },
       probeIntervalMs: options.probeIntervalMs ?? 5_000,
       sourceCheckIntervalMs: options.sourceCheckIntervalMs ?? 30_000,
-      pausedUntil: () => (this.doc.data.paused ? this.doc.data.pausedUntil : undefined),
+      pausedUntil: () => this.timedPauseEnd,
       resumeAll: () => this.resumeAll(),
     });
     this.transferContext = {
@@ -185,6 +185,11 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   private get items(): Record<string, ItemRecord> {
     return this.doc.data.items;
+  }
+
+  /** When a timed "pause all" in force ends; undefined when nothing is paused or not for a time. */
+  private get timedPauseEnd(): number | undefined {
+    return this.doc.data.paused ? this.doc.data.pausedUntil : undefined;
   }
 
   // ---- lifecycle ----
@@ -500,7 +505,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       bytesPerSecond,
       ...(bytesPerSecond > 0 && left > 0 && { etaSeconds: Math.round(left / bytesPerSecond) }),
       paused: this.doc.data.paused,
-      ...(this.doc.data.paused && this.doc.data.pausedUntil && { pausedUntil: this.doc.data.pausedUntil }),
+      ...(this.timedPauseEnd !== undefined && { pausedUntil: this.timedPauseEnd }),
       blockedByAuth: this.blockedByAuth,
     };
   }

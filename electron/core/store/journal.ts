@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import type { DocumentChange } from './document-store.ts';
 
 /**
@@ -93,12 +93,7 @@ export function applyChanges(data: Record<string, unknown>, changes: readonly Do
 export async function startJournal(path: string, generation: number): Promise<number> {
   const header = `${JSON.stringify({ generation })}\n`;
   const tmp = `${path}.${process.pid}.tmp`;
-  const file = await open(tmp, 'w');
-  try {
-    await file.write(header);
-  } finally {
-    await file.close();
-  }
+  await writeFile(tmp, header);
   await rename(tmp, path);
   return Buffer.byteLength(header);
 }

@@ -1,2 +1,14 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+
 /** A folder that cannot be watched or previewed as asked; the message says why, for the person. */
 export class FolderError extends Error {}
+
+/** `path` made absolute, once it is known to be a folder that exists (else a FolderError saying so). */
+export async function existingFolder(path: string): Promise<string> {
+  const absolute = resolve(path);
+  const info = await stat(absolute).catch(() => undefined);
+  if (!info) throw new FolderError(`${absolute} does not exist.`);
+  if (!info.isDirectory()) throw new FolderError(`${absolute} is a file, not a folder.`);
+  return absolute;
+}

@@ -1,5 +1,3 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import {
   DEFAULT_FOLDER_SETTINGS,
   type FolderPreview,
@@ -7,7 +5,7 @@ import {
 } from '../../shared/sync-types.ts';
 import { detectType, readHeader } from '../media/detect-type.ts';
 import { scanFolder } from './folder-scan.ts';
-import { FolderError } from './folder-errors.ts';
+import { existingFolder } from './folder-errors.ts';
 import { IgnoreRules } from './ignore-rules.ts';
 
 /**
@@ -29,10 +27,7 @@ export async function previewFolder(
   budgetMs = DEFAULT_BUDGET_MS,
 ): Promise<FolderPreview> {
   const folder = { ...DEFAULT_FOLDER_SETTINGS, ...settings };
-  const root = resolve(path);
-  const info = await stat(root).catch(() => undefined);
-  if (!info) throw new FolderError(`${root} does not exist.`);
-  if (!info.isDirectory()) throw new FolderError(`${root} is a file, not a folder.`);
+  const root = await existingFolder(path);
   const ignore = new IgnoreRules(folder.ignore);
   const preview: FolderPreview = {
     files: 0,

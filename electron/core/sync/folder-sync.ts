@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
+import { sep } from 'node:path';
 import type { QueueItemView } from '../../shared/queue-types.ts';
 import {
   DEFAULT_FOLDER_SETTINGS,
@@ -14,7 +13,7 @@ import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts'
 import type { UploadQueue } from '../queue/upload-queue.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { chokidarWatchFolder } from './chokidar-folder-watcher.ts';
-import { FolderError } from './folder-errors.ts';
+import { existingFolder, FolderError } from './folder-errors.ts';
 import { previewFolder } from './folder-preview.ts';
 import { FolderRunner } from './folder-runner.ts';
 import type { WatchFolder } from './folder-watcher.ts';
@@ -77,10 +76,7 @@ export class FolderSync extends EventEmitter<SyncEvents> {
   }
 
   async addFolder(path: string, settings: Partial<WatchedFolderSettings> = {}): Promise<WatchedFolder> {
-    const absolute = resolve(path);
-    const info = await stat(absolute).catch(() => undefined);
-    if (!info) throw new FolderError(`${absolute} does not exist.`);
-    if (!info.isDirectory()) throw new FolderError(`${absolute} is a file, not a folder.`);
+    const absolute = await existingFolder(path);
     for (const other of this.ledger.folders()) {
       if (other.path === absolute) throw new FolderError(`${absolute} is already watched.`);
       if (absolute.startsWith(other.path + sep) && other.recursive)
