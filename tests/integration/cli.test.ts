@@ -192,3 +192,80 @@ describe('--bwlimit', () => {
     expect(refused.stderr).toMatch(/--bwlimit fast: give bytes per second .*500k, 2M.*off/);
   });
 });
+
+describe('conventions (gh, rclone)', () => {
+  const noKey = { TWELVELABS_API_KEY: '' };
+
+  it('checks usage before the key; --version and help need no key; unknown options exit 2', async () => {
+    const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+    const version = await cli(['--version'], noKey).done;
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(`tl-uploader ${pkg.version}`);
+
+    const [hls, unknown, noArgs, help, missingKey] = await Promise.all([
+      cli(['ls', '--hls'], noKey).done,
+      cli(['upload', 'x.mp4', '--frobnicate'], noKey).done,
+      cli(['upload'], noKey).done,
+      cli(['rm', '--help'], noKey).done,
+      cli(['ls'], noKey).done,
+    ]);
+    expect(hls.code).toBe(2);
+    expect(hls.stderr).toMatch(/ls: Unknown option '--hls'.*tl-uploader ls --help/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--frobnicate/);
+    expect(noArgs.code).toBe(2);
+    expect(noArgs.stderr).toMatch(/upload needs at least one file/);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: tl-uploader rm <asset-id>/);
+    expect(help.stdout).toMatch(/--force/);
+    expect(help.stdout).not.toMatch(/--hls/);
+    // Only a command that is called right, and needs the account, asks for the key.
+    expect(missingKey.code).toBe(3);
+    expect(missingKey.stderr).toMatch(/No API key/);
+  }, 60_000);
+
+  it('rm of an id that does not exist says "not found" and exits 1; the others are deleted', async () => {
+    const [a] = await control.seed({ count: 1, kind: 'video', filenamePrefix: 'keep' });
+    const missing = '0123456789abcdef01234567';
+    const result = await cli(['rm', missing, a!, '--yes']).done;
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${missing}\tnot found`);
+    expect(result.stdout).toContain(`${a}\tdeleted`);
+    expect(result.stdout).not.toContain(`${missing}\tdeleted`);
+    expect(await assets()).toEqual([]);
+  }, 30_000);
+
+  it('an empty folder is said, not silent; a finished run ends with a summary', async () => {
+    const empty = join(root, `empty-${n}`);
+    await mkdir(empty, { recursive: true });
+    await writeFixture(join(empty, '.DS_Store'), Buffer.from('clutter'));
+    const nothing = await cli(['upload', '--wait', empty]).done;
+    expect(nothing.stderr).toMatch(/no files to upload in this folder/);
+    expect(nothing.code).toBe(0);
+
+    const file = await writeFixture(join(root, `s-${n}.wav`), wav(0.2));
+    const done = await cli(['upload', '--wait', file]).done;
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/^Done: 1 ready · .* uploaded in \d+:\d\d$/m);
+  }, 30_000);
+
+  it('not on a terminal, a waiting upload prints a progress line every few seconds', async () => {
+    const file = await writeFixture(join(root, `off-${n}.wav`), wav(0.2));
+    // Nothing listens on this port: the item waits for the network.
+    const run = cli(['upload', '--wait', file], {
+      TWELVELABS_BASE_URL: 'http://127.0.0.1:9/v1.3',
+      TL_UPLOADER_PROGRESS_MS: '200',
+    });
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (/progress: .*waiting: /.test(run.stdout())) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 50);
+    });
+    run.child.kill('SIGINT');
+    await run.done;
+    expect(run.stdout()).toMatch(/progress: 0 of 1 done .*\(waiting: [^)]+\)/);
+  }, 30_000);
+});

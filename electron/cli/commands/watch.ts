@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import type { UploaderCore } from '../../core/uploader-core.ts';
+import { EXIT, UsageError, type CommandSpec, type ParsedValues } from '../command.ts';
+import { SETTLED } from '../follow.ts';
+import { itemLine } from '../format.ts';
+import { untilInterrupted } from '../interrupt.ts';
+
+export const spec = {
+  name: 'watch',
+  summary: 'keep folders in sync until Ctrl-C',
+  help: `Usage: tl-uploader watch [<folder>...] [--existing|--new-only]
+
+Watches the given folders (and those already watched in the app) and uploads new and changed
+files until Ctrl-C. A folder given here stays watched, in the app too.
+
+  --existing             upload the files already in a new folder (the default)
+  --new-only             only files that appear from now on`,
+  options: { existing: { type: 'boolean' }, 'new-only': { type: 'boolean' } },
+  needsKey: true,
+} as const satisfies CommandSpec;
+
+export function check(_paths: string[], values: ParsedValues): void {
+  if (values.existing && values['new-only'])
+    throw new UsageError('Choose --existing or --new-only, not both.');
+}
+
+export async function run(core: UploaderCore, paths: string[], values: ParsedValues): Promise<number> {
+  const known = core.folders.list();
+  for (const path of paths) {
+    const absolute = resolve(path);
+    if (known.some((f) => f.path === absolute)) continue;
+    await core.invoke('folders:add', {
+      path: absolute,
+      settings: { existing: values['new-only'] ? 'skip' : 'upload' },
+    });
+  }
+  if (core.folders.list().length === 0)
+    throw new UsageError('watch needs at least one folder (none is watched yet).');
+  for (const f of core.folders.list()) console.log(`Watching ${f.path}`);
+  core.queue.on('item-changed', (item) => {
+    if (SETTLED.includes(item.state)) console.log(itemLine(item));
+  });
+  await untilInterrupted();
+  console.log('Stopping: work in flight is saved and resumes next time.');
+  return EXIT.ok;
+}

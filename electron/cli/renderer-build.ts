@@ -1,0 +1,75 @@
+/**
+ * Serve mode shows the renderer built by vite into out/renderer. On a fresh clone it does not
+ * exist yet, and after a `git pull` it may be older than its sources: build it then, in one line
+ * of output, so `npm start`, `npm run demo` and `tl-uploader serve` just work after `npm install`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The newest modification time under the given files and folders (0 when none exists). */
+async function newest(paths: string[]): Promise<number> {
+  let latest = 0;
+  for (const path of paths) {
+    const info = await stat(path).catch(() => undefined);
+    if (!info) continue;
+    if (!info.isDirectory()) {
+      latest = Math.max(latest, info.mtimeMs);
+      continue;
+    }
+    for (const entry of await readdir(path, { withFileTypes: true, recursive: true }))
+      if (entry.isFile()) latest = Math.max(latest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return latest;
+}
+
+/** Why the built renderer needs a build, or undefined when it is up to date. */
+export async function rendererBuildNeeded(root = ROOT): Promise<'missing' | 'stale' | undefined> {
+  const built = await stat(join(root, 'out', 'renderer', 'index.html')).catch(() => undefined);
+  if (!built) return 'missing';
+  const sources = await newest(
+    ['renderer', 'electron/shared', 'vite.config.ts', 'svelte.config.js'].map((p) => join(root, p)),
+  );
+  return sources > built.mtimeMs ? 'stale' : undefined;
+}
+
+/**
+ * Builds the renderer when it is missing or older than its sources. Without vite (an install
+ * without dev dependencies) a stale build is used as is; a missing one is an error that says what
+ * to do.
+ */
+export async function ensureRendererBuilt(root = ROOT): Promise<void> {
+  const need = await rendererBuildNeeded(root);
+  if (!need) return;
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (!existsSync(vite)) {
+    if (need === 'stale') return;
+    throw new Error(
+      'The web interface is not built and vite is not installed: run `npm install`, then `npm run build`.',
+    );
+  }
+  console.log(
+    need === 'missing'
+      ? 'Building the web interface (first start)…'
+      : 'Building the web interface (its sources changed)…',
+  );
+  const output: Buffer[] = [];
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, [vite, 'build', '--logLevel', 'error'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (d: Buffer) => output.push(d));
+    child.stderr.on('data', (d: Buffer) => output.push(d));
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) {
+    process.stderr.write(Buffer.concat(output));
+    throw new Error(`Building the web interface failed (vite exited ${code}); its output is above.`);
+  }
+}
