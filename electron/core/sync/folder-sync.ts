@@ -9,6 +9,7 @@ import {
   type WatchedFolder,
   type WatchedFolderSettings,
 } from '../../shared/sync-types.ts';
+import { LifecycleScope } from '../lifecycle-scope.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { UploadQueue } from '../queue/upload-queue.ts';
 import type { DocumentStore } from '../store/document-store.ts';
@@ -42,13 +43,22 @@ interface SyncEvents {
 export class FolderSync extends EventEmitter<SyncEvents> {
   private readonly ledger: SyncLedger;
   private readonly runners = new Map<string, FolderRunner>();
+  /** Each runner's closer in the scope, to take it off when the runner is closed by other means. */
+  private readonly runnerClosers = new Map<string, () => void>();
   private readonly onItem = (view: QueueItemView) => {
     if (view.origin) this.runners.get(view.origin.folderId)?.onItem(view);
   };
+  /**
+   * Owns the runners, the queue listener and the ledger: stop() closes every runner and still
+   * saves and closes the ledger when one of them fails, then reports what failed.
+   */
+  private readonly scope: LifecycleScope;
 
   constructor(private readonly options: FolderSyncOptions) {
     super();
     this.ledger = new SyncLedger(options.store);
+    this.scope = new LifecycleScope('watched folders', { logger: options.logger ?? silentLogger });
+    this.scope.onClose('ledger', () => this.ledger.close());
   }
 
   get recovered(): string | undefined {
@@ -57,14 +67,18 @@ export class FolderSync extends EventEmitter<SyncEvents> {
 
   async start(): Promise<void> {
     this.options.queue.on('item-changed', this.onItem);
+    this.scope.onClose('queue listener', () => this.options.queue.off('item-changed', this.onItem));
     await Promise.all(this.ledger.folders().map((folder) => this.run(folder, false)));
   }
 
+  /** Rejects (a LifecycleCloseError) only after every runner and the ledger were closed. */
   async stop(): Promise<void> {
-    this.options.queue.off('item-changed', this.onItem);
-    await Promise.all([...this.runners.values()].map((r) => r.stop()));
-    this.runners.clear();
-    await this.ledger.close();
+    try {
+      await this.scope.close();
+    } finally {
+      this.runners.clear();
+      this.runnerClosers.clear();
+    }
   }
 
   list(): WatchedFolder[] {
@@ -108,8 +122,7 @@ export class FolderSync extends EventEmitter<SyncEvents> {
   }
 
   async removeFolder(id: string): Promise<void> {
-    await this.runners.get(id)?.stop();
-    this.runners.delete(id);
+    await this.closeRunner(id);
     await this.ledger.removeFolder(id);
     this.emit('folders-changed', this.list());
   }
@@ -136,7 +149,7 @@ export class FolderSync extends EventEmitter<SyncEvents> {
 
   async updateSettings(id: string, patch: Partial<WatchedFolderSettings>): Promise<WatchedFolder> {
     const runner = this.runner(id);
-    await runner.stop();
+    await this.closeRunner(id);
     const folder = { ...runner.folder, ...patch };
     await this.ledger.saveFolder(folder);
     await this.run(folder, false);
@@ -148,6 +161,23 @@ export class FolderSync extends EventEmitter<SyncEvents> {
     const runner = this.runners.get(id);
     if (!runner) throw new FolderError('There is no watched folder with that id.');
     return runner;
+  }
+
+  /**
+   * Closes a runner and forgets it. A part that would not close (its watcher) was logged by the
+   * runner's scope; removing or re-running the folder goes on regardless.
+   */
+  private async closeRunner(id: string): Promise<void> {
+    const runner = this.runners.get(id);
+    this.runners.delete(id);
+    this.runnerClosers.get(id)?.();
+    this.runnerClosers.delete(id);
+    await runner?.close().catch((error: unknown) =>
+      (this.options.logger ?? silentLogger).warn('a watched folder did not close cleanly', {
+        folder: id,
+        error: (error as Error).message,
+      }),
+    );
   }
 
   private async run(folder: WatchedFolder, firstScan: boolean): Promise<void> {
@@ -166,6 +196,10 @@ export class FolderSync extends EventEmitter<SyncEvents> {
       firstScan,
     );
     this.runners.set(folder.id, runner);
+    this.runnerClosers.set(
+      folder.id,
+      this.scope.onClose(`folder ${folder.path}`, () => runner.close()),
+    );
     await runner.start();
   }
 }
