@@ -1,22 +1,45 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+/**
+ * Serve mode: the app's core, its contract over a WebSocket, and the renderer, on 127.0.0.1.
+ *
+ * Loopback is not a wall: every web page the person visits can send requests to 127.0.0.1, and
+ * every other local server shares the cookie jar of 127.0.0.1 (cookies ignore ports). So:
+ *
+ * - Nothing a client sends can end the process (by construction, not by an uncaughtException
+ *   handler): one guarded request pipeline (serve/request-pipeline.ts) turns every failure into a
+ *   4xx (500 for our own bug) and a log line; the HTTP parser's own refusals are answered too;
+ *   the WebSocket bridge (serve/ws-bridge.ts) bounds messages and listens for errors on every socket.
+ * - No ambient credential. The start prints `http://127.0.0.1:PORT/#token=…`: the fragment never
+ *   reaches a server, a log or a Referer. The page moves the token into sessionStorage (this tab
+ *   only, survives a reload) and removes it from the address bar (history.replaceState). It sends
+ *   it in an Authorization header (session, dropped files) and as a WebSocket subprotocol; no
+ *   cookie is ever set, so no other local port can receive it. Thumbnails, shown by `<img>`,
+ *   carry a separate read-only media key, useless for commands. The page's own files are public
+ *   and hold no data. Another tab opens the printed address again.
+ *   Rejected alternative: a random 127.x.y.z address with a cookie of its own — only 127.0.0.1
+ *   is configured on macOS by default, and a cookie is still ambient (sent with every request to
+ *   that host, whoever triggers it).
+ * - Every request must name our Host (DNS rebinding), a browser's Origin must be ours, and all
+ *   but the public files must be same-origin fetches (Sec-Fetch-Site): another local port is
+ *   same-site, not same-origin. Every answer: Referrer-Policy no-referrer, Cache-Control no-store,
+ *   nosniff, a CSP with frame-ancestors 'none', Cross-Origin-Resource-Policy same-origin, exact
+ *   content types (thumbnails typed from their bytes).
+ * - Dropped files are staged 0700/0600 and swept (serve/staging.ts).
+ */
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { basename, extname, join, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  commandNames,
-  eventNames,
-  isCommandName,
-  InvalidRequestError,
-  type CommandError,
-} from '../shared/contract.ts';
+import type { Logger } from '../core/ports.ts';
 import { LIMITS } from '../core/media/limits.ts';
 import type { UploaderCore } from '../core/uploader-core.ts';
+import { Access } from './serve/access.ts';
+import { LogLimiter, stderrLogger } from './serve/log-limiter.ts';
+import { clientErrorHandler, requestHandler } from './serve/request-pipeline.ts';
+import { Staging } from './serve/staging.ts';
+import { WsBridge } from './serve/ws-bridge.ts';
+
+export { sanitizeName } from './serve/staging.ts';
+export { WS_PROTOCOL } from './serve/access.ts';
 
 export interface ServeOptions {
   port?: number;
@@ -24,9 +47,12 @@ export interface ServeOptions {
   rendererDir?: string;
   /** Largest file a browser may stream in (the largest the platform takes through multipart). */
   maxUploadBytes?: number;
+  /** Where refused requests and failures are logged (default: stderr). */
+  logger?: Logger;
 }
 
 export interface RunningServe {
+  /** The address to open: the token is in the fragment, which no server ever receives. */
   url: string;
   origin: string;
   token: string;
@@ -34,253 +60,53 @@ export interface RunningServe {
   close(): Promise<void>;
 }
 
-/**
- * Serve mode: the same core, its contract over a WebSocket, on 127.0.0.1 only. Every request needs
- * the per-start token; requests from another Origin are refused (403), and so are requests whose
- * Host is not ours (DNS rebinding). Files dropped in the browser are streamed into a staging
- * folder, then queued; the staged copy goes once its asset is ready.
- */
 export async function startServe(core: UploaderCore, options: ServeOptions = {}): Promise<RunningServe> {
-  const token = randomBytes(24).toString('base64url');
   const rendererDir = resolve(
     options.rendererDir ?? fileURLToPath(new URL('../../out/renderer', import.meta.url)),
   );
-  const stagingRoot = join(core.settings().dataDir, 'staging');
-  const maxUpload = options.maxUploadBytes ?? LIMITS.multipart.video;
+  const log = new LogLimiter(options.logger ?? stderrLogger);
   let port = 0;
-  const ownHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
-  const ownOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const access = new Access(() => port);
+  const staging = new Staging(
+    core,
+    options.maxUploadBytes ?? LIMITS.multipart.video,
+    options.logger ?? stderrLogger,
+  );
+  // Before the first request: leftovers of a killed drop or a lost item go now.
+  await staging.start();
+  const bridge = new WsBridge(core, access, log);
 
-  /** 401 without the token, 403 for a foreign Host or Origin; undefined when allowed. */
-  function refuse(req: IncomingMessage): { status: number; message: string } | undefined {
-    if (!ownHosts().has(req.headers.host ?? '')) return { status: 403, message: 'Unknown host.' };
-    const origin = req.headers.origin;
-    if (origin !== undefined && !ownOrigins().has(origin))
-      return { status: 403, message: 'Requests from other sites are not allowed.' };
-    const url = new URL(req.url ?? '/', 'http://x');
-    // The page itself is opened with ?token=; its scripts, images and WebSocket carry the cookie
-    // set then (HttpOnly, SameSite=Strict: other sites cannot use it).
-    const cookie = /(?:^|;\s*)tl_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-    const given =
-      url.searchParams.get('token') ?? req.headers.authorization?.replace(/^Bearer /, '') ?? cookie ?? '';
-    const a = Buffer.from(given);
-    const b = Buffer.from(token);
-    if (a.length !== b.length || !timingSafeEqual(a, b))
-      return { status: 401, message: 'A valid token is required (it is printed when serve mode starts).' };
-    return undefined;
-  }
+  const server = createServer(
+    {
+      // Dropped files can be large: no limit on a whole request, but a client that sends
+      // nothing for a while is cut off (socket timeout below), and headers must come quickly.
+      requestTimeout: 0,
+      headersTimeout: 30_000,
+    },
+    requestHandler({ core, access, staging, log, rendererDir }),
+  );
+  server.setTimeout(120_000, (socket) => socket.destroy());
+  server.maxConnections = 512;
+  server.on('clientError', clientErrorHandler(log));
+  server.on('upgrade', (req, socket, head) => bridge.handleUpgrade(req, socket, head));
 
-  const staged = new Map<string, string>(); // queue item id → staging folder
-  core.queue.on('item-changed', (item) => {
-    const dir = staged.get(item.id);
-    if (dir && ['ready', 'duplicate', 'canceled'].includes(item.state)) {
-      staged.delete(item.id);
-      void rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  async function receiveUpload(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const name = sanitizeName(url.searchParams.get('name') ?? '');
-    if (!name) return send(res, 400, { error: 'A file name is required (?name=).' });
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > maxUpload) {
-      req.resume();
-      return send(res, 413, { error: `The file is larger than ${maxUpload} bytes.` });
-    }
-    const dir = join(stagingRoot, randomUUID());
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, name);
-    let received = 0;
-    const limit = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        received += chunk.length;
-        if (received > maxUpload) return done(new Error('too large'));
-        done(null, chunk);
-      },
-    });
-    try {
-      await pipeline(req, limit, createWriteStream(path, { flags: 'wx' }));
-    } catch {
-      await rm(dir, { recursive: true, force: true });
-      if (!res.headersSent)
-        send(res, received > maxUpload ? 413 : 400, {
-          error: received > maxUpload ? 'The file is too large.' : 'The upload was interrupted.',
-        });
-      req.destroy();
-      return;
-    }
-    const result = await core.invoke('uploads:add', {
-      inputs: [{ kind: 'file', path, options: { filename: name } }],
-    });
-    for (const item of result.added) staged.set(item.id, dir);
-    if (result.added.length === 0) await rm(dir, { recursive: true, force: true });
-    send(res, 200, result);
-  }
-
-  const server = createServer((req, res) => {
-    const denied = refuse(req);
-    if (denied) return send(res, denied.status, { error: denied.message });
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (req.method === 'POST' && url.pathname === '/upload') {
-      receiveUpload(req, res).catch(() => send(res, 500, { error: 'The upload could not be received.' }));
-      return;
-    }
-    if (req.method === 'GET' && url.pathname === '/contract')
-      return send(res, 200, { commands: commandNames, events: eventNames });
-    if (req.method === 'GET' && url.pathname.startsWith('/thumbnail/')) {
-      const path = core.library.detail(decodeURIComponent(url.pathname.slice('/thumbnail/'.length)))?.asset
-        .thumbnailPath;
-      if (!path) return send(res, 404, { error: 'No cached thumbnail.' });
-      return void sendFile(res, path, 'image/*', {});
-    }
-    if (req.method === 'GET') {
-      const file = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
-      const full = resolve(rendererDir, file);
-      if (!full.startsWith(rendererDir + sep)) return send(res, 404, { error: 'Not found.' });
-      const headers: Record<string, string> =
-        file === 'index.html'
-          ? {
-              'set-cookie': `tl_token=${token}; HttpOnly; SameSite=Strict; Path=/`,
-              'content-security-policy': CSP,
-            }
-          : {};
-      return void sendFile(res, full, MIME[extname(full)] ?? 'application/octet-stream', headers).catch(() =>
-        file === 'index.html'
-          ? send(res, 503, { error: 'The web interface is not built: run `npm run build` once.' })
-          : send(res, 404, { error: 'Not found.' }),
-      );
-    }
-    send(res, 404, { error: 'Not found.' });
-  });
-
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
-  server.on('upgrade', (req, socket, head) => {
-    const denied = refuse(req);
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (denied || url.pathname !== '/ws') {
-      socket.end(
-        `HTTP/1.1 ${denied?.status ?? 404} ${denied ? 'Refused' : 'Not Found'}\r\nConnection: close\r\n\r\n`,
-      );
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => bridge(ws));
-  });
-
-  function bridge(ws: WebSocket): void {
-    const unsubscribe = eventNames.map((event) =>
-      core.on(event, (payload) => ws.send(JSON.stringify({ event, payload }))),
-    );
-    ws.on('close', () => unsubscribe.forEach((u) => u()));
-    ws.on('message', async (data) => {
-      let message: { id?: unknown; command?: unknown; payload?: unknown };
-      try {
-        message = JSON.parse(String(data));
-      } catch {
-        return ws.send(
-          JSON.stringify({
-            id: null,
-            ok: false,
-            error: { code: 'invalid-request', message: 'Messages must be JSON.' },
-          }),
-        );
-      }
-      const reply = (body: { ok: true; value: unknown } | { ok: false; error: CommandError }) =>
-        ws.send(JSON.stringify({ id: message.id ?? null, ...body }));
-      if (!isCommandName(message.command))
-        return reply({
-          ok: false,
-          error: { code: 'unknown-command', message: `Unknown command: ${String(message.command)}.` },
-        });
-      try {
-        const value = await core.invoke(message.command, message.payload);
-        reply({ ok: true, value: value ?? null });
-      } catch (error) {
-        reply({
-          ok: false,
-          error: {
-            code: error instanceof InvalidRequestError ? 'invalid-request' : 'failed',
-            message: (error as Error).message,
-          },
-        });
-      }
-    });
-  }
-
-  await new Promise<void>((resolve, reject) => {
+  await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen());
   });
+  server.on('error', (error) => log.warn(`serve: server error: ${error.message}`));
   port = (server.address() as AddressInfo).port;
   const origin = `http://127.0.0.1:${port}`;
   return {
-    url: `${origin}/?token=${token}`,
+    url: `${origin}/#token=${access.token}`,
     origin,
-    token,
+    token: access.token,
     port,
     close: async () => {
-      for (const client of wss.clients) client.terminate();
-      wss.close();
+      staging.close();
+      bridge.close();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
     },
   };
-}
-
-/** A dropped file's name, made safe: no folders, no control characters, no dot-only names. */
-export function sanitizeName(raw: string): string {
-  const name = basename(raw.replace(/\\/g, '/'))
-    .replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_')
-    .trim()
-    .slice(0, 255);
-  return /^\.*$/.test(name) ? '' : name;
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  });
-  res.end(text);
-}
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-};
-
-/** The same policy as the desktop window, plus the WebSocket to ourselves. */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-async function sendFile(
-  res: ServerResponse,
-  path: string,
-  type: string,
-  headers: Record<string, string>,
-): Promise<void> {
-  const body = await readFile(path);
-  res.writeHead(200, {
-    'content-type': type,
-    'content-length': body.length,
-    'cache-control': 'no-cache',
-    'x-content-type-options': 'nosniff',
-    ...headers,
-  });
-  res.end(body);
 }

@@ -33,23 +33,63 @@ export class CommandFailed extends Error {
 
 type Listener = (payload: unknown) => void;
 
+/** Where this tab keeps serve mode's token: this origin and this tab only, never a cookie. */
+const TOKEN_KEY = 'tl-uploader-token';
+/** The WebSocket subprotocol serve mode speaks (electron/cli/serve/access.ts). */
+const WS_PROTOCOL = 'tl-uploader';
+
+/** A failure that retrying cannot mend: no token, or a token of an earlier start. */
+class AccessProblem extends Error {}
+
+/**
+ * Serve mode's token, taken once from the address serve printed (`#token=…`; `?token=` from
+ * older builds), moved into sessionStorage (this tab only, kept across a reload) and removed from
+ * the address bar, so it is not shown, bookmarked, shared or sent as a Referer. No cookie: a cookie
+ * on 127.0.0.1 would go to every local server, whatever its port.
+ */
+function takeToken(): string | undefined {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
+  // Read once at start-up, not view state.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  const query = new URLSearchParams(location.search);
+  const given = fromHash ?? query.get('token');
+  if (given) {
+    sessionStorage.setItem(TOKEN_KEY, given);
+    query.delete('token');
+    const search = query.size > 0 ? `?${query}` : '';
+    history.replaceState(history.state, '', `${location.pathname}${search}`);
+  }
+  return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+}
+
 /**
  * The renderer's side of the contract. In the desktop app it goes through the preload; in serve
- * mode over a WebSocket to the same core. Views never see which.
+ * mode over a WebSocket to the same core, the token in its subprotocol. Views never see which.
  */
 export class Client {
   private ws: WebSocket | undefined;
   private ready: Promise<void> | undefined;
   private nextId = 1;
+  private readonly token: string | undefined;
   // Bookkeeping, not view state: plain collections on purpose.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly pending = new Map<number, (reply: CommandResult<CommandName>) => void>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly listeners = new Map<EventName, Set<Listener>>();
   connected = $state(true);
+  /** Why this tab cannot reach serve mode at all (and what to do), once retrying cannot help. */
+  problem = $state<string | undefined>();
+  /** The read-only key for thumbnails in serve mode (they are `<img>` sources: no header). */
+  private mediaKey = $state<string | undefined>();
+  /** The largest file serve mode takes: a bigger one is refused here, before it is sent. */
+  private maxUploadBytes = Infinity;
 
   constructor(private readonly preload = window.tlUploader) {
-    if (!preload) this.ready = this.connect();
+    if (preload) return;
+    this.token = takeToken();
+    this.ready = this.open();
+    // Commands report the problem; this only keeps an early failure from being "unhandled".
+    this.ready.catch(() => undefined);
   }
 
   get mode(): 'desktop' | 'browser' {
@@ -81,15 +121,29 @@ export class Client {
     }
     const result: AddResultView = { added: [], rejected: [] };
     for (const file of files) {
+      if (file.size > this.maxUploadBytes) {
+        result.rejected.push({
+          input: file.name,
+          message: `The file is larger than the ${this.maxUploadBytes} bytes TwelveLabs takes.`,
+        });
+        continue;
+      }
       const res = await fetch(`/upload?name=${encodeURIComponent(file.name)}`, {
         method: 'POST',
         body: file,
-      });
-      const body = (await res.json()) as AddResultView & { error?: string };
-      if (!res.ok) result.rejected.push({ input: file.name, message: body.error ?? `HTTP ${res.status}` });
+        headers: { authorization: `Bearer ${this.token ?? ''}` },
+      }).catch(() => undefined);
+      const body = ((await res?.json().catch(() => undefined)) ?? {}) as Partial<AddResultView> & {
+        error?: string;
+      };
+      if (!res?.ok)
+        result.rejected.push({
+          input: file.name,
+          message: body.error ?? (res ? `HTTP ${res.status}` : 'TL Uploader could not be reached.'),
+        });
       else {
-        result.added.push(...body.added);
-        result.rejected.push(...body.rejected);
+        result.added.push(...(body.added ?? []));
+        result.rejected.push(...(body.rejected ?? []));
       }
     }
     return result;
@@ -97,35 +151,76 @@ export class Client {
 
   thumbnailSrc(asset: LibraryAsset): string | undefined {
     if (this.preload) return asset.thumbnailPath ? `file://${asset.thumbnailPath}` : undefined;
-    return asset.thumbnail?.status === 'ready' ? `/thumbnail/${encodeURIComponent(asset.id)}` : undefined;
+    if (asset.thumbnail?.status !== 'ready' || !this.mediaKey) return undefined;
+    return `/thumbnail/${encodeURIComponent(asset.id)}?key=${encodeURIComponent(this.mediaKey)}`;
   }
 
   private async viaSocket(name: CommandName, payload: unknown): Promise<CommandResult<CommandName>> {
-    await this.ready;
+    try {
+      await this.ready;
+    } catch (error) {
+      return { ok: false, error: { code: 'not-allowed', message: (error as Error).message } };
+    }
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN)
+      return { ok: false, error: { code: 'failed', message: 'The connection to TL Uploader was lost.' } };
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      this.ws!.send(JSON.stringify({ id, command: name, payload }));
+      ws.send(JSON.stringify({ id, command: name, payload }));
     });
   }
 
-  private connect(attempt = 0): Promise<void> {
+  /** Checks the token, then opens the WebSocket; retries with a growing pause until it can. */
+  private async open(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.startSession();
+        if (await this.openSocket()) return;
+      } catch (error) {
+        if (error instanceof AccessProblem) {
+          this.problem = error.message;
+          this.connected = false;
+          throw error;
+        }
+      }
+      this.connected = false;
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+    }
+  }
+
+  private async startSession(): Promise<void> {
+    if (!this.token)
+      throw new AccessProblem(
+        'This tab has no key to TL Uploader. Open the address that `tl-uploader serve` (or `npm start`) printed.',
+      );
+    const res = await fetch('/session', { headers: { authorization: `Bearer ${this.token}` } });
+    if (res.status === 401) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      throw new AccessProblem(
+        'This key is no longer valid: TL Uploader was restarted. Open the new address it printed.',
+      );
+    }
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const session = (await res.json()) as { mediaKey: string; maxUploadBytes: number };
+    this.mediaKey = session.mediaKey;
+    this.maxUploadBytes = session.maxUploadBytes;
+  }
+
+  private openSocket(): Promise<boolean> {
     return new Promise((resolve) => {
-      const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+      const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+      const ws = new WebSocket(`${scheme}://${location.host}/ws`, [WS_PROTOCOL, `tl-token.${this.token}`]);
+      let opened = false;
       ws.onopen = () => {
+        opened = true;
         this.ws = ws;
         this.connected = true;
-        resolve();
+        resolve(true);
       };
-      ws.onmessage = (message) => {
-        const data = JSON.parse(String(message.data));
-        if (data.event) this.listeners.get(data.event)?.forEach((l) => l(data.payload));
-        else {
-          this.pending.get(data.id)?.(data);
-          this.pending.delete(data.id);
-        }
-      };
+      ws.onmessage = (message) => this.receive(message.data);
       ws.onclose = () => {
+        if (!opened) return resolve(false);
         this.connected = false;
         for (const [, resolvePending] of this.pending)
           resolvePending({
@@ -133,13 +228,25 @@ export class Client {
             error: { code: 'failed', message: 'The connection to TL Uploader was lost.' },
           });
         this.pending.clear();
-        // Reconnect with a growing pause; commands wait for it.
-        this.ready = new Promise((r) =>
-          setTimeout(() => void this.connect(attempt + 1).then(r), Math.min(5000, 250 * 2 ** attempt)),
-        );
-        resolve();
+        // Commands wait for the next connection.
+        this.ready = this.open();
+        this.ready.catch(() => undefined);
       };
     });
+  }
+
+  private receive(raw: unknown): void {
+    let data: { event?: EventName; payload?: unknown; id?: number } & CommandResult<CommandName>;
+    try {
+      data = JSON.parse(String(raw));
+    } catch {
+      return;
+    }
+    if (data.event) this.listeners.get(data.event)?.forEach((l) => l(data.payload));
+    else if (typeof data.id === 'number') {
+      this.pending.get(data.id)?.(data);
+      this.pending.delete(data.id);
+    }
   }
 }
 
