@@ -3,6 +3,8 @@
  * the Electron app, the CLI and serve mode each pass their own implementations.
  */
 
+import { formatLine } from './log/log-line.ts';
+
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
@@ -10,11 +12,23 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** For tests that assert on their own output only; a host passes a real logger. */
 export const silentLogger: Logger = {
   debug: () => undefined,
   info: () => undefined,
   warn: () => undefined,
   error: () => undefined,
+};
+
+/**
+ * The logger used when a host passes none: chatter is dropped, but warnings and errors always
+ * reach stderr, so a failure is never silent. Hosts pass a file logger (core/log/file-logger.ts).
+ */
+export const defaultLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message, fields) => console.warn(`warning: ${formatLine(message, fields, [])}`),
+  error: (message, fields) => console.error(`error: ${formatLine(message, fields, [])}`),
 };
 
 export interface Clock {

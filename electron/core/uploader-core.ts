@@ -17,7 +17,7 @@ import { AuthError } from './api/errors.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { AssetLibrary } from './library/asset-library.ts';
 import { ThumbnailCache } from './library/thumbnail-cache.ts';
-import { silentLogger, systemClock, type Clock, type Logger } from './ports.ts';
+import { defaultLogger, systemClock, type Clock, type Logger } from './ports.ts';
 import { UploadLedger } from './queue/upload-ledger.ts';
 import { UploadQueue, type AddInput } from './queue/upload-queue.ts';
 import { BandwidthScheduler } from './queue/bandwidth-scheduler.ts';
@@ -95,7 +95,7 @@ export class UploaderCore {
 
   private constructor(private readonly options: UploaderCoreOptions) {
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? silentLogger;
+    this.logger = options.logger ?? defaultLogger;
     this.settingsDoc = new PersistedDocument<StoredSettings>(
       new ConfDocumentStore(options.dataDir, 'settings'),
       () => ({ ...DEFAULT_SETTINGS }),

@@ -1,6 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { safeStorage } from 'electron';
+import type { Logger } from '../core/ports.ts';
 import type { SecretStore } from '../core/secrets.ts';
 import type { AppSettings } from '../shared/settings-types.ts';
 
@@ -12,9 +13,19 @@ import type { AppSettings } from '../shared/settings-types.ts';
  */
 export class SafeStorageSecretStore implements SecretStore {
   private readonly path: string;
+  /** Every key this process has held, so the log can cut them out of any line. */
+  private readonly seen = new Set<string>();
 
-  constructor(userData: string) {
+  constructor(
+    userData: string,
+    private readonly logger: Logger,
+  ) {
     this.path = join(userData, 'credentials.bin');
+  }
+
+  /** The keys to redact from logs (read when a line is written). */
+  knownSecrets(): string[] {
+    return [...this.seen];
   }
 
   get storage(): AppSettings['keyStorage'] {
@@ -25,19 +36,37 @@ export class SafeStorageSecretStore implements SecretStore {
   }
 
   async get(): Promise<string | undefined> {
-    if (process.env.TWELVELABS_API_KEY) return process.env.TWELVELABS_API_KEY;
+    const fromEnv = process.env.TWELVELABS_API_KEY;
+    if (fromEnv) return this.remember(fromEnv);
+    let sealed: Buffer;
     try {
-      return await safeStorage
-        .decryptStringAsync(await readFile(this.path))
-        .then((r) => r.result || undefined);
-    } catch {
+      sealed = await readFile(this.path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.logger.warn('The saved API key could not be read', { error: (error as Error).message });
+      return undefined; // no key saved yet: the person is asked for one
+    }
+    try {
+      const { result } = await safeStorage.decryptStringAsync(sealed);
+      return result ? this.remember(result) : undefined;
+    } catch (error) {
+      // Another user's or machine's keychain, or a damaged file: ask for the key again.
+      this.logger.warn('The saved API key could not be decrypted; it must be entered again', {
+        error: (error as Error).message,
+      });
       return undefined;
     }
+  }
+
+  private remember(key: string): string {
+    this.seen.add(key);
+    return key;
   }
 
   async set(key: string): Promise<void> {
     if (!(await safeStorage.isAsyncEncryptionAvailable()))
       throw new Error('The system keychain is not available, so the key cannot be stored encrypted.');
+    this.remember(key);
     await writeFile(this.path, await safeStorage.encryptStringAsync(key), { mode: 0o600 });
   }
 

@@ -1,65 +1,88 @@
+import { join } from 'node:path';
 import { app, Menu, nativeImage, Notification, Tray, type BrowserWindow } from 'electron';
-import type { QueueItemView, QueueTotals } from '../shared/queue-types.ts';
 import type { UploaderCore } from '../core/uploader-core.ts';
+import type { Logger } from '../core/ports.ts';
+import type { QueueItemView, QueueTotals } from '../shared/queue-types.ts';
+import { OfflineCounter, summarize, trayImageName, type StatusSummary } from './tray-state.ts';
 
-type TrayState = 'idle' | 'uploading' | 'paused' | 'offline' | 'error';
+export interface StatusSurfaces {
+  /** Shows progress on this window's taskbar button until the returned function runs (its `closed`). */
+  bindWindow(window: BrowserWindow): () => void;
+  /** Whether a tray icon exists to come back from (some Linux desktops have none). */
+  readonly hasTray: boolean;
+  close(): void;
+}
 
 /**
  * Where the queue shows outside the window: the tray icon (idle / uploading / paused / offline /
- * error, with pause-all and open), the taskbar or dock progress bar, the macOS badge for items
- * needing attention, and batched notifications ("12 files uploaded", "3 need attention").
+ * error) with its menu, the taskbar or dock progress bar, the dock badge for items needing
+ * attention, and batched notifications ("12 files uploaded", "3 need attention"). Everything is
+ * computed from the queue's totals and item events (tray-state.ts); nothing lists the queue.
+ * The tray belongs to the app (it outlives the window); progress belongs to each window.
  */
 export function attachStatusSurfaces(
   core: UploaderCore,
-  window: BrowserWindow,
-  iconPath: string,
-): () => void {
-  const tray = new Tray(nativeImage.createFromPath(iconPath));
-  let state: TrayState = 'idle';
-  let uploaded = 0;
-  let attention = 0;
-  let batchTimer: NodeJS.Timeout | undefined;
+  options: { imagesDir: string; showWindow: () => void; quit: () => void; logger: Logger },
+): StatusSurfaces {
+  const offline = new OfflineCounter(core.queue.list()); // once, at start
+  const windows = new Set<BrowserWindow>();
+  let tray: Tray | undefined;
+  try {
+    tray = new Tray(trayImage('idle'));
+    tray.on('click', options.showWindow);
+  } catch (error) {
+    options.logger.warn('No tray icon on this desktop: closing the window will quit.', { error });
+  }
+  let shown: StatusSummary | undefined;
+  let shownPaused: boolean | undefined;
 
-  const menu = () =>
+  function trayImage(state: StatusSummary['state']) {
+    return nativeImage.createFromPath(join(options.imagesDir, trayImageName(state, process.platform)));
+  }
+
+  const menu = (paused: boolean) =>
     Menu.buildFromTemplate([
-      { label: `TL Uploader: ${state}`, enabled: false },
+      { label: 'Open TL Uploader', click: options.showWindow },
       { type: 'separator' },
-      { label: 'Open', click: () => window.show() },
-      ...(core.queue.totals().paused
-        ? [{ label: 'Resume all uploads', click: () => void core.invoke('uploads:resume-all', {}) }]
+      ...(paused
+        ? [{ label: 'Resume all uploads', click: () => void run('uploads:resume-all', {}) }]
         : [
-            { label: 'Pause all uploads', click: () => void core.invoke('uploads:pause-all', {}) },
+            { label: 'Pause all uploads', click: () => void run('uploads:pause-all', {}) },
             {
               label: 'Pause for 1 hour',
-              click: () => void core.invoke('uploads:pause-all', { until: Date.now() + 3_600_000 }),
+              click: () => void run('uploads:pause-all', { until: Date.now() + 3_600_000 }),
             },
           ]),
       { type: 'separator' },
-      { label: 'Quit', role: 'quit' },
+      { label: 'Quit TL Uploader', click: options.quit },
     ]);
 
-  const render = (t: QueueTotals) => {
-    const waitingOffline = core.queue.list().some((i) => i.state === 'waiting' && i.wait?.code === 'offline');
-    const failed = t.byState.failed ?? 0;
-    state =
-      t.blockedByAuth || failed > 0
-        ? 'error'
-        : t.paused
-          ? 'paused'
-          : waitingOffline
-            ? 'offline'
-            : t.bytesDone < t.bytesTotal
-              ? 'uploading'
-              : 'idle';
-    tray.setToolTip(`TL Uploader — ${state}`);
-    tray.setContextMenu(menu());
-    window.setProgressBar(state === 'uploading' && t.bytesTotal > 0 ? t.bytesDone / t.bytesTotal : -1, {
-      mode: t.paused ? 'paused' : 'normal',
-    });
-    if (process.platform === 'darwin')
-      app.dock?.setBadge(failed + (t.blockedByAuth ? 1 : 0) > 0 ? String(failed) : '');
+  const run = (name: 'uploads:resume-all' | 'uploads:pause-all', payload: object) =>
+    core
+      .invoke(name, payload)
+      .catch((error: unknown) => options.logger.error(`tray: ${name} failed`, { error }));
+
+  const showProgress = (window: BrowserWindow, s: StatusSummary) => {
+    if (window.isDestroyed()) return;
+    window.setProgressBar(s.progress, { mode: s.progressMode });
   };
 
+  const render = (t: QueueTotals) => {
+    const s = summarize(t, offline.count);
+    if (tray && s.state !== shown?.state) tray.setImage(trayImage(s.state));
+    if (tray && s.tooltip !== shown?.tooltip) tray.setToolTip(s.tooltip);
+    if (tray && t.paused !== shownPaused) tray.setContextMenu(menu(t.paused));
+    if (s.progress !== shown?.progress || s.progressMode !== shown?.progressMode)
+      for (const window of windows) showProgress(window, s);
+    if (process.platform === 'darwin' && s.badge !== shown?.badge) app.dock?.setBadge(s.badge);
+    shown = s;
+    shownPaused = t.paused;
+  };
+
+  // Notifications, batched: one per burst of finished items, not one per file.
+  let uploaded = 0;
+  let attention = 0;
+  let batchTimer: NodeJS.Timeout | undefined;
   const notifyBatch = () => {
     batchTimer = undefined;
     const parts = [
@@ -68,23 +91,40 @@ export function attachStatusSurfaces(
     ].filter(Boolean);
     uploaded = 0;
     attention = 0;
-    if (parts.length > 0 && Notification.isSupported())
-      new Notification({ title: 'TL Uploader', body: parts.join(', ') }).show();
+    if (parts.length > 0 && Notification.isSupported()) {
+      const note = new Notification({ title: 'TL Uploader', body: parts.join(', ') });
+      note.on('click', options.showWindow);
+      note.show();
+    }
   };
   const onItem = (item: QueueItemView) => {
+    offline.update(item);
     if (item.state === 'ready') uploaded++;
     else if (item.state === 'failed' || item.state === 'source-missing') attention++;
     else return;
     batchTimer ??= setTimeout(notifyBatch, 5_000);
   };
 
-  const offTotals = core.on('uploads:totals-changed', render);
-  const offItems = core.on('uploads:item-changed', onItem);
+  const offs = [
+    core.on('uploads:totals-changed', render),
+    core.on('uploads:item-changed', onItem),
+    core.on('uploads:item-removed', ({ id }) => offline.remove(id)),
+  ];
   render(core.queue.totals());
-  return () => {
-    offTotals();
-    offItems();
-    clearTimeout(batchTimer);
-    tray.destroy();
+
+  return {
+    hasTray: tray !== undefined,
+    bindWindow(window) {
+      windows.add(window);
+      if (shown) showProgress(window, shown);
+      return () => windows.delete(window);
+    },
+    close() {
+      offs.forEach((off) => off());
+      clearTimeout(batchTimer);
+      windows.clear();
+      tray?.destroy();
+      tray = undefined;
+    },
   };
 }

@@ -1,41 +1,59 @@
-import { BrowserWindow, session, shell } from 'electron';
-import { join } from 'node:path';
+import { BrowserWindow, nativeTheme, session, shell } from 'electron';
+import type { Logger } from '../core/ports.ts';
+import { APP_ENTRY_URL, APP_HOST, APP_SCHEME } from './app-url.ts';
 
-/** Only our own code, no remote scripts, images from us, the cache and the platform's CDN. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: file: https:",
-  "media-src 'self' https:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** Whether a URL is one of our own app:// pages. */
+const isAppUrl = (url: string | undefined) => {
+  try {
+    const u = new URL(url ?? '');
+    return u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST;
+  } catch {
+    return false;
+  }
+};
+
+/** Permissions our page may have: writing to the clipboard ("Copy asset id"), and nothing else. */
+const ALLOWED_PERMISSIONS = new Set(['clipboard-sanitized-write']);
 
 /**
- * The one window: sandboxed renderer, context isolation, no Node; a strict CSP on every response;
- * new windows denied (https links open in the browser), navigation away blocked.
+ * Session-wide rules, set once: permissions only for our own page, and only those it needs;
+ * every other request is refused and logged.
  */
-export function createMainWindow(preloadPath: string, indexHtml: string): BrowserWindow {
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({
-      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
-    });
+export function hardenSession(logger: Logger): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, permission, callback, details) => {
+    const allowed = ALLOWED_PERMISSIONS.has(permission) && isAppUrl(details.requestingUrl);
+    if (!allowed) logger.info(`Permission refused: ${permission}`, { from: details.requestingUrl });
+    callback(allowed);
   });
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(
+    (_wc, permission, requestingOrigin) =>
+      ALLOWED_PERMISSIONS.has(permission) && isAppUrl(`${requestingOrigin}/`),
+  );
+}
 
+/**
+ * The one window: sandboxed renderer, context isolation, no Node; pages only from app:// (which
+ * sends the CSP); new windows denied (https links open in the browser), navigation away and
+ * webviews blocked. It shows at once with the theme's background — the page shows its own
+ * loading state while the core loads — rather than after everything is ready.
+ */
+export function createMainWindow(options: {
+  preloadPath: string;
+  iconPath: string;
+  logger: Logger;
+}): BrowserWindow {
   const window = new BrowserWindow({
     width: 1280,
     height: 800,
     minWidth: 900,
     minHeight: 600,
-    show: false,
+    show: true,
     title: 'TL Uploader',
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#16181d' : '#ffffff',
+    ...(process.platform === 'linux' && { icon: options.iconPath }),
     webPreferences: {
-      preload: preloadPath,
+      preload: options.preloadPath,
       sandbox: true,
       contextIsolation: true,
       nodeIntegration: false,
@@ -43,18 +61,23 @@ export function createMainWindow(preloadPath: string, indexHtml: string): Browse
       spellcheck: false,
     },
   });
-  window.webContents.setWindowOpenHandler(({ url }) => {
+  const wc = window.webContents;
+  wc.setWindowOpenHandler(({ url }) => {
     if (url.startsWith('https://')) void shell.openExternal(url);
+    else options.logger.info('A new window was refused', { url });
     return { action: 'deny' };
   });
-  window.webContents.on('will-navigate', (event, url) => {
-    if (url !== window.webContents.getURL()) event.preventDefault();
+  wc.on('will-navigate', (event, url) => {
+    if (isAppUrl(url)) return;
+    event.preventDefault();
+    options.logger.info('Navigation away from the app was refused', { url });
   });
-  window.once('ready-to-show', () => window.show());
-  void window.loadFile(indexHtml);
+  wc.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  wc.on('will-attach-webview', (event) => event.preventDefault());
+  wc.loadURL(APP_ENTRY_URL).catch((error: unknown) =>
+    options.logger.error('The app page could not be loaded', { error }),
+  );
   return window;
-}
-
-export function rendererEntry(appRoot: string): string {
-  return join(appRoot, 'renderer', 'index.html');
 }

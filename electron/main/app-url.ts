@@ -1,0 +1,56 @@
+/**
+ * The window's pages come from our own `app://tl-uploader/` scheme (as VS Code does), not file://:
+ * Electron applies a CSP sent with a protocol response, the page has a real origin to check
+ * senders against, and no other local file is reachable from it. Pure; app-protocol.ts serves it.
+ */
+import { extname, resolve, sep } from 'node:path';
+
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'tl-uploader';
+export const APP_ENTRY_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
+
+export type AppRequest =
+  | { kind: 'file'; path: string; type: string; page: boolean }
+  | { kind: 'thumbnail'; assetId: string }
+  | { kind: 'not-found' };
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+};
+
+/**
+ * What an app:// URL names: a file of the built renderer (never outside its folder), or a cached
+ * library thumbnail (`/thumbnail/<asset id>`, the same path serve mode uses).
+ */
+export function resolveAppRequest(url: string, rendererDir: string): AppRequest {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { kind: 'not-found' };
+  }
+  if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== APP_HOST) return { kind: 'not-found' };
+  let path: string;
+  try {
+    path = decodeURIComponent(parsed.pathname);
+  } catch {
+    return { kind: 'not-found' };
+  }
+  if (path.startsWith('/thumbnail/')) {
+    const assetId = path.slice('/thumbnail/'.length);
+    return /^[A-Za-z0-9_-]{1,128}$/.test(assetId) ? { kind: 'thumbnail', assetId } : { kind: 'not-found' };
+  }
+  const file = path === '/' ? 'index.html' : path.slice(1);
+  const root = resolve(rendererDir);
+  const full = resolve(root, file);
+  if (!full.startsWith(root + sep) || file.includes('\0')) return { kind: 'not-found' };
+  const ext = extname(full).toLowerCase();
+  return { kind: 'file', path: full, type: TYPES[ext] ?? 'application/octet-stream', page: ext === '.html' };
+}
