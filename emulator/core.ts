@@ -2,6 +2,7 @@ import { rename } from 'node:fs/promises';
 import { FaultInjector } from './faults.ts';
 import { newObjectId } from './ids.ts';
 import { ingestStream, TooLargeError } from './ingest.ts';
+import { mediaToken } from './media-token.ts';
 import { DEFAULT_LIMITS, type UploadLimits } from './limits.ts';
 import { probeMedia } from './media-probe.ts';
 import { RateLimiter, type RateLimit } from './rate-limiter.ts';
@@ -52,8 +53,15 @@ export class EmulatorCore {
     readonly blobs: BlobStore,
     readonly settings: EmulatorSettings,
     readonly apiKey: string | undefined,
+    /** Signs the media URLs (media-token.ts). */
+    readonly mediaSecret: Buffer,
   ) {
     this.rateLimiter = new RateLimiter(settings.rateLimits);
+  }
+
+  /** `origin/media/<id>/<token>`: where an asset's thumbnail, HLS and source are served. */
+  mediaBase(origin: string, assetId: string): string {
+    return `${origin}/media/${assetId}/${mediaToken(this.mediaSecret, assetId)}`;
   }
 
   newAsset(fields: Omit<AssetRecord, 'id' | 'seq' | 'createdAt' | 'status'>): AssetRecord {

@@ -72,7 +72,7 @@ export async function ingestStream(
   // The source is piped, not part of the pipeline, so a failure here does not destroy it: the
   // caller decides whether to drain it (a form part: the rest of the form must still be read) or
   // to cut it (a download).
-  const written = pipeline(check, createWriteStream(dest));
+  const written = pipeline(check, createWriteStream(dest, { mode: 0o600 }));
   const onSourceError = (error: Error) => check.destroy(error);
   source.on('error', onSourceError);
   source.pipe(check);

@@ -10,6 +10,8 @@ import { compileRoutes, matchRoute, type RequestContext } from './router.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { controlRoutes } from './routes/control.ts';
 import { indexRoutes } from './routes/indexes.ts';
+import { loadMediaSecret } from './media-token.ts';
+import { foreignBrowserProblem, hostProblem } from './request-guard.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { multipartRoutes } from './routes/multipart.ts';
 import { BlobStore, EmulatorState } from './state.ts';
@@ -21,6 +23,11 @@ export interface EmulatorOptions extends Partial<EmulatorSettings> {
   dataDir?: string;
   /** Accept only this key; otherwise any non-empty `x-api-key`. */
   apiKey?: string;
+  /**
+   * The control API (`/_emulator/*`) wants `apiKey` too. The app's own Sandbox sets it, so no
+   * other local process or user can reset or rig it; tests and `npm run emulator` leave it open.
+   */
+  lockControl?: boolean;
 }
 
 export interface RunningEmulator {
@@ -37,7 +44,8 @@ const UPLOAD_ROUTES = new Set(['assets.create', 'storage.put']);
 
 /** Starts the emulator on 127.0.0.1. Never on another interface: it accepts any key by default. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const { port = 0, dataDir, apiKey, ...overrides } = options;
+  const { port = 0, dataDir, apiKey, lockControl = false, ...overrides } = options;
+  if (lockControl && !apiKey) throw new Error('lockControl needs an apiKey.');
   const root = dataDir ?? (await mkdtemp(join(tmpdir(), 'tl-emulator-')));
   const state = new EmulatorState(dataDir ? join(dataDir, 'state.json') : undefined);
   await state.load();
@@ -48,7 +56,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ...overrides,
     limits: overrides.limits ?? DEFAULT_SETTINGS.limits,
   };
-  const core = new EmulatorCore(state, blobs, settings, apiKey);
+  const core = new EmulatorCore(state, blobs, settings, apiKey, await loadMediaSecret(dataDir));
   core.resumeWork();
 
   const routes = compileRoutes([
@@ -60,10 +68,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   ]);
 
   let fallbackOrigin = 'http://127.0.0.1';
+  let actualPort = 0;
   const sockets = new Set<Socket>();
 
+  const refuse = async (req: IncomingMessage, res: ServerResponse, status: number, message: string) => {
+    await drain(req);
+    sendJson(res, status, { code: status === 400 ? 'bad_request' : 'forbidden', message });
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = parseTarget(req.url);
+    if (!url) return refuse(req, res, 400, 'The request target must be a path starting with /.');
+    const isControl = url.pathname.startsWith('/_emulator/');
+    const hostRefusal = hostProblem(req, actualPort, isControl);
+    if (hostRefusal) return refuse(req, res, 403, hostRefusal);
+    if (isControl) {
+      const browser = foreignBrowserProblem(req, actualPort);
+      if (browser) return refuse(req, res, 403, browser);
+    }
     if (url.pathname.startsWith('/v1.3')) res.setHeader('X-Api-Version', '1.3');
     const found = matchRoute(routes, req.method ?? 'GET', url.pathname);
     if (!('route' in found)) {
@@ -76,15 +98,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         : sendJson(res, 404, { code: 'not_found', message: `There is no endpoint at ${url.pathname}.` });
     }
     const { route, params } = found;
-    const logged = route.name.startsWith('control.')
-      ? undefined
-      : core.log.start(route.name, req.method!, url.pathname);
+    const control = route.name.startsWith('control.');
+    const logged = control ? undefined : core.log.start(route.name, req.method!, url.pathname);
     if (logged) res.on('finish', () => (logged.status = res.statusCode));
 
-    const latency = core.faults.take('latency', route.name)?.ms ?? (logged ? settings.latencyMs : 0);
+    // Faults never apply to the control API: a rule on `*` with no count must not block the
+    // very call that clears it.
+    const latency = control ? 0 : (core.faults.take('latency', route.name)?.ms ?? settings.latencyMs);
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
 
-    const injected = core.faults.take('status', route.name);
+    const injected = control ? undefined : core.faults.take('status', route.name);
     if (injected) {
       await drain(req);
       return sendJson(
@@ -98,7 +121,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       );
     }
 
-    if (route.auth) {
+    if (route.auth || (control && lockControl)) {
       const key = req.headers['x-api-key'];
       if (typeof key !== 'string' || key === '' || (apiKey !== undefined && key !== apiKey)) {
         await drain(req);
@@ -131,7 +154,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
     }
 
-    const drop = core.faults.take('drop', route.name);
+    const drop = control ? undefined : core.faults.take('drop', route.name);
     const body = instrumentBody(req, {
       bytesPerSecond: () => (UPLOAD_ROUTES.has(route.name) ? settings.ingestBytesPerSecond : 0),
       dropAfterBytes: drop?.afterBytes,
@@ -184,7 +207,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
-  const actualPort = (server.address() as AddressInfo).port;
+  actualPort = (server.address() as AddressInfo).port;
   fallbackOrigin = `http://127.0.0.1:${actualPort}`;
 
   return {
@@ -202,4 +225,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (!dataDir) await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The request target as a URL on our own origin, or undefined when it is not origin-form (`*`,
+ * `http://elsewhere/…`). `//x` stays a path here: resolved against a base it would name a host.
+ */
+function parseTarget(target: string | undefined): URL | undefined {
+  if (!target?.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://127.0.0.1${target}`);
+  } catch {
+    return undefined;
+  }
 }

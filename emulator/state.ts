@@ -170,19 +170,22 @@ export class EmulatorState {
       presignedUrls: [...this.presignedUrls.values()].filter((p) => !p.used),
     };
     const tmp = `${this.stateFile}.tmp`;
-    await writeFile(tmp, JSON.stringify(snapshot));
+    await writeFile(tmp, JSON.stringify(snapshot), { mode: 0o600 });
     await rename(tmp, this.stateFile);
   }
 }
+
+/** Uploaded bytes are the person's: readable by their user only, whatever the umask. */
+const PRIVATE_DIR = { recursive: true, mode: 0o700 } as const;
 
 /** Where bytes live: `blobs/<assetId>` and `chunks/<uploadId>/<index>` under the data directory. */
 export class BlobStore {
   constructor(readonly root: string) {}
 
   async init(): Promise<void> {
-    await mkdir(join(this.root, 'blobs'), { recursive: true });
-    await mkdir(join(this.root, 'chunks'), { recursive: true });
-    await mkdir(join(this.root, 'incoming'), { recursive: true });
+    await mkdir(join(this.root, 'blobs'), PRIVATE_DIR);
+    await mkdir(join(this.root, 'chunks'), PRIVATE_DIR);
+    await mkdir(join(this.root, 'incoming'), PRIVATE_DIR);
   }
 
   blobPath(assetId: string): string {
@@ -196,7 +199,7 @@ export class BlobStore {
 
   async sessionDir(uploadId: string): Promise<string> {
     const dir = join(this.root, 'chunks', uploadId);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, PRIVATE_DIR);
     return dir;
   }
 

@@ -13,9 +13,11 @@ export function assetWire(a: AssetRecord): Record<string, unknown> {
   };
 }
 
-/** `AssetDetail` (§2.2): list items and retrieve. Fields appear only where §2.2 says they do. */
-export function assetDetailWire(a: AssetRecord, origin: string): Record<string, unknown> {
-  const media = `${origin}/media/${a.id}`;
+/**
+ * `AssetDetail` (§2.2): list items and retrieve. Fields appear only where §2.2 says they do.
+ * `media` is the asset's signed media base (`EmulatorCore.mediaBase`).
+ */
+export function assetDetailWire(a: AssetRecord, media: string): Record<string, unknown> {
   const detail: Record<string, unknown> = assetWire(a);
   if (a.enableHls && a.hlsStatus) {
     detail.hls = {

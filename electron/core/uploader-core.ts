@@ -14,14 +14,17 @@ import type { AppSettings, KeyStatus } from '../shared/settings-types.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { DEFAULT_BASE_URL, UndiciTwelveLabsClient } from './api/client.ts';
 import { AuthError } from './api/errors.ts';
+import { assertHostConfirmed, assertLaunchBaseUrl, replaceUnsafeSavedBaseUrl } from './base-url-guard.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { ensurePrivateDir, PRIVATE_DIR_MODE } from './file-modes.ts';
+import { describeKeyStorage } from '../shared/key-storage.ts';
 import { AssetLibrary } from './library/asset-library.ts';
 import { ThumbnailCache } from './library/thumbnail-cache.ts';
 import { defaultLogger, systemClock, type Clock, type Logger } from './ports.ts';
 import { UploadLedger } from './queue/upload-ledger.ts';
 import { UploadQueue, type AddInput } from './queue/upload-queue.ts';
 import { BandwidthScheduler } from './queue/bandwidth-scheduler.ts';
-import type { SecretStore } from './secrets.ts';
+import { loadSandboxKey, type SecretStore } from './secrets.ts';
 import { ConfDocumentStore } from './store/conf-document-store.ts';
 import { PersistedDocument } from './store/persisted-document.ts';
 import { FolderSync } from './sync/folder-sync.ts';
@@ -48,7 +51,10 @@ export interface UploaderCoreOptions {
 
 const WEEK_MS = 7 * 24 * 3_600_000;
 
-type StoredSettings = Omit<AppSettings, 'apiKeySet' | 'keyStorage' | 'dataDir' | 'bandwidthInEffect'> &
+type StoredSettings = Omit<
+  AppSettings,
+  'apiKeySet' | 'keyStorage' | 'keyStorageText' | 'dataDir' | 'bandwidthInEffect'
+> &
   Record<string, unknown>;
 
 const DEFAULT_SETTINGS: StoredSettings = {
@@ -72,6 +78,8 @@ interface Services {
   library: AssetLibrary;
   sync: FolderSync;
   emulator?: RunningEmulator;
+  /** The Sandbox's own key (secrets.ts), when the services are the Sandbox's. */
+  sandboxKey?: string;
 }
 
 type Handlers = { [N in CommandName]: (request: never) => Promise<CommandResponse<N>> | CommandResponse<N> };
@@ -113,13 +121,17 @@ export class UploaderCore {
   }
 
   static async create(options: UploaderCoreOptions): Promise<UploaderCore> {
-    await mkdir(options.dataDir, { recursive: true });
+    // Checked before anything is opened: the key must not go to a URL the rule refuses.
+    if (options.overrides?.baseUrl) assertLaunchBaseUrl(options.overrides.baseUrl);
+    await ensurePrivateDir(options.dataDir, options.logger);
     const lock = await lockDataDir(options.dataDir);
     const core = new UploaderCore(options);
     core.releaseLock = lock.release;
     try {
       core.apiKey = await options.secrets.get();
       if (core.settingsDoc.recovered) core.notice('warning', core.settingsDoc.recovered);
+      const unsafe = replaceUnsafeSavedBaseUrl(core.settingsDoc.data, DEFAULT_BASE_URL);
+      if (unsafe) core.notice('warning', unsafe);
       core.configureBandwidth();
       core.services = await core.buildServices();
     } catch (error) {
@@ -172,6 +184,7 @@ export class UploaderCore {
     ] as const)
       await fetch(`${emulator.origin}/_emulator/seed`, {
         method: 'POST',
+        headers: { 'x-api-key': this.services.sandboxKey! },
         body: JSON.stringify({
           count,
           kind,
@@ -198,6 +211,7 @@ export class UploaderCore {
       ...(this.options.overrides?.sandbox !== undefined && { sandbox: this.options.overrides.sandbox }),
       apiKeySet: this.apiKey !== undefined,
       keyStorage: this.options.secrets.storage,
+      keyStorageText: describeKeyStorage(this.options.secrets.storage),
       dataDir: this.options.dataDir,
       bandwidthInEffect: this.bandwidth.inEffect,
     } as AppSettings;
@@ -223,19 +237,23 @@ export class UploaderCore {
   private async buildServices(): Promise<Services> {
     const settings = this.settings();
     const profile = join(this.options.dataDir, settings.sandbox ? 'sandbox' : 'account');
-    await mkdir(profile, { recursive: true });
+    await mkdir(profile, { recursive: true, mode: PRIVATE_DIR_MODE });
     let emulator: RunningEmulator | undefined;
     let baseUrl = settings.baseUrl;
-    if (settings.sandbox) {
+    // The Sandbox in the app takes only its own key, on the API and the control API alike.
+    const sandboxKey = settings.sandbox ? await loadSandboxKey(profile) : undefined;
+    if (sandboxKey) {
       emulator = await startEmulator({
         dataDir: join(profile, 'emulator'),
         processingMs: this.options.sandboxProcessingMs ?? 1500,
+        apiKey: sandboxKey,
+        lockControl: true,
       });
       baseUrl = emulator.url;
     }
     const client = new UndiciTwelveLabsClient({
       baseUrl,
-      apiKey: () => (settings.sandbox ? 'sandbox' : this.apiKey),
+      apiKey: () => sandboxKey ?? this.apiKey,
       version: this.options.version,
       clock: this.clock,
       logger: this.logger,
@@ -293,7 +311,7 @@ export class UploaderCore {
     queue.start();
     await sync.start();
     if (settings.sandbox || this.apiKey) library.start();
-    return { client, ledger, queue, library, sync, ...(emulator && { emulator }) };
+    return { client, ledger, queue, library, sync, ...(emulator && { emulator, sandboxKey }) };
   }
 
   private async stopServices(s: Services): Promise<void> {
@@ -413,7 +431,10 @@ export class UploaderCore {
       'settings:get': () => this.settings(),
       'settings:update': async (r: R<'settings:update'>) => {
         const before = this.settings();
-        Object.assign(this.settingsDoc.data, r);
+        const { confirmHost, ...patch } = r;
+        if (patch.baseUrl !== undefined)
+          assertHostConfirmed(this.settingsDoc.data.baseUrl, patch.baseUrl, confirmHost);
+        Object.assign(this.settingsDoc.data, patch);
         await this.settingsDoc.commit();
         this.bandwidth.configure(
           this.settingsDoc.data.bandwidthSchedule,

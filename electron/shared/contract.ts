@@ -12,6 +12,7 @@ import type { HistoryEntry, QueueItemView, QueueTotals } from './queue-types.ts'
 import type { DeleteOutcome, LibraryAsset, LibraryPage, LibraryState, Provenance } from './library-types.ts';
 import type { FolderPreview, FolderStatus, WatchedFolder } from './sync-types.ts';
 import type { AddResultView, AppSettings, KeyStatus } from './settings-types.ts';
+import { baseUrlProblem } from './base-url.ts';
 
 const id = z.string().min(1).max(200);
 const ids = z.array(id).min(1).max(10_000);
@@ -81,7 +82,16 @@ const bandwidthRule = z
 
 export const settingsPatchSchema = z
   .object({
-    baseUrl: z.url({ protocol: /^https?$/ }).max(500),
+    /** https, or http on loopback only (base-url.ts); another host needs `confirmHost` too. */
+    baseUrl: z
+      .string()
+      .max(500)
+      .superRefine((value, ctx) => {
+        const problem = baseUrlProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    /** The new base URL's host, as the person confirmed it: the API key will be sent there. */
+    confirmHost: z.string().max(300),
     sandbox: z.boolean(),
     concurrency: z.number().int().min(1).max(16),
     chunkConcurrency: z.number().int().min(1).max(16),

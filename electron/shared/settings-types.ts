@@ -42,6 +42,8 @@ export interface AppSettings {
   apiKeySet: boolean;
   /** How the key is kept: the OS keychain, a 0600 file (CLI), or Linux's plain-text fallback (warn). */
   keyStorage: 'os' | 'file' | 'environment' | 'basic-text' | 'none';
+  /** The same in words, true for this front end (key-storage.ts): what Welcome and Settings show. */
+  keyStorageText: string;
   dataDir: string;
   bandwidthInEffect: BandwidthInEffect;
 }

@@ -64,7 +64,7 @@ export function assetRoutes(emu: EmulatorCore): RouteDefinition[] {
           .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.seq - a.seq);
         const result = paginate(matches, page, limit);
         sendJson(ctx.res, 200, {
-          data: result.data.map((a) => assetDetailWire(a, ctx.origin)),
+          data: result.data.map((a) => assetDetailWire(a, emu.mediaBase(ctx.origin, a.id))),
           page_info: result.page_info,
         });
       },
@@ -75,7 +75,10 @@ export function assetRoutes(emu: EmulatorCore): RouteDefinition[] {
       path: '/v1.3/assets/:assetId',
       auth: true,
       rateCategory: 'assets:read',
-      handler: (ctx) => sendJson(ctx.res, 200, assetDetailWire(findAsset(ctx.params.assetId!), ctx.origin)),
+      handler: (ctx) => {
+        const asset = findAsset(ctx.params.assetId!);
+        sendJson(ctx.res, 200, assetDetailWire(asset, emu.mediaBase(ctx.origin, asset.id)));
+      },
     },
     {
       name: 'assets.delete',

@@ -1,19 +1,28 @@
 import { createReadStream } from 'node:fs';
 import type { EmulatorCore } from '../core.ts';
 import { ApiError } from '../http-helpers.ts';
+import { mediaTokenMatches } from '../media-token.ts';
 import { generatedThumbnail } from '../png.ts';
 import type { RouteDefinition } from '../router.ts';
 import type { AssetRecord } from '../state.ts';
 
+const noSuchMedia = () => new ApiError(404, 'not_found', 'No such media.');
+
 /**
  * The URLs an asset detail points at (`hls.manifest_url`, `thumbnail.representative_url`, the
- * multipart `url`): public like a CDN, so no API key.
+ * multipart `url`): no API key, like a CDN's, but unguessable: `/media/<id>/<token>/…`, the
+ * token signed by the emulator (media-token.ts). A wrong token is a plain 404, as for no asset.
  */
 export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
-  const readyAsset = (id: string, has: (a: AssetRecord) => boolean): AssetRecord => {
+  const signedAsset = (params: Record<string, string>): AssetRecord => {
+    const id = params.assetId!;
     const asset = emu.state.assets.get(id);
-    if (!asset || asset.status !== 'ready' || !has(asset))
-      throw new ApiError(404, 'not_found', 'No such media.');
+    if (!asset || !mediaTokenMatches(emu.mediaSecret, id, params.token!)) throw noSuchMedia();
+    return asset;
+  };
+  const readyAsset = (params: Record<string, string>, has: (a: AssetRecord) => boolean): AssetRecord => {
+    const asset = signedAsset(params);
+    if (asset.status !== 'ready' || !has(asset)) throw noSuchMedia();
     return asset;
   };
 
@@ -21,10 +30,10 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
     {
       name: 'media.thumbnail',
       method: 'GET',
-      path: '/media/:assetId/thumbnail',
+      path: '/media/:assetId/:token/thumbnail',
       auth: false,
       handler: (ctx) => {
-        const asset = readyAsset(ctx.params.assetId!, (a) => a.thumbnailStatus === 'ready');
+        const asset = readyAsset(ctx.params, (a) => a.thumbnailStatus === 'ready');
         const headers = { 'Cache-Control': 'public, max-age=86400' };
         if (asset.sniffed?.kind === 'image' && asset.blobPath) {
           ctx.res.writeHead(200, {
@@ -43,10 +52,10 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
     {
       name: 'media.hls',
       method: 'GET',
-      path: '/media/:assetId/hls/master.m3u8',
+      path: '/media/:assetId/:token/hls/master.m3u8',
       auth: false,
       handler: (ctx) => {
-        const asset = readyAsset(ctx.params.assetId!, (a) => a.hlsStatus === 'ready');
+        const asset = readyAsset(ctx.params, (a) => a.hlsStatus === 'ready');
         const seconds = Math.max(1, Math.ceil(asset.duration ?? 1));
         const playlist = [
           '#EXTM3U',
@@ -54,7 +63,7 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
           `#EXT-X-TARGETDURATION:${seconds}`,
           '#EXT-X-PLAYLIST-TYPE:VOD',
           `#EXTINF:${(asset.duration ?? 1).toFixed(3)},`,
-          `${ctx.origin}/media/${asset.id}/source`,
+          `${emu.mediaBase(ctx.origin, asset.id)}/source`,
           '#EXT-X-ENDLIST',
           '',
         ].join('\n');
@@ -65,11 +74,11 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
     {
       name: 'media.source',
       method: 'GET',
-      path: '/media/:assetId/source',
+      path: '/media/:assetId/:token/source',
       auth: false,
       handler: (ctx) => {
-        const asset = emu.state.assets.get(ctx.params.assetId!);
-        if (!asset?.blobPath) throw new ApiError(404, 'not_found', 'No such media.');
+        const asset = signedAsset(ctx.params);
+        if (!asset.blobPath) throw noSuchMedia();
         ctx.res.writeHead(200, {
           'Content-Type': asset.sniffed?.mime ?? 'application/octet-stream',
           'Content-Length': asset.size ?? 0,

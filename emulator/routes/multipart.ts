@@ -86,9 +86,12 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
     const chunkPaths = Array.from({ length: session.totalChunks }, (_, i) =>
       emu.blobs.chunkPath(session.id, i + 1),
     );
-    await pipeline(async function* () {
-      for (const path of chunkPaths) yield* createReadStream(path);
-    }, createWriteStream(tmp));
+    await pipeline(
+      async function* () {
+        for (const path of chunkPaths) yield* createReadStream(path);
+      },
+      createWriteStream(tmp, { mode: 0o600 }),
+    );
     await rename(tmp, emu.blobs.blobPath(asset.id));
     await emu.blobs.removeSession(session.id);
     const head = Buffer.alloc(SNIFF_BYTES);
@@ -250,7 +253,7 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
           throw invalid('completed_chunks', 'It must be a non-empty array.');
         if (session.status === 'completed') {
           sendJson(ctx.res, 200, {
-            url: `${ctx.origin}/media/${session.assetId}/source`,
+            url: `${emu.mediaBase(ctx.origin, session.assetId)}/source`,
             asset_id: session.assetId,
             processed_chunks: 0,
             duplicate_chunks: list.length,
@@ -300,7 +303,7 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
         }
         emu.state.changed();
         sendJson(ctx.res, 200, {
-          ...(done && { url: `${ctx.origin}/media/${session.assetId}/source` }),
+          ...(done && { url: `${emu.mediaBase(ctx.origin, session.assetId)}/source` }),
           asset_id: session.assetId,
           processed_chunks: processed,
           duplicate_chunks: duplicates,
@@ -383,7 +386,7 @@ async function putChunk(
           yield chunk;
         }
       },
-      createWriteStream(tmp),
+      createWriteStream(tmp, { mode: 0o600 }),
     );
   } catch (error) {
     await rm(tmp, { force: true });

@@ -1,0 +1,59 @@
+import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from './ports.ts';
+
+/**
+ * The data folder holds the queue, the library, the staged and uploaded media and (CLI, serve)
+ * the API key: readable by the person's user only. Modes are given at creation (a `mode` is
+ * only ever narrowed by the umask, never widened), and a folder made by an older version, which
+ * left 0755/0644 behind, is narrowed once.
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/** The group/other bits: none may be set on anything in the data folder. */
+const SHARED_BITS = 0o077;
+
+/** What the app keeps at the top of a data folder: narrowed when an older version left it open. */
+const OWN_DIRS = new Set(['account', 'sandbox', 'staging', 'logs']);
+const OWN_FILE = /^(core\.lock|.*\.(json|journal|bin|log))$/;
+
+/**
+ * Makes `dir` (and missing parents) 0700. When `dir` itself was not private, an older version
+ * made it: what the app keeps in it is narrowed too (dirs 0700, files 0600). Entries the app
+ * does not know (someone pointed --data-dir at a folder with other things in it) are left alone.
+ */
+export async function ensurePrivateDir(dir: string, logger?: Logger): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const info = await lstat(dir);
+  if ((info.mode & SHARED_BITS) === 0) return;
+  await chmod(dir, PRIVATE_DIR_MODE);
+  let narrowed = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && OWN_DIRS.has(entry.name)) {
+      await chmod(path, PRIVATE_DIR_MODE);
+      narrowed += 1 + (await narrowTree(path));
+    } else if (entry.isFile() && OWN_FILE.test(entry.name)) {
+      await chmod(path, PRIVATE_FILE_MODE);
+      narrowed++;
+    }
+  }
+  logger?.info(`Data folder ${dir} made private to this user (${narrowed} entries narrowed).`);
+}
+
+/** Narrows every dir to 0700 and file to 0600 below `dir`; symlinks are left alone (not followed). */
+async function narrowTree(dir: string): Promise<number> {
+  let count = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      await chmod(path, PRIVATE_DIR_MODE);
+      count += 1 + (await narrowTree(path));
+    } else if (entry.isFile()) {
+      await chmod(path, PRIVATE_FILE_MODE);
+      count++;
+    }
+  }
+  return count;
+}
