@@ -74,7 +74,7 @@ export class ThumbnailCache {
   }
 
   private async download(assetId: string, url: string): Promise<string | undefined> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 }); // the person's data: their user only
     const file = `${assetId}.img`;
     const tmp = join(this.dir, `${file}.part`);
     try {
@@ -87,7 +87,7 @@ export class ThumbnailCache {
         await res.body.dump();
         return undefined;
       }
-      await pipeline(res.body, createWriteStream(tmp));
+      await pipeline(res.body, createWriteStream(tmp, { mode: 0o600 }));
       await rename(tmp, join(this.dir, file));
     } catch {
       await rm(tmp, { force: true });

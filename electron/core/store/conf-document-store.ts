@@ -101,7 +101,7 @@ export class ConfDocumentStore implements DocumentStore {
     for (let from = 0; from < changes.length; from += APPEND_SLICE) {
       if (from > 0) await new Promise((resolve) => setImmediate(resolve));
       const text = encodeChanges(changes.slice(from, from + APPEND_SLICE));
-      await appendFile(this.journalPath, text);
+      await appendFile(this.journalPath, text, { mode: 0o600 });
       this.journalBytes += Buffer.byteLength(text);
     }
   }

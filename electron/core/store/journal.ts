@@ -93,7 +93,7 @@ export function applyChanges(data: Record<string, unknown>, changes: readonly Do
 export async function startJournal(path: string, generation: number): Promise<number> {
   const header = `${JSON.stringify({ generation })}\n`;
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, header);
+  await writeFile(tmp, header, { mode: 0o600 }); // the person's data: their user only
   await rename(tmp, path);
   return Buffer.byteLength(header);
 }

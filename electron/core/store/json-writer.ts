@@ -17,7 +17,7 @@ const BATCH = 500;
  */
 export async function writeJsonAtomically(path: string, data: Record<string, unknown>): Promise<number> {
   const tmp = `${path}.${process.pid}.tmp`;
-  const file = await open(tmp, 'w');
+  const file = await open(tmp, 'w', 0o600); // the person's data: their user only
   let buffer = '';
   let sinceYield = 0;
   /** Characters written: the size of the document, near enough (for journal compaction). */
