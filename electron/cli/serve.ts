@@ -89,6 +89,12 @@ export async function startServe(core: UploaderCore, options: ServeOptions = {})
   server.maxConnections = 512;
   server.on('clientError', clientErrorHandler(log));
   server.on('upgrade', (req, socket, head) => bridge.handleUpgrade(req, socket, head));
+  // CONNECT (a proxy request) has an event of its own; unanswered, Node would drop the socket.
+  server.on('connect', (req, socket) => {
+    socket.on('error', () => undefined);
+    log.warn('serve: 405 CONNECT refused (this is not a proxy)');
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);

@@ -1,30 +1,63 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
+export interface ServeProcess {
+  /** The address serve printed: `http://127.0.0.1:PORT/#token=…` */
+  url: string;
+  origin: string;
+  port: number;
+  token: string;
+  child: ChildProcess;
+  /** What the process wrote on stderr so far (when started with captureStderr). */
+  stderr: () => string;
+  stop: () => Promise<void>;
+  /** SIGKILL, as a crash or a killed terminal would: nothing is saved or cleaned on the way out. */
+  kill: () => Promise<void>;
+}
+
 /** Serve mode as the user runs it: `tl-uploader serve`, a child process; its printed URL. */
 export async function startServeProcess(
   dataDir: string,
   env: Record<string, string | undefined> = {},
-): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['bin/tl-uploader.mjs', 'serve'], {
+  options: { args?: string[]; captureStderr?: boolean } = {},
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, ['bin/tl-uploader.mjs', 'serve', ...(options.args ?? [])], {
     env: { ...process.env, TWELVELABS_API_KEY: undefined, TL_UPLOADER_DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', options.captureStderr ? 'pipe' : 'inherit'],
   });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const m = /running at (http:\/\/\S+)/.exec(line);
       if (m) resolve(m[1]!);
     });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
   });
+  const parsed = new URL(url);
+  const token =
+    new URLSearchParams(parsed.hash.slice(1)).get('token') ?? parsed.searchParams.get('token') ?? '';
+  const exited = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+    });
   return {
     url,
+    origin: parsed.origin,
+    port: Number(parsed.port),
+    token,
     child,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stderr: () => stderr,
+    stop: () => {
+      const done = exited();
+      child.kill('SIGTERM');
+      return done;
+    },
+    kill: () => {
+      const done = exited();
+      child.kill('SIGKILL');
+      return done;
+    },
   };
 }

@@ -149,6 +149,7 @@ describe('the contract over the WebSocket', () => {
     await run('uploads:resume', { id: third!.id });
     await run('uploads:cancel', { id: third!.id });
     await run('uploads:retry', { id: third!.id });
+    await run('uploads:retry-all');
     await run('uploads:move-to-top', { id: third!.id });
     await run('uploads:upload-anyway', { id: third!.id });
     await run('uploads:pause-all');

@@ -25,6 +25,9 @@ export class Access {
   /** Host must be ours; a browser's Origin, when sent, must be ours. Applies to every request. */
   checkPlace(req: IncomingMessage): void {
     const port = this.port();
+    // Node keeps the first of several Host headers; which one a proxy would read is anyone's guess.
+    const hosts = req.rawHeaders.filter((_, i) => i % 2 === 0 && req.rawHeaders[i]!.toLowerCase() === 'host');
+    if (hosts.length > 1) throw new RequestRefused(400, 'A request has one Host header.');
     const host = (req.headers.host ?? '').toLowerCase();
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)
       throw new RequestRefused(403, 'Unknown host: open the address printed by tl-uploader serve.');

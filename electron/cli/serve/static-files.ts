@@ -17,6 +17,9 @@ const MIME: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
+/** What a name that is not one of our files gets from the file system. */
+const NOT_THERE = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG', 'EILSEQ']);
+
 /**
  * The built renderer (vite build → out/renderer): public, non-secret files (the page holds no
  * data until its script connects with the token), so they need no token. Only names inside the
@@ -35,7 +38,7 @@ export async function sendStatic(
   const full = isIndex ? join(root, 'index.html') : resolve(root, ...segments);
   if (!full.startsWith(root + sep)) throw new RequestRefused(404, 'Not found.');
   const body = await readFile(full).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'EISDIR' || error.code === 'ENOTDIR') return undefined;
+    if (NOT_THERE.has(error.code ?? '')) return undefined;
     throw error;
   });
   if (body) return sendBytes(res, 200, MIME[extname(full)] ?? 'application/octet-stream', body, {}, isIndex);
