@@ -16,6 +16,7 @@ import { DEFAULT_BASE_URL, UndiciTwelveLabsClient } from './api/client.ts';
 import { AuthError } from './api/errors.ts';
 import { assertHostConfirmed, assertLaunchBaseUrl, replaceUnsafeSavedBaseUrl } from './base-url-guard.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { LifecycleScope } from './lifecycle-scope.ts';
 import { ensurePrivateDir, PRIVATE_DIR_MODE } from './file-modes.ts';
 import { describeKeyStorage } from '../shared/key-storage.ts';
 import { AssetLibrary } from './library/asset-library.ts';
@@ -80,6 +81,8 @@ interface Services {
   emulator?: RunningEmulator;
   /** The Sandbox's own key (secrets.ts), when the services are the Sandbox's. */
   sandboxKey?: string;
+  /** Closes them all, in order, each even when another failed. */
+  scope: LifecycleScope;
 }
 
 type Handlers = { [N in CommandName]: (request: never) => Promise<CommandResponse<N>> | CommandResponse<N> };
@@ -96,7 +99,11 @@ export class UploaderCore {
   private readonly logger: Logger;
   private services!: Services;
   private apiKey: string | undefined;
-  private releaseLock: () => Promise<void> = async () => undefined;
+  /**
+   * Owns the data-folder lock, the settings, the bandwidth schedule and the services: close()
+   * closes every one of them (services first, the lock last) even when one fails.
+   */
+  private readonly lifecycle: LifecycleScope;
   private readonly handlers: Handlers;
   /** The bandwidth limit in force as the schedule's windows open and close. */
   private readonly bandwidth: BandwidthScheduler;
@@ -104,6 +111,7 @@ export class UploaderCore {
   private constructor(private readonly options: UploaderCoreOptions) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? defaultLogger;
+    this.lifecycle = new LifecycleScope('core', { logger: this.logger });
     this.settingsDoc = new PersistedDocument<StoredSettings>(
       new ConfDocumentStore(options.dataDir, 'settings'),
       () => ({ ...DEFAULT_SETTINGS }),
@@ -125,8 +133,18 @@ export class UploaderCore {
     if (options.overrides?.baseUrl) assertLaunchBaseUrl(options.overrides.baseUrl);
     await ensurePrivateDir(options.dataDir, options.logger);
     const lock = await lockDataDir(options.dataDir);
-    const core = new UploaderCore(options);
-    core.releaseLock = lock.release;
+    let core: UploaderCore;
+    try {
+      core = new UploaderCore(options);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+    // The lock first, so that it is released last: after every service closed, even a failing one.
+    core.lifecycle.onClose('data-folder lock', lock.release);
+    core.lifecycle.onClose('settings', () => core.settingsDoc.close());
+    core.lifecycle.onClose('bandwidth schedule', () => core.bandwidth.stop());
+    core.lifecycle.onClose('services', () => core.services && core.stopServices(core.services));
     try {
       core.apiKey = await options.secrets.get();
       if (core.settingsDoc.recovered) core.notice('warning', core.settingsDoc.recovered);
@@ -135,7 +153,7 @@ export class UploaderCore {
       core.configureBandwidth();
       core.services = await core.buildServices();
     } catch (error) {
-      await lock.release();
+      await core.lifecycle.close().catch(() => undefined); // each failure was logged
       throw error;
     }
     return core;
@@ -196,11 +214,13 @@ export class UploaderCore {
     await this.services.library.syncNow(true).catch(() => undefined);
   }
 
-  async close(): Promise<void> {
-    this.bandwidth.stop();
-    await this.stopServices(this.services);
-    await this.settingsDoc.close();
-    await this.releaseLock();
+  /**
+   * Closes the services, the settings and the data-folder lock, each even when an earlier one
+   * failed, then rejects with a LifecycleCloseError naming every part that failed. Calling it
+   * again waits for the same close.
+   */
+  close(): Promise<void> {
+    return this.lifecycle.close();
   }
 
   settings(): AppSettings {
@@ -235,6 +255,17 @@ export class UploaderCore {
   }
 
   private async buildServices(): Promise<Services> {
+    const scope = new LifecycleScope('services', { logger: this.logger });
+    try {
+      return await this.startServices(scope);
+    } catch (error) {
+      // What started before the failure is closed again: no Sandbox server or timer left behind.
+      await scope.close().catch(() => undefined); // each failure was logged
+      throw error;
+    }
+  }
+
+  private async startServices(scope: LifecycleScope): Promise<Services> {
     const settings = this.settings();
     const profile = join(this.options.dataDir, settings.sandbox ? 'sandbox' : 'account');
     await mkdir(profile, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -250,6 +281,8 @@ export class UploaderCore {
         lockControl: true,
       });
       baseUrl = emulator.url;
+      const started = emulator;
+      scope.onClose('Sandbox', () => started.close());
     }
     const client = new UndiciTwelveLabsClient({
       baseUrl,
@@ -308,23 +341,27 @@ export class UploaderCore {
     for (const recovered of [ledger.recovered, library.recovered, sync.recovered])
       if (recovered) this.notice('warning', recovered);
 
+    // Closed last registered first: folders, queue, library, ledger, client, Sandbox.
+    scope.onClose('API client', () => client.close());
+    scope.onClose('upload ledger', () => ledger.close());
+    scope.onClose('library', () => library.stop());
+    scope.onClose('queue', () => queue.stop());
+    scope.onClose('watched folders', () => sync.stop());
     queue.start();
     await sync.start();
     if (settings.sandbox || this.apiKey) library.start();
-    return { client, ledger, queue, library, sync, ...(emulator && { emulator, sandboxKey }) };
+    return { client, ledger, queue, library, sync, scope, ...(emulator && { emulator, sandboxKey }) };
   }
 
-  private async stopServices(s: Services): Promise<void> {
-    await s.sync.stop();
-    await s.queue.stop();
-    await s.library.stop();
-    await s.ledger.close();
-    await s.client.close();
-    await s.emulator?.close();
+  private stopServices(s: Services): Promise<void> {
+    return s.scope.close();
   }
 
   private async rebuild(): Promise<void> {
-    await this.stopServices(this.services);
+    // Every old part was closed even if one failed (and logged); the new services start regardless.
+    await this.stopServices(this.services).catch((error: unknown) =>
+      this.notice('warning', (error as Error).message),
+    );
     this.services = await this.buildServices();
   }
 

@@ -7,6 +7,7 @@ import { chokidarWatchFolder } from '../../electron/core/sync/chokidar-folder-wa
 import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
 import { previewFolder } from '../../electron/core/sync/folder-preview.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
+import type { DocumentStore } from '../../electron/core/store/document-store.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { EmulatorControl } from '../helpers/emulator-control.ts';
 import { JPEG_16x8, mp4, png, pseudoRandom, wav, writeFixture } from '../helpers/media.ts';
@@ -314,4 +315,97 @@ describe('availability', () => {
     await expect(sync.addFolder(join(watched, 'inner'))).rejects.toThrow(/is inside/);
     await expect(sync.addFolder(watched)).rejects.toThrow(/already watched/);
   });
+});
+
+/**
+ * The queue's real store, whose writes fail as on a full disk while `failuresLeft` > 0: the
+ * queue's add() then really rejects, after creating its items in memory.
+ */
+function failingWrites(
+  inner: DocumentStore,
+  writes: { failuresLeft: number; failed: number },
+): DocumentStore {
+  return new Proxy(inner, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      if (prop !== 'save' && prop !== 'append') return value.bind(target);
+      return async (...args: unknown[]) => {
+        if (writes.failuresLeft > 0) {
+          writes.failuresLeft--;
+          writes.failed++;
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+describe('a hand-over the queue refuses', () => {
+  const problem =
+    /finished file\(s\) could not be added to the upload queue \(ENOSPC.*\); trying again in \d+ s\./;
+
+  it('is kept, shown as a folder problem, and retried until the queue takes it: every file queued once', async () => {
+    const names = ['h0.wav', 'h1.wav', 'h2.wav', 'h3.wav'];
+    for (const [i, name] of names.entries()) await writeFixture(join(watched, name), wav(0.2 + i / 10));
+    const writes = { failuresLeft: 0, failed: 0 };
+    const store = failingWrites(new ConfDocumentStore(dataDir, 'queue'), writes);
+    const { sync, harness } = await startAll({ store });
+    const statuses: FolderStatus[] = [];
+    sync.on('status', (s) => statuses.push(s));
+    writes.failuresLeft = 3;
+    await sync.addFolder(watched, { stabilityMs: 300 });
+    await statusWhere(sync, (s) => s.uploaded === 4 && settled(s) && s.problems.length === 0);
+
+    expect(writes.failed).toBe(3);
+    // While it failed, the status said so (status events come in order, the problem's first).
+    const failing = statuses.find((s) => s.problems.some((p) => problem.test(p)));
+    expect(failing, JSON.stringify(statuses.map((s) => s.problems))).toBeDefined();
+    // …and the status events end with it cleared (the last one may still be on its way).
+    if (statuses.at(-1)!.problems.length > 0)
+      await new Promise<void>((resolve) =>
+        sync.on('status', (s) => {
+          if (s.problems.length === 0) resolve();
+        }),
+      );
+    expect(statuses.indexOf(failing!)).toBeLessThan(statuses.length - 1);
+    // Each file is one queue item and one asset: a refused add left nothing behind to add twice.
+    expect(
+      harness.queue
+        .list()
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual(names);
+    expect(await creates()).toBe(4);
+    expect(await assetNames()).toEqual(names);
+  }, 60_000);
+
+  it('a queue that keeps refusing: stop still resolves, and the next start hands every file over once', async () => {
+    const names = ['k0.wav', 'k1.wav'];
+    for (const [i, name] of names.entries()) await writeFixture(join(watched, name), wav(0.25 + i / 10));
+    const writes = { failuresLeft: 0, failed: 0 };
+    const { sync } = await startAll({
+      store: failingWrites(new ConfDocumentStore(dataDir, 'queue'), writes),
+    });
+    writes.failuresLeft = Number.POSITIVE_INFINITY;
+    await sync.addFolder(watched, { stabilityMs: 300 });
+    const status = await statusWhere(sync, (s) => s.problems.some((p) => problem.test(p)));
+    expect(status.state).toBe('watching');
+    expect(status.pending).toBe(0);
+    await expect(sync.stop()).resolves.toBeUndefined(); // earlier failures do not make it fail
+    writes.failuresLeft = 0; // the disk has room again
+    await running!.harness.close();
+    running = undefined;
+
+    const again = await startAll();
+    await statusWhere(again.sync, (s) => s.uploaded === 2 && settled(s) && s.problems.length === 0);
+    expect(
+      again.harness.queue
+        .list()
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual(names);
+    expect(await creates()).toBe(2);
+  }, 60_000);
 });

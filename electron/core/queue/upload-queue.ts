@@ -83,7 +83,7 @@ type QueueData = {
   pausedUntil?: number;
 } & Record<string, unknown>;
 
-type AbortReason = 'pause' | 'cancel' | 'stop' | 'auth' | 'remove' | 'restart';
+type AbortReason = 'pause' | 'cancel' | 'stop' | 'auth' | 'remove' | 'restart' | 'sleep';
 
 /** Non-finished states that still need work from us. */
 const PENDING: readonly ItemState[] = [
@@ -116,6 +116,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   private concurrency: number;
   private chunkConcurrency: number;
   private running = false;
+  /** The computer sleeps (pauseForSleep): in memory only, never saved. */
+  private asleep = false;
   private blockedByAuth = false;
   private readonly timers: WakeTimers;
   private readonly transferContext: TransferContext;
@@ -287,7 +289,15 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
         });
       }
     }
-    await this.doc.commitChanges(); // createItem marked each new item
+    try {
+      await this.doc.commitChanges(); // createItem marked each new item
+    } catch (error) {
+      // Not saved (a full disk, a store that cannot be written): the items are taken back, so a
+      // caller that tries again (a watched folder's hand-over does) adds each file once.
+      for (const view of result.added) this.takeBack(view.id);
+      this.emitTotals();
+      throw error;
+    }
     // The current view, not the one from creation: an item may have started meanwhile.
     for (const [i, view] of result.added.entries()) {
       this.emit('item-added', this.get(view.id) ?? view);
@@ -373,6 +383,27 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.timers.scheduleResumeAll();
     for (const item of Object.values(this.items))
       if (item.state === 'paused' && item.pausedBy === 'all') this.wakeItem(item);
+    this.emitTotals();
+    this.pump();
+  }
+
+  /**
+   * The computer is going to sleep: transfers stop and nothing starts until resumeAfterSleep().
+   * The desktop app calls it on powerMonitor 'suspend' (electron/main/power.ts). Unlike pauseAll(),
+   * this pause is transient: nothing of it is saved and no item is marked paused, so quitting
+   * while asleep and starting again starts nothing paused; a person's own pause stays as it was.
+   */
+  pauseForSleep(): void {
+    if (this.asleep) return;
+    this.asleep = true;
+    for (const c of this.active.values()) c.abort('sleep');
+    this.emitTotals();
+  }
+
+  /** The computer woke up: the work pauseForSleep() stopped goes on. */
+  resumeAfterSleep(): void {
+    if (!this.asleep) return;
+    this.asleep = false;
     this.emitTotals();
     this.pump();
   }
@@ -518,7 +549,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   // ---- scheduling ----
 
   private pump(): void {
-    if (!this.running || this.blockedByAuth || this.active.size >= this.concurrency) return this.checkIdle();
+    if (!this.running || this.asleep || this.blockedByAuth || this.active.size >= this.concurrency)
+      return this.checkIdle();
     const free = this.concurrency - this.active.size;
     for (const item of this.index.firstStartable(this.items, free, (id) => this.active.has(id)))
       void this.runItem(item);
@@ -584,6 +616,11 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   private handleError(item: ItemRecord, error: unknown, aborted: AbortReason | undefined): void {
     if (aborted) {
       // pause and cancel already set the state; stop keeps it for the next start.
+      if (aborted === 'sleep') {
+        // Back in line, not paused: it starts again on waking, or at the next start.
+        this.transition(item, item.assetId ? 'processing' : 'queued');
+        if (item.assetId) this.follow(item);
+      }
       if (aborted === 'auth') {
         // The key may have been fixed while this transfer was winding down.
         if (this.blockedByAuth) this.waitForKey(item);
@@ -679,6 +716,18 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.transition(item, target);
     if (target === 'processing') this.follow(item);
     this.pump();
+  }
+
+  /** An item whose adding was not saved: gone as if never added (its transfer, if started, too). */
+  private takeBack(id: string): void {
+    const item = this.items[id];
+    if (!item) return;
+    const controller = this.active.get(id) ?? this.followers.get(id);
+    controller?.abort('remove');
+    this.unindex(item);
+    delete this.items[id];
+    this.doc.changedAt('items', id);
+    if (controller) this.emit('item-removed', id); // it was seen changing: say it is gone
   }
 
   // ---- state and events ----
