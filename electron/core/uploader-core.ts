@@ -433,7 +433,10 @@ export class UploaderCore {
       'uploads:move-to-top': (r: R<'uploads:move-to-top'>) => q().moveToTop(r.id),
       'uploads:upload-anyway': (r: R<'uploads:upload-anyway'>) => q().uploadAnyway(r.id),
       'uploads:remove': (r: R<'uploads:remove'>) => q().remove(r.id),
-      'uploads:remove-finished': () => ({ removed: q().removeFinished() }),
+      'uploads:remove-finished': (r: R<'uploads:remove-finished'>) => ({
+        removed: q().removeFinished(r.states),
+      }),
+      'uploads:retry-all': () => ({ retried: q().retryAll() }),
       'uploads:pause-all': (r: R<'uploads:pause-all'>) => {
         const now = this.clock.now();
         if (r.until !== undefined && (r.until <= now || r.until > now + WEEK_MS))

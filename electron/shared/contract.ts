@@ -141,7 +141,15 @@ export const commands = {
   'uploads:move-to-top': command(one, typed<void>()),
   'uploads:upload-anyway': command(one, typed<void>()),
   'uploads:remove': command(one, typed<void>()),
-  'uploads:remove-finished': command(empty, typed<{ removed: number }>()),
+  /** Moves finished items to the history: those in `states` (default: every finished state). */
+  'uploads:remove-finished': command(
+    z
+      .object({ states: z.array(z.enum(['ready', 'canceled', 'failed', 'duplicate'])).min(1).optional() })
+      .strict(),
+    typed<{ removed: number }>(),
+  ),
+  /** Tries again every failed item that can succeed (not those whose file is refused as such). */
+  'uploads:retry-all': command(empty, typed<{ retried: number }>()),
   /** `until` (ms since epoch, within a week): everything resumes by itself then. */
   'uploads:pause-all': command(
     z.object({ until: z.number().int().positive().optional() }).strict(),

@@ -41,6 +41,8 @@ export interface QueueItemView {
   wait?: WaitReason;
   /** Why it failed, in words a person can act on. */
   error?: string;
+  /** False when trying again cannot help: the file itself is refused (its type, size, length). */
+  retryable?: boolean;
   addedAt: number;
   updatedAt: number;
   finishedAt?: number;

@@ -1,3 +1,4 @@
+import type { LibraryState } from '../../electron/shared/library-types.ts';
 import type { AppSettings } from '../../electron/shared/settings-types.ts';
 import type { FolderStatus, WatchedFolder } from '../../electron/shared/sync-types.ts';
 import { client } from '../lib/client.svelte.ts';
@@ -12,10 +13,17 @@ export class AppState {
   settings = $state<AppSettings | undefined>();
   folders = $state<WatchedFolder[]>([]);
   statuses = $state<Record<string, FolderStatus>>({});
+  /** Whether TwelveLabs can be reached (the library's sync state): shown in every view. */
+  connection = $state<LibraryState | undefined>();
   /** Why the last key entered on the welcome screen was not accepted (survives its re-mount). */
   setupMessage = $state<string | undefined>();
-  notices = $state<Array<{ id: number; level: 'info' | 'warning' | 'error'; message: string }>>([]);
+  notices = $state<
+    Array<{ id: number; level: 'info' | 'warning' | 'error'; message: string; count: number }>
+  >([]);
   private noticeId = 0;
+  // Timers, not shown: no reactivity wanted.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private noticeTimers = new Map<number, ReturnType<typeof setTimeout>>();
 
   needsSetup = $derived(this.settings !== undefined && !this.settings.sandbox && !this.settings.apiKeySet);
 
@@ -24,6 +32,7 @@ export class AppState {
     client.on('folders:changed', (f) => (this.folders = f));
     client.on('folders:status-changed', (s) => (this.statuses = { ...this.statuses, [s.id]: s }));
     client.on('app:notice', (n) => this.notify(n.level, n.message));
+    client.on('library:state-changed', (s) => (this.connection = s));
   }
 
   async load(): Promise<void> {
@@ -31,6 +40,7 @@ export class AppState {
     const { folders, statuses } = await client.invoke('folders:list', {});
     this.folders = folders;
     this.statuses = Object.fromEntries(statuses.map((s) => [s.id, s]));
+    this.connection ??= await client.invoke('library:state', {});
   }
 
   openAsset(id: string): void {
@@ -38,13 +48,25 @@ export class AppState {
     this.view = 'library';
   }
 
+  /**
+   * Shows a notice. The same notice while it is still on screen is not stacked a second time
+   * (a refused edit repeated, a reconnect storm): the one shown counts it ("×2") and stays longer.
+   */
   notify(level: 'info' | 'warning' | 'error', message: string): void {
-    const id = ++this.noticeId;
-    this.notices = [...this.notices, { id, level, message }];
-    setTimeout(() => this.dismiss(id), level === 'info' ? 5_000 : 12_000);
+    const same = this.notices.find((n) => n.level === level && n.message === message);
+    const id = same?.id ?? ++this.noticeId;
+    if (same) this.notices = this.notices.map((n) => (n.id === id ? { ...n, count: n.count + 1 } : n));
+    else this.notices = [...this.notices, { id, level, message, count: 1 }];
+    clearTimeout(this.noticeTimers.get(id));
+    this.noticeTimers.set(
+      id,
+      setTimeout(() => this.dismiss(id), level === 'info' ? 5_000 : 12_000),
+    );
   }
 
   dismiss(id: number): void {
+    clearTimeout(this.noticeTimers.get(id));
+    this.noticeTimers.delete(id);
     this.notices = this.notices.filter((n) => n.id !== id);
   }
 }

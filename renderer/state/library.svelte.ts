@@ -3,6 +3,15 @@ import type { LibraryAsset, LibraryQuery, LibraryState } from '../../electron/sh
 import { client } from '../lib/client.svelte.ts';
 
 const PAGE = 200;
+const LAYOUT_KEY = 'tl-uploader.library.layout';
+
+function savedLayout(): 'grid' | 'list' {
+  try {
+    return localStorage.getItem(LAYOUT_KEY) === 'grid' ? 'grid' : 'list';
+  } catch {
+    return 'list'; // storage refused (a locked-down browser profile): the default
+  }
+}
 
 /**
  * The library view's read model: the query the person set, the rows loaded so far (in pages, as
@@ -13,7 +22,8 @@ export class LibraryViewState {
   statuses = $state<string[]>([]);
   search = $state('');
   sort = $state<NonNullable<LibraryQuery['sort']>>({ by: 'date', direction: 'desc' });
-  layout = $state<'grid' | 'list'>('list');
+  /** List or Grid, as the person last chose (kept in this browser / window's storage). */
+  layout = $state<'grid' | 'list'>(savedLayout());
   rows = $state<LibraryAsset[]>([]);
   total = $state(0);
   state = $state<LibraryState | undefined>();
@@ -62,6 +72,15 @@ export class LibraryViewState {
     if (generation !== this.generation) return;
     this.rows = [...this.rows, ...page.items];
     this.loadedUpTo = this.rows.length;
+  }
+
+  setLayout(layout: 'grid' | 'list'): void {
+    this.layout = layout;
+    try {
+      localStorage.setItem(LAYOUT_KEY, layout);
+    } catch (error) {
+      console.warn('The layout choice cannot be kept:', error);
+    }
   }
 
   toggle(id: string): void {

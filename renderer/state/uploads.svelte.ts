@@ -5,8 +5,9 @@ import { client } from '../lib/client.svelte.ts';
 export type UploadFilter = 'all' | 'active' | 'attention' | 'done';
 
 const ACTIVE = ['queued', 'preparing', 'uploading', 'finalizing', 'processing', 'waiting', 'paused'];
-const ATTENTION = ['failed', 'source-missing', 'duplicate'];
-const DONE = ['ready', 'canceled'];
+const ATTENTION = ['failed', 'source-missing'];
+/** A duplicate is done, not a problem: its content is already in the library. */
+const DONE = ['ready', 'canceled', 'duplicate'];
 
 /** The queue as the UI reads it: fed by contract events, changed only through commands. */
 export class UploadsState {

@@ -75,13 +75,17 @@ test('first run → Sandbox → drop → ready → library → delete', async ({
   const rejected = queue.getByRole('article', { name: 'notes.txt' });
   await expect(rejected.getByText('Failed')).toBeVisible();
   await expect(rejected).toContainText('not a video, audio or image file');
+  // Trying again cannot help a file that is not media: no Retry is offered for it.
+  await expect(rejected.getByRole('button', { name: 'Remove' })).toBeVisible();
+  await expect(rejected.getByRole('button', { name: 'Retry' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Retry all' })).toHaveCount(0);
   await noSeriousA11yViolations(page);
   await photograph(page, 'uploads');
 
   // Pause for an hour: the queue says until when, and "Resume all" ends it early.
   await page.getByLabel('Pause all for a while').click();
   await photograph(page, 'uploads-pause-menu');
-  await page.getByRole('button', { name: 'For 1 hour' }).click();
+  await page.getByRole('menuitem', { name: 'For 1 hour' }).click();
   await expect(page.getByText(/^Paused until /)).toBeVisible();
   await noSeriousA11yViolations(page);
   await page.getByRole('button', { name: 'Resume all' }).click();
@@ -118,12 +122,18 @@ test('first run → Sandbox → drop → ready → library → delete', async ({
   await expect(assets.getByRole('button', { name: 'interview.mp4' })).toHaveCount(0);
   await expect(assets.getByRole('button', { name: 'voice.wav' })).toBeVisible();
 
-  // Finished uploads move to the history when cleared from the queue.
+  // "Clear finished" moves what is in the library to the history, and only that: the failed
+  // file stays until it is cleared on its own. The open History follows both, live.
   await page.getByRole('button', { name: 'Uploads' }).click();
-  await page.getByRole('button', { name: 'Clear finished' }).click();
   await page.getByRole('tab', { name: 'History' }).click();
   const history = page.getByRole('list', { name: 'Upload history' });
+  await page.getByRole('button', { name: 'Clear finished' }).click();
   await expect(history.getByText('voice.wav', { exact: true })).toBeVisible();
+  await expect(history.getByText('notes.txt', { exact: true })).toHaveCount(0);
+  await page.getByRole('tab', { name: /^Needs attention/ }).click();
+  await expect(queue.getByRole('article', { name: 'notes.txt' })).toBeVisible();
+  await page.getByRole('tab', { name: 'History' }).click();
+  await page.getByRole('button', { name: 'Clear failed (1)' }).click();
   await expect(history.getByText('notes.txt', { exact: true })).toBeVisible();
   await noSeriousA11yViolations(page);
   await photograph(page, 'history');

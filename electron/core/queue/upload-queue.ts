@@ -424,6 +424,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     if (!item || !['failed', 'canceled', 'source-missing'].includes(item.state)) return;
     this.resetPreparation(item);
     item.error = undefined;
+    item.retryable = undefined;
     item.finishedAt = undefined;
     item.failures = 0;
     this.transition(item, 'queued');
@@ -466,11 +467,22 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.emitTotals();
   }
 
-  /** Moves finished items to the history. */
-  removeFinished(): number {
-    const finished = Object.values(this.items).filter((i) => FINISHED_STATES.includes(i.state));
+  /** Moves finished items to the history: those in `states` ("Clear finished" passes ready only). */
+  removeFinished(states: readonly ItemState[] = FINISHED_STATES): number {
+    const finished = Object.values(this.items).filter(
+      (i) => FINISHED_STATES.includes(i.state) && states.includes(i.state),
+    );
     for (const item of finished) this.remove(item.id);
     return finished.length;
+  }
+
+  /** "Retry all": every failed or missing-file item that trying again can help. */
+  retryAll(): number {
+    const again = Object.values(this.items).filter(
+      (i) => (i.state === 'failed' || i.state === 'source-missing') && i.retryable !== false,
+    );
+    for (const item of again) this.retry(item.id);
+    return again.length;
   }
 
   clearHistory(): void {
@@ -654,6 +666,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
         return;
       case 'fail':
         item.error = decision.message;
+        // The file itself is refused (type, size, length): the UI offers no Retry for it.
+        item.retryable = !(error instanceof InputRejected);
         item.finishedAt = this.clock.now();
         this.transition(item, 'failed');
         return;
