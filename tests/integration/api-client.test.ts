@@ -10,6 +10,7 @@ import {
   ApiError,
   AuthError,
   NetworkError,
+  OutcomeUnknownError,
   RateLimitedError,
   StallError,
 } from '../../electron/core/api/errors.ts';
@@ -216,6 +217,11 @@ describe('errors', () => {
       expect(error).toBeInstanceOf(NetworkError);
       expect(error).toMatchObject({ code: 'ECONNREFUSED', retryable: true });
       expect(logLines.filter((l) => l.startsWith('request failed; retrying'))).toHaveLength(2);
+      // A create refused before a byte of it went out cannot have made anything: retried too.
+      logLines.length = 0;
+      const create = await dead.createAssetFromUrl('https://example.com/a.mp4').catch((e: unknown) => e);
+      expect(create).toBeInstanceOf(NetworkError);
+      expect(logLines.filter((l) => l.startsWith('request failed; retrying'))).toHaveLength(2);
     } finally {
       await dead.close();
     }
@@ -242,13 +248,15 @@ describe('errors', () => {
 });
 
 describe('transient faults are survived', () => {
-  it('retries a connection dropped mid-body, and the asset exists once', async () => {
+  it('never sends a create again on its own once its body started: a cut surfaces as OutcomeUnknownError', async () => {
+    // The queue looks for what the request made before sending again (lost-answer.test.ts).
     await control.addFaults({ kind: 'drop', route: 'assets.create', afterBytes: 400_000, count: 1 });
     const path = await writeFixture(join(dir, 'drop.mp4'), mp4({ payloadBytes: 2_000_000 }));
-    const asset = await client.createAssetFromFile(path);
-    expect(asset.status).toBe('processing');
-    expect(await control.requests('assets.create')).toHaveLength(2);
-    expect((await client.listAssetsPage()).data).toHaveLength(1);
+    const error = await client.createAssetFromFile(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutcomeUnknownError);
+    expect((error as OutcomeUnknownError).underlying).toBeInstanceOf(NetworkError);
+    expect(await control.requests('assets.create')).toHaveLength(1);
+    expect((await client.listAssetsPage()).data).toHaveLength(0);
   });
 
   it('retries 503s', async () => {
@@ -264,30 +272,40 @@ describe('transient faults are survived', () => {
     expect(await control.requests('assets.list')).toHaveLength(1);
   }, 45_000);
 
-  it('detects a stalled upload, aborts it and sends again', async () => {
+  it('detects a stalled chunk upload, aborts it and sends it again (a PUT is safe to repeat)', async () => {
     const stalling = makeClient({ stallTimeoutMs: 1_500 });
+    const size = 60_000_000;
     try {
-      // The emulator does not read the first request's body for 8 s: once the socket buffers are
-      // full, no byte moves. A slow upload that keeps moving is never a stall (see the next test).
-      await control.addFaults({ kind: 'latency', route: 'assets.create', ms: 8_000, count: 1 });
-      const path = await writeMp4File(join(dir, 'stall.mp4'), 60_000_000, 5);
-      const asset = await stalling.createAssetFromFile(path);
-      expect(asset.status).toBe('processing');
+      // The emulator does not read the first chunk's body for 8 s: once the socket buffers are
+      // full, no byte moves. A slow upload that keeps moving is never a stall (see below).
+      await control.settings({ chunkSize: size });
+      await control.addFaults({ kind: 'latency', route: 'storage.put', ms: 8_000, count: 1 });
+      const path = await writeMp4File(join(dir, 'stall.mp4'), size, 5);
+      const { handle, urls } = await startMultipartUpload(stalling, {
+        path,
+        size,
+        type: 'video',
+        filename: 'stall.mp4',
+      });
+      await runMultipartUpload(stalling, handle, {}, urls);
       expect(logLines.some((l) => l.includes('stalled'))).toBe(true);
-      expect((await control.requests('assets.create')).length).toBe(2);
+      expect(await control.requests('storage.put')).toHaveLength(2);
     } finally {
+      await control.settings({ chunkSize: null });
       await stalling.close();
     }
   }, 30_000);
 
-  it('surfaces a stall as StallError when no attempt is left', async () => {
-    const once = makeClient({ stallTimeoutMs: 1_000, backoff: { ...FAST_BACKOFF, maxAttempts: 1 } });
+  it('a stalled create is not sent again: OutcomeUnknownError over the StallError, body incomplete', async () => {
+    const once = makeClient({ stallTimeoutMs: 1_000 });
     try {
       await control.addFaults({ kind: 'latency', route: 'assets.create', ms: 4_000, count: 1 });
       const path = await writeMp4File(join(dir, 'stall-once.mp4'), 60_000_000, 10);
       const error = await once.createAssetFromFile(path).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(StallError);
-      expect((error as StallError).retryable).toBe(true);
+      expect(error).toBeInstanceOf(OutcomeUnknownError);
+      expect(error).toMatchObject({ bodyComplete: false, retryable: true });
+      expect((error as OutcomeUnknownError).underlying).toBeInstanceOf(StallError);
+      expect(await control.requests('assets.create')).toHaveLength(1);
     } finally {
       await once.close();
     }

@@ -6,7 +6,6 @@ import type {
   AssetDetail,
   AssetListFilter,
   IndexedAssetReference,
-  MediaKind,
   Page,
   UploadOptions,
   UserMetadata,
@@ -14,37 +13,17 @@ import type {
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import type { BandwidthLimiter } from './counted-body.ts';
-import { fileRange, type FileIdentity } from './file-range.ts';
-import { AbortedError, ApiError, ResponseFormatError, SourceChangedError } from './errors.ts';
+import type { FileIdentity } from './file-range.ts';
+import { AbortedError, ApiError, madeSomething, SourceChangedError } from './errors.ts';
 import { formBody } from './form-body.ts';
 import { HttpTransport } from './http-transport.ts';
-import { RateLimitGate } from './rate-gate.ts';
-import {
-  parseAsset,
-  parseAssetDetail,
-  parseAssetPage,
-  parseChunkReport,
-  parseIncompleteUploads,
-  parseIndexedAssetPage,
-  parsePresignedUrls,
-  parseUploadSession,
-  parseUploadStatus,
-  type ChunkReportResult,
-  type IncompleteUpload,
-  type PresignedUrl,
-  type UploadSession,
-  type UploadStatusPage,
-} from './wire.ts';
+import { MultipartEndpoints } from './multipart-endpoints.ts';
+import { CATEGORY, RateLimitGate } from './rate-gate.ts';
+import { parseAsset, parseAssetDetail, parseAssetPage, parseIndexedAssetPage } from './wire.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.twelvelabs.io/v1.3';
 
-/** Rate-limit categories (§6): `POST /assets` has its own; storage PUTs are not the API's at all. */
-export const CATEGORY = {
-  create: 'assets:create',
-  multipart: 'assets:multipart',
-  read: 'assets:read',
-  storage: 'storage',
-} as const;
+export { CATEGORY } from './rate-gate.ts';
 
 export interface TwelveLabsClientOptions {
   baseUrl?: string;
@@ -82,7 +61,7 @@ export interface SettleOptions {
  * The main process's only door to the platform: the TwelveLabs v1.3 Assets API over undici
  * (`request()`, never `fetch()`: bodies are streamed from disk, memory stays flat).
  */
-export class UndiciTwelveLabsClient {
+export class UndiciTwelveLabsClient extends MultipartEndpoints {
   readonly transport: HttpTransport;
   readonly gate: RateLimitGate;
   private readonly clock: Clock;
@@ -90,6 +69,7 @@ export class UndiciTwelveLabsClient {
   private readonly ownsDispatcher: boolean;
 
   constructor(options: TwelveLabsClientOptions) {
+    super();
     this.clock = options.clock ?? systemClock;
     this.gate = new RateLimitGate(this.clock, 250, options.random);
     this.ownsDispatcher = !options.dispatcher;
@@ -149,18 +129,20 @@ export class UndiciTwelveLabsClient {
     return this.postAsset(formBody([['method', 'url'], ['url', url], ...optionFields(options)]), options);
   }
 
+  /** Not idempotent: a lost answer is an `OutcomeUnknownError`, never a second asset. */
   private async postAsset(body: ReturnType<typeof formBody>, options: TransferOptions): Promise<Asset> {
     const res = await this.transport.call({
       method: 'POST',
       path: 'assets',
       upload: body,
       category: CATEGORY.create,
+      idempotent: false,
       signal: options.signal,
       onProgress: options.onProgress,
       onBodyHandedOver: options.onBodyHandedOver,
       limiter: options.limiter,
     });
-    return parseAsset(res.body);
+    return madeSomething(() => parseAsset(res.body));
   }
 
   async listAssetsPage(
@@ -291,131 +273,6 @@ export class UndiciTwelveLabsClient {
         throw new AbortedError();
       });
       interval = Math.min(options.maxIntervalMs ?? 15_000, Math.round(interval * 1.6));
-    }
-  }
-
-  // ---- multipart upload API (§7) ----
-
-  async createUploadSession(
-    request: { filename: string; type: MediaKind; totalSize: number } & Omit<UploadOptions, 'filename'>,
-    signal?: AbortSignal,
-  ): Promise<UploadSession> {
-    const res = await this.transport.call({
-      method: 'POST',
-      path: 'assets/multipart-uploads',
-      category: CATEGORY.multipart,
-      signal,
-      json: {
-        filename: request.filename,
-        type: request.type,
-        total_size: request.totalSize,
-        ...(request.enableHls !== undefined && { enable_hls: request.enableHls }),
-        ...(request.enableThumbnail !== undefined && { enable_thumbnail: request.enableThumbnail }),
-        ...(request.userMetadata && { user_metadata: request.userMetadata }),
-      },
-    });
-    return parseUploadSession(res.body);
-  }
-
-  async requestPresignedUrls(
-    uploadId: string,
-    start: number,
-    count: number,
-    signal?: AbortSignal,
-  ): Promise<PresignedUrl[]> {
-    const res = await this.transport.call({
-      method: 'POST',
-      path: `assets/multipart-uploads/${encodeURIComponent(uploadId)}/presigned-urls`,
-      json: { start, count },
-      category: CATEGORY.multipart,
-      signal,
-    });
-    return parsePresignedUrls(res.body);
-  }
-
-  /** PUTs `length` bytes of the file at `start` to a presigned URL; returns the ETag, quotes removed. */
-  async putChunk(
-    url: string,
-    source: { path: string; start: number; length: number; expected?: FileIdentity },
-    options: TransferOptions & { headers?: Record<string, string> } = {},
-  ): Promise<string> {
-    const res = await this.transport.call({
-      method: 'PUT',
-      path: url,
-      sendKey: false,
-      category: CATEGORY.storage,
-      signal: options.signal,
-      onProgress: options.onProgress,
-      limiter: options.limiter,
-      headers: options.headers,
-      // A 403 (expired or used URL) is answered by the caller with a fresh URL, not retried here.
-      upload: {
-        contentType: 'application/octet-stream',
-        length: source.length,
-        open: () => fileRange(source.path, source.start, source.length, source.expected),
-      },
-    });
-    const etag = res.headers.etag;
-    const value = Array.isArray(etag) ? etag[0] : etag;
-    if (!value) throw new ResponseFormatError('The storage server did not return an ETag for the chunk.');
-    return value.replace(/"/g, '');
-  }
-
-  async reportChunks(
-    uploadId: string,
-    chunks: Array<{ index: number; etag: string; size: number }>,
-    signal?: AbortSignal,
-  ): Promise<ChunkReportResult> {
-    const res = await this.transport.call({
-      method: 'POST',
-      path: `assets/multipart-uploads/${encodeURIComponent(uploadId)}`,
-      json: {
-        completed_chunks: chunks.map((c) => ({
-          chunk_index: c.index,
-          proof: c.etag,
-          proof_type: 'etag',
-          chunk_size: c.size,
-        })),
-      },
-      category: CATEGORY.multipart,
-      signal,
-    });
-    return parseChunkReport(res.body);
-  }
-
-  /** The session's status with every chunk, all pages read. */
-  async getUploadStatus(uploadId: string, signal?: AbortSignal): Promise<UploadStatusPage> {
-    const chunks: UploadStatusPage['chunks'] = [];
-    let first: UploadStatusPage | undefined;
-    for (let page = 1; ; page++) {
-      const res = await this.transport.call({
-        method: 'GET',
-        path: `assets/multipart-uploads/${encodeURIComponent(uploadId)}`,
-        query: { page, page_limit: 50 },
-        category: CATEGORY.multipart,
-        signal,
-      });
-      const result = parseUploadStatus(res.body);
-      first ??= result;
-      chunks.push(...result.chunks);
-      if (result.chunks.length === 0 || page >= (result.pageInfo.totalPage ?? page)) break;
-    }
-    return { ...first!, chunks };
-  }
-
-  async listIncompleteUploads(signal?: AbortSignal): Promise<IncompleteUpload[]> {
-    const all: IncompleteUpload[] = [];
-    for (let page = 1; ; page++) {
-      const res = await this.transport.call({
-        method: 'GET',
-        path: 'assets/multipart-uploads',
-        query: { page, page_limit: 50 },
-        category: CATEGORY.multipart,
-        signal,
-      });
-      const result = parseIncompleteUploads(res.body);
-      all.push(...result.data);
-      if (result.data.length === 0 || page >= (result.pageInfo.totalPage ?? page)) return all;
     }
   }
 }

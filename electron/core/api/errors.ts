@@ -96,6 +96,68 @@ export class SourceChangedError extends TwelveLabsError {
   }
 }
 
+/**
+ * A request that makes something (an asset, an upload session, a completed upload) had sent part
+ * or all of its body when its answer was lost: the connection was cut or timed out, or a gateway
+ * answered for the platform (502, 504). The platform may have acted. It is never sent again
+ * blindly: the caller looks for what it made (queue/reconcile.ts), adopts it if it is there, and
+ * sends again only once it is proven absent.
+ */
+export class OutcomeUnknownError extends TwelveLabsError {
+  /** Worth trying again, but only after reconciliation proved that nothing was made. */
+  readonly retryable = true;
+  constructor(
+    /** What went wrong on the wire; what to wait on (network, server) once nothing was made. */
+    readonly underlying: TwelveLabsError,
+    /** The whole body had been handed to the socket: the platform may still be acting on it. */
+    readonly bodyComplete: boolean,
+  ) {
+    super(`The answer to a request that creates something was lost: ${underlying.message}`);
+    this.name = 'OutcomeUnknownError';
+    this.retryAfterMs = underlying.retryAfterMs;
+  }
+}
+
+/**
+ * A success whose body cannot be read (a proxy's page, a cut-off body) still made something: the
+ * caller must find it rather than send the request again.
+ */
+export function madeSomething<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ResponseFormatError) throw new OutcomeUnknownError(error, true);
+    throw error;
+  }
+}
+
+/** Failures that happen before a request reaches a server: nothing can have been made. */
+const BEFORE_CONNECTING = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * Whether a request that had started sending its body may have been acted on despite this error.
+ * - Cut, reset or timed-out connections, stalls, a garbled answer: yes, nobody can know.
+ * - 502 and 504 are a gateway's words for "I forwarded it and lost the answer"; 500 and the other
+ *   5xx (Cloudflare's 52x: 524 is "forwarded, origin too slow") may follow a partial success: yes.
+ * - 503 means "unable to handle the request" (RFC 9110 §15.6.4): the platform sends it, with
+ *   Retry-After, before acting, and gateways send it when no upstream could take the request. A
+ *   503 after acting would break its meaning, so it is retried like a 429 (not acted).
+ * - 4xx (400, 408, 409, 413, 429, …): the request was refused, nothing was made.
+ */
+export function mayHaveActed(error: TwelveLabsError): boolean {
+  if (error instanceof AbortedError || error instanceof SourceChangedError) return false;
+  if (error instanceof ApiError) return error.status >= 500 && error.status !== 503;
+  if (error instanceof NetworkError) return !BEFORE_CONNECTING.has(error.code ?? '');
+  return true;
+}
+
 /** Turns whatever undici or the system threw into our hierarchy. */
 export function classifyTransportError(error: unknown, signal?: AbortSignal): TwelveLabsError {
   if (error instanceof TwelveLabsError) return error;

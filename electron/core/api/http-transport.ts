@@ -9,6 +9,8 @@ import {
   ApiError,
   AuthError,
   classifyTransportError,
+  mayHaveActed,
+  OutcomeUnknownError,
   RateLimitedError,
   StallError,
 } from './errors.ts';
@@ -38,6 +40,12 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** false: one attempt only (the caller retries in its own way). */
   retry?: boolean;
+  /**
+   * Sending it twice cannot make two things. Default: every method but POST (a POST that is safe
+   * to repeat, such as asking for more presigned URLs, says so). A request that is not idempotent
+   * is never retried here once a byte of its body went out: see `OutcomeUnknownError`.
+   */
+  idempotent?: boolean;
   /** Upload progress of the current attempt: bytes handed to the socket, at most `upload.length`. */
   onProgress?: (sent: number, total: number) => void;
   /** The last bytes of the current attempt's body were handed to the socket. */
@@ -71,9 +79,20 @@ export interface TransportOptions {
   random?: () => number;
 }
 
+/** How far the current attempt's body got: the one thing that says whether a retry is blind. */
+interface BodyProgress {
+  /** The socket was handed a first byte of the body (the request may reach the platform whole). */
+  started: boolean;
+  /** The socket was handed the last byte. */
+  complete: boolean;
+}
+
 /**
  * Every request to the platform goes through here: the key header, rate-limit gates, retries
  * with backoff, stall detection, progress, error mapping and redaction live in this one place.
+ * So does the one rule for requests that make something (`idempotent: false`): once any byte of
+ * the body went out, a lost or gateway-garbled answer is never retried here but surfaces as
+ * `OutcomeUnknownError`, for the caller to find what the request made (queue/reconcile.ts).
  */
 export class HttpTransport {
   private readonly backoff: BackoffPolicy;
@@ -89,12 +108,24 @@ export class HttpTransport {
   async call(call: CallOptions): Promise<CallResult> {
     const { clock, gate, logger } = this.options;
     const started = clock.now();
+    const idempotent = call.idempotent ?? call.method !== 'POST';
     for (let attempt = 1; ; attempt++) {
+      const body: BodyProgress = { started: false, complete: false };
       try {
         await gate.pass(call.category, call.signal);
-        return await this.attempt(call);
+        return await this.attempt(call, idempotent ? undefined : body);
       } catch (raw) {
         const error = classifyTransportError(raw, call.signal);
+        if (!idempotent && body.started && mayHaveActed(error)) {
+          logger.warn('the answer to a request that creates something was lost; not sent again', {
+            method: call.method,
+            url: redactUrl(this.url(call)),
+            attempt,
+            bodyComplete: body.complete,
+            error: this.redact(error.message),
+          });
+          throw new OutcomeUnknownError(this.finalError(error), body.complete);
+        }
         if (error instanceof ApiError && error.status === 429 && error.retryAfterMs !== undefined)
           gate.close(call.category, error.retryAfterMs);
         const elapsed = clock.now() - started;
@@ -145,7 +176,8 @@ export class HttpTransport {
     return redact(text, key ? [key] : []);
   }
 
-  private async attempt(call: CallOptions): Promise<CallResult> {
+  /** `tracked`: the body is handed over piece by piece and its progress noted there. */
+  private async attempt(call: CallOptions, tracked?: BodyProgress): Promise<CallResult> {
     const { clock } = this.options;
     const headers: Record<string, string> = {
       ...call.headers,
@@ -161,8 +193,13 @@ export class HttpTransport {
     const stall = new AbortController();
     let watchdog: NodeJS.Timeout | undefined;
     if (call.json !== undefined) {
-      body = JSON.stringify(call.json);
+      const text = JSON.stringify(call.json);
       headers['content-type'] = 'application/json';
+      if (tracked) {
+        const bytes = Buffer.from(text);
+        headers['content-length'] = String(bytes.length);
+        body = trackedBody([bytes], bytes.length, tracked);
+      } else body = text;
     } else if (call.upload) {
       const upload = call.upload;
       headers['content-type'] = upload.contentType;
@@ -193,7 +230,7 @@ export class HttpTransport {
       // Handed to undici as an iterable, not wrapped in a Readable: undici pulls the next chunk
       // only once the socket took the last one, so there is no read-ahead, progress is what the
       // socket took, and the file reader may reuse its buffer.
-      body = counted;
+      body = tracked ? trackedBody(counted, upload.length, tracked) : counted;
     }
     const signal = call.signal ? AbortSignal.any([call.signal, stall.signal]) : stall.signal;
     try {
@@ -238,6 +275,24 @@ export class HttpTransport {
       typeof body.message === 'string' ? body.message : text.trim().slice(0, 300) || `HTTP ${status}`;
     const message = this.redact(platformMessage);
     return new ApiError(status, code, message, serverWaitMs(headers, this.options.clock.now()));
+  }
+}
+
+/**
+ * Notes each piece as it is handed to the socket. undici pulls an iterable body only once it has a
+ * connected socket for the request, so a pull means the bytes are on their way to the server.
+ */
+async function* trackedBody(
+  source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  length: number,
+  progress: BodyProgress,
+): AsyncGenerator<Uint8Array> {
+  let sent = 0;
+  for await (const piece of source) {
+    sent += piece.length;
+    progress.started = true;
+    if (sent >= length) progress.complete = true;
+    yield piece;
   }
 }
 

@@ -1,8 +1,8 @@
 import type { MediaKind, UploadOptions } from '../../shared/domain.ts';
 import type { UndiciTwelveLabsClient } from './client.ts';
 import type { BandwidthLimiter } from './counted-body.ts';
-import { AbortedError, ApiError, TwelveLabsError } from './errors.ts';
-import type { PresignedUrl } from './wire.ts';
+import { AbortedError, ApiError, OutcomeUnknownError, TwelveLabsError } from './errors.ts';
+import type { ChunkReportResult, PresignedUrl } from './wire.ts';
 
 /**
  * Everything needed to resume a multipart upload after a crash: plain JSON, saved by the caller
@@ -99,9 +99,7 @@ export async function runMultipartUpload(
 
   if (initialUrls.length === 0) {
     const status = await client.getUploadStatus(handle.uploadId, signal);
-    // An adopted session (its answer was lost) learns its asset id from a report: none left here.
-    if (status.status === 'completed' && !handle.assetId) throw new UploadSessionLostError('completed');
-    if (status.status === 'completed') return { assetId: handle.assetId };
+    if (status.status === 'completed') return { assetId: await completedAssetId(client, handle, signal) };
     if (status.status === 'expired' || status.status === 'failed')
       throw new UploadSessionLostError(status.status);
     for (const chunk of status.chunks) {
@@ -205,15 +203,16 @@ export async function runMultipartUpload(
       const batchSize = options.reportBatchSize ?? 10;
       while (unreported.length >= (all ? 1 : batchSize)) {
         const batch = unreported.splice(0, batchSize);
-        const result = await client.reportChunks(
-          handle.uploadId,
-          batch.map(([index, c]) => ({
-            index: Number(index),
-            etag: c.etag,
-            size: chunkLength(Number(index)),
-          })),
-          signal,
-        );
+        const chunks = batch.map(([index, c]) => ({
+          index: Number(index),
+          etag: c.etag,
+          size: chunkLength(Number(index)),
+        }));
+        const reported = Object.values(handle.chunks).filter((c) => c.reported).length;
+        const result =
+          reported + batch.length === handle.totalChunks
+            ? await reportCompletion(client, handle, chunks, signal)
+            : await client.reportChunks(handle.uploadId, chunks, signal);
         for (const [, c] of batch) c.reported = true;
         if (result.url) completedUrl = result.url;
         if (result.assetId) handle.assetId = result.assetId;
@@ -245,4 +244,59 @@ export async function runMultipartUpload(
   }
   if (!handle.assetId) throw new UploadSessionLostError('without an asset');
   return { assetId: handle.assetId };
+}
+
+type ChunkProof = { index: number; etag: string; size: number };
+
+/**
+ * The report that completes the upload turns the session into an asset: it is not sent blindly a
+ * second time. When its answer is lost, the session says whether it landed. Either way a repeat
+ * is then harmless: the asset was reserved with the session (one session, one asset), so it can
+ * only complete an upload that is still active, or, once completed, draw the platform's answer
+ * (with the asset id) for chunks it calls duplicates.
+ */
+async function reportCompletion(
+  client: UndiciTwelveLabsClient,
+  handle: MultipartHandle,
+  chunks: ChunkProof[],
+  signal: AbortSignal | undefined,
+): Promise<ChunkReportResult> {
+  try {
+    return await client.reportChunks(handle.uploadId, chunks, signal, { completes: true });
+  } catch (error) {
+    if (!(error instanceof OutcomeUnknownError)) throw error;
+    const status = await client.getUploadStatus(handle.uploadId, signal);
+    if (status.status === 'completed' && handle.assetId) return { assetId: handle.assetId };
+    if (status.status !== 'completed' && status.status !== 'active')
+      throw new UploadSessionLostError(status.status ?? 'unknown');
+    return client.reportChunks(handle.uploadId, chunks, signal);
+  }
+}
+
+/**
+ * The asset of a session found completed when resuming. An adopted session (its create answer was
+ * lost) learns its asset id from a report; if the answer to the last one was lost too, a repeated
+ * report of a chunk we sent draws it (a completed session cannot complete again).
+ */
+async function completedAssetId(
+  client: UndiciTwelveLabsClient,
+  handle: MultipartHandle,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  if (handle.assetId) return handle.assetId;
+  const known = Object.entries(handle.chunks).find(([, c]) => c.etag);
+  if (!known) throw new UploadSessionLostError('completed');
+  const [index, chunk] = known;
+  const size =
+    Number(index) < handle.totalChunks
+      ? handle.chunkSize
+      : handle.size - handle.chunkSize * (handle.totalChunks - 1);
+  const result = await client.reportChunks(
+    handle.uploadId,
+    [{ index: Number(index), etag: chunk.etag, size }],
+    signal,
+  );
+  if (!result.assetId) throw new UploadSessionLostError('completed');
+  handle.assetId = result.assetId;
+  return result.assetId;
 }

@@ -1,5 +1,13 @@
 import type { Clock } from '../ports.ts';
 
+/** Rate-limit categories (§6): `POST /assets` has its own; storage PUTs are not the API's at all. */
+export const CATEGORY = {
+  create: 'assets:create',
+  multipart: 'assets:multipart',
+  read: 'assets:read',
+  storage: 'storage',
+} as const;
+
 /**
  * One gate per endpoint category (§6: endpoints in a category share a limit). When any call sees
  * a 429, the whole category closes until the reset, so N parallel uploads wait together instead

@@ -2,14 +2,14 @@ import { stat } from 'node:fs/promises';
 import type { ItemState } from '../../shared/queue-types.ts';
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
 import type { BandwidthLimiter } from '../api/counted-body.ts';
-import { AbortedError, SourceChangedError } from '../api/errors.ts';
+import { AbortedError, OutcomeUnknownError, SourceChangedError } from '../api/errors.ts';
 import { runMultipartUpload, startMultipartUpload, type MultipartHandle } from '../api/multipart-upload.ts';
 import type { Clock, Logger } from '../ports.ts';
 import { sha256File } from './hashing.ts';
 import type { ItemRecord } from './item-record.ts';
 import { InputRejected, preflightFile } from './preflight.ts';
 import type { ProgressTracker } from './progress-tracker.ts';
-import { findOrphanAsset, findOrphanSession } from './reconcile.ts';
+import { findOrphanAssets, findOrphanSessions } from './reconcile.ts';
 import type { UploadLedger } from './upload-ledger.ts';
 
 /** What a transfer needs from the queue that owns the item. */
@@ -37,6 +37,8 @@ export interface TransferContext {
   emitChanged(id: string): void;
   /** Follows a created asset until the platform has processed it. */
   follow(item: ItemRecord): void;
+  /** Video and audio from this size go through the multipart API (default: above the direct limit). */
+  multipartFromBytes?: number;
 }
 
 /** Waits before looking again for the asset of an attempt whose whole body was sent. */
@@ -69,25 +71,62 @@ export async function transferItem(
   }
   if (item.method === 'multipart') return transferMultipart(ctx, item, path, signal);
 
+  await createOnce(ctx, item, signal, async () => {
+    ctx.progress.begin(item.id, item.size!);
+    const asset = await ctx.client.createAssetFromFile(path, {
+      ...item.options,
+      filename: item.name,
+      signal,
+      limiter: ctx.limiterFor(item),
+      expected: { size: item.size!, mtimeMs: item.mtimeMs! },
+      onProgress: (sent, total) => ctx.progress.update(item.id, Math.floor((sent / total) * item.size!)),
+      onBodyHandedOver: () => {
+        item.attemptBodySent = true;
+        ctx.changed(item);
+      },
+    });
+    return asset.id;
+  });
+}
+
+/**
+ * Sends a create-asset request at most once per attempt. What an earlier attempt may have made (a
+ * crash, a pause) is looked for first; a lost answer to this one (OutcomeUnknownError) is resolved
+ * the same way at once: the asset it made is adopted, and only once it is proven absent does the
+ * error go to the queue's policy, which waits and then sends again.
+ */
+async function createOnce(
+  ctx: TransferContext,
+  item: ItemRecord,
+  signal: AbortSignal,
+  send: () => Promise<string>,
+): Promise<void> {
   if (item.attemptStartedAt && (await reconcile(ctx, item, signal))) return;
   item.attemptStartedAt = ctx.clock.now();
   item.attemptBodySent = undefined;
   ctx.transition(item, 'uploading');
   await ctx.save(item); // saved before the request that may create the asset
-  ctx.progress.begin(item.id, item.size!);
-  const asset = await ctx.client.createAssetFromFile(path, {
-    ...item.options,
-    filename: item.name,
-    signal,
-    limiter: ctx.limiterFor(item),
-    expected: { size: item.size!, mtimeMs: item.mtimeMs! },
-    onProgress: (sent, total) => ctx.progress.update(item.id, Math.floor((sent / total) * item.size!)),
-    onBodyHandedOver: () => {
-      item.attemptBodySent = true;
-      ctx.changed(item);
-    },
+  let assetId: string;
+  try {
+    assetId = await send();
+  } catch (error) {
+    if (!(error instanceof OutcomeUnknownError)) throw error;
+    await lostAnswer(ctx, item, error);
+    if (await reconcile(ctx, item, signal)) return;
+    throw error.underlying;
+  }
+  await assetCreated(ctx, item, assetId);
+}
+
+/** Notes a lost answer on the item (saved: a crash now reconciles with the same patience). */
+async function lostAnswer(ctx: TransferContext, item: ItemRecord, error: OutcomeUnknownError) {
+  ctx.logger.warn('the answer to a create was lost; looking for what it made before sending again', {
+    item: item.id,
+    bodyComplete: error.bodyComplete,
+    error: error.underlying.message,
   });
-  await assetCreated(ctx, item, asset.id);
+  if (error.bodyComplete) item.attemptBodySent = true;
+  await ctx.save(item);
 }
 
 /** Checks, hashes and dedupes a file. Returns false when there is nothing to upload. */
@@ -113,7 +152,12 @@ async function prepare(
     mtimeMs: prepared.mtimeMs,
     kind: prepared.kind,
     mime: prepared.mime,
-    method: prepared.method,
+    method:
+      ctx.multipartFromBytes !== undefined &&
+      prepared.size >= ctx.multipartFromBytes &&
+      prepared.kind !== 'image'
+        ? 'multipart'
+        : prepared.method,
     sha256,
   });
   ctx.reindex(item);
@@ -139,13 +183,11 @@ async function transferUrl(
   url: string,
   signal: AbortSignal,
 ): Promise<void> {
-  if (item.attemptStartedAt && (await reconcile(ctx, item, signal))) return;
   item.method = 'url';
-  item.attemptStartedAt = ctx.clock.now();
-  ctx.transition(item, 'uploading');
-  await ctx.save(item);
-  const asset = await ctx.client.createAssetFromUrl(url, { ...item.options, filename: item.name, signal });
-  await assetCreated(ctx, item, asset.id);
+  await createOnce(ctx, item, signal, async () => {
+    const asset = await ctx.client.createAssetFromUrl(url, { ...item.options, filename: item.name, signal });
+    return asset.id;
+  });
 }
 
 async function transferMultipart(
@@ -157,26 +199,37 @@ async function transferMultipart(
   let urls: Awaited<ReturnType<typeof startMultipartUpload>>['urls'] = [];
   if (!item.multipart) {
     ctx.transition(item, 'uploading');
+    // A crash, a pause or a lost answer came after the last session request: find its session.
     const adopted = item.attemptStartedAt ? await adoptOrphanSession(ctx, item, path, signal) : undefined;
     if (adopted) item.multipart = adopted;
     else {
       // Saved before the request: a crash before its answer is saved is reconciled above.
       item.attemptStartedAt = ctx.clock.now();
+      item.attemptBodySent = undefined;
       await ctx.save(item);
-      const started = await startMultipartUpload(
-        ctx.client,
-        { path, size: item.size!, type: item.kind!, filename: item.name, mtimeMs: item.mtimeMs },
-        {
-          enableHls: item.options.enableHls,
-          enableThumbnail: item.options.enableThumbnail,
-          userMetadata: item.options.userMetadata,
-          signal,
-        },
-      );
-      item.multipart = started.handle;
-      urls = started.urls;
+      try {
+        const started = await startMultipartUpload(
+          ctx.client,
+          { path, size: item.size!, type: item.kind!, filename: item.name, mtimeMs: item.mtimeMs },
+          {
+            enableHls: item.options.enableHls,
+            enableThumbnail: item.options.enableThumbnail,
+            userMetadata: item.options.userMetadata,
+            signal,
+          },
+        );
+        item.multipart = started.handle;
+        urls = started.urls;
+      } catch (error) {
+        if (!(error instanceof OutcomeUnknownError)) throw error;
+        await lostAnswer(ctx, item, error);
+        const found = await adoptOrphanSession(ctx, item, path, signal);
+        if (!found) throw error.underlying;
+        item.multipart = found;
+      }
     }
     item.attemptStartedAt = undefined;
+    item.attemptBodySent = undefined;
     await ctx.save(item); // the session exists: remember it before sending a byte
   } else ctx.transition(item, 'uploading');
   ctx.progress.begin(item.id, item.size!);
@@ -200,71 +253,106 @@ async function transferMultipart(
   await assetCreated(ctx, item, assetId);
 }
 
-/** The session an interrupted attempt created, as a handle that resumes it (reconcile.ts). */
+/**
+ * The session an interrupted attempt created, as a handle that resumes it (reconcile.ts); the
+ * same path for a crash and for a lost answer. Not found: the attempt is forgotten, so the next
+ * one creates a session.
+ */
 async function adoptOrphanSession(
   ctx: TransferContext,
   item: ItemRecord,
   path: string,
   signal: AbortSignal,
 ): Promise<MultipartHandle | undefined> {
-  const claimed = new Set<string>();
-  for (const other of Object.values(ctx.items())) if (other.multipart) claimed.add(other.multipart.uploadId);
-  const session = await findOrphanSession(ctx.client, {
-    size: item.size!,
-    since: item.attemptStartedAt!,
-    isClaimed: (id) => claimed.has(id),
-    signal,
-  });
-  if (!session) return undefined;
-  ctx.logger.info('adopted an upload session created before an interruption', { item: item.id });
-  return {
-    uploadId: session.uploadId,
-    assetId: '', // learnt from the first chunk report
-    path,
-    size: item.size!,
-    mtimeMs: item.mtimeMs,
-    chunkSize: session.chunkSize,
-    totalChunks: session.totalChunks,
-    expiresAt: session.expiresAt,
-    uploadHeaders: {}, // not listed; the official SDK sends none either
-    chunks: {},
+  const since = item.attemptStartedAt!;
+  const claimed = () => {
+    const ids = new Set<string>();
+    for (const other of Object.values(ctx.items()))
+      if (other !== item && other.multipart) ids.add(other.multipart.uploadId);
+    return ids;
   };
+  const handle = await withPatience(ctx, item, signal, async () => {
+    const candidates = await findOrphanSessions(ctx.client, { size: item.size!, since, signal });
+    const taken = claimed();
+    const free = candidates.filter((c) => !taken.has(c.uploadId));
+    // The listing names no file: only a single candidate is taken (adopting the wrong one would
+    // put these bytes under another file's name); without one, a new session is made.
+    const session = free.length === 1 ? free[0]! : undefined;
+    if (!session) return undefined;
+    // Claimed in the same turn as the check above: two items looking at once never both take it.
+    item.multipart = {
+      uploadId: session.uploadId,
+      assetId: '', // learnt from the first chunk report
+      path,
+      size: item.size!,
+      mtimeMs: item.mtimeMs,
+      chunkSize: session.chunkSize,
+      totalChunks: session.totalChunks,
+      expiresAt: session.expiresAt,
+      uploadHeaders: {}, // not listed; the official SDK sends none either
+      chunks: {},
+    };
+    return item.multipart;
+  });
+  if (handle) ctx.logger.info('adopted the upload session an interrupted attempt made', { item: item.id });
+  return handle;
 }
 
 /**
  * A crash, a pause or a lost answer may have come between "the platform created the asset" and
- * "we saved its id". When the attempt's whole body had been handed over, the platform may still
- * be creating the asset when we first look (it finishes a request whose sender is gone), so it
- * is looked for again a little later before anything is sent again.
+ * "we saved its id": the asset is looked for (reconcile.ts) and adopted. True when it was.
  */
 async function reconcile(ctx: TransferContext, item: ItemRecord, signal: AbortSignal): Promise<boolean> {
-  const claimed = new Set<string>();
-  for (const other of Object.values(ctx.items())) if (other.assetId) claimed.add(other.assetId);
-  const look = () =>
-    findOrphanAsset(ctx.client, {
+  const since = item.attemptStartedAt!;
+  const found = await withPatience(ctx, item, signal, async () => {
+    const candidates = await findOrphanAssets(ctx.client, {
       name: item.name,
-      since: item.attemptStartedAt!,
+      since,
       size: item.size,
-      isClaimed: (id) => claimed.has(id) || ctx.ledger.knowsAsset(id),
       signal,
     });
-  let found = await look();
-  for (const waitMs of item.attemptBodySent ? BODY_SENT_LOOKS_MS : []) {
-    if (found) break;
-    await ctx.clock.sleep(waitMs, signal);
-    found = await look();
-  }
-  if (!found) {
-    item.attemptStartedAt = undefined;
-    item.attemptBodySent = undefined;
-    return false;
-  }
-  ctx.logger.info('reconciled an upload interrupted after the platform created its asset', {
+    const claimed = new Set<string>();
+    for (const other of Object.values(ctx.items()))
+      if (other !== item && other.assetId) claimed.add(other.assetId);
+    const id = candidates.find((c) => !claimed.has(c) && !ctx.ledger.knowsAsset(c));
+    // Claimed in the same turn as the check above: two items of one name looking at once never
+    // both take one asset.
+    if (id) item.assetId = id;
+    return id;
+  });
+  if (!found) return false;
+  ctx.logger.info('reconciled an upload whose answer was lost after the platform created its asset', {
     item: item.id,
     asset: found,
   });
   await assetCreated(ctx, item, found);
   return true;
+}
+
+/**
+ * Looks for what the last attempt made. When its whole body had been handed over, the platform
+ * may still be acting on it when we first look (it finishes a request whose sender is gone), so
+ * it is looked for again a little later before it is called absent. Absent: the attempt is
+ * forgotten (the next one sends again).
+ */
+async function withPatience<T>(
+  ctx: TransferContext,
+  item: ItemRecord,
+  signal: AbortSignal,
+  look: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  let found = await look();
+  for (const waitMs of item.attemptBodySent ? BODY_SENT_LOOKS_MS : []) {
+    if (found !== undefined) break;
+    await ctx.clock.sleep(waitMs, signal);
+    found = await look();
+  }
+  if (found === undefined) {
+    item.attemptStartedAt = undefined;
+    item.attemptBodySent = undefined;
+    ctx.changed(item);
+  }
+  return found;
 }
 
 /** The platform has the asset: remember it (item, ledger, the item's duplicates) and follow it. */

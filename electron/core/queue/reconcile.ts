@@ -5,51 +5,42 @@ import type { IncompleteUpload } from '../api/wire.ts';
 const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
- * Finds the asset a create request made before we could save its id (a crash or a lost answer):
- * same filename, created since the attempt began, size equal when the platform knows it, and
- * not already claimed by another item. The oldest such asset wins (even a failed one: following it
- * then tells the person why, instead of uploading again).
+ * The assets a create request may have made before we could save its id (a crash or a lost
+ * answer): same filename, created since the attempt began, size equal when the platform knows it.
+ * Oldest first: the caller takes the first one no other item claims (even a failed one: following
+ * it then tells the person why, instead of uploading again).
  */
-export async function findOrphanAsset(
+export async function findOrphanAssets(
   client: UndiciTwelveLabsClient,
-  query: {
-    name: string;
-    since: number;
-    size?: number;
-    isClaimed: (assetId: string) => boolean;
-    signal?: AbortSignal;
-  },
-): Promise<string | undefined> {
+  query: { name: string; since: number; size?: number; signal?: AbortSignal },
+): Promise<string[]> {
   const candidates: Array<{ id: string; createdAt: number }> = [];
   for await (const asset of client.listAssets({ filename: query.name }, { signal: query.signal })) {
     const createdAt = asset.createdAt ? Date.parse(asset.createdAt) : NaN;
     // Newest first: once assets are older than the attempt, none further can match.
     if (Number.isFinite(createdAt) && createdAt < query.since - CLOCK_SKEW_MS) break;
-    if (asset.filename !== query.name || query.isClaimed(asset.id)) continue;
+    // The filter is a substring match: the name must be the same.
+    if (asset.filename !== query.name) continue;
     if (asset.size !== undefined && query.size !== undefined && asset.size !== query.size) continue;
     candidates.push({ id: asset.id, createdAt });
   }
   candidates.sort((a, b) => a.createdAt - b.createdAt);
-  return candidates[0]?.id;
+  return candidates.map((c) => c.id);
 }
 
 /**
- * Finds the multipart session a create request made before we could save it (a crash while the
- * answer was on its way): active, the same total size, created since the attempt began, held by no
- * other item. The listing names no file, so only a single candidate is taken: adopting the wrong
- * session would put these bytes under another file's name; without one, a new session is made
- * (the orphan expires after 24 h).
+ * The multipart sessions a create request may have made before we could save it (a crash, a lost
+ * answer): active, the same total size, created since the attempt began. The listing names no
+ * file: the caller decides what an ambiguous answer means.
  */
-export async function findOrphanSession(
+export async function findOrphanSessions(
   client: UndiciTwelveLabsClient,
-  query: { size: number; since: number; isClaimed: (uploadId: string) => boolean; signal?: AbortSignal },
-): Promise<IncompleteUpload | undefined> {
-  const candidates = (await client.listIncompleteUploads(query.signal)).filter(
+  query: { size: number; since: number; signal?: AbortSignal },
+): Promise<IncompleteUpload[]> {
+  return (await client.listIncompleteUploads(query.signal)).filter(
     (u) =>
       u.status === 'active' &&
       u.totalSize === query.size &&
-      !query.isClaimed(u.uploadId) &&
       (!u.createdAt || Date.parse(u.createdAt) >= query.since - CLOCK_SKEW_MS),
   );
-  return candidates.length === 1 ? candidates[0] : undefined;
 }

@@ -1,0 +1,124 @@
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * How the answer to a matching request is lost. The request reaches the emulator whole and its
+ * answer is read in full first (the platform acted), then:
+ * - `cut`: the client's connection is destroyed with nothing written back;
+ * - a status (502, 504, …): a gateway's error page replaces the answer.
+ */
+export type LostAnswerFault = 'cut' | number;
+
+export interface LostAnswerRule {
+  method: string;
+  /** Matched against the path without its query. */
+  path: RegExp;
+  fault: LostAnswerFault;
+  /** How many matching requests lose their answer (the first ones). */
+  count: number;
+  /**
+   * false: the request is read in full but never forwarded (a gateway that gave up before it
+   * reached the platform): nothing was made, and the client cannot tell.
+   */
+  forward?: boolean;
+  /** How many did: a test checks this to prove the fault was met. */
+  hits: number;
+}
+
+export interface LostAnswerProxy {
+  /** Point the client here (`${origin}/v1.3`). */
+  origin: string;
+  lose(rule: Omit<LostAnswerRule, 'hits'>): LostAnswerRule;
+  clear(): void;
+  close(): Promise<void>;
+}
+
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer'];
+
+function forwardable(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const copy = { ...headers };
+  for (const name of HOP_BY_HOP) delete copy[name];
+  return copy;
+}
+
+async function readAll(stream: IncomingMessage): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+/**
+ * A gateway in front of the emulator, over real HTTP, that loses answers on purpose: what a load
+ * balancer that times out, or a connection cut on the way back, does to a request the platform
+ * has already carried out. Everything else is passed through untouched (the Host header too, so
+ * the URLs the emulator hands out lead back through here).
+ */
+export async function startLostAnswerProxy(upstreamOrigin: string): Promise<LostAnswerProxy> {
+  const upstream = new URL(upstreamOrigin);
+  let rules: LostAnswerRule[] = [];
+
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const rule = rules.find((r) => r.count > r.hits && r.method === req.method && r.path.test(path));
+    if (rule) rule.hits++;
+    const answer = (body: Buffer, status: number, headers: IncomingHttpHeaders) => {
+      if (rule?.fault === 'cut') return void req.socket.destroy();
+      if (rule) {
+        const page = `<html><body><h1>${rule.fault} Gateway Error</h1></body></html>`;
+        return void res
+          .writeHead(rule.fault, { 'content-type': 'text/html', 'content-length': page.length })
+          .end(page);
+      }
+      const copy = forwardable(headers);
+      delete copy['transfer-encoding'];
+      copy['content-length'] = String(body.length);
+      res.writeHead(status, copy).end(body);
+    };
+    if (rule?.forward === false) {
+      req.on('error', () => req.socket.destroy());
+      void readAll(req).then(
+        () => answer(Buffer.alloc(0), 502, {}),
+        () => req.socket.destroy(),
+      );
+      return;
+    }
+    const out = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: forwardable(req.headers),
+      },
+      (upstreamAnswer) => {
+        void readAll(upstreamAnswer).then(
+          (body) => answer(body, upstreamAnswer.statusCode ?? 502, upstreamAnswer.headers),
+          () => req.socket.destroy(),
+        );
+      },
+    );
+    out.on('error', () => req.socket.destroy());
+    // A client that goes away mid-request (its own stall or cancel) ends the forwarded one too.
+    req.on('error', () => out.destroy());
+    res.on('error', () => req.socket.destroy());
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    lose(rule) {
+      const full = { ...rule, hits: 0 };
+      rules.push(full);
+      return full;
+    },
+    clear() {
+      rules = [];
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

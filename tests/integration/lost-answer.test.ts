@@ -1,0 +1,272 @@
+/**
+ * Lost answers to the requests that make something (issue 13): the platform carries out a create
+ * and its answer never reaches us, through a real gateway in front of the emulator (a connection
+ * cut after the answer was written, or a 502/504 in its place). Every file must still end as
+ * exactly one ready asset, no multipart session may be left behind, and the emulator's request
+ * log says how many creates it received: one per file, never a blind second one.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UndiciTwelveLabsClient } from '../../electron/core/api/client.ts';
+import { ApiError, NetworkError, OutcomeUnknownError } from '../../electron/core/api/errors.ts';
+import type { Logger } from '../../electron/core/ports.ts';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { EmulatorControl } from '../helpers/emulator-control.ts';
+import {
+  startLostAnswerProxy,
+  type LostAnswerFault,
+  type LostAnswerProxy,
+} from '../helpers/lost-answer-proxy.ts';
+import { mp4, wav, writeFixture } from '../helpers/media.ts';
+import { allIn, makeQueue, waitFor } from '../helpers/queue-harness.ts';
+import { serveFolder } from '../helpers/static-server.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+let proxy: LostAnswerProxy;
+let root: string;
+let cleanupRoot: () => Promise<void>;
+let dir: string;
+let dataDir: string;
+let harness: ReturnType<typeof makeQueue> | undefined;
+let n = 0;
+
+const KEY = { 'x-api-key': 'k' };
+const FILES = 3;
+/** Small files through the multipart API: chunks of 4 KiB, three per file. */
+const CHUNK = 4096;
+
+beforeAll(async () => {
+  ({ dir: root, cleanup: cleanupRoot } = await makeTempDir());
+  emulator = await startEmulator({ processingMs: 30 });
+  control = new EmulatorControl(emulator.origin);
+  proxy = await startLostAnswerProxy(emulator.origin);
+});
+afterAll(async () => {
+  await proxy.close();
+  await emulator.close();
+  await cleanupRoot();
+});
+beforeEach(async () => {
+  await control.reset();
+  await control.settings({ chunkSize: CHUNK });
+  proxy.clear();
+  n++;
+  dir = join(root, `files-${n}`);
+  dataDir = join(root, `data-${n}`);
+  await mkdir(dir, { recursive: true });
+});
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+/** The queue talks to the platform through the gateway; files from 1 KB go multipart. */
+function start() {
+  harness = makeQueue(`${proxy.origin}/v1.3`, dataDir, { multipartFromBytes: 1_000 });
+  harness.queue.start();
+  return harness.queue;
+}
+
+/** Distinct names, contents and sizes (sessions are told apart by size: the listing names no file). */
+async function writeFiles(): Promise<string[]> {
+  const names: string[] = [];
+  for (let i = 0; i < FILES; i++) {
+    const name = `clip-${i}.mp4`;
+    await writeFixture(join(dir, name), mp4({ seed: 100 + i, payloadBytes: 9_000 + i * 500 }));
+    names.push(name);
+  }
+  return names;
+}
+
+async function emulatorAssets() {
+  const res = await fetch(`${emulator.url}/assets?page_limit=50`, { headers: KEY });
+  return ((await res.json()) as { data: Array<{ _id: string; filename: string; status: string }> }).data;
+}
+
+async function activeSessions() {
+  const res = await fetch(`${emulator.url}/assets/multipart-uploads?page_limit=50`, { headers: KEY });
+  return ((await res.json()) as { data: unknown[] }).data;
+}
+
+/** Every file is one ready asset of its own name, each queue item holds the one of its file. */
+async function expectExactlyOneAssetPerFile(names: string[]) {
+  const items = await waitFor(harness!.queue, allIn('ready'), 45_000);
+  const assets = await emulatorAssets();
+  expect(assets.map((a) => a.filename).sort()).toEqual([...names].sort());
+  expect(assets.every((a) => a.status === 'ready')).toBe(true);
+  const byId = new Map(assets.map((a) => [a._id, a.filename]));
+  for (const item of items) expect(byId.get(item.assetId!)).toBe(item.name);
+  expect(new Set(items.map((i) => i.assetId)).size).toBe(names.length);
+  expect(await activeSessions()).toEqual([]);
+}
+
+describe('the client', () => {
+  const retries: string[] = [];
+  const note = (m: string) => void (m.startsWith('request failed; retrying') && retries.push(m));
+  const logger: Logger = { debug: note, info: note, warn: note, error: note };
+  let gated: UndiciTwelveLabsClient;
+  beforeAll(() => {
+    gated = new UndiciTwelveLabsClient({
+      baseUrl: `${proxy.origin}/v1.3`,
+      apiKey: () => 'k',
+      logger,
+      backoff: { maxAttempts: 5, maxTotalMs: 10_000, baseDelayMs: 20, maxDelayMs: 100 },
+    });
+  });
+  afterAll(() => gated.close());
+  beforeEach(() => void (retries.length = 0));
+
+  const creates = [
+    {
+      what: 'a direct create',
+      route: 'assets.create',
+      path: /^\/v1\.3\/assets$/,
+      send: async () => gated.createAssetFromFile(await writeFixture(join(dir, 'lost.wav'), wav(0.2))),
+    },
+    {
+      what: 'a URL create',
+      route: 'assets.create',
+      path: /^\/v1\.3\/assets$/,
+      send: () => gated.createAssetFromUrl('https://example.com/lost.mp4'),
+    },
+    {
+      what: 'a multipart session create',
+      route: 'multipart.create',
+      path: /^\/v1\.3\/assets\/multipart-uploads$/,
+      send: () => gated.createUploadSession({ filename: 'lost.mp4', type: 'video', totalSize: 6_000_000 }),
+    },
+  ];
+  const faults = [
+    { fault: 'cut' as const, underlying: NetworkError },
+    { fault: 502, underlying: ApiError },
+    { fault: 504, underlying: ApiError },
+  ];
+  for (const create of creates)
+    for (const { fault, underlying } of faults)
+      it(`${create.what} whose answer is lost (${fault}) raises OutcomeUnknownError and is sent once`, async () => {
+        const rule = proxy.lose({ method: 'POST', path: create.path, fault, count: 1 });
+        const error = await create.send().catch((e: unknown) => e);
+        expect(rule.hits).toBe(1);
+        expect(error).toBeInstanceOf(OutcomeUnknownError);
+        expect(error).toMatchObject({ bodyComplete: true, retryable: true });
+        expect((error as OutcomeUnknownError).underlying).toBeInstanceOf(underlying);
+        // The platform made it, once: the request reached it once and was not sent again.
+        expect(await control.requests(create.route)).toEqual([expect.objectContaining({ status: 201 })]);
+        expect(retries).toEqual([]);
+      });
+
+  it('a create refused with 503 (the platform did not act) is retried', async () => {
+    await control.addFaults({ kind: 'status', route: 'assets.create', status: 503, count: 1 });
+    await gated.createAssetFromUrl('https://example.com/busy.mp4');
+    expect((await control.requests('assets.create')).map((r) => r.status)).toEqual([503, 201]);
+    expect(await emulatorAssets()).toHaveLength(1);
+  });
+
+  it('a read whose answer is cut is simply retried', async () => {
+    const rule = proxy.lose({ method: 'GET', path: /^\/v1\.3\/assets$/, fault: 'cut', count: 1 });
+    await gated.listAssetsPage();
+    expect(rule.hits).toBe(1);
+    expect(await control.requests('assets.list')).toHaveLength(2);
+  });
+});
+
+const FAULTS: LostAnswerFault[] = ['cut', 502, 504];
+
+describe.each(FAULTS)('with the answer lost (%s)', (fault) => {
+  it('direct uploads: one create per file, each adopted', async () => {
+    const names = await writeFiles();
+    // Direct: under the multipart size for this test.
+    harness = makeQueue(`${proxy.origin}/v1.3`, dataDir);
+    harness.queue.start();
+    const rule = proxy.lose({ method: 'POST', path: /^\/v1\.3\/assets$/, fault, count: FILES });
+    await harness.queue.add(names.map((name) => ({ kind: 'file' as const, path: join(dir, name) })));
+    await expectExactlyOneAssetPerFile(names);
+    expect(rule.hits).toBe(FILES);
+    expect(await control.requests('assets.create')).toHaveLength(FILES);
+    expect(harness.queue.list().every((i) => i.method === 'direct')).toBe(true);
+  });
+
+  it('URL uploads: one create per URL, each adopted', async () => {
+    const names = await writeFiles();
+    const served = await serveFolder(dir);
+    try {
+      const queue = start();
+      const rule = proxy.lose({ method: 'POST', path: /^\/v1\.3\/assets$/, fault, count: FILES });
+      await queue.add(names.map((name) => ({ kind: 'url' as const, url: `${served.origin}/${name}` })));
+      await expectExactlyOneAssetPerFile(names);
+      expect(rule.hits).toBe(FILES);
+      expect(await control.requests('assets.create')).toHaveLength(FILES);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('multipart session creates: the session each made is adopted, none is left', async () => {
+    const names = await writeFiles();
+    const queue = start();
+    const rule = proxy.lose({
+      method: 'POST',
+      path: /^\/v1\.3\/assets\/multipart-uploads$/,
+      fault,
+      count: FILES,
+    });
+    await queue.add(names.map((name) => ({ kind: 'file' as const, path: join(dir, name) })));
+    await expectExactlyOneAssetPerFile(names);
+    expect(rule.hits).toBe(FILES);
+    expect(await control.requests('multipart.create')).toHaveLength(FILES);
+    expect(queue.list().every((i) => i.method === 'multipart')).toBe(true);
+  });
+
+  it('multipart completions: the session says it completed, the report is not sent again', async () => {
+    const names = await writeFiles();
+    const queue = start();
+    // Three chunks per file, reported in one batch: that report completes the upload.
+    const rule = proxy.lose({
+      method: 'POST',
+      path: /^\/v1\.3\/assets\/multipart-uploads\/[^/]+$/,
+      fault,
+      count: FILES,
+    });
+    await queue.add(names.map((name) => ({ kind: 'file' as const, path: join(dir, name) })));
+    await expectExactlyOneAssetPerFile(names);
+    expect(rule.hits).toBe(FILES);
+    expect(await control.requests('multipart.create')).toHaveLength(FILES);
+    expect(await control.requests('multipart.report')).toHaveLength(FILES);
+  });
+});
+
+describe('when the lost request never reached the platform', () => {
+  it('looks, finds nothing, and only then sends again: still one asset', async () => {
+    await writeFixture(join(dir, 'swallowed.mp4'), mp4({ seed: 7, payloadBytes: 5_000 }));
+    harness = makeQueue(`${proxy.origin}/v1.3`, dataDir);
+    harness.queue.start();
+    // The gateway reads the whole body and answers 504 without forwarding it: the client cannot
+    // tell this from a create that was carried out, so it looks (patiently: the whole body went
+    // out) before sending again.
+    const rule = proxy.lose({
+      method: 'POST',
+      path: /^\/v1\.3\/assets$/,
+      fault: 504,
+      count: 1,
+      forward: false,
+    });
+    await harness.queue.add([{ kind: 'file', path: join(dir, 'swallowed.mp4') }]);
+    await expectExactlyOneAssetPerFile(['swallowed.mp4']);
+    expect(rule.hits).toBe(1);
+    expect(await control.requests('assets.create')).toHaveLength(1);
+  }, 40_000);
+
+  it('a connection cut mid-body: one look, then sent again', async () => {
+    // The emulator cuts the first create after 2,000 body bytes: it cannot have made the asset.
+    await control.addFaults({ kind: 'drop', route: 'assets.create', afterBytes: 2_000, count: 1 });
+    await writeFixture(join(dir, 'cut.mp4'), mp4({ seed: 8, payloadBytes: 3_000_000 }));
+    harness = makeQueue(emulator.url, dataDir);
+    harness.queue.start();
+    await harness.queue.add([{ kind: 'file', path: join(dir, 'cut.mp4') }]);
+    await expectExactlyOneAssetPerFile(['cut.mp4']);
+    expect(await control.requests('assets.create')).toHaveLength(2);
+  }, 40_000);
+});
