@@ -64,6 +64,8 @@ export interface UploadQueueOptions {
   /** How often to look for files that went missing. */
   sourceCheckIntervalMs?: number;
   historyLimit?: number;
+  /** Video and audio from this size go through the multipart API (tests: a few KB); default: above the direct limit. */
+  multipartFromBytes?: number;
 }
 
 interface QueueEvents {
@@ -181,6 +183,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       },
       emitChanged: (id) => this.emitChanged(id),
       follow: (item) => this.follow(item),
+      multipartFromBytes: options.multipartFromBytes,
     };
     for (const item of Object.values(this.items)) this.reindex(item);
   }
