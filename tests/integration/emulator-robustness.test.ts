@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -199,6 +200,52 @@ describe('fault injection', () => {
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toMatch(/status must be an HTTP status code/);
+  });
+});
+
+/** Sends raw bytes (what no HTTP client library would send) and resolves with the status line. */
+function rawStatus(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // Written, not ended: the server answers a request whose client is still there.
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+    socket.on('error', reject);
+  });
+}
+
+describe('hostile request targets', () => {
+  it('answers every malformed target or encoding with a 4xx and keeps serving', async () => {
+    await control.seed({ count: 1 });
+    const targets = [
+      '*',
+      '//',
+      '///x',
+      '//evil.example/v1.3/assets',
+      'http://127.0.0.1/_emulator/reset',
+      `http://127.0.0.1:${emulator.port}/_emulator/reset`,
+      '/v1.3/assets/%E0%A4%A',
+      '/v1.3/assets/%',
+      '/v1.3/assets?page=%ZZ&page_limit=%',
+      '/media/%E0%A4%A/%/thumbnail',
+      '/_emulator/%2e%2e/reset',
+      `/v1.3/${'a'.repeat(15_000)}`,
+      `/v1.3/assets/${'%'.repeat(4_000)}`,
+    ];
+    for (const target of targets) {
+      for (const method of ['GET', 'POST', 'DELETE']) {
+        const status = await rawStatus(
+          emulator.port,
+          `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1:${emulator.port}\r\nx-api-key: k\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+        );
+        expect(status, `${method} ${target.slice(0, 60)}`).toMatch(/^HTTP\/1\.1 4\d\d /);
+      }
+    }
+    // Still up, and nothing was reset by any of them.
+    expect(
+      ((await (await fetch(`${emulator.origin}/_emulator/health`)).json()) as { assets: number }).assets,
+    ).toBe(1);
   });
 });
 
