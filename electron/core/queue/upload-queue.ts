@@ -151,6 +151,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     );
     this.timers = new WakeTimers({
       clock: this.clock,
+      logger: this.logger,
       items: () => this.items,
       running: () => this.running,
       probe: () => this.options.client.probe(),

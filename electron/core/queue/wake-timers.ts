@@ -1,10 +1,13 @@
 import { stat } from 'node:fs/promises';
-import type { Clock } from '../ports.ts';
+import { LifecycleScope } from '../lifecycle-scope.ts';
+import type { Clock, Logger } from '../ports.ts';
 import type { ItemRecord } from './item-record.ts';
 
 /** What the timers need from the queue whose items they wake. */
 export interface WakeHost {
   clock: Clock;
+  /** Where a failure inside a timer goes (it never becomes an uncaught exception). */
+  logger?: Logger;
   items(): Record<string, ItemRecord>;
   /** Whether the queue is working; a stopped queue schedules nothing. */
   running(): boolean;
@@ -33,41 +36,46 @@ const MAX_PAUSE_SLEEP_MS = 60_000;
  * The reasons items sleep, each with one timer for all items: a wait with a time to end
  * (backoff, rate limit), a network that is down (probed until it answers, so nobody waits out a
  * long backoff once it is back), a source file that went missing (a drive is re-plugged), and a
- * timed "pause all".
+ * timed "pause all". The timers belong to a LifecycleScope, one per run of the queue: a callback
+ * that fails is logged rather than thrown out of a timer (which would end the process).
  */
 export class WakeTimers {
   private wakeTimer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private sourceTimer: NodeJS.Timeout | undefined;
   private pauseTimer: NodeJS.Timeout | undefined;
+  private scope: LifecycleScope;
 
-  constructor(private readonly host: WakeHost) {}
+  constructor(private readonly host: WakeHost) {
+    this.scope = this.newScope();
+  }
+
+  private newScope(): LifecycleScope {
+    return new LifecycleScope('queue timers', this.host.logger ? { logger: this.host.logger } : {});
+  }
 
   /** Wakes waiting items when their time comes; call again whenever a wait is added. */
   scheduleWake(): void {
-    clearTimeout(this.wakeTimer);
+    this.scope.clearTimer(this.wakeTimer);
     if (!this.host.running()) return;
     let first = Infinity;
     for (const item of Object.values(this.host.items()))
       if (item.state === 'waiting' && item.wait?.resumeAt !== undefined)
         first = Math.min(first, item.wait.resumeAt);
     if (first === Infinity) return;
-    this.wakeTimer = setTimeout(
-      () => {
-        const now = this.host.clock.now();
-        for (const item of Object.values(this.host.items()))
-          if (item.state === 'waiting' && item.wait?.resumeAt !== undefined && item.wait.resumeAt <= now)
-            this.host.wake(item);
-        this.scheduleWake();
-      },
-      Math.max(0, first - this.host.clock.now()),
-    );
+    this.wakeTimer = this.scope.setTimeout('wake', Math.max(0, first - this.host.clock.now()), () => {
+      const now = this.host.clock.now();
+      for (const item of Object.values(this.host.items()))
+        if (item.state === 'waiting' && item.wait?.resumeAt !== undefined && item.wait.resumeAt <= now)
+          this.host.wake(item);
+      this.scheduleWake();
+    });
   }
 
   /** While items wait for the network, checks now and then whether it is back, and wakes them at once. */
   scheduleProbe(): void {
     if (this.probeTimer || !this.host.running()) return;
-    this.probeTimer = setTimeout(async () => {
+    this.probeTimer = this.scope.setTimeout('network probe', this.host.probeIntervalMs, async () => {
       this.probeTimer = undefined;
       const waiting = () =>
         Object.values(this.host.items()).filter(
@@ -76,11 +84,11 @@ export class WakeTimers {
       if (waiting().length === 0 || !this.host.running()) return;
       try {
         await this.host.probe();
-        for (const item of waiting()) this.host.wake(item);
       } catch {
-        this.scheduleProbe();
+        return this.scheduleProbe();
       }
-    }, this.host.probeIntervalMs);
+      if (this.host.running()) for (const item of waiting()) this.host.wake(item);
+    });
   }
 
   /** Looks now and then for source files that went missing, and wakes the items whose file is back. */
@@ -91,34 +99,51 @@ export class WakeTimers {
         (i) => i.state === 'source-missing' && i.source.kind === 'file',
       );
     if (missing().length === 0) return;
-    this.sourceTimer = setTimeout(async () => {
-      for (const item of missing()) {
-        const there = await stat((item.source as { path: string }).path).then(
-          () => true,
-          () => false,
-        );
-        if (there && item.state === 'source-missing') this.host.sourceReturned(item);
+    const scope = this.scope;
+    this.sourceTimer = scope.setTimeout('missing files', this.host.sourceCheckIntervalMs, async () => {
+      try {
+        for (const item of missing()) {
+          const there = await stat((item.source as { path: string }).path).then(
+            () => true,
+            () => false,
+          );
+          // Stopped meanwhile: the queue's document is closed, nothing may change it now.
+          if (!this.host.running()) return;
+          if (there && item.state === 'source-missing') this.host.sourceReturned(item);
+        }
+      } finally {
+        // A check that outlived a stop leaves the next run's timer alone.
+        if (this.scope === scope) {
+          this.sourceTimer = undefined;
+          this.scheduleSourceCheck();
+        }
       }
-      this.sourceTimer = undefined;
-      this.scheduleSourceCheck();
-    }, this.host.sourceCheckIntervalMs);
+    });
   }
 
   /** Ends a timed "pause all" when its time comes; call again whenever the pause changes. */
   scheduleResumeAll(): void {
-    clearTimeout(this.pauseTimer);
+    this.scope.clearTimer(this.pauseTimer);
     this.pauseTimer = undefined;
     const until = this.host.pausedUntil();
     if (until === undefined || !this.host.running()) return;
     const left = until - this.host.clock.now();
     if (left <= 0) return this.host.resumeAll();
-    this.pauseTimer = setTimeout(() => this.scheduleResumeAll(), Math.min(left, MAX_PAUSE_SLEEP_MS));
+    this.pauseTimer = this.scope.setTimeout('timed pause', Math.min(left, MAX_PAUSE_SLEEP_MS), () =>
+      this.scheduleResumeAll(),
+    );
   }
 
-  /** Cancels every timer; the schedule* methods start them again after a restart. */
+  /**
+   * Cancels every timer; the schedule* methods start them again after a restart (in a new scope).
+   * A check under way is not waited for (a probe of a dead network, a stat of an unplugged network
+   * drive can take minutes and must not hold up quitting): each one looks at running() after
+   * every wait, so it changes nothing once the queue stopped.
+   */
   stop(): void {
-    for (const timer of [this.wakeTimer, this.probeTimer, this.sourceTimer, this.pauseTimer])
-      clearTimeout(timer);
+    const scope = this.scope;
+    this.scope = this.newScope();
     this.wakeTimer = this.probeTimer = this.sourceTimer = this.pauseTimer = undefined;
+    void scope.close(); // no closers, so it cannot reject; its tasks' failures are logged
   }
 }
