@@ -151,7 +151,8 @@ export class Client {
 
   thumbnailSrc(asset: LibraryAsset): string | undefined {
     if (this.preload) return asset.thumbnailPath ? `file://${asset.thumbnailPath}` : undefined;
-    if (asset.thumbnail?.status !== 'ready' || !this.mediaKey) return undefined;
+    // Only once the core has it cached (thumbnailPath): before that, serve mode has nothing to send.
+    if (!asset.thumbnailPath || !this.mediaKey) return undefined;
     return `/thumbnail/${encodeURIComponent(asset.id)}?key=${encodeURIComponent(this.mediaKey)}`;
   }
 
