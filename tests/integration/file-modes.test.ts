@@ -4,6 +4,7 @@
  * 0700 and every file 0600, whatever the umask. A folder an older version left open is narrowed.
  */
 import { chmod, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
@@ -11,6 +12,8 @@ import { FileSecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
 import { writeMp4File } from '../helpers/media.ts';
 import { waitFor } from '../helpers/queue-harness.ts';
+import { wav } from '../helpers/media.ts';
+import { startServeProcess } from '../e2e/serve-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 const KEY = 'tlk_file-modes-key-0123456789';
@@ -113,6 +116,36 @@ describe('file modes of the data folder', () => {
       overrides: { baseUrl: emulator.url }, // the stored key is used at once: the emulator takes it
     });
     await core.close();
+    expect(await openEntries(data)).toEqual([]);
+  });
+
+  it('are 0700 / 0600 after serve mode ran as a child process, with a dropped file staged', async () => {
+    const data = join(dir, 'serve');
+    const serve = await startServeProcess(data, {}, { args: ['--sandbox'], captureStderr: true });
+    try {
+      const body = wav(1);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: serve.port,
+            path: '/upload?name=dropped.wav',
+            method: 'POST',
+            headers: { authorization: `Bearer ${serve.token}`, 'content-length': body.length },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+      expect(status).toBe(200);
+    } finally {
+      await serve.stop();
+    }
+    expect(await countFiles(data)).toBeGreaterThan(5);
     expect(await openEntries(data)).toEqual([]);
   });
 });
