@@ -1,5 +1,6 @@
-import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, parse, resolve } from 'node:path';
 import type { Logger } from './ports.ts';
 
 /**
@@ -16,7 +17,7 @@ const SHARED_BITS = 0o077;
 
 /** What the app keeps at the top of a data folder: narrowed when an older version left it open. */
 const OWN_DIRS = new Set(['account', 'sandbox', 'staging', 'logs']);
-const OWN_FILE = /^(core\.lock|.*\.(json|journal|bin|log))$/;
+const OWN_FILE = /^(core\.lock|\.hide-to-tray-noticed|.*\.(json|journal|bin|log))$/;
 
 /**
  * Makes `dir` (and missing parents) 0700. When `dir` itself was not private, an older version
@@ -25,8 +26,14 @@ const OWN_FILE = /^(core\.lock|.*\.(json|journal|bin|log))$/;
  */
 export async function ensurePrivateDir(dir: string, logger?: Logger): Promise<void> {
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  const info = await lstat(dir);
+  const info = await stat(dir);
   if ((info.mode & SHARED_BITS) === 0) return;
+  const absolute = resolve(dir);
+  if (absolute === resolve(homedir()) || absolute === parse(absolute).root) {
+    // --data-dir ~ : closing the home folder to others could break what else lives there.
+    logger?.warn(`The data folder ${dir} is readable by other users; choose a folder of its own.`);
+    return;
+  }
   await chmod(dir, PRIVATE_DIR_MODE);
   let narrowed = 0;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
