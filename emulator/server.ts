@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -123,7 +124,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
     if (route.auth || (control && lockControl)) {
       const key = req.headers['x-api-key'];
-      if (typeof key !== 'string' || key === '' || (apiKey !== undefined && key !== apiKey)) {
+      if (typeof key !== 'string' || key === '' || (apiKey !== undefined && !sameKey(key, apiKey))) {
         await drain(req);
         return sendError(
           res,
@@ -238,4 +239,10 @@ function parseTarget(target: string | undefined): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Compares keys in constant time (digests of equal length), so timing tells nothing about the key. */
+function sameKey(given: string, expected: string): boolean {
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
