@@ -409,3 +409,34 @@ describe('a hand-over the queue refuses', () => {
     expect(await creates()).toBe(2);
   }, 60_000);
 });
+
+describe('stopping', () => {
+  it('a watcher that finishes starting after the folder was stopped is closed, not left running', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let closeLate!: () => void;
+    const lateClosed = new Promise<void>((r) => (closeLate = r));
+    const { sync } = await startAll(
+      {},
+      {
+        // A real chokidar watcher that takes its time to be ready, as on a big tree.
+        watchFolder: async (path, options) => {
+          await gate;
+          const watcher = await chokidarWatchFolder(path, options);
+          return {
+            close: async () => {
+              await watcher.close();
+              closeLate();
+            },
+          };
+        },
+      },
+    );
+    const adding = sync.addFolder(watched, { stabilityMs: 300 });
+    await statusWhere(sync, (s) => s.state === 'scanning');
+    await sync.stop();
+    release();
+    await adding;
+    await lateClosed; // resolves only if the watcher made after the stop was closed
+  }, 30_000);
+});

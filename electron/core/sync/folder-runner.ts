@@ -335,6 +335,7 @@ export class FolderRunner {
       this.deps.availabilityIntervalMs,
       async () => {
         const there = await this.rootExists();
+        if (this.stopped) return; // stopped while it looked: it must not start the folder again
         if (!there && this.state !== 'unavailable') await this.becomeUnavailable();
         else if (there && this.state === 'unavailable') {
           this.deps.logger.info('watched folder is back', { folder: this.folder.id });

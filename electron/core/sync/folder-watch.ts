@@ -28,13 +28,16 @@ export interface FolderWatchHost {
 export class FolderWatch {
   mode: 'native' | 'polling' = 'native';
   private watcher: FolderWatcher | undefined;
+  /** Counts starts and closes: a watcher that finished starting after a close is closed at once. */
+  private generation = 0;
 
   constructor(private readonly host: FolderWatchHost) {}
 
   async start(): Promise<void> {
     const { host } = this;
+    const generation = ++this.generation;
     try {
-      this.watcher = await host.watchFolder(host.folder.path, {
+      const watcher = await host.watchFolder(host.folder.path, {
         recursive: host.folder.recursive,
         polling: this.mode === 'polling',
         ignored: (path) => {
@@ -45,12 +48,17 @@ export class FolderWatch {
         onEvent: (type, path) => host.onEvent(type, path),
         onError: (error) => host.task('watcher error', () => this.onError(error)),
       });
+      // Stopped (or restarted) while chokidar was getting ready: this one is not wanted any more.
+      if (generation !== this.generation) return host.task('late watcher', () => watcher.close());
+      this.watcher = watcher;
     } catch (error) {
+      if (generation !== this.generation) return;
       await this.onError(error as NodeJS.ErrnoException, true);
     }
   }
 
   async close(): Promise<void> {
+    this.generation++;
     const watcher = this.watcher;
     this.watcher = undefined;
     await watcher?.close();
