@@ -76,22 +76,21 @@ export function registerCommands(options: {
  * the window's `closed` event, so nothing is ever sent to a destroyed window.
  */
 export function forwardEvents(core: UploaderCore, window: BrowserWindow): () => void {
+  // Held once: a destroyed window throws on every use, even on reading its webContents.
+  const contents = window.webContents;
   const offs = eventNames.map((name) =>
     core.on(name, (payload) => {
-      if (window.isDestroyed() || window.webContents.isDestroyed()) return;
-      window.webContents.send(eventChannel(name), payload);
+      if (!contents.isDestroyed()) contents.send(eventChannel(name), payload);
     }),
   );
   // Damage found in the data folder at start-up (core.dataProblems()) is said again each time
   // the page (re)loads: the core's own replay may reach the window before its page listens.
   const replayDataProblems = () => {
-    if (window.isDestroyed() || window.webContents.isDestroyed()) return;
+    if (contents.isDestroyed()) return;
     for (const message of core.dataProblems())
-      window.webContents.send(eventChannel('app:notice'), { level: 'warning', message });
+      contents.send(eventChannel('app:notice'), { level: 'warning', message });
   };
-  window.webContents.on('did-finish-load', replayDataProblems);
-  offs.push(() => {
-    if (!window.webContents.isDestroyed()) window.webContents.off('did-finish-load', replayDataProblems);
-  });
+  contents.on('did-finish-load', replayDataProblems);
+  offs.push(() => contents.off('did-finish-load', replayDataProblems));
   return () => offs.forEach((off) => off());
 }

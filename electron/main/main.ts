@@ -131,7 +131,9 @@ function start(): void {
     // Everything bound to this window goes with its `closed` event: nothing is sent to it after.
     const windowScope = new Scope('window', (message, error) => logger.error(message, { error }));
     void coreReady.promise.then(
-      (c) => windowScope.add('events', forwardEvents(c, window)),
+      (c) => {
+        if (!window.isDestroyed()) windowScope.add('events', forwardEvents(c, window));
+      },
       () => undefined,
     );
     if (surfaces) windowScope.add('progress', surfaces.bindWindow(window));

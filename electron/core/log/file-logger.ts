@@ -41,6 +41,12 @@ export function logFilePath(dataDir: string): string {
 export function createFileLogger(options: FileLoggerOptions): FileLogger {
   const path = logFilePath(options.dataDir);
   const log = electronLog.create({ logId: `tl-uploader-${++instances}` });
+  // electron-log drops its own failures silently (a created logger has no internal error
+  // handler): say them on stderr. Its app name is ours, not looked up from a package.json
+  // (there is none in the folder the CLI runs from, and then nothing was written at all).
+  (log as unknown as { processInternalErrorFn: (error: unknown) => void }).processInternalErrorFn = (error) =>
+    console.error('The log file could not be written:', error);
+  log.transports.file.setAppName('TL Uploader');
   log.transports.file.resolvePathFn = () => path;
   log.transports.file.format = LINE_FORMAT;
   log.transports.file.level = options.level ?? 'info';

@@ -1,0 +1,281 @@
+/**
+ * The real built main process (vite.desktop.config.ts → main.js) run in a Node child process
+ * against the stand-in `electron` module (tests/helpers/electron-stand-in), on a real data folder,
+ * uploading real files to the core's Sandbox over real HTTP. What the stand-in reports is what
+ * Electron would have been asked to do; it throws where Electron throws (destroyed objects) and
+ * replays app.quit()'s event order, so these tests fail where the app would fail.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { CONTENT_SECURITY_POLICY } from '../../electron/shared/content-security-policy.ts';
+import type { QueueItemView, QueueTotals } from '../../electron/shared/queue-types.ts';
+import { buildDesktopBundle, StandInApp, type Report } from '../helpers/electron-stand-in/driver.ts';
+import { writeMp4File } from '../helpers/media.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+
+let bundle: { dir: string; cleanup: () => Promise<void> };
+beforeAll(async () => {
+  bundle = await buildDesktopBundle();
+});
+afterAll(() => bundle?.cleanup());
+
+async function launch(dataDir?: string, options: { env?: Record<string, string>; args?: string[] } = {}) {
+  let dir = dataDir;
+  if (!dir) {
+    const temp = await makeTempDir('tl-desktop-');
+    onTestFinished(temp.cleanup);
+    dir = temp.dir;
+  }
+  const app = new StandInApp(bundle.dir, { dataDir: dir, ...options });
+  onTestFinished(() => app.kill());
+  await app.waitFor('page-loaded');
+  return { app, dataDir: dir };
+}
+
+const sent = (channel: string) => (r: Report) => r.channel === `tl:event:${channel}`;
+const itemState = (state: QueueItemView['state']) => (r: Report) =>
+  sent('uploads:item-changed')(r) && (r.payload as QueueItemView).state === state;
+const quitOrder = (app: StandInApp) =>
+  app.reports
+    .filter((r) => ['quit-event', 'quit-canceled', 'window-closed'].includes(r.kind))
+    .map((r) =>
+      r.kind === 'quit-event' ? r.name : r.kind === 'quit-canceled' ? `canceled at ${r.at}` : r.kind,
+    );
+
+/** Quits as the person would, answering "Quit" should it ask (uploads may still be running). */
+async function quit(app: StandInApp) {
+  await app.control('answer', { kind: 'messageBox', value: 0 });
+  await app.control('quit');
+  expect(await app.exited).toBe(0);
+}
+
+/** Starts a slow upload (the bandwidth limit holds it in `uploading`) and waits until it runs. */
+async function startSlowUpload(app: StandInApp, dataDir: string) {
+  const limited = await app.invoke('settings:update', { bandwidthBytesPerSecond: 64_000 });
+  expect(limited.ok).toBe(true);
+  const file = await writeMp4File(join(dataDir, 'clip.mp4'), 3_000_000, 7);
+  const mark = app.reports.length;
+  const added = await app.invoke('uploads:add', { inputs: [{ kind: 'file', path: file }] });
+  expect(added.ok, JSON.stringify(added.error)).toBe(true);
+  await app.waitFor('sent', itemState('uploading'), mark);
+  return file;
+}
+
+describe('the desktop main process under the stand-in Electron', () => {
+  it('serves the page over app:// with the CSP, refuses strangers, and quits from the tray in order', async () => {
+    const { app, dataDir } = await launch();
+    const created = app.of('window-created')[0]!;
+    expect(created).toMatchObject({
+      show: true,
+      webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false },
+    });
+    expect(app.of('page-loaded')[0]).toMatchObject({
+      url: 'app://tl-uploader/index.html',
+      status: 200,
+      csp: CONTENT_SECURITY_POLICY,
+    });
+    expect(JSON.stringify(app.of('privileged-schemes'))).toContain('"scheme":"app"');
+
+    // Our window's main frame at our page is served; anything else is refused, and logged.
+    expect((await app.invoke('settings:get')).ok).toBe(true);
+    for (const from of ['foreign', 'subframe'] as const)
+      expect((await app.invoke('settings:get', {}, from)).error?.code, from).toBe('not-allowed');
+    const evil = await app.invoke('settings:get', {}, 'other-url', 'https://evil.example/index.html');
+    expect(evil.error?.code).toBe('not-allowed');
+
+    // app:// serves the renderer folder only; permissions only for the clipboard, only for us.
+    expect(
+      (await app.control<{ status: number }>('fetch', { url: 'app://tl-uploader/../../etc/passwd' })).status,
+    ).toBe(404);
+    expect(
+      (await app.control<{ status: number }>('fetch', { url: 'app://tl-uploader/thumbnail/none' })).status,
+    ).toBe(404);
+    expect(
+      await app.control('permission', {
+        permission: 'clipboard-sanitized-write',
+        url: 'app://tl-uploader/index.html',
+      }),
+    ).toBe(true);
+    expect(
+      await app.control('permission', {
+        permission: 'clipboard-sanitized-write',
+        url: 'https://evil.example/',
+      }),
+    ).toBe(false);
+    expect(
+      await app.control('permission', { permission: 'media', url: 'app://tl-uploader/index.html' }),
+    ).toBe(false);
+
+    // The tray shows a real image; the core holds the data folder.
+    const trayImage = app.of('tray-image').at(-1)!;
+    expect(trayImage.empty).toBe(false);
+    expect(trayImage.path).toMatch(/tray-idle(Template)?\.png$/);
+    expect(existsSync(join(dataDir, 'core.lock'))).toBe(true);
+
+    await app.control('tray-click', { label: 'Quit TL Uploader' });
+    expect(await app.exited).toBe(0);
+    expect(quitOrder(app)).toEqual([
+      'before-quit',
+      'window-closed',
+      'will-quit',
+      'canceled at will-quit', // held until the core has closed
+      'before-quit',
+      'will-quit',
+      'quit',
+    ]);
+    expect(existsSync(join(dataDir, 'core.lock'))).toBe(false);
+    expect(app.of('destroyed-access')).toEqual([]);
+    const log = await readFile(join(dataDir, 'logs', 'tl-uploader.log'), 'utf8');
+    expect(log).toContain('IPC refused: settings:get not from the app window');
+    expect(log).toContain('IPC refused: settings:get from a sub-frame');
+    expect(log).toContain('Shut down cleanly');
+  });
+
+  it('hides to the tray while uploading, asks before quitting, and the queue survives the quit', async () => {
+    const { app, dataDir } = await launch();
+    const file = await startSlowUpload(app, dataDir);
+    await app.until(
+      async () => (await app.control<{ blockers: number }>('state')).blockers === 1,
+      'sleep is blocked',
+    );
+
+    // Closing the window keeps uploading: hidden, not closed, with a notice.
+    await app.control('close-window');
+    await app.waitFor('window-hide');
+    expect(app.of('window-closed')).toEqual([]);
+    expect(
+      (await app.waitFor('notification', (r) => String(r.title).includes('keeps uploading'))).body,
+    ).toContain('tray');
+
+    // Quit asks; "Keep uploading" keeps the app and the upload going.
+    await app.control('answer', { kind: 'messageBox', value: 1 });
+    await app.control('tray-click', { label: 'Quit TL Uploader' });
+    const asked = await app.waitFor('dialog');
+    expect(asked.message).toBe('Quit while 1 upload is in progress?');
+    await app.waitFor('quit-canceled', (r) => r.at === 'before-quit');
+    expect(app.running).toBe(true);
+
+    // "Quit" then quits in order; the core closes and the lock goes.
+    await app.control('answer', { kind: 'messageBox', value: 0 });
+    await app.control('tray-click', { label: 'Quit TL Uploader' });
+    expect(await app.exited).toBe(0);
+    expect(existsSync(join(dataDir, 'core.lock'))).toBe(false);
+    expect(app.of('destroyed-access')).toEqual([]);
+
+    // Started again on the same folder, the upload is still there and finishes.
+    const { app: again } = await launch(dataDir);
+    const listed = await again.invoke<{ items: QueueItemView[] }>('uploads:list');
+    expect(listed.value?.items.map((i) => i.source)).toEqual([{ kind: 'file', path: file }]);
+    expect((await again.invoke('settings:update', { bandwidthBytesPerSecond: 0 })).ok).toBe(true);
+    await again.until(async () => {
+      const list = await again.invoke<{ items: QueueItemView[] }>('uploads:list');
+      return ['processing', 'ready'].includes(list.value?.items[0]?.state ?? '');
+    }, 'the upload finished');
+    await quit(again);
+  });
+
+  it('without a tray, closing the window while uploading asks to quit instead of vanishing', async () => {
+    const { app, dataDir } = await launch(undefined, { env: { STANDIN_NO_TRAY: '1' } });
+    await startSlowUpload(app, dataDir);
+    await app.control('answer', { kind: 'messageBox', value: 1 });
+    await app.control('close-window');
+    await app.waitFor('quit-canceled', (r) => r.at === 'before-quit');
+    expect((await app.control<{ windows: unknown[] }>('state')).windows).toEqual([{ visible: true }]);
+
+    // Agreeing closes the window while progress events still flow, then the core: nothing touches
+    // the destroyed window.
+    await app.control('answer', { kind: 'messageBox', value: 0 });
+    await app.control('close-window');
+    expect(await app.exited).toBe(0);
+    expect(app.of('window-closed')).toHaveLength(1);
+    expect(app.of('destroyed-access')).toEqual([]);
+    expect(existsSync(join(dataDir, 'core.lock'))).toBe(false);
+  });
+
+  it('a second launch hands its files to the running app and leaves', async () => {
+    const { app, dataDir } = await launch();
+    const folder = join(dataDir, 'incoming');
+    await mkdir(folder);
+    await writeMp4File(join(folder, 'second.mp4'), 40_000, 3);
+    const mark = app.reports.length;
+    // Launched from the folder with a relative path, as a file manager's "Open with" does.
+    const second = new StandInApp(bundle.dir, { dataDir, args: ['second.mp4', '--some-switch'] });
+    onTestFinished(() => second.kill());
+    const secondCwd = await second.waitFor('single-instance');
+    expect(secondCwd.primary).toBe(false);
+    expect(await second.exited).toBe(0);
+    // The stand-in resolves relative paths against the second process's folder: the data folder.
+    const added = await app.waitFor('sent', sent('uploads:item-added'), mark);
+    expect((added.payload as QueueItemView).source).toEqual({
+      kind: 'file',
+      path: join(dataDir, 'second.mp4'),
+    });
+    await quit(app);
+  });
+
+  it('macOS "Open with" and the native folder picker add what they name', async () => {
+    const { app, dataDir } = await launch();
+    const folder = join(dataDir, 'shoot');
+    await mkdir(join(folder, '.hidden'), { recursive: true });
+    await writeMp4File(join(folder, 'a.mp4'), 30_000, 1);
+    await writeMp4File(join(folder, 'b.mp4'), 30_000, 2);
+    await writeMp4File(join(folder, '.hidden', 'c.mp4'), 30_000, 4);
+    const single = await writeMp4File(join(dataDir, 'opened.mp4'), 30_000, 5);
+
+    let mark = app.reports.length;
+    await app.control('app-event', { event: 'open-file', args: [single] });
+    const opened = await app.waitFor('sent', sent('uploads:item-added'), mark);
+    expect((opened.payload as QueueItemView).name).toBe('opened.mp4');
+
+    mark = app.reports.length;
+    await app.control('answer', { kind: 'openDialog', value: { canceled: false, filePaths: [folder] } });
+    await app.control('menu-click', { label: 'Add Folder…' });
+    expect((await app.waitFor('open-dialog', () => true, mark)).properties).toEqual(['openDirectory']);
+    await app.until(async () => {
+      const list = await app.invoke<{ items: QueueItemView[] }>('uploads:list');
+      return (list.value?.items.length ?? 0) >= 3;
+    }, 'the folder was added');
+    const names = (await app.invoke<{ items: QueueItemView[] }>('uploads:list'))
+      .value!.items.map((i) => i.name)
+      .sort();
+    expect(names).toEqual(['a.mp4', 'b.mp4', 'opened.mp4']);
+    await quit(app);
+  });
+
+  it('sleep pauses the uploads and lets the machine sleep; waking resumes them', async () => {
+    const { app, dataDir } = await launch();
+    await startSlowUpload(app, dataDir);
+    await app.until(
+      async () => (await app.control<{ blockers: number }>('state')).blockers === 1,
+      'sleep is blocked',
+    );
+
+    let mark = app.reports.length;
+    await app.control('power', { event: 'suspend' });
+    await app.waitFor(
+      'sent',
+      (r) => sent('uploads:totals-changed')(r) && (r.payload as QueueTotals).paused,
+      mark,
+    );
+    await app.until(
+      async () => (await app.control<{ blockers: number }>('state')).blockers === 0,
+      'sleep is allowed',
+    );
+
+    mark = app.reports.length;
+    await app.control('power', { event: 'resume' });
+    await app.waitFor('sent', itemState('uploading'), mark);
+    await app.until(
+      async () => (await app.control<{ blockers: number }>('state')).blockers === 1,
+      'sleep is blocked again',
+    );
+
+    // A system shutdown quits without asking, holding the shutdown until the core has closed.
+    expect(await app.control('power', { event: 'shutdown' })).toBe(true);
+    expect(await app.exited).toBe(0);
+    expect(app.of('dialog')).toEqual([]);
+    expect(existsSync(join(dataDir, 'core.lock'))).toBe(false);
+  });
+});
