@@ -301,7 +301,11 @@ describe('serve security', () => {
     expect(page.text).toContain('<title>TL Uploader</title>');
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expectHardened(page);
-    expect(page.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    // The in-process Sandbox's media (thumbnails, HLS) may be shown; no other local port.
+    expect(csp).toContain(`media-src 'self' blob: https: ${new URL(core.apiBaseUrl).origin}`);
+    expect(csp).not.toMatch(/127\.0\.0\.1:\*|http:(\s|;|$)/);
     const favicon = await http('/favicon.ico');
     expect([200, 204]).toContain(favicon.status);
     expectHardened(favicon);

@@ -29,14 +29,14 @@ export class Access {
     const hosts = req.rawHeaders.filter((_, i) => i % 2 === 0 && req.rawHeaders[i]!.toLowerCase() === 'host');
     if (hosts.length > 1) throw new RequestRefused(400, 'A request has one Host header.');
     const host = (req.headers.host ?? '').toLowerCase();
-    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)
+    // On port 80 a browser names no port, in Host and in Origin alike.
+    const names = ['127.0.0.1', 'localhost'].flatMap((name) =>
+      port === 80 ? [name, `${name}:80`] : [`${name}:${port}`],
+    );
+    if (!names.includes(host))
       throw new RequestRefused(403, 'Unknown host: open the address printed by tl-uploader serve.');
     const origin = req.headers.origin;
-    if (
-      origin !== undefined &&
-      origin !== `http://127.0.0.1:${port}` &&
-      origin !== `http://localhost:${port}`
-    )
+    if (origin !== undefined && !names.some((name) => origin === `http://${name}`))
       throw new RequestRefused(403, 'Requests from other sites are not allowed.');
   }
 

@@ -5,7 +5,7 @@ import type { UploaderCore } from '../../core/uploader-core.ts';
 import type { Access } from './access.ts';
 import type { LogLimiter } from './log-limiter.ts';
 import { parseTarget, RequestRefused, targetForLog, type RequestTarget } from './request-target.ts';
-import { sendError, sendJson } from './security-headers.ts';
+import { pagePolicy, sendError, sendJson } from './security-headers.ts';
 import type { Staging } from './staging.ts';
 import { sendStatic } from './static-files.ts';
 import { sendThumbnail } from './thumbnails.ts';
@@ -74,6 +74,16 @@ interface Route {
   ): Promise<void> | void;
 }
 
+/** The in-process Sandbox's origin, when the core runs on it (its media is ours to show). */
+function sandboxOrigin(core: UploaderCore): string | undefined {
+  if (!core.settings().sandbox) return undefined;
+  try {
+    return new URL(core.apiBaseUrl).origin;
+  } catch {
+    return undefined;
+  }
+}
+
 const exactly = (path: string) => (segments: string[]) => segments.length === 1 && segments[0] === path;
 
 const ROUTES: Route[] = [
@@ -116,7 +126,8 @@ const ROUTES: Route[] = [
     matches: () => true,
     methods: ['GET', 'HEAD'],
     access: 'public',
-    answer: ({ rendererDir }, req, res, target) => sendStatic(req, res, rendererDir, target.segments),
+    answer: ({ rendererDir, core }, req, res, target) =>
+      sendStatic(req, res, rendererDir, target.segments, pagePolicy(sandboxOrigin(core))),
   },
 ];
 

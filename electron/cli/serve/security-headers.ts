@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CONTENT_SECURITY_POLICY } from '../../shared/content-security-policy.ts';
 
 /**
  * The headers every answer of serve mode carries, and the few ways it answers. No answer is ever
@@ -6,31 +7,31 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * given a Referer to pass on.
  */
 
-/** The page's policy: the same as the desktop window, plus the WebSocket to ourselves. */
-export const PAGE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * The page's policy: the one both front ends share, plus, on the Sandbox, the Sandbox's own
+ * origin for thumbnails, media and the HLS preview (it is served over http on loopback, which the
+ * shared policy's `https:` does not cover).
+ */
+export function pagePolicy(sandboxOrigin?: string): string {
+  if (!sandboxOrigin) return CONTENT_SECURITY_POLICY;
+  return CONTENT_SECURITY_POLICY.split('; ')
+    .map((directive) =>
+      /^(img|media|connect)-src /.test(directive) ? `${directive} ${sandboxOrigin}` : directive,
+    )
+    .join('; ');
+}
 
 /** Everything that is not the page (JSON, images, scripts) needs no policy of its own but this. */
 const RESOURCE_CSP = "default-src 'none'; frame-ancestors 'none'";
 
-export function securityHeaders(page = false): Record<string, string> {
+/** `page`: the policy of the page itself (index.html); every other answer gets the resource policy. */
+export function securityHeaders(page?: string): Record<string, string> {
   return {
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
-    'content-security-policy': page ? PAGE_CSP : RESOURCE_CSP,
+    'content-security-policy': page ?? RESOURCE_CSP,
     // Another origin (any other local port included) may not embed or read what we answer.
     'cross-origin-resource-policy': 'same-origin',
     'cross-origin-opener-policy': 'same-origin',
@@ -43,7 +44,7 @@ export function sendBytes(
   type: string,
   body: Buffer | string,
   extra: Record<string, string> = {},
-  page = false,
+  page?: string,
 ): void {
   if (res.headersSent || res.destroyed) return;
   if (status === 204) {

@@ -30,6 +30,7 @@ export async function sendStatic(
   res: ServerResponse,
   rendererDir: string,
   segments: string[],
+  pageCsp: string,
 ): Promise<void> {
   const root = resolve(rendererDir);
   const isIndex = segments.length === 1 && (segments[0] === '' || segments[0] === 'index.html');
@@ -41,7 +42,15 @@ export async function sendStatic(
     if (NOT_THERE.has(error.code ?? '')) return undefined;
     throw error;
   });
-  if (body) return sendBytes(res, 200, MIME[extname(full)] ?? 'application/octet-stream', body, {}, isIndex);
+  if (body)
+    return sendBytes(
+      res,
+      200,
+      MIME[extname(full)] ?? 'application/octet-stream',
+      body,
+      {},
+      isIndex ? pageCsp : undefined,
+    );
   if (isIndex)
     return sendError(
       req,
