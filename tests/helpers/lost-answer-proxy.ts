@@ -21,16 +21,25 @@ export interface LostAnswerRule {
    * reached the platform): nothing was made, and the client cannot tell.
    */
   forward?: boolean;
-  /** How many did: a test checks this to prove the fault was met. */
-  hits: number;
+  /**
+   * Hold each lost answer until all `count` requests were carried out, then lose them at once:
+   * the clients find out together, and look for what they made at the same moment.
+   */
+  together?: boolean;
 }
 
 export interface LostAnswerProxy {
   /** Point the client here (`${origin}/v1.3`). */
   origin: string;
-  lose(rule: Omit<LostAnswerRule, 'hits'>): LostAnswerRule;
+  /** Returns how many requests met the fault so far: a test checks it to prove the fault was met. */
+  lose(rule: LostAnswerRule): { readonly hits: number };
   clear(): void;
   close(): Promise<void>;
+}
+
+interface ActiveRule extends LostAnswerRule {
+  hits: number;
+  held: Array<() => void>;
 }
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer'];
@@ -55,29 +64,35 @@ async function readAll(stream: IncomingMessage): Promise<Buffer> {
  */
 export async function startLostAnswerProxy(upstreamOrigin: string): Promise<LostAnswerProxy> {
   const upstream = new URL(upstreamOrigin);
-  let rules: LostAnswerRule[] = [];
+  let rules: ActiveRule[] = [];
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const rule = rules.find((r) => r.count > r.hits && r.method === req.method && r.path.test(path));
     if (rule) rule.hits++;
-    const answer = (body: Buffer, status: number, headers: IncomingHttpHeaders) => {
-      if (rule?.fault === 'cut') return void req.socket.destroy();
-      if (rule) {
-        const page = `<html><body><h1>${rule.fault} Gateway Error</h1></body></html>`;
-        return void res
-          .writeHead(rule.fault, { 'content-type': 'text/html', 'content-length': page.length })
-          .end(page);
-      }
-      const copy = forwardable(headers);
-      delete copy['transfer-encoding'];
-      copy['content-length'] = String(body.length);
-      res.writeHead(status, copy).end(body);
+
+    const lose = () => {
+      if (rule!.fault === 'cut') return void req.socket.destroy();
+      const page = `<html><body><h1>${rule!.fault} Gateway Error</h1></body></html>`;
+      res.writeHead(rule!.fault, { 'content-type': 'text/html', 'content-length': page.length }).end(page);
     };
+    /** The request was carried out (or swallowed): pass its answer on, or lose it. */
+    const answered = (body: Buffer, status: number, headers: IncomingHttpHeaders) => {
+      if (!rule) {
+        const copy = forwardable(headers);
+        delete copy['transfer-encoding'];
+        copy['content-length'] = String(body.length);
+        return void res.writeHead(status, copy).end(body);
+      }
+      if (!rule.together) return lose();
+      rule.held.push(lose);
+      if (rule.held.length === rule.count) for (const release of rule.held.splice(0)) release();
+    };
+
     if (rule?.forward === false) {
       req.on('error', () => req.socket.destroy());
       void readAll(req).then(
-        () => answer(Buffer.alloc(0), 502, {}),
+        () => answered(Buffer.alloc(0), 502, {}),
         () => req.socket.destroy(),
       );
       return;
@@ -90,9 +105,9 @@ export async function startLostAnswerProxy(upstreamOrigin: string): Promise<Lost
         path: req.url,
         headers: forwardable(req.headers),
       },
-      (upstreamAnswer) => {
-        void readAll(upstreamAnswer).then(
-          (body) => answer(body, upstreamAnswer.statusCode ?? 502, upstreamAnswer.headers),
+      (answer) => {
+        void readAll(answer).then(
+          (body) => answered(body, answer.statusCode ?? 502, answer.headers),
           () => req.socket.destroy(),
         );
       },
@@ -108,9 +123,9 @@ export async function startLostAnswerProxy(upstreamOrigin: string): Promise<Lost
   return {
     origin: `http://127.0.0.1:${port}`,
     lose(rule) {
-      const full = { ...rule, hits: 0 };
-      rules.push(full);
-      return full;
+      const active: ActiveRule = { ...rule, hits: 0, held: [] };
+      rules.push(active);
+      return active;
     },
     clear() {
       rules = [];

@@ -238,6 +238,79 @@ describe.each(FAULTS)('with the answer lost (%s)', (fault) => {
   });
 });
 
+describe('two files of one name and size', () => {
+  it('whose answers are both lost adopt one asset each', async () => {
+    // Same name, same size, other bytes: reconciliation cannot tell the two assets apart, so each
+    // item must take one the other has not taken, even when both look at the same moment.
+    for (const [i, sub] of ['a', 'b'].entries()) {
+      await mkdir(join(dir, sub), { recursive: true });
+      await writeFixture(join(dir, sub, 'same.mp4'), mp4({ seed: 300 + i, payloadBytes: 8_000 }));
+    }
+    harness = makeQueue(`${proxy.origin}/v1.3`, dataDir);
+    harness.queue.start();
+    const rule = proxy.lose({
+      method: 'POST',
+      path: /^\/v1\.3\/assets$/,
+      fault: 'cut',
+      count: 2,
+      together: true,
+    });
+    await harness.queue.add(
+      ['a', 'b'].map((sub) => ({ kind: 'file' as const, path: join(dir, sub, 'same.mp4') })),
+    );
+    await expectExactlyOneAssetPerFile(['same.mp4', 'same.mp4']);
+    expect(rule.hits).toBe(2);
+    expect(await control.requests('assets.create')).toHaveLength(2);
+  });
+});
+
+describe('an adopted session', () => {
+  it('is kept across a restart: the upload finishes in it, no second session', async () => {
+    const [name] = await writeFiles();
+    let queue = start();
+    const rule = proxy.lose({
+      method: 'POST',
+      path: /^\/v1\.3\/assets\/multipart-uploads$/,
+      fault: 'cut',
+      count: 1,
+    });
+    // The first chunk is held: the app stops while the adopted session is being filled.
+    await control.addFaults({ kind: 'latency', route: 'storage.put', count: 1, ms: 2_000 });
+    await queue.add([{ kind: 'file', path: join(dir, name!) }]);
+    await until(async () => (await control.requests('storage.put')).length > 0);
+    await harness!.close();
+    queue = start();
+    await expectExactlyOneAssetPerFile([name!]);
+    expect(rule.hits).toBe(1);
+    expect(await control.requests('multipart.create')).toHaveLength(1);
+    expect(queue.list()[0]!.method).toBe('multipart');
+  });
+
+  it('whose completion answer is lost too learns its asset from the completed session', async () => {
+    // Adopted, it knows no asset id until a report answers; the only report is the completing one.
+    const [name] = await writeFiles();
+    const queue = start();
+    const lost = [/^\/v1\.3\/assets\/multipart-uploads$/, /^\/v1\.3\/assets\/multipart-uploads\/[^/]+$/].map(
+      (path) => proxy.lose({ method: 'POST', path, fault: 504, count: 1 }),
+    );
+    await queue.add([{ kind: 'file', path: join(dir, name!) }]);
+    await expectExactlyOneAssetPerFile([name!]);
+    expect(lost.map((r) => r.hits)).toEqual([1, 1]);
+    expect(await control.requests('multipart.create')).toHaveLength(1);
+    // The lost completion, then one report to a session that said it was complete.
+    expect(await control.requests('multipart.report')).toHaveLength(2);
+  });
+});
+
+/** Checks `condition` on every turn of the emulator's log until it holds (bounded). */
+async function until(condition: () => Promise<boolean>, timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error('timed out waiting for the emulator');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('when the lost request never reached the platform', () => {
   it('looks, finds nothing, and only then sends again: still one asset', async () => {
     await writeFixture(join(dir, 'swallowed.mp4'), mp4({ seed: 7, payloadBytes: 5_000 }));
