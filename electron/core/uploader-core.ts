@@ -28,6 +28,7 @@ import { BandwidthScheduler } from './queue/bandwidth-scheduler.ts';
 import { loadSandboxKey, type SecretStore } from './secrets.ts';
 import { ConfDocumentStore } from './store/conf-document-store.ts';
 import { PersistedDocument } from './store/persisted-document.ts';
+import { settingsSchema } from './settings-schema.ts';
 import { FolderSync } from './sync/folder-sync.ts';
 import type { WatchFolder } from './sync/folder-watcher.ts';
 
@@ -104,7 +105,11 @@ export class UploaderCore {
    * closes every one of them (services first, the lock last) even when one fails.
    */
   private readonly lifecycle: LifecycleScope;
+  /** A rebuild under way (the account changed): close() waits for it, then closes what it built. */
+  private rebuilding: Promise<unknown> | undefined;
   private readonly handlers: Handlers;
+  /** Damage found in the data folder at load (dataProblems()), replayed to late listeners. */
+  private readonly problems: string[] = [];
   /** The bandwidth limit in force as the schedule's windows open and close. */
   private readonly bandwidth: BandwidthScheduler;
 
@@ -114,7 +119,7 @@ export class UploaderCore {
     this.lifecycle = new LifecycleScope('core', { logger: this.logger });
     this.settingsDoc = new PersistedDocument<StoredSettings>(
       new ConfDocumentStore(options.dataDir, 'settings'),
-      () => ({ ...DEFAULT_SETTINGS }),
+      settingsSchema(DEFAULT_SETTINGS), // each setting checked at load: `concurrency: 0` would hang
     );
     this.handlers = this.makeHandlers();
     this.bandwidth = new BandwidthScheduler(
@@ -144,10 +149,13 @@ export class UploaderCore {
     core.lifecycle.onClose('data-folder lock', lock.release);
     core.lifecycle.onClose('settings', () => core.settingsDoc.close());
     core.lifecycle.onClose('bandwidth schedule', () => core.bandwidth.stop());
-    core.lifecycle.onClose('services', () => core.services && core.stopServices(core.services));
+    core.lifecycle.onClose('services', async () => {
+      await core.rebuilding;
+      if (core.services) await core.stopServices(core.services);
+    });
     try {
       core.apiKey = await options.secrets.get();
-      if (core.settingsDoc.recovered) core.notice('warning', core.settingsDoc.recovered);
+      core.dataProblem(core.settingsDoc.recovered);
       const unsafe = replaceUnsafeSavedBaseUrl(core.settingsDoc.data, DEFAULT_BASE_URL);
       if (unsafe) core.notice('warning', unsafe);
       core.configureBandwidth();
@@ -168,7 +176,25 @@ export class UploaderCore {
 
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
     this.events.on(event, listener);
+    // Damage found at start-up happened before any window was there to hear it: each new
+    // listener (a window that connects later, a WebSocket) hears it too, once, just after.
+    if (event === 'app:notice' && this.problems.length > 0) {
+      const replay = [...this.problems];
+      queueMicrotask(() => {
+        if (!this.events.listeners(event).includes(listener)) return;
+        for (const message of replay)
+          (listener as (n: EventPayload<'app:notice'>) => void)({ level: 'warning', message });
+      });
+    }
     return () => this.events.off(event, listener);
+  }
+
+  /**
+   * What was found damaged in the data folder when it was opened, and what was done about it (a
+   * sentence each). The CLI prints them to stderr and exits non-zero; the app shows them.
+   */
+  dataProblems(): readonly string[] {
+    return this.problems;
   }
 
   /** Direct access for the CLI's waiting loops (same objects the commands drive). */
@@ -247,6 +273,13 @@ export class UploaderCore {
 
   private emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
     this.events.emit(event, payload);
+  }
+
+  /** Damage found while loading a document: said now, and again to every window that connects. */
+  private dataProblem(message: string | undefined): void {
+    if (!message) return;
+    this.problems.push(message);
+    this.notice('warning', message);
   }
 
   private notice(level: 'info' | 'warning', message: string): void {
@@ -338,8 +371,14 @@ export class UploaderCore {
     library.on('state', (s) => this.emit('library:state-changed', s));
     sync.on('status', (s) => this.emit('folders:status-changed', s));
     sync.on('folders-changed', (f) => this.emit('folders:changed', f));
-    for (const recovered of [ledger.recovered, library.recovered, sync.recovered])
-      if (recovered) this.notice('warning', recovered);
+    for (const recovered of [
+      ledger.recovered,
+      queue.recovered,
+      library.recovered,
+      library.thumbnailsRecovered,
+      sync.recovered,
+    ])
+      this.dataProblem(recovered);
 
     // Closed last registered first: folders, queue, library, ledger, client, Sandbox.
     scope.onClose('API client', () => client.close());
@@ -358,11 +397,22 @@ export class UploaderCore {
   }
 
   private async rebuild(): Promise<void> {
-    // Every old part was closed even if one failed (and logged); the new services start regardless.
-    await this.stopServices(this.services).catch((error: unknown) =>
-      this.notice('warning', (error as Error).message),
-    );
-    this.services = await this.buildServices();
+    // Services built after close() would run without the data-folder lock.
+    if (this.lifecycle.closed)
+      throw new Error('TL Uploader is closing: the change was saved and applies at the next start.');
+    const rebuilt = (async () => {
+      // Every old part was closed even if one failed (and logged); the new services start regardless.
+      await this.stopServices(this.services).catch((error: unknown) =>
+        this.notice('warning', (error as Error).message),
+      );
+      this.services = await this.buildServices();
+    })();
+    this.rebuilding = rebuilt.catch(() => undefined); // its caller hears of a failure
+    try {
+      await rebuilt;
+    } finally {
+      this.rebuilding = undefined;
+    }
   }
 
   private provenance(assetId: string): Provenance | undefined {

@@ -52,7 +52,7 @@ const addInput = z.discriminatedUnion('kind', [
 ]);
 
 const kinds = z.array(z.enum(['video', 'audio', 'image']));
-const folderSettings = z
+export const folderSettings = z
   .object({
     recursive: z.boolean(),
     kinds: kinds.min(1),

@@ -1,5 +1,5 @@
 /** The document journal on real files: what is appended is what loads, torn or stale lines aside. */
-import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
@@ -113,19 +113,104 @@ describe('document journal', () => {
     await doc.close();
   });
 
-  it('sets a damaged document aside together with its journal', async () => {
+  it('keeps what a cut document still holds, applies its journal, and keeps a dated copy', async () => {
+    const doc = open();
+    for (const id of ['a', 'b', 'c']) doc.data.items[id] = { state: 'queued', note: id.repeat(50) };
+    await doc.commit();
+    doc.data.items.d = { state: 'queued' };
+    doc.changedAt('items', 'd');
+    await doc.commitChanges();
+    await doc.close();
+    const whole = await readFile(join(dir, 'queue.json'), 'utf8');
+    // Cut inside item c: a and b are whole, c is not kept half-read, d comes from the journal.
+    await writeFile(join(dir, 'queue.json'), whole.slice(0, whole.indexOf('"c"') + 20));
+
+    const again = open();
+    expect(Object.keys(again.data.items).sort()).toEqual(['a', 'b', 'd']);
+    expect(again.data.items.a).toEqual({ state: 'queued', note: 'a'.repeat(50) });
+    expect(again.recovered).toMatch(/queue\.json was damaged \(cut short, or not JSON\)/);
+    const copy = (await readdir(dir)).find((f) => /^queue\.damaged-.+\.json$/.test(f));
+    expect(copy).toBeDefined();
+    expect(again.recovered).toContain(copy);
+    expect(await readFile(join(dir, copy!), 'utf8')).toBe(whole.slice(0, whole.indexOf('"c"') + 20));
+    // The repaired document replaces the damaged one, whole, and loads clean.
+    await again.close();
+    expect(again.writes).toBe(1);
+    const third = open();
+    expect(third.recovered).toBeUndefined();
+    expect(Object.keys(third.data.items).sort()).toEqual(['a', 'b', 'd']);
+    await third.close();
+  });
+
+  it.each([
+    ['null', 'null'],
+    ['a list', '[]'],
+    ['a string', '"x"'],
+    ['random bytes', '\u0000\u00ff\u0013garbage\u0007'],
+    ['nothing', ''],
+  ])('starts from the journal when the document holds %s', async (_what, content) => {
     const doc = open();
     doc.data.items.a = { state: 'queued' };
     await doc.commit();
-    doc.changedAt('items', 'a');
+    doc.data.items.b = { state: 'uploading' };
+    doc.changedAt('items', 'b');
     await doc.commitChanges();
     await doc.close();
-    await writeFile(join(dir, 'queue.json'), '{ broken');
-    const { data, recovered } = new ConfDocumentStore(dir, 'queue').load();
-    expect(data).toEqual({});
-    expect(recovered).toMatch(/could not be read/);
-    const files = await readdir(dir);
-    expect(files.some((f) => /^queue\.json\.corrupt-\d+\.journal$/.test(f))).toBe(true);
-    expect(files).not.toContain('queue.journal');
+    await writeFile(join(dir, 'queue.json'), content);
+    const again = open();
+    // a was only in the document: lost, and said; b is salvaged from the journal.
+    expect(again.data.items).toEqual({ b: { state: 'uploading' } });
+    expect(again.recovered).toMatch(/^The document was damaged: queue\.json (held|was)/);
+    await again.close();
+  });
+
+  it('refuses journal lines that reach a prototype or name a foreign key, and keeps the rest', async () => {
+    const doc = open();
+    doc.data.items.a = { state: 'queued' };
+    await doc.commit();
+    await doc.close();
+    await appendFile(
+      join(dir, 'queue.journal'),
+      [
+        '{"p":["__proto__","polluted"],"v":"yes"}',
+        '{"p":["items","__proto__","polluted"],"v":"yes"}',
+        '{"p":["constructor","prototype","polluted"],"v":"yes"}',
+        '{"p":["evil"],"v":"smuggled"}',
+        'not json at all',
+        '{"p":"items","v":1}',
+        '{"p":["items","b"],"v":{"state":"queued"}}',
+        '',
+      ].join('\n'),
+    );
+    const again = open();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+    expect(again.data).not.toHaveProperty('evil');
+    // The whole line after the bad ones still counts.
+    expect(Object.keys(again.data.items).sort()).toEqual(['a', 'b']);
+    expect(again.recovered).toMatch(/6 lines of queue\.journal could not be used/);
+    await again.close();
+  });
+
+  it('salvages a deleted document from its journal, and says so', async () => {
+    const doc = open();
+    await doc.commit();
+    doc.data.items.x = { state: 'queued' };
+    doc.changedAt('items', 'x');
+    await doc.commitChanges();
+    await doc.close();
+    await rm(join(dir, 'queue.json'));
+    const again = open();
+    expect(again.data.items).toEqual({ x: { state: 'queued' } });
+    expect(again.recovered).toMatch(/queue\.json was missing; 1 change was recovered from its journal/);
+    await again.close();
+  });
+
+  it('says a valid JSON object with none of the fields is damage, not an empty document', async () => {
+    await writeFile(join(dir, 'queue.json'), '{"something":"else"}');
+    const doc = open();
+    expect(doc.recovered).toMatch(/queue\.json held none of the fields/);
+    expect(doc.data.items).toEqual({});
+    await doc.close();
   });
 });

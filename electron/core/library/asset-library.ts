@@ -13,17 +13,10 @@ import { ApiError, AuthError, TwelveLabsError } from '../api/errors.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
+import { mirrorSchema, type MirrorData } from './library-schema.ts';
 import { queryAssets } from './query.ts';
 import type { ThumbnailCache } from './thumbnail-cache.ts';
 
-type MirrorData = {
-  version: 1;
-  assets: Record<string, LibraryAsset>;
-  lastSyncedAt?: number;
-  lastFullSyncAt?: number;
-  /** Deletes asked for while offline, carried out when the network returns. */
-  pendingDeletes: Record<string, { force: boolean; requestedAt: number }>;
-} & Record<string, unknown>;
 
 export interface AssetLibraryOptions {
   client: UndiciTwelveLabsClient;
@@ -81,15 +74,18 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
     super();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
-    this.doc = new PersistedDocument<MirrorData>(
-      options.store,
-      () => ({ version: 1, assets: {}, pendingDeletes: {} }),
-      1_000,
-    );
+    // Checked entry by entry at load (library-schema.ts).
+    this.doc = new PersistedDocument<MirrorData>(options.store, mirrorSchema, 1_000);
   }
 
+  /** What loading the mirror found damaged, in words (the core says it as a notice). */
   get recovered(): string | undefined {
     return this.doc.recovered;
+  }
+
+  /** The same for the thumbnail cache's index. */
+  get thumbnailsRecovered(): string | undefined {
+    return this.options.thumbnails?.recovered;
   }
 
   /** Starts periodic syncs (the first one at once). */

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { request, type Dispatcher } from 'undici';
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
+import { thumbnailIndexSchema } from './library-schema.ts';
 
 interface CacheEntry {
   file: string;
@@ -28,7 +29,12 @@ export class ThumbnailCache {
     private maxBytes: number,
     private readonly dispatcher?: Dispatcher,
   ) {
-    this.index = new PersistedDocument<CacheIndex>(store, () => ({ version: 1, entries: {} }));
+    this.index = new PersistedDocument<CacheIndex>(store, thumbnailIndexSchema); // checked at load
+  }
+
+  /** What loading the index found damaged, in words (the core says it as a notice). */
+  get recovered(): string | undefined {
+    return this.index.recovered;
   }
 
   setMaxBytes(bytes: number): Promise<void> {

@@ -1,5 +1,6 @@
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
+import { ledgerSchema, type LedgerData } from './item-schema.ts';
 
 export interface LedgerEntry {
   assetId: string;
@@ -7,8 +8,6 @@ export interface LedgerEntry {
   size: number;
   uploadedAt: number;
 }
-
-type LedgerData = { version: 1; byHash: Record<string, LedgerEntry> } & Record<string, unknown>;
 
 /**
  * Content identity → asset: what makes re-adds, renames and restarts upload nothing twice.
@@ -18,7 +17,7 @@ export class UploadLedger {
   private readonly doc: PersistedDocument<LedgerData>;
 
   constructor(store: DocumentStore) {
-    this.doc = new PersistedDocument<LedgerData>(store, () => ({ version: 1, byHash: {} }));
+    this.doc = new PersistedDocument<LedgerData>(store, ledgerSchema);
   }
 
   get recovered(): string | undefined {

@@ -19,6 +19,7 @@ import { BothLimiters, TokenBucketLimiter } from './bandwidth.ts';
 import { decide } from './error-policy.ts';
 import { walkFiles } from './folder-walk.ts';
 import { toView, type ItemRecord } from './item-record.ts';
+import { queueSchema, type QueueData } from './item-schema.ts';
 import { transferItem, type TransferContext } from './item-transfer.ts';
 import { filenameFromUrl, InputRejected, validateMediaUrl } from './preflight.ts';
 import { ProgressTracker } from './progress-tracker.ts';
@@ -76,15 +77,6 @@ interface QueueEvents {
   notice: [string];
 }
 
-type QueueData = {
-  version: 1;
-  items: Record<string, ItemRecord>;
-  history: HistoryEntry[];
-  paused: boolean;
-  /** A timed "pause all" ends then (ms since epoch), also across restarts. */
-  pausedUntil?: number;
-} & Record<string, unknown>;
-
 type AbortReason = 'pause' | 'cancel' | 'stop' | 'auth' | 'remove' | 'restart' | 'sleep';
 
 /** Non-finished states that still need work from us. */
@@ -138,12 +130,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.limiter = new TokenBucketLimiter(options.bandwidthBytesPerSecond ?? 0, this.clock);
     this.folderLimiter = new TokenBucketLimiter(options.folderBandwidthBytesPerSecond ?? 0, this.clock);
     this.folderLimiters = new BothLimiters(this.limiter, this.folderLimiter);
-    this.doc = new PersistedDocument<QueueData>(options.store, () => ({
-      version: 1,
-      items: {},
-      history: [],
-      paused: false,
-    }));
+    // Checked item by item at load (item-schema.ts): a damaged item never stops the others.
+    this.doc = new PersistedDocument<QueueData>(options.store, queueSchema);
     this.progress = new ProgressTracker(
       this.clock,
       (id) => this.emitChanged(id),
@@ -189,6 +177,11 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     for (const item of Object.values(this.items)) this.reindex(item);
   }
 
+  /** What loading the saved queue found damaged, in words (the core says it as a notice). */
+  get recovered(): string | undefined {
+    return this.doc.recovered;
+  }
+
   private get items(): Record<string, ItemRecord> {
     return this.doc.data.items;
   }
@@ -204,7 +197,6 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   start(): void {
     if (this.running) return;
     this.running = true;
-    if (this.doc.recovered) this.emit('notice', this.doc.recovered);
     for (const item of Object.values(this.items)) {
       if (item.state === 'preparing') item.state = 'queued';
       // Interrupted transfers go back to the queue; the runner resumes multipart sessions from

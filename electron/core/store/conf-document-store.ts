@@ -1,10 +1,17 @@
-import { existsSync, renameSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Conf from 'conf';
-import type { DocumentChange, DocumentStore } from './document-store.ts';
-import { applyChanges, encodeChanges, GENERATION_KEY, readJournal, startJournal } from './journal.ts';
+import type { DocumentChange, DocumentStore, LoadedDocument } from './document-store.ts';
+import {
+  applyChanges,
+  encodeChanges,
+  GENERATION_KEY,
+  readJournal,
+  startJournal,
+  type JournalShape,
+} from './journal.ts';
 import { writeJsonAtomically } from './json-writer.ts';
+import { salvageJson } from './salvage.ts';
 
 /**
  * A journal longer than this plus the document's own size is folded into a whole save: loading
@@ -16,12 +23,13 @@ const JOURNAL_SLACK_BYTES = 4 * 1024 * 1024;
 const APPEND_SLICE = 500;
 
 /**
- * A document in `<dir>/<name>.json` through conf, with a journal of changed values in
- * `<dir>/<name>.journal` (journal.ts). conf re-reads the file on every `get`, so the document is
- * read once at load; saves write the same file conf reads, atomically and in batches.
+ * A document in `<dir>/<name>.json` (conf's layout and format: conf/electron-store read the same
+ * file), with a journal of changed values in `<dir>/<name>.journal` (journal.ts). The file is read
+ * once at load, by us rather than through conf: conf turns `null`, `[]` or a string into an empty
+ * document without a word, and we must tell damage from an empty queue. Saves write the same file,
+ * atomically and in batches.
  */
 export class ConfDocumentStore implements DocumentStore {
-  private conf: Conf<Record<string, unknown>> | undefined;
   /** Generation of the last save; the journal continues it. */
   private generation = 0;
   /** Whether the journal on disk continues the last save, so changes may be appended to it. */
@@ -34,48 +42,91 @@ export class ConfDocumentStore implements DocumentStore {
     readonly name: string,
   ) {}
 
-  private open(): Conf<Record<string, unknown>> {
-    this.conf ??= new Conf({
-      cwd: this.dir,
-      configName: this.name,
-      projectName: 'tl-uploader',
-      watch: false,
-    });
-    return this.conf;
+  get path(): string {
+    return join(this.dir, `${this.name}.json`);
   }
 
   private get journalPath(): string {
     return join(this.dir, `${this.name}.journal`);
   }
 
-  load(): { data: Record<string, unknown>; recovered?: string } {
-    let data: Record<string, unknown>;
+  /**
+   * The document with its journal applied. A file that is not a JSON object is not given up:
+   * what can still be read of it is kept (salvage.ts), and the journal's whole lines are applied
+   * over it. `problems` says what was wrong; the owner's schema then checks every entry.
+   */
+  load(shape?: JournalShape): LoadedDocument {
+    const problems: string[] = [];
+    let text: string | undefined;
     try {
-      data = { ...this.open().store };
+      text = readFileSync(this.path, 'utf8');
     } catch (error) {
-      // A damaged file is kept for inspection, never silently overwritten; its journal with it.
-      this.conf = undefined;
-      const path = join(this.dir, `${this.name}.json`);
-      const aside = `${path}.corrupt-${Date.now()}`;
-      renameSync(path, aside);
-      if (existsSync(this.journalPath)) renameSync(this.journalPath, `${aside}.journal`);
-      return {
-        data: { ...this.open().store },
-        recovered: `${this.name}.json could not be read (${(error as Error).message.split('\n')[0]}); it was moved to ${aside} and an empty ${this.name} was started.`,
-      };
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') problems.push(`${this.name}.json could not be read (${code ?? String(error)})`);
     }
-    const generation = data[GENERATION_KEY];
-    delete data[GENERATION_KEY];
-    this.generation = typeof generation === 'number' ? generation : 0;
-    this.documentBytes = existsSync(this.open().path) ? statSync(this.open().path).size : 0;
-    const journal = readJournal(this.journalPath, this.generation);
+    let data: Record<string, unknown> = {};
+    /** The generation the document continues; undefined when unknown (damaged or missing). */
+    let generation: number | undefined;
+    if (text !== undefined) {
+      const parsed = parseJson(text);
+      if (parsed.ok && isObject(parsed.value)) {
+        data = parsed.value;
+        const saved = data[GENERATION_KEY];
+        // No generation: not written by a save of ours (replaced, or hand-made), so a journal
+        // next to it cannot be told stale and is applied.
+        if (typeof saved === 'number') generation = saved;
+      } else {
+        const salvaged = parsed.ok ? undefined : salvageJson(text, partialAllowed(shape));
+        problems.push(`${this.name}.json ${unreadable(text, parsed)}`);
+        data = salvaged ?? {};
+      }
+      delete data[GENERATION_KEY];
+    }
+    this.generation = generation ?? 0;
+    this.documentBytes = text === undefined ? 0 : Buffer.byteLength(text);
+    this.journalReady = false;
+    const journal = readJournal(this.journalPath, generation, shape);
     if (journal) {
-      applyChanges(data, journal.changes);
+      applyChanges(data, journal.changes, shape);
       // A torn journal is not continued: the first write is a whole save with a new journal.
-      this.journalReady = journal.intact;
+      this.journalReady = journal.intact && problems.length === 0 && generation !== undefined;
       this.journalBytes = journal.bytes;
+      if (journal.badHeader) problems.push(`${this.name}.journal was damaged (its first line is unreadable)`);
+      if (journal.rejected > 0)
+        problems.push(
+          `${journal.rejected} line${journal.rejected === 1 ? '' : 's'} of ${this.name}.journal could not be used (unreadable, or naming something that is not part of the document)`,
+        );
+      if (text === undefined && journal.changes.length > 0)
+        problems.push(
+          `${this.name}.json was missing; ${journal.changes.length} change${journal.changes.length === 1 ? ' was' : 's were'} recovered from its journal`,
+        );
     }
-    return { data };
+    return { data, problems, existed: text !== undefined };
+  }
+
+  /**
+   * Copies the document and its journal as they are on disk to `<name>.damaged-<time>.json` and
+   * `.journal`, for inspection, before a repaired document replaces them. A copy, not a move:
+   * until the repaired document is saved, the damaged one must still be there to salvage again.
+   */
+  keepDamagedCopy(): string | undefined {
+    this.journalReady = false;
+    const stamp = new Date().toISOString().replace(/:/g, '-');
+    let kept: string | undefined;
+    for (const [from, extension] of [
+      [this.path, 'json'],
+      [this.journalPath, 'journal'],
+    ] as const) {
+      if (!existsSync(from)) continue;
+      const to = join(this.dir, `${this.name}.damaged-${stamp}.${extension}`);
+      try {
+        copyFileSync(from, to);
+        kept ??= to;
+      } catch {
+        // A folder where the file should be, or no space left: the repaired save still follows.
+      }
+    }
+    return kept;
   }
 
   /**
@@ -86,7 +137,8 @@ export class ConfDocumentStore implements DocumentStore {
   async save(data: Record<string, unknown>): Promise<void> {
     const next = this.generation + 1;
     this.journalReady = false;
-    this.documentBytes = await writeJsonAtomically(this.open().path, { ...data, [GENERATION_KEY]: next });
+    mkdirSync(this.dir, { recursive: true });
+    this.documentBytes = await writeJsonAtomically(this.path, { ...data, [GENERATION_KEY]: next });
     this.generation = next;
     this.journalBytes = await startJournal(this.journalPath, next);
     this.journalReady = true;
@@ -109,4 +161,38 @@ export class ConfDocumentStore implements DocumentStore {
   wantsSave(): boolean {
     return !this.journalReady || this.journalBytes > JOURNAL_SLACK_BYTES + this.documentBytes;
   }
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Why a file is not a document, in words. */
+function unreadable(text: string, parsed: { ok: true; value: unknown } | { ok: false }): string {
+  if (!text.trim()) return 'was empty';
+  if (!parsed.ok) return 'was damaged (cut short, or not JSON)';
+  if (parsed.value === null) return 'held `null` instead of a document';
+  if (Array.isArray(parsed.value)) return 'held a list instead of a document';
+  return `held a ${typeof parsed.value} instead of a document`;
+}
+
+/**
+ * Which containers of a damaged file may be kept cut short: the document's maps of entries (above
+ * the depth its journal names), never an entry itself (salvage.ts says why).
+ */
+function partialAllowed(shape: JournalShape | undefined): (path: readonly string[]) => boolean {
+  return (path) => {
+    const top = path[0];
+    if (top === undefined) return true;
+    const depth = shape && Object.hasOwn(shape, top) ? shape[top]! : 1;
+    return path.length < (depth === 0 ? 2 : depth);
+  };
 }

@@ -7,10 +7,24 @@ import type { DocumentChange } from './document-store.ts';
  * one changed value per line, in order. A save starts a new generation (written into the document
  * itself) and a new journal; a journal whose generation is not the document's is left over from
  * before that save (a crash between the two writes) and already contained in it.
+ *
+ * Nothing in it is trusted: a line may only name one of the document's own entries (its shape,
+ * below). A path through `__proto__` would otherwise reach Object.prototype and change every
+ * object of the process; one naming an unknown key would smuggle data past the document's schema.
  */
 
 /** The key under which a saved document carries its generation. */
 export const GENERATION_KEY = '__journalGeneration';
+
+/**
+ * Which paths a document's journal may name: for each top-level key, the length of a path under
+ * it (`items: 2` = `["items", id]`, `paused: 1` = `["paused"]`); `0` allows any length. Without a
+ * shape (a store read by a test) any key but those reaching a prototype is allowed.
+ */
+export type JournalShape = Readonly<Record<string, number>>;
+
+/** Keys that reach a prototype: never part of a path, at any depth. */
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 interface Line {
   /** Path of keys. */
@@ -31,16 +45,45 @@ export function encodeChanges(changes: readonly DocumentChange[]): string {
 }
 
 /**
+ * Whether a path names one of the document's own entries. `constructor` and `prototype` are
+ * refused at the top only (no document has such a key); below it an id may be any string, since
+ * entries are applied to null-prototype maps, but never `__proto__`, which a plain object
+ * (a document saved by an older version) would take as its prototype.
+ */
+export function pathAllowed(path: readonly unknown[], shape: JournalShape | undefined): path is string[] {
+  if (path.length === 0 || !path.every((key) => typeof key === 'string' && key !== '__proto__')) return false;
+  const top = path[0] as string;
+  if (FORBIDDEN.has(top)) return false;
+  if (!shape) return true;
+  if (!Object.hasOwn(shape, top)) return false;
+  const length = shape[top]!;
+  return length === 0 || path.length === length;
+}
+
+export interface JournalRead {
+  changes: DocumentChange[];
+  bytes: number;
+  /** Whether it may be appended to: false after a torn or unreadable line. */
+  intact: boolean;
+  /** Lines that could not be used (not JSON, or naming something that is not the document's). */
+  rejected: number;
+  /** The first line did not name a generation: the journal is damaged. */
+  badHeader: boolean;
+}
+
+/**
  * The changes recorded after the save of `generation`, in order; none when the journal is
- * missing or belongs to another generation. A torn last line (a crash mid-append) ends the
- * journal: what it held was never reported saved. `intact` is false then, and the journal must
- * not be appended to: a new line would continue the torn one, and a reader would stop there
- * before reaching it.
+ * missing or belongs to another generation (`generation` undefined: the document could not be
+ * read, so any journal is taken as continuing it). A torn last line (a crash mid-append) ends the
+ * journal: what it held was never reported saved. A bad line elsewhere is damage: it is skipped
+ * and counted, the lines after it are still whole. `intact` is false then, and the journal must
+ * not be appended to: a new line would continue the torn one.
  */
 export function readJournal(
   path: string,
-  generation: number,
-): { changes: DocumentChange[]; bytes: number; intact: boolean } | undefined {
+  generation: number | undefined,
+  shape: JournalShape | undefined,
+): JournalRead | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -52,36 +95,57 @@ export function readJournal(
   try {
     header = JSON.parse(lines[0] ?? '') as { generation?: unknown };
   } catch {
-    return undefined;
+    header = undefined;
   }
-  if (header?.generation !== generation) return undefined;
+  const badHeader = typeof header?.generation !== 'number';
+  // A header is written whole and atomically (startJournal): an unreadable one is damage, and
+  // its lines are more likely newer than the document than older, so they are applied.
+  if (!badHeader && generation !== undefined && header!.generation !== generation) return undefined;
   const changes: DocumentChange[] = [];
-  let intact = text.endsWith('\n');
-  for (const raw of lines.slice(1)) {
+  const last = text.endsWith('\n') ? lines.length - 1 : lines.length - 2;
+  let intact = text.endsWith('\n') && !badHeader;
+  let rejected = 0;
+  for (let i = 1; i < lines.length; i++) {
+    const raw = lines[i]!;
     if (!raw) continue;
-    let line: Line | undefined;
+    let line: Partial<Line> | undefined;
     try {
-      line = JSON.parse(raw) as Line;
+      line = JSON.parse(raw) as Partial<Line>;
     } catch {
       line = undefined;
     }
-    if (!line || !Array.isArray(line.p) || line.p.length === 0) {
+    if (!line || typeof line !== 'object' || !Array.isArray(line.p) || !pathAllowed(line.p, shape)) {
       intact = false;
-      break;
+      // A last line without its newline was torn by a crash: never reported saved, not damage.
+      if (i <= last) rejected++;
+      continue;
     }
     changes.push(line.d ? { path: line.p, removed: true } : { path: line.p, value: line.v });
   }
-  return { changes, bytes: Buffer.byteLength(text), intact };
+  return { changes, bytes: Buffer.byteLength(text), intact, rejected, badHeader };
 }
 
-/** Applies changes to a loaded document, creating the objects along each path as needed. */
-export function applyChanges(data: Record<string, unknown>, changes: readonly DocumentChange[]): void {
+function isContainer(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Applies changes to a loaded document, creating the maps along each path as needed (with null
+ * prototypes). Only own properties are followed, and paths are checked again here, so no change
+ * can reach a prototype whatever its source.
+ */
+export function applyChanges(
+  data: Record<string, unknown>,
+  changes: readonly DocumentChange[],
+  shape: JournalShape | undefined,
+): void {
   for (const { path, value, removed } of changes) {
+    if (!pathAllowed(path, shape)) continue;
     let node = data;
     for (const key of path.slice(0, -1)) {
-      const next = node[key];
-      if (next === null || typeof next !== 'object') node[key] = {};
-      node = node[key] as Record<string, unknown>;
+      const next = Object.hasOwn(node, key) ? node[key] : undefined;
+      if (isContainer(next)) node = next;
+      else node = node[key] = Object.create(null) as Record<string, unknown>;
     }
     const last = path[path.length - 1]!;
     if (removed) delete node[last];

@@ -1,3 +1,4 @@
+import type { DocumentSchema } from './document-schema.ts';
 import type { DocumentChange, DocumentStore } from './document-store.ts';
 
 /**
@@ -20,6 +21,10 @@ const MAX_JOURNALED_CHANGES = 5_000;
  */
 export class PersistedDocument<T extends Record<string, unknown>> {
   readonly data: T;
+  /**
+   * What loading found wrong and what was done about it, in words for a person (undefined when
+   * the document was sound). The owner passes it on as a notice: nothing is lost in silence.
+   */
   readonly recovered: string | undefined;
   private wholeDirty = false;
   /** A failed write: the next one is a whole save, whatever was marked. */
@@ -34,13 +39,29 @@ export class PersistedDocument<T extends Record<string, unknown>> {
 
   constructor(
     private readonly store: DocumentStore,
-    initial: () => T,
+    /** The document's schema (document-schema.ts); a bare `initial` only in tests. */
+    schema: DocumentSchema<T> | (() => T),
     /** Changes without a commit are written after this delay at the latest. */
     private readonly idleFlushMs = 500,
   ) {
-    const { data, recovered } = store.load();
-    this.data = { ...initial(), ...data } as T;
-    this.recovered = recovered;
+    const { initial, journal, check, label, kept } =
+      typeof schema === 'function' ? unchecked(schema) : schema;
+    const loaded = store.load(journal);
+    const problems = [...(loaded.problems ?? [])];
+    const known = [...Object.keys(journal), 'version'];
+    if (loaded.existed && problems.length === 0 && !known.some((key) => Object.hasOwn(loaded.data, key)))
+      problems.push(`${store.name}.json held none of the fields of ${label}`);
+    this.data = check({ ...initial(), ...loaded.data }, problems);
+    if (problems.length > 0) {
+      const copy = store.keepDamagedCopy?.();
+      this.recovered =
+        `${capitalize(label)} was damaged: ${problems.join('; ')}. ` +
+        (kept ? `Kept: ${kept(this.data)}. ` : '') +
+        (copy ? `The damaged file was kept as ${copy}.` : '');
+      this.recovered = this.recovered.trim();
+      // The repaired document replaces the damaged one at the next write, whole.
+      this.changed();
+    }
   }
 
   /** Marks the document changed; it will be written soon, together with other changes. */
@@ -128,4 +149,14 @@ export class PersistedDocument<T extends Record<string, unknown>> {
     for (const key of path) node = (node as Record<string, unknown> | undefined)?.[key];
     return node === undefined ? { path, removed: true } : { path, value: node };
   }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A document without a schema (tests): its initial keys, at any depth, taken as they are. */
+function unchecked<T extends Record<string, unknown>>(initial: () => T): DocumentSchema<T> {
+  const journal = Object.fromEntries(Object.keys(initial()).map((key) => [key, 0]));
+  return { label: 'the document', initial, journal, check: (raw) => raw as T };
 }

@@ -1,6 +1,8 @@
 import type { WatchedFolder } from '../../shared/sync-types.ts';
 import type { DocumentStore } from '../store/document-store.ts';
+import { emptyMap } from '../store/document-schema.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
+import { syncSchema, type SyncData } from './sync-schema.ts';
 
 export type FileEntryState = 'queued' | 'uploaded' | 'failed' | 'ignored' | 'skipped' | 'missing';
 
@@ -17,12 +19,6 @@ export interface FileEntry {
   note?: string;
 }
 
-type SyncData = {
-  version: 1;
-  folders: WatchedFolder[];
-  files: Record<string, Record<string, FileEntry>>;
-} & Record<string, unknown>;
-
 /** How many files of a folder are in each state. */
 export type LedgerCounts = Record<FileEntryState, number>;
 
@@ -36,7 +32,9 @@ export class SyncLedger {
   private readonly tallies = new Map<string, LedgerCounts>();
 
   constructor(store: DocumentStore) {
-    this.doc = new PersistedDocument<SyncData>(store, () => ({ version: 1, folders: [], files: {} }), 1_000);
+    // Checked at load (sync-schema.ts); the maps of files have null prototypes, so a file named
+    // `constructor` or `__proto__` in a watched folder is only a name.
+    this.doc = new PersistedDocument<SyncData>(store, syncSchema, 1_000);
   }
 
   get recovered(): string | undefined {
@@ -52,7 +50,7 @@ export class SyncLedger {
     const index = list.findIndex((f) => f.id === folder.id);
     if (index >= 0) list[index] = folder;
     else list.push(folder);
-    this.doc.data.files[folder.id] ??= {};
+    this.doc.data.files[folder.id] ??= emptyMap();
     return this.doc.commit();
   }
 
@@ -64,7 +62,7 @@ export class SyncLedger {
   }
 
   files(folderId: string): Record<string, FileEntry> {
-    return (this.doc.data.files[folderId] ??= {});
+    return (this.doc.data.files[folderId] ??= emptyMap());
   }
 
   get(folderId: string, relativePath: string): FileEntry | undefined {

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { JournalShape } from './journal.ts';
+
+/**
+ * How a persisted document is checked when it is loaded (DESIGN: nothing on disk is trusted).
+ * A file may have been cut by a crash, edited by hand, written by another version or replaced by
+ * anything at all: every entry is checked on its own, a bad one is repaired (a field put back to
+ * its default) or dropped, the rest is kept, and every change is said in `problems`.
+ */
+export interface DocumentSchema<T> {
+  /** What it is, for people: "the upload queue". */
+  readonly label: string;
+  readonly initial: () => T;
+  /** Which paths its journal may name (journal.ts). */
+  readonly journal: JournalShape;
+  /** The checked document, built from `raw` (the loaded file over `initial()`). */
+  check(raw: Record<string, unknown>, problems: string[]): T;
+  /** What was kept, for the message after damage: "3 items and 12 history entries". */
+  kept?(data: T): string;
+}
+
+/** A map of entries by id, with a null prototype: an id such as `constructor` is only a key. */
+export function emptyMap<V>(): Record<string, V> {
+  return Object.create(null) as Record<string, V>;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Ids we accept from disk for anything that may name a file or a URL path: no separators, no dots. */
+export const safeId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'not a valid id');
+export const epochMs = z.number().finite().nonnegative();
+export const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** One entry: fields it cannot do without, and fields that are put right (dropped) on their own. */
+export interface EntryShape {
+  required: Record<string, z.ZodType>;
+  optional: Record<string, z.ZodType>;
+}
+
+export type EntryResult =
+  { ok: true; value: Record<string, unknown>; repaired: string[] } | { ok: false; reason: string };
+
+/**
+ * Checks one entry: any required field invalid drops it; an invalid optional field is removed
+ * (and named in `repaired`). Unknown fields are kept as they are: a newer version may have
+ * written them, and they reach nothing until code reads them.
+ */
+export function checkEntry(value: unknown, shape: EntryShape): EntryResult {
+  if (!isRecord(value)) return { ok: false, reason: 'not an object' };
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) if (key !== '__proto__') out[key] = value[key];
+  for (const [key, schema] of Object.entries(shape.required)) {
+    const parsed = schema.safeParse(value[key]);
+    if (!parsed.success)
+      return { ok: false, reason: `${key} ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+    out[key] = parsed.data;
+  }
+  const repaired: string[] = [];
+  for (const [key, schema] of Object.entries(shape.optional)) {
+    if (!Object.hasOwn(value, key) || value[key] === undefined) continue;
+    const parsed = schema.safeParse(value[key]);
+    if (parsed.success) out[key] = parsed.data;
+    else {
+      delete out[key];
+      repaired.push(key);
+    }
+  }
+  return { ok: true, value: out, repaired };
+}
+
+/** Names entries for a message: the first few, then how many more. */
+export function someNames(names: string[], max = 5): string {
+  const shown = names.slice(0, max).join(', ');
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * A map of entries by id: each entry checked on its own (`check` returns the entry, or a reason to
+ * drop it), the good ones kept in a null-prototype map. `what` names one entry ("queue item");
+ * `nameOf` gives a dropped entry a name a person recognises.
+ */
+export function checkMap<V>(
+  raw: unknown,
+  /** One entry, or one and many ("delete waiting for the network", "deletes waiting …"). */
+  what: string | readonly [string, string],
+  problems: string[],
+  check: (
+    value: unknown,
+    id: string,
+  ) => { ok: true; value: V; repaired?: string[] } | { ok: false; reason: string },
+  nameOf: (value: unknown, id: string) => string = (_value, id) => id,
+): Record<string, V> {
+  const [one, many] = typeof what === 'string' ? [what, `${what}s`] : what;
+  const out = emptyMap<V>();
+  if (raw === undefined) return out;
+  if (!isRecord(raw)) {
+    problems.push(
+      `its ${many} were unreadable (${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}) and could not be kept`,
+    );
+    return out;
+  }
+  const dropped: string[] = [];
+  const repaired: string[] = [];
+  for (const id of Object.keys(raw)) {
+    const result = check(raw[id], id);
+    if (!result.ok) dropped.push(`${nameOf(raw[id], id)} (${result.reason})`);
+    else {
+      out[id] = result.value;
+      if (result.repaired?.length) repaired.push(`${nameOf(raw[id], id)} (${result.repaired.join(', ')})`);
+    }
+  }
+  if (dropped.length > 0)
+    problems.push(
+      `${plural(dropped.length, one, many)} could not be read and ${dropped.length === 1 ? 'was' : 'were'} dropped: ${someNames(dropped)}`,
+    );
+  if (repaired.length > 0)
+    problems.push(
+      `${plural(repaired.length, one, many)} had unreadable fields, which were reset: ${someNames(repaired)}`,
+    );
+  return out;
+}
+
+/**
+ * A top-level value checked with its schema; when it is there but invalid, `fallback` replaces it
+ * and the problem is said.
+ */
+export function checkField<V>(
+  raw: Record<string, unknown>,
+  key: string,
+  schema: z.ZodType<V>,
+  fallback: V,
+  problems: string[],
+  what = key,
+): V {
+  if (!Object.hasOwn(raw, key) || raw[key] === undefined) return fallback;
+  const parsed = schema.safeParse(raw[key]);
+  if (parsed.success) return parsed.data;
+  problems.push(
+    `${what} was unreadable (${JSON.stringify(raw[key])?.slice(0, 40) ?? typeof raw[key]}) and was reset`,
+  );
+  return fallback;
+}
