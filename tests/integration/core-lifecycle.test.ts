@@ -105,6 +105,28 @@ describe('closing', () => {
   });
 });
 
+describe('closing during a rebuild', () => {
+  it('switching to the Sandbox as the app quits leaves no Sandbox running without the lock', async () => {
+    const core = await open();
+    const switching = core.invoke('settings:update', { sandbox: true }).then(
+      () => 'switched',
+      (e: unknown) => (e as Error).message,
+    );
+    await core.close();
+    const outcome = await switching;
+    expect(existsSync(join(dataDir, 'core.lock'))).toBe(false);
+    if (outcome === 'switched') {
+      // The rebuild ran first: close waited for it and closed the Sandbox it started.
+      expect(core.apiBaseUrl).not.toBe(emulator.url);
+      await expect(fetch(`${core.apiBaseUrl}/assets`)).rejects.toThrow();
+    } else expect(outcome).toMatch(/closing: the change was saved/);
+    // Either way the change was saved, and the data folder opens again.
+    const next = await UploaderCore.create({ dataDir, secrets: new MemorySecretStore('test-key') });
+    opened.push(next);
+    expect(next.settings().sandbox).toBe(true);
+  });
+});
+
 describe('sleep', () => {
   it('a pause caused by sleep is never saved: quit while asleep and everything runs at the next start', async () => {
     const core = await open();
