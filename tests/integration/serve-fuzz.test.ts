@@ -123,6 +123,30 @@ describe('raw HTTP', () => {
     ['DELETE on the page', line('/', 'DELETE'), [405]],
     ['PUT on /upload', line('/upload', 'PUT'), [405]],
     ['GET /ws without Upgrade', line('/ws'), [426]],
+    ...(
+      [
+        ['a WebSocket version 7', 'Sec-WebSocket-Version: 7', [400, 426]],
+        ['no WebSocket key', 'Sec-WebSocket-Key:', [400]],
+        ['a short WebSocket key', 'Sec-WebSocket-Key: abc', [400]],
+        ['a malformed subprotocol list', 'Sec-WebSocket-Protocol: ,, ,tl-uploader,,', [400]],
+        ['a token-less subprotocol list', 'Sec-WebSocket-Protocol: tl-uploader', [401]],
+      ] as const
+    ).map(([name, header, codes]): [string, string, number[]] => [
+      `upgrade with ${name}`,
+      `GET /ws HTTP/1.1\r\n${host()}Upgrade: websocket\r\nConnection: Upgrade\r\n` +
+        (header.startsWith('Sec-WebSocket-Key') ? '' : 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n') +
+        (header.startsWith('Sec-WebSocket-Version') ? '' : 'Sec-WebSocket-Version: 13\r\n') +
+        (header.startsWith('Sec-WebSocket-Protocol') && header.endsWith('tl-uploader')
+          ? ''
+          : `Authorization: Bearer ${serve.token}\r\n`) +
+        `${header}\r\n\r\n`,
+      [...codes],
+    ]),
+    [
+      'a POST upgrade',
+      `POST /ws HTTP/1.1\r\n${host()}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer ${serve.token}\r\nContent-Length: 0\r\n\r\n`,
+      [400, 405],
+    ],
     ['no Host', 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n', [400, 403]],
     ['two Hosts', `GET / HTTP/1.1\r\n${host()}Host: evil.example\r\n\r\n`, [400, 403]],
     ['Host with a path', `GET / HTTP/1.1\r\nHost: 127.0.0.1:${serve.port}/x\r\n\r\n`, [400, 403]],

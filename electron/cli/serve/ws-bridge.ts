@@ -70,7 +70,12 @@ export class WsBridge {
         this.log.warn('serve: a page stopped reading its events; its connection is closed');
         return ws.terminate();
       }
-      ws.send(JSON.stringify(message));
+      // Called from the core's event emitters too: nothing may be thrown back into them.
+      try {
+        ws.send(JSON.stringify(message));
+      } catch (error) {
+        this.log.warn(`serve: a message could not be sent: ${errorMessage(error)}`);
+      }
     };
     const unsubscribe = eventNames.map((event) => this.core.on(event, (payload) => send({ event, payload })));
     ws.on('error', (error) => this.log.warn(`serve: WebSocket closed on a bad frame: ${error.message}`));
