@@ -1,0 +1,91 @@
+/** The data-folder lock with real processes: one winner in a race, a crashed holder's lock taken over. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DataDirLockedError, lockDataDir } from '../../electron/core/data-dir-lock.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+const children: ChildProcessWithoutNullStreams[] = [];
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await makeTempDir());
+});
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  await cleanup();
+});
+
+/** A lock-child.ts process, and a function resolving with each line it prints, in order. */
+function lockChild() {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/lock-child.ts', dir]);
+  children.push(child);
+  const lines: string[] = [];
+  const waiting: Array<(line: string) => void> = [];
+  let buffer = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    for (let at = buffer.indexOf('\n'); at >= 0; at = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, at);
+      buffer = buffer.slice(at + 1);
+      const waiter = waiting.shift();
+      if (waiter) waiter(line);
+      else lines.push(line);
+    }
+  });
+  const stderr: string[] = [];
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const line = () =>
+    new Promise<string>((resolve, reject) => {
+      const ready = lines.shift();
+      if (ready !== undefined) return resolve(ready);
+      waiting.push(resolve);
+      child.once('exit', (code) => reject(new Error(`child exited (${code}): ${stderr.join('')}`)));
+    });
+  return { child, line };
+}
+
+describe('data-folder lock', () => {
+  it('of four processes that try at the same moment, exactly one holds it; the others name it', async () => {
+    const racers = Array.from({ length: 4 }, lockChild);
+    for (const r of racers) expect(await r.line()).toBe('ready');
+    for (const r of racers) r.child.stdin.write('go\n');
+    const results = await Promise.all(racers.map((r) => r.line()));
+    const winners = racers.filter((_, i) => results[i] === 'locked');
+    expect(winners, results.join(', ')).toHaveLength(1);
+    const winnerPid = winners[0]!.child.pid!;
+    for (const result of results.filter((r) => r !== 'locked')) expect(result).toBe(`refused ${winnerPid}`);
+    expect(Number(await readFile(join(dir, 'core.lock'), 'utf8'))).toBe(winnerPid);
+
+    // The holder lets go: the folder can be locked again, here.
+    winners[0]!.child.stdin.end();
+    await new Promise((r) => winners[0]!.child.once('exit', r));
+    const lock = await lockDataDir(dir);
+    await lock.release();
+  }, 60_000);
+
+  it('a holder that crashed (SIGKILL) leaves a lock that the next start takes over', async () => {
+    const holder = lockChild();
+    expect(await holder.line()).toBe('ready');
+    holder.child.stdin.write('go\n');
+    expect(await holder.line()).toBe('locked');
+    await expect(lockDataDir(dir)).rejects.toBeInstanceOf(DataDirLockedError);
+    holder.child.kill('SIGKILL');
+    await new Promise((r) => holder.child.once('exit', r));
+    expect(Number(await readFile(join(dir, 'core.lock'), 'utf8'))).toBe(holder.child.pid);
+
+    const lock = await lockDataDir(dir);
+    expect(Number(await readFile(join(dir, 'core.lock'), 'utf8'))).toBe(process.pid);
+    await lock.release();
+  }, 60_000);
+
+  it('release frees only its own lock, once', async () => {
+    const lock = await lockDataDir(dir);
+    // Another process took the folder over meanwhile (this one was thought dead).
+    await writeFile(join(dir, 'core.lock'), '999999999');
+    await lock.release();
+    expect(await readFile(join(dir, 'core.lock'), 'utf8')).toBe('999999999');
+  });
+});
