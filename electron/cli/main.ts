@@ -126,6 +126,9 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   try {
+    // Damage found in the data folder (issue 13): one line each on stderr, the command still
+    // runs, and the exit code says it (6) unless the command failed on its own. Keep this hook.
+    for (const problem of core.dataProblems()) console.error(`tl-uploader: ${problem}`);
     if (command.spec.needsKey && !core.settings().sandbox && !core.settings().apiKeySet)
       throw new NoKeyError();
     const run = CORE_COMMANDS[command.spec.name as keyof typeof CORE_COMMANDS].run as (
@@ -133,7 +136,8 @@ async function main(argv: string[]): Promise<number> {
       positionals: string[],
       values: ParsedValues,
     ) => Promise<number>;
-    return await run(core, positionals, values);
+    const code = await run(core, positionals, values);
+    return code === EXIT.ok && core.dataProblems().length > 0 ? EXIT.damaged : code;
   } finally {
     await core.close();
   }
