@@ -49,6 +49,8 @@ export interface UploaderCoreOptions {
   sandboxProcessingMs?: number;
   /** Shows a file in the system's file manager (the desktop app passes Electron's shell). */
   revealFile?: (path: string) => void;
+  /** The system's file or folder picker (the desktop app passes Electron's dialog); [] when canceled. */
+  choosePaths?: (kind: 'files' | 'folder') => Promise<string[]>;
 }
 
 const WEEK_MS = 7 * 24 * 3_600_000;
@@ -474,6 +476,17 @@ export class UploaderCore {
       'app:reveal-file': (r: R<'app:reveal-file'>) => {
         if (!this.options.revealFile) throw new Error('Showing files is only possible in the desktop app.');
         this.options.revealFile(r.path);
+      },
+      'app:choose-and-add': async (r: R<'app:choose-and-add'>) => {
+        if (!this.options.choosePaths)
+          throw new Error('Choosing with the system file picker is only possible in the desktop app.');
+        const paths = await this.options.choosePaths(r.kind);
+        if (paths.length === 0) return { added: [], rejected: [], canceled: true };
+        // Added like dropped paths: a folder is added as a folder (walked here, hidden items skipped).
+        const result = await this.invoke('uploads:add', {
+          inputs: paths.map((path) => ({ kind: 'file', path })),
+        });
+        return { ...result, canceled: false };
       },
       'uploads:list': () => ({ items: q().list(), totals: q().totals() }),
       'uploads:pause': (r: R<'uploads:pause'>) => q().pause(r.id),

@@ -156,16 +156,24 @@ function start(): void {
     });
   };
 
-  const chooseAndAdd = async (kind: 'files' | 'folder') => {
+  /** The system picker, over our window when there is one (the core adds what it returns). */
+  const choosePaths = async (kind: 'files' | 'folder') => {
     const window = mainWindow && !mainWindow.isDestroyed() ? mainWindow : undefined;
     const properties: Array<'openFile' | 'openDirectory' | 'multiSelections'> =
-      kind === 'folder' ? ['openDirectory'] : ['openFile', 'multiSelections'];
+      kind === 'folder' ? ['openDirectory', 'multiSelections'] : ['openFile', 'multiSelections'];
     const result = window
       ? await dialog.showOpenDialog(window, { properties })
       : await dialog.showOpenDialog({ properties });
-    if (!result.canceled)
-      addPaths(result.filePaths, kind === 'folder' ? 'the folder picker' : 'the file picker');
+    return result.canceled ? [] : result.filePaths;
   };
+  const chooseAndAdd = (kind: 'files' | 'folder') =>
+    void coreReady.promise
+      .then((c) => c.invoke('app:choose-and-add', { kind }))
+      .then((result) => {
+        if (result.rejected.length > 0)
+          logger.info(`${result.rejected.length} chosen item(s) were not added`);
+      })
+      .catch((error: unknown) => logger.error(`Adding ${kind} from the menu failed`, { error }));
 
   app.on('open-file', (event, path) => {
     event.preventDefault(); // macOS: we take the file (a dock drop, "Open with")
@@ -214,14 +222,8 @@ function start(): void {
           menuTemplate({
             platform: process.platform,
             packaged: app.isPackaged,
-            addFiles: () =>
-              void chooseAndAdd('files').catch((error: unknown) =>
-                logger.error('Add files failed', { error }),
-              ),
-            addFolder: () =>
-              void chooseAndAdd('folder').catch((error: unknown) =>
-                logger.error('Add folder failed', { error }),
-              ),
+            addFiles: () => chooseAndAdd('files'),
+            addFolder: () => chooseAndAdd('folder'),
             openLogFolder: () => void shell.openPath(join(dataDir, 'logs')),
             openHelp: () => void shell.openExternal('https://docs.twelvelabs.io/'),
           }),
@@ -242,6 +244,7 @@ function start(): void {
           logger,
           version: pkg.version,
           revealFile: (path) => shell.showItemInFolder(path),
+          choosePaths,
           ...(process.env.TL_UPLOADER_SANDBOX === '1' && { overrides: { sandbox: true } }),
         });
         if (process.env.TL_UPLOADER_DEMO === '1') await core.seedDemo();

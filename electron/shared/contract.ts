@@ -196,6 +196,11 @@ export const commands = {
 
   /** Desktop only: show a local file in the system's file manager. */
   'app:reveal-file': command(z.object({ path: z.string().min(1).max(4096) }).strict(), typed<void>()),
+  /** Desktop only: the system's file or folder picker, then what was chosen is added (a folder as a folder). */
+  'app:choose-and-add': command(
+    z.object({ kind: z.enum(['files', 'folder']) }).strict(),
+    typed<AddResultView & { canceled: boolean }>(),
+  ),
 } as const;
 
 export const events = {

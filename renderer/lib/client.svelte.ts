@@ -116,8 +116,19 @@ export class Client {
   /** Adds dropped files: by path in the desktop app, streamed to the server in a browser. */
   async addFiles(files: File[]): Promise<AddResultView> {
     if (this.preload) {
-      const inputs = files.map((file) => ({ kind: 'file' as const, path: this.preload!.pathForFile(file) }));
-      return this.invoke('uploads:add', { inputs });
+      // Items with no file on disk (text or an image dragged from a web page) are skipped and said,
+      // rather than failing the whole drop.
+      const withPath = files.map((file) => ({ file, path: this.preload!.pathForFile(file) }));
+      const rejected = withPath
+        .filter((f) => !f.path)
+        .map((f) => ({
+          input: f.file.name || 'A dropped item',
+          message: 'It is not a file on this computer, so it was skipped.',
+        }));
+      const inputs = withPath.filter((f) => f.path).map((f) => ({ kind: 'file' as const, path: f.path }));
+      if (inputs.length === 0) return { added: [], rejected };
+      const result = await this.invoke('uploads:add', { inputs });
+      return { ...result, rejected: [...rejected, ...result.rejected] };
     }
     const result: AddResultView = { added: [], rejected: [] };
     for (const file of files) {
@@ -150,7 +161,8 @@ export class Client {
   }
 
   thumbnailSrc(asset: LibraryAsset): string | undefined {
-    if (this.preload) return asset.thumbnailPath ? `file://${asset.thumbnailPath}` : undefined;
+    // The desktop page is app://tl-uploader/, which serves cached thumbnails by id (never file://).
+    if (this.preload) return asset.thumbnailPath ? `/thumbnail/${encodeURIComponent(asset.id)}` : undefined;
     // Only once the core has it cached (thumbnailPath): before that, serve mode has nothing to send.
     if (!asset.thumbnailPath || !this.mediaKey) return undefined;
     return `/thumbnail/${encodeURIComponent(asset.id)}?key=${encodeURIComponent(this.mediaKey)}`;

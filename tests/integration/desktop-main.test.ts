@@ -215,7 +215,7 @@ describe('the desktop main process under the stand-in Electron', () => {
     await quit(app);
   });
 
-  it('macOS "Open with" and the native folder picker add what they name', async () => {
+  it('macOS "Open with", the native folder picker and the menu add what they name', async () => {
     const { app, dataDir } = await launch();
     const folder = join(dataDir, 'shoot');
     await mkdir(join(folder, '.hidden'), { recursive: true });
@@ -229,18 +229,43 @@ describe('the desktop main process under the stand-in Electron', () => {
     const opened = await app.waitFor('sent', sent('uploads:item-added'), mark);
     expect((opened.payload as QueueItemView).name).toBe('opened.mp4');
 
-    mark = app.reports.length;
+    // The page's "Add folder": the system picker, then the folder added as a folder (the core
+    // walks it; the hidden folder's file is not queued).
     await app.control('answer', { kind: 'openDialog', value: { canceled: false, filePaths: [folder] } });
-    await app.control('menu-click', { label: 'Add Folder…' });
-    expect((await app.waitFor('open-dialog', () => true, mark)).properties).toEqual(['openDirectory']);
-    await app.until(async () => {
-      const list = await app.invoke<{ items: QueueItemView[] }>('uploads:list');
-      return (list.value?.items.length ?? 0) >= 3;
-    }, 'the folder was added');
+    const chosen = await app.invoke<{ added: unknown[]; rejected: unknown[]; canceled: boolean }>(
+      'app:choose-and-add',
+      {
+        kind: 'folder',
+      },
+    );
+    expect(chosen.value).toMatchObject({ canceled: false, rejected: [] });
+    expect(chosen.value?.added).toHaveLength(2);
+    expect(app.of('open-dialog').at(-1)?.properties).toEqual(['openDirectory', 'multiSelections']);
+    await app.control('answer', { kind: 'openDialog', value: { canceled: true, filePaths: [] } });
+    expect((await app.invoke('app:choose-and-add', { kind: 'files' })).value).toEqual({
+      added: [],
+      rejected: [],
+      canceled: true,
+    });
+
+    // The menu's "Add Files…" goes the same way.
+    const fromMenu = await writeMp4File(join(dataDir, 'menu.mp4'), 30_000, 6);
+    mark = app.reports.length;
+    await app.control('answer', { kind: 'openDialog', value: { canceled: false, filePaths: [fromMenu] } });
+    await app.control('menu-click', { label: 'Add Files…' });
+    expect((await app.waitFor('open-dialog', () => true, mark)).properties).toEqual([
+      'openFile',
+      'multiSelections',
+    ]);
+    await app.waitFor(
+      'sent',
+      (r) => sent('uploads:item-added')(r) && (r.payload as QueueItemView).name === 'menu.mp4',
+      mark,
+    );
     const names = (await app.invoke<{ items: QueueItemView[] }>('uploads:list'))
       .value!.items.map((i) => i.name)
       .sort();
-    expect(names).toEqual(['a.mp4', 'b.mp4', 'opened.mp4']);
+    expect(names).toEqual(['a.mp4', 'b.mp4', 'menu.mp4', 'opened.mp4']);
     await quit(app);
   });
 

@@ -202,6 +202,12 @@ describe('the contract over the WebSocket', () => {
       error: { code: 'failed', message: expect.stringMatching(/only possible in the desktop app/) },
     });
 
+    seen.add('app:choose-and-add');
+    expect(await client.call('app:choose-and-add', { kind: 'folder' })).toMatchObject({
+      ok: false,
+      error: { code: 'failed', message: expect.stringMatching(/only possible in the desktop app/) },
+    });
+
     expect([...seen].sort()).toEqual([...commandNames].sort());
     await client.waitForEvent('uploads:totals-changed');
     await client.waitForEvent('library:changed');
