@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
  * How the answer to a matching request is lost. The request reaches the emulator whole and its
  * answer is read in full first (the platform acted), then:
  * - `cut`: the client's connection is destroyed with nothing written back;
- * - a status (502, 504, …): a gateway's error page replaces the answer.
+ * - a status (502, 504, …): a gateway's error page replaces the answer (with 200: a success whose
+ *   body is not the platform's).
  */
 export type LostAnswerFault = 'cut' | number;
 
@@ -26,6 +27,11 @@ export interface LostAnswerRule {
    * the clients find out together, and look for what they made at the same moment.
    */
   together?: boolean;
+  /**
+   * Lose the answer as soon as the whole request was forwarded, without waiting for the platform
+   * (a gateway timing out while the platform is still at work: what it makes shows up later).
+   */
+  early?: boolean;
 }
 
 export interface LostAnswerProxy {
@@ -107,15 +113,16 @@ export async function startLostAnswerProxy(upstreamOrigin: string): Promise<Lost
       },
       (answer) => {
         void readAll(answer).then(
-          (body) => answered(body, answer.statusCode ?? 502, answer.headers),
+          (body) => !rule?.early && answered(body, answer.statusCode ?? 502, answer.headers),
           () => req.socket.destroy(),
         );
       },
     );
-    out.on('error', () => req.socket.destroy());
+    out.on('error', () => !rule?.early && req.socket.destroy());
     // A client that goes away mid-request (its own stall or cancel) ends the forwarded one too.
     req.on('error', () => out.destroy());
     res.on('error', () => req.socket.destroy());
+    if (rule?.early) req.on('end', () => answered(Buffer.alloc(0), 502, {}));
     req.pipe(out);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
