@@ -9,6 +9,16 @@ import type { AssetRecord } from '../state.ts';
 const noSuchMedia = () => new ApiError(404, 'not_found', 'No such media.');
 
 /**
+ * Uploaded bytes are served on the emulator's own origin, where its control API lives: never
+ * sniffed into something else, and never run as a page (a sandboxed CSP makes any document an
+ * opaque origin), whatever they hold.
+ */
+const INERT = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "sandbox; default-src 'none'",
+};
+
+/**
  * The URLs an asset detail points at (`hls.manifest_url`, `thumbnail.representative_url`, the
  * multipart `url`): no API key, like a CDN's, but unguessable: `/media/<id>/<token>/…`, the
  * token signed by the emulator (media-token.ts). A wrong token is a plain 404, as for no asset.
@@ -34,7 +44,7 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
       auth: false,
       handler: (ctx) => {
         const asset = readyAsset(ctx.params, (a) => a.thumbnailStatus === 'ready');
-        const headers = { 'Cache-Control': 'public, max-age=86400' };
+        const headers = { ...INERT, 'Cache-Control': 'public, max-age=86400' };
         if (asset.sniffed?.kind === 'image' && asset.blobPath) {
           ctx.res.writeHead(200, {
             ...headers,
@@ -67,7 +77,7 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
           '#EXT-X-ENDLIST',
           '',
         ].join('\n');
-        ctx.res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl' });
+        ctx.res.writeHead(200, { ...INERT, 'Content-Type': 'application/vnd.apple.mpegurl' });
         ctx.res.end(playlist);
       },
     },
@@ -80,6 +90,7 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
         const asset = signedAsset(ctx.params);
         if (!asset.blobPath) throw noSuchMedia();
         ctx.res.writeHead(200, {
+          ...INERT,
           'Content-Type': asset.sniffed?.mime ?? 'application/octet-stream',
           'Content-Length': asset.size ?? 0,
         });

@@ -150,7 +150,11 @@ describe('media URLs', () => {
     const token = urlA.pathname.split('/')[3]!;
     expect(urlA.pathname).toBe(`/media/${a}/${token}/thumbnail`);
     expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect((await send(emulator.origin, 'GET', urlA.pathname)).status).toBe(200);
+    const served = await fetch(`${emulator.origin}${urlA.pathname}`);
+    expect(served.status).toBe(200);
+    // Bytes on the control API's origin: never sniffed, never run as a page.
+    expect(served.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(served.headers.get('content-security-policy')).toMatch(/^sandbox/);
     const tokenB = urlB.pathname.split('/')[3]!;
     const flipped = (token[0] === 'A' ? 'B' : 'A') + token.slice(1);
     for (const path of [
