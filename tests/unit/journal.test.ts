@@ -1,5 +1,5 @@
 /** The document journal on real files: what is appended is what loads, torn or stale lines aside. */
-import { appendFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
@@ -204,6 +204,20 @@ describe('document journal', () => {
     expect(again.data.items).toEqual({ x: { state: 'queued' } });
     expect(again.recovered).toMatch(/queue\.json was missing; 1 change was recovered from its journal/);
     await again.close();
+  });
+
+  it('moves a folder found where the document or its journal should be, and saves again', async () => {
+    await mkdir(join(dir, 'queue.json'));
+    await mkdir(join(dir, 'queue.journal'));
+    const doc = open();
+    expect(doc.recovered).toMatch(/queue\.json could not be read \(EISDIR\)/);
+    expect(doc.recovered).toMatch(/queue\.journal is a folder/);
+    doc.data.items.a = { state: 'queued' };
+    doc.changedAt('items', 'a');
+    await doc.commitChanges();
+    await doc.close();
+    expect(reload()).toEqual({ items: { a: { state: 'queued' } }, paused: false });
+    expect((await readdir(dir)).filter((f) => f.includes('.damaged-')).length).toBe(2);
   });
 
   it('says a valid JSON object with none of the fields is damage, not an empty document', async () => {

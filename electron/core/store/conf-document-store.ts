@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DocumentChange, DocumentStore, LoadedDocument } from './document-store.ts';
@@ -85,6 +85,8 @@ export class ConfDocumentStore implements DocumentStore {
     this.generation = generation ?? 0;
     this.documentBytes = text === undefined ? 0 : Buffer.byteLength(text);
     this.journalReady = false;
+    if (isDirectory(this.journalPath))
+      problems.push(`${this.name}.journal is a folder, not a journal: it was moved aside`);
     const journal = readJournal(this.journalPath, generation, shape);
     if (journal) {
       applyChanges(data, journal.changes, shape);
@@ -120,10 +122,13 @@ export class ConfDocumentStore implements DocumentStore {
       if (!existsSync(from)) continue;
       const to = join(this.dir, `${this.name}.damaged-${stamp}.${extension}`);
       try {
-        copyFileSync(from, to);
+        // A folder where the file should be would make every save fail: it is moved, not copied.
+        if (isDirectory(from)) renameSync(from, to);
+        else copyFileSync(from, to);
         kept ??= to;
       } catch {
-        // A folder where the file should be, or no space left: the repaired save still follows.
+        // No space left, or no permission: the message says no copy was kept; the repaired save
+        // is still tried, and reports its own failure.
       }
     }
     return kept;
@@ -168,6 +173,14 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
     return { ok: false };
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

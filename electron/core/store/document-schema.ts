@@ -39,6 +39,22 @@ export interface EntryShape {
   optional: Record<string, z.ZodType>;
 }
 
+const wholeSchemas = new WeakMap<EntryShape, z.ZodType>();
+
+/**
+ * The entry shape as one schema, for the verdict only (the entry itself is kept as it was, unknown
+ * fields included): zod strips unknown keys far faster than it passes them through.
+ */
+function wholeSchema(shape: EntryShape): z.ZodType {
+  let schema = wholeSchemas.get(shape);
+  if (!schema) {
+    const optional = Object.fromEntries(Object.entries(shape.optional).map(([k, v]) => [k, v.optional()]));
+    schema = z.object({ ...shape.required, ...optional });
+    wholeSchemas.set(shape, schema);
+  }
+  return schema;
+}
+
 export type EntryResult =
   { ok: true; value: Record<string, unknown>; repaired: string[] } | { ok: false; reason: string };
 
@@ -49,6 +65,10 @@ export type EntryResult =
  */
 export function checkEntry(value: unknown, shape: EntryShape): EntryResult {
   if (!isRecord(value)) return { ok: false, reason: 'not an object' };
+  // Nearly every entry is sound: one parse of the whole entry (a third of the cost of one per
+  // field, which took seconds for a queue of 100,000 items); field by field only when it fails.
+  if (wholeSchema(shape).safeParse(value).success && !Object.hasOwn(value, '__proto__'))
+    return { ok: true, value: { ...value }, repaired: [] };
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) if (key !== '__proto__') out[key] = value[key];
   for (const [key, schema] of Object.entries(shape.required)) {

@@ -44,24 +44,27 @@ export class PersistedDocument<T extends Record<string, unknown>> {
     /** Changes without a commit are written after this delay at the latest. */
     private readonly idleFlushMs = 500,
   ) {
-    const { initial, journal, check, label, kept } =
-      typeof schema === 'function' ? unchecked(schema) : schema;
-    const loaded = store.load(journal);
+    const checked = typeof schema === 'function' ? unchecked(schema) : schema;
+    const loaded = store.load(checked.journal);
     const problems = [...(loaded.problems ?? [])];
-    const known = [...Object.keys(journal), 'version'];
+    // `{}` or someone else's JSON where our document was: damage, not an empty document.
+    const known = [...Object.keys(checked.journal), 'version'];
     if (loaded.existed && problems.length === 0 && !known.some((key) => Object.hasOwn(loaded.data, key)))
-      problems.push(`${store.name}.json held none of the fields of ${label}`);
-    this.data = check({ ...initial(), ...loaded.data }, problems);
-    if (problems.length > 0) {
-      const copy = store.keepDamagedCopy?.();
-      this.recovered =
-        `${capitalize(label)} was damaged: ${problems.join('; ')}. ` +
-        (kept ? `Kept: ${kept(this.data)}. ` : '') +
-        (copy ? `The damaged file was kept as ${copy}.` : '');
-      this.recovered = this.recovered.trim();
-      // The repaired document replaces the damaged one at the next write, whole.
-      this.changed();
-    }
+      problems.push(`${store.name}.json held none of the fields of ${checked.label}`);
+    this.data = checked.check({ ...checked.initial(), ...loaded.data }, problems);
+    if (problems.length === 0) return;
+    const copy = store.keepDamagedCopy?.();
+    const where = copy
+      ? ` The damaged file was kept as ${copy}.`
+      : store.keepDamagedCopy
+        ? ' No copy of the damaged file could be kept.'
+        : '';
+    this.recovered =
+      `${capitalize(checked.label)} was damaged: ${problems.join('; ')}.` +
+      (checked.kept ? ` Kept: ${checked.kept(this.data)}.` : '') +
+      where;
+    // The repaired document replaces the damaged one at the next write, whole.
+    this.changed();
   }
 
   /** Marks the document changed; it will be written soon, together with other changes. */
