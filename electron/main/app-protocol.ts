@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { protocol } from 'electron';
 import { CONTENT_SECURITY_POLICY } from '../shared/content-security-policy.ts';
-import { APP_SCHEME, resolveAppRequest } from './app-url.ts';
+import { APP_SCHEME, imageTypeOf, resolveAppRequest } from './app-url.ts';
 import type { Logger } from '../core/ports.ts';
 
 /** Must run before the app is ready: app:// behaves like https (origin, fetch, secure context). */
@@ -30,7 +30,10 @@ export function serveAppProtocol(
       if (target.kind === 'thumbnail') {
         const path = thumbnailPath(target.assetId);
         if (!path) return notFound();
-        return new Response(await readFile(path), { headers: { 'content-type': 'image/*' } });
+        const bytes = await readFile(path);
+        return new Response(bytes, {
+          headers: { 'content-type': imageTypeOf(bytes), 'x-content-type-options': 'nosniff' },
+        });
       }
       if (target.kind === 'not-found') return notFound();
       const headers: Record<string, string> = {

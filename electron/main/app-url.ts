@@ -34,14 +34,14 @@ export function resolveAppRequest(url: string, rendererDir: string): AppRequest 
   try {
     parsed = new URL(url);
   } catch {
-    return { kind: 'not-found' };
+    return { kind: 'not-found' }; // an unparsable URL names nothing we serve
   }
   if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== APP_HOST) return { kind: 'not-found' };
   let path: string;
   try {
     path = decodeURIComponent(parsed.pathname);
   } catch {
-    return { kind: 'not-found' };
+    return { kind: 'not-found' }; // a malformed %-escape names nothing we serve
   }
   if (path.startsWith('/thumbnail/')) {
     const assetId = path.slice('/thumbnail/'.length);
@@ -53,4 +53,15 @@ export function resolveAppRequest(url: string, rendererDir: string): AppRequest 
   if (!full.startsWith(root + sep) || file.includes('\0')) return { kind: 'not-found' };
   const ext = extname(full).toLowerCase();
   return { kind: 'file', path: full, type: TYPES[ext] ?? 'application/octet-stream', page: ext === '.html' };
+}
+
+/** A cached thumbnail's type, from its first bytes (the cache keeps no type; browsers want one). */
+export function imageTypeOf(bytes: Uint8Array): string {
+  const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return 'image/png';
+  if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
+  if (starts(0x47, 0x49, 0x46, 0x38)) return 'image/gif';
+  if (starts(0x52, 0x49, 0x46, 0x46) && String.fromCharCode(...bytes.subarray(8, 12)) === 'WEBP')
+    return 'image/webp';
+  return 'application/octet-stream';
 }

@@ -22,7 +22,7 @@ export function refusalReason(facts: SenderFacts, appEntryUrl: string): string |
   try {
     url = new URL(facts.frameUrl);
   } catch {
-    return `from an unreadable URL`;
+    return 'from an unreadable URL'; // the refusal is the answer (and ipc.ts logs it)
   }
   if (url.protocol !== entry.protocol || url.host !== entry.host || url.pathname !== entry.pathname)
     return `from ${url.protocol}//${url.host}${url.pathname}, not the app page`;

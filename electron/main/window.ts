@@ -8,7 +8,7 @@ const isAppUrl = (url: string | undefined) => {
     const u = new URL(url ?? '');
     return u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST;
   } catch {
-    return false;
+    return false; // not a URL at all: certainly not our page
   }
 };
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { QueueTotals } from '../../electron/shared/queue-types.ts';
 import { closeAction, filesFromArgv, quitQuestion } from '../../electron/main/app-policy.ts';
-import { APP_ENTRY_URL, resolveAppRequest } from '../../electron/main/app-url.ts';
+import { APP_ENTRY_URL, imageTypeOf, resolveAppRequest } from '../../electron/main/app-url.ts';
 import { menuTemplate } from '../../electron/main/menu-template.ts';
 import { Scope } from '../../electron/main/scope.ts';
 import { proxyEnvironment } from '../../electron/main/system-proxy.ts';
@@ -173,6 +173,16 @@ describe('app:// requests', () => {
       'app://tl-uploader/%E0%A4%A',
     ])
       expect(resolveAppRequest(url, '/r'), url).toEqual({ kind: 'not-found' });
+  });
+});
+
+describe('thumbnail types', () => {
+  it('are told by their first bytes', () => {
+    expect(imageTypeOf(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a]))).toBe('image/png');
+    expect(imageTypeOf(Buffer.from([0xff, 0xd8, 0xff, 0xe0]))).toBe('image/jpeg');
+    expect(imageTypeOf(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))).toBe('image/webp');
+    expect(imageTypeOf(Buffer.from('GIF89a'))).toBe('image/gif');
+    expect(imageTypeOf(Buffer.from('<svg onload=alert(1)>'))).toBe('application/octet-stream');
   });
 });
 
