@@ -337,6 +337,7 @@ export class UploaderCore {
       chunkConcurrency: settings.chunkConcurrency,
       bandwidthBytesPerSecond: this.bandwidth.inEffect.bytesPerSecond,
       folderBandwidthBytesPerSecond: settings.folderBandwidthBytesPerSecond,
+      defaultOptions: () => this.settingsDoc.data.defaultOptions,
     });
     const library = new AssetLibrary({
       client,

@@ -52,7 +52,8 @@ export class AppState {
    * Shows a notice. The same notice while it is still on screen is not stacked a second time
    * (a refused edit repeated, a reconnect storm): the one shown counts it ("×2") and stays longer.
    */
-  notify(level: 'info' | 'warning' | 'error', message: string): void {
+  notify(level: 'info' | 'warning' | 'error', raw: string): void {
+    const message = plainMessage(raw);
     const same = this.notices.find((n) => n.level === level && n.message === message);
     const id = same?.id ?? ++this.noticeId;
     if (same) this.notices = this.notices.map((n) => (n.id === id ? { ...n, count: n.count + 1 } : n));
@@ -69,6 +70,17 @@ export class AppState {
     this.noticeTimers.delete(id);
     this.notices = this.notices.filter((n) => n.id !== id);
   }
+}
+
+/**
+ * A refused command's message as a person reads it: without the command's name and the field's
+ * path ("settings:update: bandwidthSchedule.0.days pick at least one day" → "Window 1: pick at
+ * least one day").
+ */
+export function plainMessage(message: string): string {
+  return message
+    .replace(/^[a-z]+:[a-z-]+: /, '')
+    .replace(/^bandwidthSchedule\.(\d+)\.\w+ /, (_, n: string) => `Window ${Number(n) + 1}: `);
 }
 
 export const app = new AppState();

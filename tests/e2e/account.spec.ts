@@ -53,6 +53,16 @@ test('key, URL upload, 409, offline, watched folder, 429 storm', async ({ page }
   await page.getByRole('button', { name: 'Settings' }).click();
   await page.getByRole('button', { name: 'Test key' }).click();
   await expect(page.getByText('The key works.')).toBeVisible();
+  // A refused key stays in the field to be corrected, not typed again.
+  const keyField = page.getByLabel(/^API key/);
+  await keyField.fill('tlk_wrong_key_67890');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByText('TwelveLabs refused this key')).toBeVisible();
+  await expect(keyField).toHaveValue('tlk_wrong_key_67890');
+  await keyField.fill(KEY);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByText('The key works.')).toBeVisible();
+  await expect(keyField).toHaveValue('');
 
   // A URL, pasted.
   await page.getByRole('button', { name: 'Uploads' }).click();

@@ -146,6 +146,11 @@ test('first run → Sandbox → drop → ready → library → delete', async ({
   await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
   await noSeriousA11yViolations(page);
   await photograph(page, 'settings');
+  // On the Sandbox, "Test key" says what it tested: the Sandbox, with its own key.
+  await page.getByRole('button', { name: 'Test key' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'The Sandbox answers' })).toContainText(
+    'the API key above is not used, nor tested',
+  );
 
   // A bandwidth window: added with working-hours defaults, then opened to every day, all day.
   const schedule = page.getByRole('group', { name: 'Bandwidth schedule' });

@@ -67,6 +67,8 @@ export interface UploadQueueOptions {
   historyLimit?: number;
   /** Video and audio from this size go through the multipart API (tests: a few KB); default: above the direct limit. */
   multipartFromBytes?: number;
+  /** The Settings' upload options (thumbnails …), under each item's own: for every way in. */
+  defaultOptions?: () => UploadOptions;
 }
 
 interface QueueEvents {
@@ -162,7 +164,11 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       progress: this.progress,
       chunkConcurrency: () => this.chunkConcurrency,
       items: () => this.items,
-      twinOf: (item) => this.index.twinOf(item, this.items),
+      twinOf: (item) => {
+        const twin = this.index.twinOf(item, this.items);
+        // A twin whose asset was deleted (the library told the ledger) no longer stands for the content.
+        return twin?.assetId && !options.ledger.knowsAsset(twin.assetId) ? undefined : twin;
+      },
       transition: (item, state) => this.transition(item, state),
       reindex: (item) => this.reindex(item),
       changed: (item) => this.doc.changedAt('items', item.id),
@@ -311,6 +317,10 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     origin?: ItemRecord['origin'],
   ): QueueItemView {
     const now = this.clock.now();
+    // Dropped, from the CLI or from a watched folder alike: an option the item leaves unset is
+    // the Settings' (watched-folder uploads had no thumbnail although Settings asked for one).
+    const own = Object.entries(options).filter(([, value]) => value !== undefined);
+    options = { ...this.options.defaultOptions?.(), ...Object.fromEntries(own) };
     // While everything is paused, new items wait too, until "resume all".
     const paused = this.doc.data.paused;
     const item: ItemRecord = {
