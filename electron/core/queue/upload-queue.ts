@@ -634,8 +634,10 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   private handleError(item: ItemRecord, error: unknown, aborted: AbortReason | undefined): void {
     if (aborted) {
       // pause and cancel already set the state; stop keeps it for the next start.
-      if (aborted === 'sleep') {
-        // Back in line, not paused: it starts again on waking, or at the next start.
+      // Back in line, not paused: it starts again on waking, or at the next start. (Unless the
+      // person cancelled, paused or removed it while it wound down: that stands.)
+      const current = this.items[item.id] === item && !FINISHED_STATES.includes(item.state);
+      if (aborted === 'sleep' && current && item.state !== 'paused') {
         this.transition(item, item.assetId ? 'processing' : 'queued');
         if (item.assetId) this.follow(item);
       }
