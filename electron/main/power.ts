@@ -10,21 +10,27 @@ import { isBusy } from './tray-state.ts';
  * waiting items must let the machine sleep) the system is kept from suspending.
  */
 export function attachPower(core: UploaderCore, logger: Logger): () => void {
-  let pausedForSleep = false;
+  let asleep = false;
   let blocker: number | undefined;
-  const onSuspend = () => {
-    logger.info('The system is going to sleep: uploads pause.');
-    // TODO(H4): use the queue's transient sleep pause once upload-queue.ts has it; pauseAll is
-    // the person's own pause, so only take it when they had not paused already.
-    if (!core.queue.totals().paused) {
-      pausedForSleep = true;
-      core.queue.pauseAll();
+  const keepAwake = (busy: boolean) => {
+    if (busy && blocker === undefined) blocker = powerSaveBlocker.start('prevent-app-suspension');
+    if (!busy && blocker !== undefined) {
+      powerSaveBlocker.stop(blocker);
+      blocker = undefined;
     }
+  };
+  const onSuspend = () => {
+    logger.info('The system is going to sleep: uploads stop until it wakes.');
+    asleep = true;
+    // Transient: nothing is marked paused or saved, and a person's own pause stays as it was.
+    core.queue.pauseForSleep();
+    keepAwake(false);
   };
   const onResume = () => {
     logger.info('The system woke up: uploads continue, folders are rescanned.');
-    if (pausedForSleep) core.queue.resumeAll();
-    pausedForSleep = false;
+    asleep = false;
+    core.queue.resumeAfterSleep();
+    keepAwake(isBusy(core.queue.totals()));
     core.folders.rescan().catch((error: unknown) => logger.warn('Rescan after sleep failed', { error }));
     // The library's own state reports a failed sync to the person; the log keeps why.
     core.library
@@ -33,19 +39,11 @@ export function attachPower(core: UploaderCore, logger: Logger): () => void {
   };
   powerMonitor.on('suspend', onSuspend);
   powerMonitor.on('resume', onResume);
-  const offTotals = core.on('uploads:totals-changed', (t) => {
-    const busy = isBusy(t);
-    if (busy && blocker === undefined) blocker = powerSaveBlocker.start('prevent-app-suspension');
-    if (!busy && blocker !== undefined) {
-      powerSaveBlocker.stop(blocker);
-      blocker = undefined;
-    }
-  });
+  const offTotals = core.on('uploads:totals-changed', (t) => keepAwake(!asleep && isBusy(t)));
   return () => {
     powerMonitor.off('suspend', onSuspend);
     powerMonitor.off('resume', onResume);
     offTotals();
-    if (blocker !== undefined) powerSaveBlocker.stop(blocker);
-    blocker = undefined;
+    keepAwake(false);
   };
 }

@@ -269,7 +269,7 @@ describe('the desktop main process under the stand-in Electron', () => {
     await quit(app);
   });
 
-  it('sleep pauses the uploads and lets the machine sleep; waking resumes them', async () => {
+  it('sleep stops the uploads and lets the machine sleep; waking resumes them', async () => {
     const { app, dataDir } = await launch();
     await startSlowUpload(app, dataDir);
     await app.until(
@@ -277,17 +277,20 @@ describe('the desktop main process under the stand-in Electron', () => {
       'sleep is blocked',
     );
 
+    // Asleep: the transfer stops, the machine may sleep, and nothing is saved as paused.
     let mark = app.reports.length;
     await app.control('power', { event: 'suspend' });
     await app.waitFor(
       'sent',
-      (r) => sent('uploads:totals-changed')(r) && (r.payload as QueueTotals).paused,
+      (r) => sent('uploads:item-changed')(r) && (r.payload as QueueItemView).state === 'queued',
       mark,
     );
     await app.until(
       async () => (await app.control<{ blockers: number }>('state')).blockers === 0,
       'sleep is allowed',
     );
+    const whileAsleep = await app.invoke<{ totals: QueueTotals }>('uploads:list');
+    expect(whileAsleep.value?.totals.paused).toBe(false);
 
     mark = app.reports.length;
     await app.control('power', { event: 'resume' });
