@@ -38,6 +38,9 @@ async function load<T extends Record<string, unknown>>(
   return doc;
 }
 
+const A1 = '0123456789abcdef01234567';
+const A2 = 'fedcba9876543210fedcba98';
+
 const item = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
   source: { kind: 'file', path: `/media/${id}.mp4` },
@@ -142,20 +145,23 @@ describe('the other documents', () => {
     });
     expect(Object.keys(doc.data.byHash)).toEqual([good]);
     expect(doc.recovered).toMatch(/2 uploaded-content records could not be read/);
+    expect(doc.recovered).not.toContain(good);
   });
 
   it('library.json: `pendingDeletes: null` and a foreign thumbnail path are repaired', async () => {
     const doc = await load('library', mirrorSchema, {
       version: 1,
       assets: {
-        a1: { id: 'a1', status: 'ready', deleting: true, thumbnailPath: '/etc/passwd' },
-        a2: { id: 'other', status: 'ready' },
+        [A1]: { id: A1, status: 'ready', deleting: true, thumbnailPath: '/etc/passwd' },
+        [A2]: { id: A1, status: 'ready' },
+        '../x': { id: '../x', status: 'ready' },
+        constructor: { id: 'constructor' },
       },
       pendingDeletes: null,
     });
-    expect(Object.keys(doc.data.assets)).toEqual(['a1']);
-    expect(doc.data.assets.a1).not.toHaveProperty('thumbnailPath');
-    expect(doc.data.assets.a1!.deleting).toBeUndefined();
+    expect(Object.keys(doc.data.assets)).toEqual([A1]);
+    expect(doc.data.assets[A1]).not.toHaveProperty('thumbnailPath');
+    expect(doc.data.assets[A1]!.deleting).toBeUndefined();
     expect(doc.data.pendingDeletes).toEqual({});
     expect(doc.recovered).toMatch(/deletes waiting for the network were unreadable/);
   });
@@ -167,12 +173,12 @@ describe('the other documents', () => {
     const doc = await load('thumbnails', thumbnailIndexSchema, {
       version: 1,
       entries: {
-        ok: { file: 'ok.img', size: 1, lastUsed: 1 },
-        out: { file: '../../x', size: 1, lastUsed: 1 },
+        [A1]: { file: `${A1}.img`, size: 1, lastUsed: 1 },
+        [A2]: { file: '../../x', size: 1, lastUsed: 1 },
         '../x': { file: 'x.img', size: 1, lastUsed: 1 },
       },
     });
-    expect(Object.keys(doc.data.entries)).toEqual(['ok']);
+    expect(Object.keys(doc.data.entries)).toEqual([A1]);
   });
 
   it('sync.json: a file entry outside its folder is dropped, a bad setting goes back to its default', async () => {

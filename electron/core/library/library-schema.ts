@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { LibraryAsset } from '../../shared/library-types.ts';
+import { platformId } from '../queue/item-schema.ts';
 import {
   checkEntry,
   checkField,
@@ -7,7 +8,6 @@ import {
   count,
   epochMs,
   plural,
-  safeId,
   type DocumentSchema,
 } from '../store/document-schema.ts';
 
@@ -22,7 +22,7 @@ import {
 const subStatus = z.object({ status: z.string().max(100).optional() }).loose();
 
 const asset = {
-  required: { id: safeId },
+  required: { id: platformId },
   optional: {
     method: z.string().max(100),
     status: z.string().max(100),
@@ -72,7 +72,7 @@ export const mirrorSchema: DocumentSchema<MirrorData> = {
       ['delete waiting for the network', 'deletes waiting for the network'],
       problems,
       (value, id) => {
-        if (!safeId.safeParse(id).success) return { ok: false, reason: 'not an asset id' };
+        if (!platformId.safeParse(id).success) return { ok: false, reason: 'not an asset id' };
         const parsed = pendingDelete.safeParse(value);
         return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: 'unreadable' };
       },
@@ -122,7 +122,7 @@ export const thumbnailIndexSchema: DocumentSchema<CacheIndex> = {
     ...raw,
     version: 1,
     entries: checkMap(raw.entries, 'cached thumbnail', problems, (value, id) => {
-      if (!safeId.safeParse(id).success) return { ok: false, reason: 'not an asset id' };
+      if (!platformId.safeParse(id).success) return { ok: false, reason: 'not an asset id' };
       const parsed = cacheEntry.safeParse(value);
       return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: 'unreadable' };
     }),

@@ -13,6 +13,7 @@ import {
   type DocumentSchema,
   type EntryShape,
 } from '../store/document-schema.ts';
+import { isPlatformId } from '../library/platform-ids.ts';
 import type { ItemRecord } from './item-record.ts';
 import type { LedgerEntry } from './upload-ledger.ts';
 
@@ -35,6 +36,8 @@ const itemState = z.enum([
   'duplicate',
   'source-missing',
 ]);
+/** An id the platform handed out (24 hex digits): an asset id from disk is checked like one from the wire. */
+export const platformId = z.string().refine(isPlatformId, 'not a TwelveLabs id');
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'not a sha256');
 const text = z.string().max(10_000);
 
@@ -80,8 +83,8 @@ const ITEM: EntryShape = {
     size: count,
     sha256,
     method: z.enum(['direct', 'multipart', 'url']),
-    assetId: safeId,
-    duplicateOf: z.object({ assetId: safeId.optional(), itemId: z.string().max(200).optional() }),
+    assetId: platformId,
+    duplicateOf: z.object({ assetId: platformId.optional(), itemId: z.string().max(200).optional() }),
     origin: z.object({ folderId: z.string().min(1).max(200), relativePath: z.string().min(1).max(4096) }),
     order: z.number().finite(),
     mtimeMs: z.number().finite(),
@@ -100,7 +103,7 @@ const historyEntry = z.object({
   itemId: z.string().max(200),
   name: z.string().max(1_000),
   state: itemState,
-  assetId: safeId.optional(),
+  assetId: platformId.optional(),
   size: count.optional(),
   finishedAt: epochMs,
   error: text.optional(),
@@ -196,7 +199,7 @@ export const queueSchema: DocumentSchema<QueueData> = {
 };
 
 const ledgerEntry = z.object({
-  assetId: safeId,
+  assetId: platformId,
   name: z.string().max(1_000),
   size: count,
   uploadedAt: epochMs,

@@ -9,10 +9,10 @@ import {
   epochMs,
   isRecord,
   plural,
-  safeId,
   someNames,
   type DocumentSchema,
 } from '../store/document-schema.ts';
+import { platformId } from '../queue/item-schema.ts';
 import type { FileEntry } from './sync-ledger.ts';
 
 /**
@@ -27,8 +27,8 @@ const fileEntry = z.object({
   mtimeMs: z.number().finite(),
   state: z.enum(['queued', 'uploaded', 'failed', 'ignored', 'skipped', 'missing']),
   itemId: z.string().max(200).optional(),
-  assetId: safeId.optional(),
-  replaced: z.array(safeId).max(10_000).optional(),
+  assetId: platformId.optional(),
+  replaced: z.array(platformId).max(10_000).optional(),
   note: z.string().max(10_000).optional(),
 });
 
