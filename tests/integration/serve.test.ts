@@ -1,24 +1,18 @@
 /**
  * Serve mode: every contract command and event over the real WebSocket transport, with the real
- * core on the Sandbox; and the security rules (token, Origin, Host, headers, staging and its sweep).
- * The hostile inputs are in serve-fuzz.test.ts (against a real serve process).
+ * core on the Sandbox; and the security rules (token, Origin, Host, headers, thumbnails, staging).
+ * The staging sweep is in serve-staging.test.ts, hostile inputs in serve-fuzz*.test.ts.
  */
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  commandNames,
-  eventNames,
-  type CommandName,
-  type EventName,
-} from '../../electron/shared/contract.ts';
+import { commandNames, eventNames, type CommandName } from '../../electron/shared/contract.ts';
 import { MemorySecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
 import { startServe, sanitizeName, WS_PROTOCOL, type RunningServe } from '../../electron/cli/serve.ts';
 import { mp4, wav, writeFixture } from '../helpers/media.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
+import { ContractClient, http, until } from '../helpers/serve-client.ts';
 
 let root: string;
 let cleanup: () => Promise<void>;
@@ -46,55 +40,14 @@ afterAll(async () => {
   await cleanup();
 });
 
-class Client {
-  private next = 1;
-  private readonly waiting = new Map<
-    number,
-    (reply: { ok: boolean; value?: unknown; error?: { code: string; message: string } }) => void
-  >();
-  readonly events: Array<{ event: EventName; payload: unknown }> = [];
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const message = JSON.parse(String(data));
-      if (message.event) this.events.push(message);
-      else this.waiting.get(message.id)?.(message);
-    });
-  }
-  static async open(
-    url: string,
-    headers: Record<string, string> = {},
-    protocols: string[] = [WS_PROTOCOL, `tl-token.${serve.token}`],
-  ): Promise<Client> {
-    const ws = new WebSocket(url, protocols, { headers });
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
-    return new Client(ws);
-  }
-  call(command: string, payload: unknown = {}) {
-    const id = this.next++;
-    return new Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>(
-      (resolve) => {
-        this.waiting.set(id, resolve);
-        this.ws.send(JSON.stringify({ id, command, payload }));
-      },
-    );
-  }
-  async waitForEvent(event: EventName, timeoutMs = 15_000) {
-    const started = Date.now();
-    while (!this.events.some((e) => e.event === event)) {
-      if (Date.now() - started > timeoutMs) throw new Error(`no ${event} event`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
-
-const wsUrl = () => `ws://127.0.0.1:${serve.port}/ws`;
+const open = (options?: Parameters<typeof ContractClient.open>[2]) =>
+  ContractClient.open(serve.port, serve.token, options);
+const request = (path: string, headers: Record<string, string> = {}, method = 'GET', body?: Buffer) =>
+  http(serve.port, path, headers, method, body);
 
 describe('the contract over the WebSocket', () => {
   it('runs every command and delivers every event', async () => {
-    const client = await Client.open(wsUrl());
+    const client = await open();
     const files = join(root, 'files');
     await mkdir(join(files, 'watched'), { recursive: true });
     const a = await writeFixture(join(files, 'a.mp4'), mp4({ seed: 11 }));
@@ -224,7 +177,7 @@ describe('the contract over the WebSocket', () => {
   });
 
   it('refuses payloads that do not fit their schema, and unknown commands, with typed errors', async () => {
-    const client = await Client.open(wsUrl());
+    const client = await open();
     expect(await client.call('uploads:pause', { id: 5 })).toMatchObject({
       ok: false,
       error: { code: 'invalid-request' },
@@ -248,44 +201,7 @@ describe('the contract over the WebSocket', () => {
   });
 });
 
-function http(
-  path: string,
-  headers: Record<string, string> = {},
-  method = 'GET',
-  body?: Buffer,
-): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: serve.port, path, method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode!,
-          text: Buffer.concat(chunks).toString('latin1'),
-          headers: res.headers,
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 const bearer = () => ({ authorization: `Bearer ${serve.token}` });
-
-async function until<T>(
-  what: string,
-  check: () => T | Promise<T>,
-  timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** The headers every answer must carry, whatever its status. */
 function expectHardened(res: { headers: Record<string, string | string[] | undefined> }) {
@@ -302,7 +218,7 @@ function expectHardened(res: { headers: Record<string, string | string[] | undef
 describe('serve security', () => {
   it('serves the page publicly, with the token only in the fragment and no cookie', async () => {
     expect(serve.url).toBe(`${serve.origin}/#token=${serve.token}`);
-    const page = await http('/');
+    const page = await request('/');
     expect(page.status).toBe(200);
     expect(page.text).toContain('<title>TL Uploader</title>');
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -312,23 +228,23 @@ describe('serve security', () => {
     // The in-process Sandbox's media (thumbnails, HLS) may be shown; no other local port.
     expect(csp).toContain(`media-src 'self' blob: https: ${new URL(core.apiBaseUrl).origin}`);
     expect(csp).not.toMatch(/127\.0\.0\.1:\*|http:(\s|;|$)/);
-    const favicon = await http('/favicon.ico');
+    const favicon = await request('/favicon.ico');
     expect([200, 204]).toContain(favicon.status);
     expectHardened(favicon);
   });
 
   it('demands the token in a header, our Origin, our Host and a same-origin fetch', async () => {
     for (const res of [
-      await http('/session'),
-      await http(`/session?token=${serve.token}`), // tokens in URLs are not read
-      await http('/session', { authorization: 'Bearer wrong' }),
-      await http('/session', { authorization: `Bearer ${serve.token}x` }),
-      await http('/session', { cookie: `tl_token=${serve.token}` }),
+      await request('/session'),
+      await request(`/session?token=${serve.token}`), // tokens in URLs are not read
+      await request('/session', { authorization: 'Bearer wrong' }),
+      await request('/session', { authorization: `Bearer ${serve.token}x` }),
+      await request('/session', { cookie: `tl_token=${serve.token}` }),
     ]) {
       expect(res.status).toBe(401);
       expectHardened(res);
     }
-    const session = await http('/session', bearer());
+    const session = await request('/session', bearer());
     expect(session.status).toBe(200);
     expectHardened(session);
     expect(JSON.parse(session.text)).toEqual({
@@ -345,52 +261,52 @@ describe('serve security', () => {
       { ...bearer(), 'sec-fetch-site': 'cross-site' },
     ];
     for (const headers of foreign) {
-      const res = await http('/session', headers);
+      const res = await request('/session', headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expectHardened(res);
     }
-    expect((await http('/', { host: `evil.example:${serve.port}` })).status).toBe(403);
-    expect((await http('/../../etc/passwd')).status).toBe(404);
-    expect((await http('/%2e%2e/%2e%2e/etc/passwd')).status).toBe(404);
-    expect((await http('/contract', bearer())).status).toBe(200);
-    const wrongMethod = await http('/session', bearer(), 'DELETE');
+    expect((await request('/', { host: `evil.example:${serve.port}` })).status).toBe(403);
+    expect((await request('/../../etc/passwd')).status).toBe(404);
+    expect((await request('/%2e%2e/%2e%2e/etc/passwd')).status).toBe(404);
+    expect((await request('/contract', bearer())).status).toBe(200);
+    const wrongMethod = await request('/session', bearer(), 'DELETE');
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.allow).toBe('GET');
 
-    await expect(Client.open(wsUrl(), {}, [])).rejects.toThrow(/401/);
-    await expect(Client.open(`${wsUrl()}?token=${serve.token}`, {}, [])).rejects.toThrow(/401/);
-    await expect(Client.open(wsUrl(), {}, [WS_PROTOCOL, 'tl-token.wrong'])).rejects.toThrow(/401/);
-    await expect(Client.open(wsUrl(), { origin: 'https://evil.example' })).rejects.toThrow(/403/);
-    await expect(Client.open(wsUrl(), { origin: 'http://127.0.0.1:1' })).rejects.toThrow(/403/);
-    const viaHeader = await Client.open(wsUrl(), bearer(), []);
+    await expect(open({ protocols: [] })).rejects.toThrow(/401/);
+    await expect(open({ protocols: [], path: `/ws?token=${serve.token}` })).rejects.toThrow(/401/);
+    await expect(open({ protocols: [WS_PROTOCOL, 'tl-token.wrong'] })).rejects.toThrow(/401/);
+    await expect(open({ headers: { origin: 'https://evil.example' } })).rejects.toThrow(/403/);
+    await expect(open({ headers: { origin: 'http://127.0.0.1:1' } })).rejects.toThrow(/403/);
+    const viaHeader = await open({ headers: bearer(), protocols: [] });
     expect(await viaHeader.call('settings:get')).toMatchObject({ ok: true });
     viaHeader.ws.close();
   });
 
   it('answers thumbnails with the media key only, typed from their bytes', async () => {
-    const { mediaKey } = JSON.parse((await http('/session', bearer())).text) as { mediaKey: string };
+    const { mediaKey } = JSON.parse((await request('/session', bearer())).text) as { mediaKey: string };
     const withThumb = await until('a cached thumbnail', () =>
       core.library
         .query({ limit: 100 })
         .items.find((a) => core.library.detail(a.id)?.asset.thumbnailPath !== undefined),
     );
     const path = `/thumbnail/${withThumb.id}`;
-    const ok = await http(`${path}?key=${mediaKey}`);
+    const ok = await request(`${path}?key=${mediaKey}`);
     expect(ok.status).toBe(200);
     expectHardened(ok);
     const magic = Buffer.from(ok.text, 'latin1').subarray(0, 3).toString('hex');
     expect(ok.headers['content-type']).toBe(magic === 'ffd8ff' ? 'image/jpeg' : 'image/png');
-    expect((await http(`${path}?key=${serve.token}`)).status).toBe(401); // the token is not the media key
-    expect((await http(path, bearer())).status).toBe(401);
-    expect((await http(`${path}?key=${mediaKey}`, { 'sec-fetch-site': 'same-site' })).status).toBe(403);
+    expect((await request(`${path}?key=${serve.token}`)).status).toBe(401); // the token is not the media key
+    expect((await request(path, bearer())).status).toBe(401);
+    expect((await request(`${path}?key=${mediaKey}`, { 'sec-fetch-site': 'same-site' })).status).toBe(403);
     for (const id of ['constructor', '__proto__', '..%2F..%2Fsettings.json', 'ffffffffffffffffffffffff'])
-      expect((await http(`/thumbnail/${id}?key=${mediaKey}`)).status).toBe(404);
-    expect((await http(`/thumbnail/%E0%A4%A?key=${mediaKey}`)).status).toBe(400);
+      expect((await request(`/thumbnail/${id}?key=${mediaKey}`)).status).toBe(404);
+    expect((await request(`/thumbnail/%E0%A4%A?key=${mediaKey}`)).status).toBe(400);
   });
 
   it('stages dropped files privately and refuses oversized ones', async () => {
     const staging = join(root, 'data', 'staging');
-    const res = await http(
+    const res = await request(
       `/upload?name=${encodeURIComponent('../../../escape.wav')}`,
       bearer(),
       'POST',
@@ -405,72 +321,18 @@ describe('serve security', () => {
     expect(await readdir(root)).not.toContain('escape.wav');
 
     const big = Buffer.alloc(2_500_000, 1);
-    expect((await http(`/upload?name=big.mp4`, bearer(), 'POST', big)).status).toBe(413);
-    expect((await http(`/upload?name=x.wav`, {}, 'POST', wav(0.1))).status).toBe(401);
+    expect((await request(`/upload?name=big.mp4`, bearer(), 'POST', big)).status).toBe(413);
+    expect((await request(`/upload?name=x.wav`, {}, 'POST', wav(0.1))).status).toBe(401);
     expect(
-      (await http(`/upload?name=x.wav`, { ...bearer(), origin: 'http://127.0.0.1:1' }, 'POST', wav(0.1)))
+      (await request(`/upload?name=x.wav`, { ...bearer(), origin: 'http://127.0.0.1:1' }, 'POST', wav(0.1)))
         .status,
     ).toBe(403);
-    expect((await http(`/upload?name=..`, bearer(), 'POST', wav(0.1))).status).toBe(400);
+    expect((await request(`/upload?name=..`, bearer(), 'POST', wav(0.1))).status).toBe(400);
     expect(sanitizeName('..')).toBe('');
     expect(sanitizeName('a\u0000b<c>.mp4')).toBe('a_b_c_.mp4');
     expect(sanitizeName('C:\\Users\\x\\clip.mp4')).toBe('clip.mp4');
     const long = sanitizeName(`${'é'.repeat(300)}.mp4`);
     expect(Buffer.byteLength(long)).toBeLessThanOrEqual(200);
     expect(long.endsWith('.mp4')).toBe(true);
-  });
-});
-
-describe('staging sweep', () => {
-  const stagingRoot = () => join(root, 'data', 'staging', 'sandbox');
-  const exists = (path: string) =>
-    stat(path).then(
-      () => true,
-      () => false,
-    );
-  async function drop(name: string, bytes: Buffer) {
-    const res = await http(`/upload?name=${encodeURIComponent(name)}`, bearer(), 'POST', bytes);
-    expect(res.status, res.text).toBe(200);
-    const item = (JSON.parse(res.text) as { added: Array<{ id: string; source: { path: string } }> })
-      .added[0]!;
-    return { id: item.id, dir: join(item.source.path, '..') };
-  }
-  const state = (id: string) => core.queue.list().find((i) => i.id === id)?.state;
-
-  it('keeps a staged copy private while queued and removes it when its item is removed', async () => {
-    core.queue.pauseAll();
-    try {
-      const { id, dir } = await drop('held.wav', wav(0.31));
-      expect(['queued', 'paused']).toContain(state(id));
-      expect((await stat(stagingRoot())).mode & 0o777).toBe(0o700);
-      expect((await stat(dir)).mode & 0o777).toBe(0o700);
-      expect((await stat(join(dir, 'held.wav'))).mode & 0o777).toBe(0o600);
-      await core.invoke('uploads:remove', { id });
-      await until('the staged folder to go', async () => !(await exists(dir)));
-    } finally {
-      core.queue.resumeAll();
-    }
-  });
-
-  it('removes it when its item is ready or canceled; a duplicate keeps it for "Upload anyway" until removed', async () => {
-    const bytes = wav(0.37);
-    const first = await drop('ready.wav', bytes);
-    await until('ready', () => state(first.id) === 'ready');
-    await until('the ready copy to go', async () => !(await exists(first.dir)));
-
-    const again = await drop('again.wav', bytes);
-    await until('duplicate', () => state(again.id) === 'duplicate');
-    expect(await exists(join(again.dir, 'again.wav'))).toBe(true);
-    await core.invoke('uploads:remove', { id: again.id });
-    await until('the duplicate copy to go', async () => !(await exists(again.dir)));
-
-    core.queue.pauseAll();
-    try {
-      const canceled = await drop('canceled.wav', wav(0.41));
-      await core.invoke('uploads:cancel', { id: canceled.id });
-      await until('the canceled copy to go', async () => !(await exists(canceled.dir)));
-    } finally {
-      core.queue.resumeAll();
-    }
   });
 });
