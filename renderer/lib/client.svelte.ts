@@ -37,6 +37,8 @@ type Listener = (payload: unknown) => void;
 const TOKEN_KEY = 'tl-uploader-token';
 /** The WebSocket subprotocol serve mode speaks (electron/cli/serve/access.ts). */
 const WS_PROTOCOL = 'tl-uploader';
+/** The largest message serve mode takes (electron/cli/serve/bounded-json.ts). */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /** A failure that retrying cannot mend: no token, or a token of an earlier start. */
 class AccessProblem extends Error {}
@@ -178,9 +180,19 @@ export class Client {
     if (!ws || ws.readyState !== WebSocket.OPEN)
       return { ok: false, error: { code: 'failed', message: 'The connection to TL Uploader was lost.' } };
     const id = this.nextId++;
+    const message = JSON.stringify({ id, command: name, payload });
+    // Serve mode takes messages of up to 1 MiB (a bigger one closes the connection).
+    if (
+      message.length > MAX_MESSAGE_BYTES / 3 &&
+      new TextEncoder().encode(message).length > MAX_MESSAGE_BYTES
+    )
+      return {
+        ok: false,
+        error: { code: 'invalid-request', message: 'That is too much at once: do it in smaller parts.' },
+      };
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      ws.send(JSON.stringify({ id, command: name, payload }));
+      ws.send(message);
     });
   }
 
