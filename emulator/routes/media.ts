@@ -11,11 +11,13 @@ const noSuchMedia = () => new ApiError(404, 'not_found', 'No such media.');
 /**
  * Uploaded bytes are served on the emulator's own origin, where its control API lives: never
  * sniffed into something else, and never run as a page (a sandboxed CSP makes any document an
- * opaque origin), whatever they hold.
+ * opaque origin), whatever they hold. Readable cross-origin like a CDN's files (the app's HLS
+ * player fetches them from its own page): the unguessable URL is the permission, not the origin.
  */
 const INERT = {
   'X-Content-Type-Options': 'nosniff',
   'Content-Security-Policy': "sandbox; default-src 'none'",
+  'Access-Control-Allow-Origin': '*',
 };
 
 /**

@@ -155,6 +155,8 @@ describe('media URLs', () => {
     // Bytes on the control API's origin: never sniffed, never run as a page.
     expect(served.headers.get('x-content-type-options')).toBe('nosniff');
     expect(served.headers.get('content-security-policy')).toMatch(/^sandbox/);
+    // Readable by the app's HLS player on its own page, as a CDN's files are: the URL is the permission.
+    expect(served.headers.get('access-control-allow-origin')).toBe('*');
     const tokenB = urlB.pathname.split('/')[3]!;
     const flipped = (token[0] === 'A' ? 'B' : 'A') + token.slice(1);
     for (const path of [
