@@ -26,6 +26,8 @@ const OWN_FILE = /^(core\.lock|\.hide-to-tray-noticed|.*\.(json|journal|bin|log)
  */
 export async function ensurePrivateDir(dir: string, logger?: Logger): Promise<void> {
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  // Windows has no mode bits (ACLs decide, and the profile folder is the user's already).
+  if (process.platform === 'win32') return;
   const info = await stat(dir);
   if ((info.mode & SHARED_BITS) === 0) return;
   const absolute = resolve(dir);
@@ -34,19 +36,26 @@ export async function ensurePrivateDir(dir: string, logger?: Logger): Promise<vo
     logger?.warn(`The data folder ${dir} is readable by other users; choose a folder of its own.`);
     return;
   }
-  await chmod(dir, PRIVATE_DIR_MODE);
-  let narrowed = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory() && OWN_DIRS.has(entry.name)) {
-      await chmod(path, PRIVATE_DIR_MODE);
-      narrowed += 1 + (await narrowTree(path));
-    } else if (entry.isFile() && OWN_FILE.test(entry.name)) {
-      await chmod(path, PRIVATE_FILE_MODE);
-      narrowed++;
+  try {
+    await chmod(dir, PRIVATE_DIR_MODE);
+    let narrowed = 0;
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && OWN_DIRS.has(entry.name)) {
+        await chmod(path, PRIVATE_DIR_MODE);
+        narrowed += 1 + (await narrowTree(path));
+      } else if (entry.isFile() && OWN_FILE.test(entry.name)) {
+        await chmod(path, PRIVATE_FILE_MODE);
+        narrowed++;
+      }
     }
+    logger?.info(`Data folder ${dir} made private to this user (${narrowed} entries narrowed).`);
+  } catch (error) {
+    // A filesystem without modes (FAT, some network shares) or another owner: the app still runs.
+    logger?.warn(
+      `The data folder ${dir} could not be made private to this user (${(error as Error).message}); other users may read it.`,
+    );
   }
-  logger?.info(`Data folder ${dir} made private to this user (${narrowed} entries narrowed).`);
 }
 
 /** Narrows every dir to 0700 and file to 0600 below `dir`; symlinks are left alone (not followed). */
