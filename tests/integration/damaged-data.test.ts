@@ -14,7 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { MemorySecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
+import WebSocket from 'ws';
+import { startServe, WS_PROTOCOL } from '../../electron/cli/serve.ts';
 import { wav, writeFixture } from '../helpers/media.ts';
+import { until } from '../helpers/serve-client.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 const KEY = 'damaged-data-key-123';
@@ -318,15 +321,28 @@ describe('a damaged data folder', () => {
     });
     try {
       expect(core.dataProblems()).toEqual([expect.stringMatching(/ledger\.json held `null`/)]);
-      // Subscribed after start-up, as the WebSocket bridge and each window do.
-      const heard = await new Promise<Array<{ level: string; message: string }>>((resolve) => {
-        const got: Array<{ level: string; message: string }> = [];
-        core.on('app:notice', (notice) => {
-          got.push(notice);
-          resolve(got);
-        });
-      });
-      expect(heard).toEqual([{ level: 'warning', message: core.dataProblems()[0] }]);
+      // Serve mode: each page that connects later (two windows, one after the other) hears it.
+      await mkdir(join(root, 'ui'), { recursive: true });
+      await writeFile(join(root, 'ui', 'index.html'), '<!doctype html><title>TL Uploader</title>');
+      const serve = await startServe(core, { rendererDir: join(root, 'ui') });
+      try {
+        for (const window of [1, 2]) {
+          // As the page does: listening from the start (the notice follows the handshake at once).
+          const ws = new WebSocket(`ws://127.0.0.1:${serve.port}/ws`, [
+            WS_PROTOCOL,
+            `tl-token.${serve.token}`,
+          ]);
+          const events: Array<{ event: string; payload: unknown }> = [];
+          ws.on('message', (data) => events.push(JSON.parse(String(data)) as (typeof events)[number]));
+          const notice = await until(`window ${window} hears the notice`, () =>
+            events.find((e) => e.event === 'app:notice'),
+          );
+          expect(notice.payload).toEqual({ level: 'warning', message: core.dataProblems()[0] });
+          ws.close();
+        }
+      } finally {
+        await serve.close();
+      }
     } finally {
       await core.close();
       await emulator.close();
