@@ -45,6 +45,9 @@ export function instrumentBody(req: IncomingMessage, options: BodyOptions): Tran
     if (!req.complete) body.destroy(new Error('request aborted'));
   });
   req.on('error', (err) => body.destroy(err));
+  // A handler that answers without reading the body (a used presigned URL after its client left)
+  // never listens to it: a client gone mid-body is then no one's error, not a crash.
+  body.on('error', () => undefined);
   req.pipe(body);
   return body;
 }
