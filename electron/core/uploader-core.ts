@@ -346,6 +346,8 @@ export class UploaderCore {
         join(profile, 'thumbnails'),
         new ConfDocumentStore(profile, 'thumbnails'),
         settings.thumbnailCacheBytes,
+        undefined,
+        this.logger,
       ),
       clock: this.clock,
       logger: this.logger,
@@ -359,6 +361,7 @@ export class UploaderCore {
       clock: this.clock,
       logger: this.logger,
       watchFolder: this.options.watchFolder,
+      dataDir: this.options.dataDir, // never watched, never scanned
     });
 
     queue.on('item-added', (v) => this.emit('uploads:item-added', v));

@@ -153,7 +153,10 @@ describe('ls, get, rm', () => {
   }, 60_000);
 
   it('refuses a second process on the same data folder', async () => {
-    const first = cli(['watch', root]);
+    // Not `root`: it holds the data folder, which is never watched (folder-guards.ts).
+    const watched = join(root, `watched-${n}`);
+    await mkdir(watched);
+    const first = cli(['watch', watched]);
     await new Promise<void>((resolve) => {
       const t = setInterval(() => {
         if (first.stdout().includes('Watching')) {

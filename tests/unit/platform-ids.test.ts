@@ -146,8 +146,10 @@ describe('a platform answer with ids that are not ids', () => {
 
     // A delete of a bad id never reaches the platform.
     const outcomes = await lib.delete(['../../x', 'constructor'], { confirmed: true });
-    expect(outcomes.map((o) => o.outcome)).toEqual(['failed', 'failed']);
-    expect(outcomes[0]!.message).toMatch(/not an asset id/);
+    expect(outcomes).toEqual([
+      { id: '../../x', outcome: 'failed', message: '"../../x" is not an asset id.' },
+      { id: 'constructor', outcome: 'failed', message: '"constructor" is not an asset id.' },
+    ]);
     expect(await control.requests('assets.delete')).toHaveLength(0);
 
     await lib.stop();

@@ -14,9 +14,9 @@ import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts'
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
 import { mirrorSchema, type MirrorData } from './library-schema.ts';
+import { acceptPlatformId, describeId, isPlatformId } from './platform-ids.ts';
 import { queryAssets } from './query.ts';
 import type { ThumbnailCache } from './thumbnail-cache.ts';
-
 
 export interface AssetLibraryOptions {
   client: UndiciTwelveLabsClient;
@@ -129,7 +129,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
 
   /** The cached detail at once; when online, the fresh one follows through `changed`. */
   detail(assetId: string): { asset: LibraryAsset; provenance?: Provenance } | undefined {
-    const asset = this.doc.data.assets[assetId];
+    const asset = isPlatformId(assetId) ? this.doc.data.assets[assetId] : undefined;
     if (!asset) return undefined;
     if (this.online) void this.refreshOne(assetId).catch(() => undefined);
     const provenance = this.options.provenance?.(assetId);
@@ -255,6 +255,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
 
   /** Returns whether anything visible changed. */
   private upsert(asset: AssetDetail): boolean {
+    if (!acceptPlatformId(asset.id, this.logger)) return false; // before it keys or names anything
     const assets = this.doc.data.assets;
     const current = assets[asset.id];
     if (current && fingerprint(current) === fingerprint(asset)) return false;
@@ -306,6 +307,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
   }
 
   private async deleteOne(id: string, force: boolean): Promise<DeleteOutcome> {
+    if (!isPlatformId(id)) return { id, outcome: 'failed', message: `${describeId(id)} is not an asset id.` };
     const asset = this.doc.data.assets[id];
     try {
       await this.options.client.deleteAsset(id, { force });

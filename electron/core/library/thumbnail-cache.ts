@@ -3,9 +3,11 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { request, type Dispatcher } from 'undici';
+import { silentLogger, type Logger } from '../ports.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
 import { thumbnailIndexSchema } from './library-schema.ts';
+import { describeId, isPlatformId } from './platform-ids.ts';
 
 interface CacheEntry {
   file: string;
@@ -14,6 +16,15 @@ interface CacheEntry {
 }
 
 type CacheIndex = { version: 1; entries: Record<string, CacheEntry> } & Record<string, unknown>;
+
+/**
+ * The file a thumbnail is kept in, named by its platform id only (checked by every caller with
+ * isPlatformId): never by a name read from disk or sent by the platform, so that no id such as
+ * `../../x` and no tampered index can make the cache write or delete outside its folder.
+ */
+function fileOf(assetId: string): string {
+  return `${assetId.toLowerCase()}.img`;
+}
 
 /**
  * Thumbnails downloaded once and kept on disk, least recently used first out when the cache
@@ -28,6 +39,7 @@ export class ThumbnailCache {
     store: DocumentStore,
     private maxBytes: number,
     private readonly dispatcher?: Dispatcher,
+    private readonly logger: Logger = silentLogger,
   ) {
     this.index = new PersistedDocument<CacheIndex>(store, thumbnailIndexSchema); // checked at load
   }
@@ -44,15 +56,22 @@ export class ThumbnailCache {
 
   /** The cached file, if any (no network). */
   cached(assetId: string): string | undefined {
-    const entry = this.index.data.entries[assetId];
+    if (!isPlatformId(assetId)) return undefined;
+    const entry = Object.hasOwn(this.index.data.entries, assetId)
+      ? this.index.data.entries[assetId]
+      : undefined;
     if (!entry) return undefined;
     entry.lastUsed = Date.now();
     this.index.changed();
-    return join(this.dir, entry.file);
+    return join(this.dir, fileOf(assetId));
   }
 
   /** Downloads the thumbnail once (the URL is public: no API key goes there). */
   fetch(assetId: string, url: string): Promise<string | undefined> {
+    if (!isPlatformId(assetId)) {
+      this.logger.warn('thumbnail not cached: the asset id is not valid', { asset: describeId(assetId) });
+      return Promise.resolve(undefined);
+    }
     const known = this.cached(assetId);
     if (known) return Promise.resolve(known);
     let pending = this.inflight.get(assetId);
@@ -64,11 +83,10 @@ export class ThumbnailCache {
   }
 
   async forget(assetId: string): Promise<void> {
-    const entry = this.index.data.entries[assetId];
-    if (!entry) return;
+    if (!isPlatformId(assetId) || !Object.hasOwn(this.index.data.entries, assetId)) return;
     delete this.index.data.entries[assetId];
     this.index.changed();
-    await rm(join(this.dir, entry.file), { force: true });
+    await rm(join(this.dir, fileOf(assetId)), { force: true });
   }
 
   totalBytes(): number {
@@ -81,7 +99,7 @@ export class ThumbnailCache {
 
   private async download(assetId: string, url: string): Promise<string | undefined> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 }); // the person's data: their user only
-    const file = `${assetId}.img`;
+    const file = fileOf(assetId);
     const tmp = join(this.dir, `${file}.part`);
     try {
       const res = await request(url, {
@@ -95,9 +113,11 @@ export class ThumbnailCache {
       }
       await pipeline(res.body, createWriteStream(tmp, { mode: 0o600 }));
       await rename(tmp, join(this.dir, file));
-    } catch {
+    } catch (error) {
       await rm(tmp, { force: true });
-      return undefined; // offline or gone: the library shows a placeholder and tries again later
+      // Offline or gone: the library shows a placeholder and tries again later.
+      this.logger.debug('thumbnail not downloaded', { asset: assetId, error: (error as Error).message });
+      return undefined;
     }
     const { size } = await stat(join(this.dir, file));
     this.index.data.entries[assetId] = { file, size, lastUsed: Date.now() };

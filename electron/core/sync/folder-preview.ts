@@ -13,7 +13,7 @@ import { IgnoreRules } from './ignore-rules.ts';
  * they add the folder; on a huge share "at least 80,000 files" in seconds beats the exact figure
  * in a minute.
  */
-const DEFAULT_BUDGET_MS = 5_000;
+export const PREVIEW_BUDGET_MS = 5_000;
 
 /**
  * Counts what watching `path` with `settings` would upload at the first scan, by the same rules
@@ -24,7 +24,7 @@ const DEFAULT_BUDGET_MS = 5_000;
 export async function previewFolder(
   path: string,
   settings: Partial<WatchedFolderSettings> = {},
-  budgetMs = DEFAULT_BUDGET_MS,
+  budgetMs = PREVIEW_BUDGET_MS,
 ): Promise<FolderPreview> {
   const folder = { ...DEFAULT_FOLDER_SETTINGS, ...settings };
   const root = await existingFolder(path);

@@ -1,5 +1,6 @@
-import { opendir, stat } from 'node:fs/promises';
+import { opendir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { isExcluded } from './folder-guards.ts';
 
 export interface ScannedFile {
   path: string;
@@ -14,7 +15,9 @@ const YIELD_EVERY = 200;
 /**
  * Lists a watched folder without blocking the event loop for long: one directory handle open at
  * a time (no EMFILE), a pause to let other work run every few hundred entries, unreadable
- * sub-folders reported and skipped.
+ * sub-folders reported and skipped. The app's data folder (folder-guards.ts) is never entered,
+ * whatever path leads to it: symlinks are not followed below the start, and the start is taken
+ * by its real path.
  */
 export async function* scanFolder(
   root: string,
@@ -27,10 +30,12 @@ export async function* scanFolder(
   },
 ): AsyncGenerator<ScannedFile> {
   const start = options.from ?? root;
+  const realStart = await realpath(start).catch(() => start);
   const pending = [start];
   let sinceYield = 0;
   while (pending.length > 0) {
     const dir = pending.pop()!;
+    if (isExcluded(dir === start ? realStart : join(realStart, relative(start, dir)))) continue;
     let handle;
     try {
       handle = await opendir(dir, { bufferSize: 64 });

@@ -15,7 +15,8 @@ import type { UploadQueue } from '../queue/upload-queue.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { chokidarWatchFolder } from './chokidar-folder-watcher.ts';
 import { existingFolder, FolderError } from './folder-errors.ts';
-import { previewFolder } from './folder-preview.ts';
+import { checkWatchable, excludeFromScans, makeEventFilter } from './folder-guards.ts';
+import { PREVIEW_BUDGET_MS, previewFolder } from './folder-preview.ts';
 import { FolderRunner } from './folder-runner.ts';
 import type { WatchFolder } from './folder-watcher.ts';
 import { SyncLedger } from './sync-ledger.ts';
@@ -30,6 +31,13 @@ export interface FolderSyncOptions {
   reconcileIntervalMs?: number;
   /** How often an unavailable folder is looked for. */
   availabilityIntervalMs?: number;
+  /** The app's data folder: never watched, never scanned (folder-guards.ts). */
+  dataDir?: string;
+  /**
+   * How long adding a folder waits for its first scan before it answers (default: the preview's
+   * time limit); a huge tree goes on being scanned in the background, its status says so.
+   */
+  addBudgetMs?: number;
 }
 
 export { FolderError };
@@ -43,6 +51,8 @@ interface SyncEvents {
 export class FolderSync extends EventEmitter<SyncEvents> {
   private readonly ledger: SyncLedger;
   private readonly runners = new Map<string, FolderRunner>();
+  /** Saved folders the guards refuse (folder-guards.ts), with the status that says why. */
+  private readonly refused = new Map<string, FolderStatus>();
   /** Each runner's closer in the scope, to take it off when the runner is closed by other means. */
   private readonly runnerClosers = new Map<string, () => void>();
   private readonly onItem = (view: QueueItemView) => {
@@ -59,6 +69,7 @@ export class FolderSync extends EventEmitter<SyncEvents> {
     this.ledger = new SyncLedger(options.store);
     this.scope = new LifecycleScope('watched folders', { logger: options.logger ?? silentLogger });
     this.scope.onClose('ledger', () => this.ledger.close());
+    if (options.dataDir) this.scope.onClose('data folder exclusion', excludeFromScans(options.dataDir));
   }
 
   get recovered(): string | undefined {
@@ -68,7 +79,34 @@ export class FolderSync extends EventEmitter<SyncEvents> {
   async start(): Promise<void> {
     this.options.queue.on('item-changed', this.onItem);
     this.scope.onClose('queue listener', () => this.options.queue.off('item-changed', this.onItem));
-    await Promise.all(this.ledger.folders().map((folder) => this.run(folder, false)));
+    const allowed = await Promise.all(this.ledger.folders().map((folder) => this.allowedAtStart(folder)));
+    await Promise.all(this.ledger.folders().map((folder, i) => allowed[i] && this.run(folder, false)));
+  }
+
+  /**
+   * A folder saved before the guards existed (the whole disk, the home folder, one holding the
+   * data folder) is not started: its status says why, and removing it is what the person can do.
+   */
+  private async allowedAtStart(folder: WatchedFolder): Promise<boolean> {
+    const problem = await checkWatchable(folder.path, { dataDir: this.options.dataDir }).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    if (!problem) return true;
+    (this.options.logger ?? silentLogger).warn('a watched folder is refused and not started', {
+      folder: folder.id,
+      problem,
+    });
+    const counts = { seen: 0, uploaded: 0, pending: 0, failed: 0, ignored: 0, waitingForFile: 0 };
+    this.refused.set(folder.id, {
+      id: folder.id,
+      path: folder.path,
+      state: 'paused',
+      watchMode: 'native',
+      ...counts,
+      problems: [`Not watched: ${problem}`],
+    });
+    return false;
   }
 
   /** Rejects (a LifecycleCloseError) only after every runner and the ledger were closed. */
@@ -86,11 +124,12 @@ export class FolderSync extends EventEmitter<SyncEvents> {
   }
 
   statuses(): FolderStatus[] {
-    return [...this.runners.values()].map((r) => r.status());
+    return [...[...this.runners.values()].map((r) => r.status()), ...this.refused.values()];
   }
 
   async addFolder(path: string, settings: Partial<WatchedFolderSettings> = {}): Promise<WatchedFolder> {
     const absolute = await existingFolder(path);
+    await checkWatchable(absolute, { dataDir: this.options.dataDir });
     for (const other of this.ledger.folders()) {
       if (other.path === absolute) throw new FolderError(`${absolute} is already watched.`);
       if (absolute.startsWith(other.path + sep) && other.recursive)
@@ -112,16 +151,31 @@ export class FolderSync extends EventEmitter<SyncEvents> {
     };
     await this.ledger.saveFolder(folder);
     this.emit('folders-changed', this.list());
-    await this.run(folder, true);
+    // Answers once the first scan is done or the time limit is up, whichever comes first: on a
+    // huge tree the scan goes on in the background (status "scanning"), as the preview said.
+    // Not tracked by the scope: closing must not wait for a watch that is still being set up
+    // (the runner closes it when it arrives); a failure is logged.
+    const running = this.run(folder, true).catch((error: unknown) =>
+      (this.options.logger ?? silentLogger).warn('a watched folder did not start', {
+        folder: folder.id,
+        error: (error as Error).message,
+      }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise((r) => (timer = setTimeout(r, this.options.addBudgetMs ?? PREVIEW_BUDGET_MS)));
+    await Promise.race([running, budget]).finally(() => clearTimeout(timer));
     return { ...folder };
   }
 
   /** What adding `path` with `settings` would upload at once (folder-preview.ts). */
-  preview(path: string, settings: Partial<WatchedFolderSettings> = {}): Promise<FolderPreview> {
+  async preview(path: string, settings: Partial<WatchedFolderSettings> = {}): Promise<FolderPreview> {
+    // A folder that cannot be added says so before anything is counted.
+    await checkWatchable(await existingFolder(path), { dataDir: this.options.dataDir });
     return previewFolder(path, settings);
   }
 
   async removeFolder(id: string): Promise<void> {
+    this.refused.delete(id);
     await this.closeRunner(id);
     await this.ledger.removeFolder(id);
     this.emit('folders-changed', this.list());
@@ -159,7 +213,8 @@ export class FolderSync extends EventEmitter<SyncEvents> {
 
   private runner(id: string): FolderRunner {
     const runner = this.runners.get(id);
-    if (!runner) throw new FolderError('There is no watched folder with that id.');
+    const refused = this.refused.get(id)?.problems[0];
+    if (!runner) throw new FolderError(refused ?? 'There is no watched folder with that id.');
     return runner;
   }
 
@@ -180,13 +235,23 @@ export class FolderSync extends EventEmitter<SyncEvents> {
     );
   }
 
+  /** The watcher, with events from inside the data folder dropped (even through a symlink). */
+  private guardedWatch(): WatchFolder {
+    const watch = this.options.watchFolder ?? chokidarWatchFolder;
+    if (!this.options.dataDir) return watch;
+    return (root, options) => {
+      const excluded = makeEventFilter();
+      return watch(root, { ...options, ignored: (path) => excluded(path) || options.ignored(path) });
+    };
+  }
+
   private async run(folder: WatchedFolder, firstScan: boolean): Promise<void> {
     const runner = new FolderRunner(
       folder,
       {
         queue: this.options.queue,
         ledger: this.ledger,
-        watchFolder: this.options.watchFolder ?? chokidarWatchFolder,
+        watchFolder: this.guardedWatch(),
         clock: this.options.clock ?? systemClock,
         logger: this.options.logger ?? silentLogger,
         reconcileIntervalMs: this.options.reconcileIntervalMs ?? 10 * 60_000,

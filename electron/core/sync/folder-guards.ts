@@ -1,0 +1,113 @@
+import { realpathSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { parse, resolve, sep } from 'node:path';
+import { FolderError } from './folder-errors.ts';
+
+/**
+ * Folders that must never be watched, and the app's own data folder kept out of every scan.
+ *
+ * Watching `/` once took 7 GB and never answered; watching a folder that contains the data
+ * folder uploaded the app's own thumbnails. Both are refused when a folder is added, by its real
+ * path (a symlink to the data folder is the data folder). Should a folder still lead into the data
+ * folder later (a symlink retargeted after it was added), every scan skips it: `excludeFromScans`.
+ */
+
+/** `inner` is `outer` or inside it. */
+export function within(inner: string, outer: string): boolean {
+  return inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
+}
+
+async function real(path: string): Promise<string> {
+  return realpath(path).catch(() => resolve(path));
+}
+
+/**
+ * Throws a FolderError that says why `absolute` (an existing folder) cannot be watched and what
+ * to do instead, or returns its real path.
+ */
+export async function checkWatchable(
+  absolute: string,
+  options: { dataDir?: string; home?: string } = {},
+): Promise<string> {
+  const folder = await real(absolute);
+  const shown = absolute === folder ? absolute : `${absolute} (${folder})`;
+  if (parse(folder).root === folder)
+    throw new FolderError(
+      `${shown} is the whole disk: every file on it would be uploaded. Choose the folder your media is saved in, such as a camera card or an exports folder.`,
+    );
+  const home = await real(options.home ?? homedir());
+  if (within(home, folder))
+    throw new FolderError(
+      `${shown} ${folder === home ? 'is your home folder' : 'contains your home folder'}: every photo, recording and download in it would be uploaded, with the caches of other apps. Choose a folder inside it, such as your Videos or Pictures folder.`,
+    );
+  if (options.dataDir) {
+    const data = await real(options.dataDir);
+    if (within(folder, data))
+      throw new FolderError(
+        `${shown} is inside TL Uploader's own data folder (${data}), which holds its queue and thumbnails, not your media. Choose a folder outside it.`,
+      );
+    if (within(data, folder))
+      throw new FolderError(
+        `${shown} contains TL Uploader's own data folder (${data}): its thumbnails and working files would be uploaded. Choose a folder that does not contain it, or move the data folder elsewhere (TL_UPLOADER_DATA_DIR or --data-dir).`,
+      );
+  }
+  return folder;
+}
+
+/** Real paths no scan enters, with how many owners asked for each (two cores may share one). */
+const excluded = new Map<string, number>();
+
+/**
+ * Keeps `dir` (the app's data folder) out of every folder scan in this process until the
+ * returned function is called. Both its path as given and its real path are kept out.
+ */
+export function excludeFromScans(dir: string): () => void {
+  const paths = [...new Set([resolve(dir), realOrSelf(dir)])];
+  for (const path of paths) excluded.set(path, (excluded.get(path) ?? 0) + 1);
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    for (const path of paths) {
+      const left = (excluded.get(path) ?? 1) - 1;
+      if (left > 0) excluded.set(path, left);
+      else excluded.delete(path);
+    }
+  };
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/** Whether a folder, by its real path, is (inside) an excluded one. */
+export function isExcluded(realPath: string): boolean {
+  if (excluded.size === 0) return false;
+  for (const path of excluded.keys()) if (within(realPath, path)) return true;
+  return false;
+}
+
+/**
+ * The same for a path as a watcher reports it (it may lead through a symlink): its parent folder
+ * is resolved, with a small cache, as events come in bursts from the same folders.
+ */
+export function makeEventFilter(): (path: string) => boolean {
+  const parents = new Map<string, string>();
+  return (path) => {
+    if (excluded.size === 0) return false;
+    if (isExcluded(resolve(path))) return true;
+    const parent = resolve(path, '..');
+    let realParent = parents.get(parent);
+    if (realParent === undefined) {
+      realParent = realOrSelf(parent);
+      if (parents.size >= 1_000) parents.clear();
+      parents.set(parent, realParent);
+    }
+    return isExcluded(realParent);
+  };
+}

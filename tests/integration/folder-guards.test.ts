@@ -1,0 +1,255 @@
+/**
+ * Watched-folder guards on real temp folders with the real queue and the emulator: the disk's
+ * root, the home folder and the app's own data folder are refused (by real path: a symlink does
+ * not get round it), the data folder is never scanned even when a path still leads into it, and
+ * adding a folder answers while a huge tree is still being taken in.
+ */
+import { mkdir, rm, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chokidarWatchFolder } from '../../electron/core/sync/chokidar-folder-watcher.ts';
+import { excludeFromScans, makeEventFilter } from '../../electron/core/sync/folder-guards.ts';
+import { scanFolder } from '../../electron/core/sync/folder-scan.ts';
+import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
+import { SyncLedger } from '../../electron/core/sync/sync-ledger.ts';
+import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
+import { DEFAULT_FOLDER_SETTINGS, type FolderStatus } from '../../electron/shared/sync-types.ts';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { mp4, png, wav, writeFixture } from '../helpers/media.ts';
+import { makeQueue } from '../helpers/queue-harness.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+let root: string;
+let cleanupRoot: () => Promise<void>;
+let base: string;
+let dataDir: string;
+let running: { sync: FolderSync; close: () => Promise<void> } | undefined;
+let n = 0;
+
+beforeAll(async () => {
+  ({ dir: root, cleanup: cleanupRoot } = await makeTempDir('tl-guards-'));
+  emulator = await startEmulator({ processingMs: 20 });
+  control = new EmulatorControl(emulator.origin);
+});
+afterAll(async () => {
+  await emulator.close();
+  await cleanupRoot();
+});
+beforeEach(async () => {
+  await control.reset();
+  base = join(root, `case-${++n}`);
+  dataDir = join(base, 'app-data');
+  // The data folder holds media of its own (thumbnails, staged drops): none of it may be uploaded.
+  await mkdir(join(dataDir, 'thumbnails'), { recursive: true });
+  await writeFixture(join(dataDir, 'thumbnails', '0123456789abcdef01234567.img'), png(16, 16));
+  await writeFixture(join(dataDir, 'staged.mp4'), mp4({ seed: 99 }));
+});
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+});
+
+function startSync(overrides: Partial<ConstructorParameters<typeof FolderSync>[0]> = {}) {
+  const harness = makeQueue(emulator.url, join(dataDir, 'account'), { concurrency: 4 });
+  harness.queue.start();
+  const sync = new FolderSync({
+    queue: harness.queue,
+    store: new ConfDocumentStore(join(dataDir, 'account'), 'sync'),
+    availabilityIntervalMs: 200,
+    dataDir,
+    ...overrides,
+  });
+  running = {
+    sync,
+    close: async () => {
+      await sync.stop();
+      await harness.close();
+    },
+  };
+  return sync;
+}
+
+function statusWhere(sync: FolderSync, predicate: (s: FolderStatus) => boolean): Promise<FolderStatus> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const s = sync.statuses()[0];
+      if (s && predicate(s)) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve(s);
+      }
+    };
+    const poll = setInterval(check, 50);
+    const timer = setTimeout(() => {
+      clearInterval(poll);
+      reject(new Error(`status never matched: ${JSON.stringify(sync.statuses()[0])}`));
+    }, 45_000);
+    check();
+  });
+}
+
+async function uploadedNames(): Promise<string[]> {
+  const res = await fetch(`${emulator.url}/assets?page_limit=50`, { headers: { 'x-api-key': 'k' } });
+  return ((await res.json()) as { data: Array<{ filename: string }> }).data.map((a) => a.filename).sort();
+}
+
+describe('folders that are refused, with the reason', () => {
+  it('the root of the disk, before anything is saved or scanned', async () => {
+    const sync = startSync();
+    await sync.start();
+    await expect(sync.addFolder('/')).rejects.toThrow(/\/ is the whole disk: .* Choose the folder/);
+    await expect(sync.preview('/')).rejects.toThrow(/whole disk/);
+    expect(sync.list()).toEqual([]);
+    expect(sync.statuses()).toEqual([]);
+  });
+
+  it('the home folder and what contains it, but not a folder inside it', async () => {
+    const home = join(base, 'people', 'ann');
+    await mkdir(join(home, 'Videos'), { recursive: true });
+    await writeFixture(join(home, 'Videos', 'trip.wav'), wav(0.3));
+    const before = process.env.HOME;
+    process.env.HOME = home; // os.homedir() reads it: the real home is never touched
+    try {
+      const sync = startSync();
+      await sync.start();
+      await expect(sync.addFolder(home)).rejects.toThrow(/is your home folder: .* Choose a folder inside it/);
+      await expect(sync.addFolder(join(base, 'people'))).rejects.toThrow(/contains your home folder/);
+      // By its real path: a symlink to the home folder is the home folder.
+      await symlink(home, join(base, 'home-link'));
+      await expect(sync.addFolder(join(base, 'home-link'))).rejects.toThrow(/is your home folder/);
+      await sync.addFolder(join(home, 'Videos'), { stabilityMs: 200 });
+      await statusWhere(sync, (s) => s.uploaded === 1);
+      expect(await uploadedNames()).toEqual(['trip.wav']);
+    } finally {
+      process.env.HOME = before;
+    }
+  });
+
+  it('the data folder, anything inside it, anything that contains it, a symlink into it', async () => {
+    const sync = startSync();
+    await sync.start();
+    await expect(sync.addFolder(base)).rejects.toThrow(
+      /contains TL Uploader's own data folder .*: its thumbnails .* Choose a folder that does not contain it/,
+    );
+    await expect(sync.addFolder(dataDir)).rejects.toThrow(/is inside TL Uploader's own data folder/);
+    await expect(sync.addFolder(join(dataDir, 'thumbnails'))).rejects.toThrow(
+      /inside TL Uploader's own data/,
+    );
+    await symlink(join(dataDir, 'thumbnails'), join(base, 'pictures'));
+    await expect(sync.addFolder(join(base, 'pictures'))).rejects.toThrow(
+      new RegExp(`pictures \\(${join(dataDir, 'thumbnails').replace(/[/\\]/g, '.')}\\) is inside`),
+    );
+    await expect(sync.preview(join(base, 'pictures'))).rejects.toThrow(/inside TL Uploader's own data/);
+    expect(sync.list()).toEqual([]);
+  });
+});
+
+describe('a folder saved before the guards existed', () => {
+  it('is not started at start-up: its status says why, and it can be removed', async () => {
+    // Saved by an older version: the folder that holds the data folder, uploads on.
+    const ledger = new SyncLedger(new ConfDocumentStore(join(dataDir, 'account'), 'sync'));
+    const id = 'saved-long-ago';
+    await ledger.saveFolder({ ...DEFAULT_FOLDER_SETTINGS, id, path: base, paused: false, addedAt: 1 });
+    await ledger.close();
+    const sync = startSync();
+    await sync.start();
+    expect(sync.list().map((f) => f.id)).toEqual([id]);
+    expect(sync.statuses()).toEqual([
+      expect.objectContaining({
+        id,
+        state: 'paused',
+        problems: [expect.stringMatching(/^Not watched: .* contains TL Uploader's own data folder/)],
+      }),
+    ]);
+    await expect(sync.resume(id)).rejects.toThrow(/contains TL Uploader's own data folder/);
+    await sync.rescan();
+    expect(await control.requests('assets.create')).toEqual([]);
+    await sync.removeFolder(id);
+    expect(sync.list()).toEqual([]);
+    expect(sync.statuses()).toEqual([]);
+  });
+});
+
+describe('the data folder is never scanned', () => {
+  it('even when a watched path leads into it after it was added (a symlink retargeted)', async () => {
+    const media = join(base, 'media');
+    await mkdir(media);
+    await writeFixture(join(media, 'a.wav'), wav(0.2));
+    const link = join(base, 'card');
+    await symlink(media, link);
+    const sync = startSync();
+    await sync.start();
+    await sync.addFolder(link, { stabilityMs: 200 });
+    await statusWhere(sync, (s) => s.uploaded === 1 && s.pending === 0);
+    // The card now leads to the data folder: a full rescan walks into nothing.
+    await rm(link);
+    await symlink(dataDir, link);
+    await sync.rescan();
+    expect(await uploadedNames()).toEqual(['a.wav']);
+    expect(sync.statuses()[0]!.waitingForFile).toBe(0);
+  });
+
+  it('nor reached through a symlink inside a watched folder, by a scan or by a watch event', async () => {
+    const media = join(base, 'media');
+    await mkdir(media);
+    await symlink(dataDir, join(media, 'shortcut'));
+    const stop = excludeFromScans(dataDir);
+    try {
+      const listed: string[] = [];
+      for await (const f of scanFolder(media, { recursive: true, ignored: () => false, onProblem: () => {} }))
+        listed.push(f.relativePath);
+      expect(listed).toEqual([]);
+      const filter = makeEventFilter();
+      expect(filter(join(media, 'shortcut', 'thumbnails', 'x.img'))).toBe(true);
+      expect(filter(join(dataDir, 'staged.mp4'))).toBe(true);
+      expect(filter(join(media, 'clip.mp4'))).toBe(false);
+    } finally {
+      stop();
+    }
+    // A scan started at the data folder itself yields nothing either, while it is excluded.
+    const sync = startSync();
+    await sync.start();
+    const inside: string[] = [];
+    for await (const f of scanFolder(dataDir, { recursive: true, ignored: () => false, onProblem: () => {} }))
+      inside.push(f.relativePath);
+    expect(inside).toEqual([]);
+    // Watched for real: a file written into the data folder while a new file arrives in the
+    // watched one; the new file is uploaded, the data folder's never.
+    await sync.addFolder(media, { stabilityMs: 200 });
+    await statusWhere(sync, (s) => s.state === 'watching');
+    await writeFixture(join(dataDir, 'thumbnails', 'fedcba9876543210fedcba98.img'), png(20, 20));
+    await writeFixture(join(media, 'b.wav'), wav(0.25));
+    await statusWhere(sync, (s) => s.uploaded >= 1 && s.pending === 0 && s.waitingForFile === 0);
+    await sync.rescan();
+    expect(await uploadedNames()).toEqual(['b.wav']);
+    expect(sync.statuses()[0]).toMatchObject({ uploaded: 1, ignored: 0, waitingForFile: 0 });
+  });
+});
+
+describe('adding a folder answers in bounded time', () => {
+  it('while the watch of a huge tree is still being set up, and the scan goes on', async () => {
+    const media = join(base, 'media');
+    await mkdir(media);
+    await writeFixture(join(media, 'c.wav'), wav(0.2));
+    // The watcher of a huge tree takes minutes to be ready: here it waits for the test.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sync = startSync({
+      addBudgetMs: 200,
+      watchFolder: async (path, options) => {
+        await gate;
+        return chokidarWatchFolder(path, options);
+      },
+    });
+    await sync.start();
+    const folder = await sync.addFolder(media, { stabilityMs: 200 });
+    expect(folder.path).toBe(media);
+    expect(sync.statuses()[0]!.state).toBe('scanning');
+    release();
+    await statusWhere(sync, (s) => s.state === 'watching' && s.uploaded === 1);
+    expect(await uploadedNames()).toEqual(['c.wav']);
+  });
+});
