@@ -186,6 +186,8 @@ describe('document journal', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('polluted');
     expect(again.data).not.toHaveProperty('evil');
+    expect(Object.getPrototypeOf(again.data.items)).toBe(Object.prototype);
+    expect((again.data.items as Record<string, unknown>).polluted).toBeUndefined();
     // The whole line after the bad ones still counts.
     expect(Object.keys(again.data.items).sort()).toEqual(['a', 'b']);
     expect(again.recovered).toMatch(/6 lines of queue\.journal could not be used/);

@@ -145,12 +145,18 @@ export function applyChanges(
     for (const key of path.slice(0, -1)) {
       const next = Object.hasOwn(node, key) ? node[key] : undefined;
       if (isContainer(next)) node = next;
-      else node = node[key] = Object.create(null) as Record<string, unknown>;
+      else node = setOwn(node, key, Object.create(null) as Record<string, unknown>);
     }
     const last = path[path.length - 1]!;
     if (removed) delete node[last];
-    else node[last] = value;
+    else setOwn(node, last, value);
   }
+}
+
+/** Sets an own property whatever its name: never a setter such as `__proto__`'s. */
+function setOwn<V>(node: Record<string, unknown>, key: string, value: V): V {
+  Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true });
+  return value;
 }
 
 /** Replaces the journal with an empty one for `generation` (atomically); returns its size. */
