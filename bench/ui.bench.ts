@@ -18,7 +18,9 @@ const KEY = 'tlk_bench_key_0000';
 
 async function call(url: string, command: string, payload: unknown): Promise<unknown> {
   const u = new URL(url);
-  const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`);
+  // serve prints the token in the fragment; the WebSocket takes it as its subprotocol.
+  const token = new URLSearchParams(u.hash.slice(1)).get('token');
+  const ws = new WebSocket(`ws://${u.host}/ws`, ['tl-uploader', `tl-token.${token}`]);
   await new Promise((r) => ws.once('open', r));
   const reply = await new Promise<{ value: unknown }>((resolve) => {
     ws.on('message', (d) => {
