@@ -28,6 +28,7 @@ export const COMMON_OPTIONS = {
   sandbox: { type: 'boolean' },
   'data-dir': { type: 'string' },
   bwlimit: { type: 'string' },
+  verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
 
@@ -36,6 +37,8 @@ export const COMMON_HELP = `Options for every command:
   --data-dir DIR         data folder (default: TL_UPLOADER_DATA_DIR or the platform's app-data folder)
   --bwlimit RATE         upload at most RATE bytes per second for this run, e.g. 500k, 2M, 1.5M, off;
                          replaces the saved limit and schedule (the app's Settings) until it exits
+  --verbose              say what happens on stderr, and keep it in the data folder's log file
+                         (logs/tl-uploader.log, the desktop app's format; the key is never in it)
   -h, --help             this command's help`;
 
 export const EXIT_HELP =
@@ -48,6 +51,7 @@ export interface CommonValues {
   sandbox?: boolean;
   'data-dir'?: string;
   bwlimit?: string;
+  verbose?: boolean;
   help?: boolean;
 }
 

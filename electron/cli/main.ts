@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { InvalidRequestError } from '../shared/contract.ts';
 import { AuthError, TwelveLabsError } from '../core/api/errors.ts';
 import { DataDirLockedError } from '../core/data-dir-lock.ts';
+import { createFileLogger } from '../core/log/file-logger.ts';
 import { FileSecretStore } from '../core/secrets.ts';
 import { FolderError } from '../core/sync/folder-sync.ts';
 import { UploaderCore } from '../core/uploader-core.ts';
@@ -115,9 +116,16 @@ async function main(argv: string[]): Promise<number> {
   if (command.spec.name === 'login') return loginCommand.run(secrets);
   if (command.spec.name === 'serve') await ensureRendererBuilt();
 
+  // --verbose: the desktop app's log file and format (core/log/file-logger.ts), info on stderr.
+  const key = values.verbose ? await secrets.get() : undefined;
+  const logger = values.verbose
+    ? createFileLogger({ dataDir, level: 'debug', consoleLevel: 'info', secrets: () => [key] })
+    : undefined;
+  logger?.info(`tl-uploader ${packageVersion()} ${command.spec.name}`, { dataDir, args: rest });
   const core = await UploaderCore.create({
     dataDir,
     secrets,
+    ...(logger && { logger }),
     version: packageVersion(),
     overrides: {
       ...(process.env.TWELVELABS_BASE_URL && { baseUrl: process.env.TWELVELABS_BASE_URL }),
@@ -137,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
       values: ParsedValues,
     ) => Promise<number>;
     const code = await run(core, positionals, values);
+    logger?.info(`tl-uploader ${command.spec.name} ends with exit code ${code}`);
     return code === EXIT.ok && core.dataProblems().length > 0 ? EXIT.damaged : code;
   } finally {
     await core.close();

@@ -13,6 +13,7 @@ import type { Logger } from '../ports.ts';
 import { formatLine } from './log-line.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export interface FileLoggerOptions {
   /** The data folder; the file goes in its `logs` folder. */
@@ -53,13 +54,18 @@ export function createFileLogger(options: FileLoggerOptions): FileLogger {
   log.transports.file.maxSize = options.maxBytes ?? 5 * 1024 * 1024;
   // Only the person who owns the data folder reads its logs (paths and file names are private).
   log.transports.file.writeOptions = { flag: 'a', mode: 0o600, encoding: 'utf8' };
-  log.transports.console.level = options.consoleLevel ?? false;
-  log.transports.console.format = '{text}';
+  // Our own stderr echo instead of electron-log's console transport, which writes info to stdout
+  // (the CLI's stdout is for its output, --json included).
+  log.transports.console.level = false;
   // No renderer or remote endpoint receives our logs (these transports exist only in some flavours).
   for (const name of ['ipc', 'remote']) if (log.transports[name]) log.transports[name].level = false;
   const secrets = () =>
     (options.secrets?.() ?? []).filter((s): s is string => typeof s === 'string' && s.length > 0);
-  const write = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) =>
-    log[level](formatLine(message, fields, secrets()));
+  const echoFrom = options.consoleLevel ? LEVELS.indexOf(options.consoleLevel) : Infinity;
+  const write = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
+    const line = formatLine(message, fields, secrets());
+    log[level](line);
+    if (LEVELS.indexOf(level) >= echoFrom) process.stderr.write(`${level}: ${line}\n`);
+  };
   return { path, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
