@@ -219,7 +219,7 @@ async function runDamaged(file: string, damageName: string, damage: Damage) {
   const emulator = await startEmulator({ processingMs: 0, apiKey: KEY });
   try {
     const run = await cli(['resume', '--json'], copy, emulator.url);
-    return { file, damageName, run, ready: await readyNames(emulator) };
+    return { file, damageName, run, ready: await readyNames(emulator), copy };
   } finally {
     await emulator.close();
   }
@@ -307,6 +307,19 @@ describe('a damaged data folder', () => {
     expect(settings!.run.stderr).toMatch(/concurrency \(was 0\)/);
     expect(settings!.run.code).toBe(6);
     expect(queue!.run.stderr).toMatch(/queue items were unreadable/);
+    // The repaired documents were saved: the next run finds nothing to say, and its damaged
+    // copies are still there to look at.
+    for (const result of results) {
+      const emulator = await startEmulator({ processingMs: 0, apiKey: KEY });
+      try {
+        const again = await cli(['resume', '--json'], result.copy, emulator.url);
+        expect(again.stderr, `${result.file}, ${result.damageName}, second run`).toBe('');
+        expect(again.code).toBe(0);
+      } finally {
+        await emulator.close();
+      }
+      expect((await filesUnder(result.copy)).some((f) => f.includes('.damaged-'))).toBe(true);
+    }
   });
 
   it('a window that connects after start-up still hears what was damaged', async () => {
