@@ -75,13 +75,15 @@ export class FolderHandOver {
     this.outbox.clear();
     if (batch.length === 0 || !this.host.accepting()) return;
     const { inputs, entries } = await this.prepare(batch);
-    if (inputs.length === 0) return this.host.changed(false);
-    let added: QueueItemView[];
-    try {
-      ({ added } = await this.host.queue.add(inputs));
-    } catch (error) {
-      return this.failed(batch, error);
+    let added: QueueItemView[] = [];
+    if (inputs.length > 0) {
+      try {
+        ({ added } = await this.host.queue.add(inputs));
+      } catch (error) {
+        return this.failed(batch, error);
+      }
     }
+    // Taken, or nothing of the batch is left to hand over (gone, or not media after all).
     if (this.problem)
       this.host.logger.info('hand-over to the queue works again', { folder: this.host.folder.id });
     this.failures = 0;
@@ -95,7 +97,7 @@ export class FolderHandOver {
       if (now && now.state !== 'queued') this.host.onItem(now);
       if (i % 1_000 === 999) await new Promise((r) => setImmediate(r));
     }
-    this.host.changed(true);
+    this.host.changed(inputs.length > 0);
   }
 
   /** The queue refused the batch: keep it, say so, and try again later. */
@@ -135,7 +137,10 @@ export class FolderHandOver {
         ...(entry?.assetId && { assetId: entry.assetId }),
         ...(entry?.replaced && { replaced: entry.replaced }),
       };
-      const type = await readHeader(path).then(detectType, () => undefined);
+      const head = await readHeader(path).catch((error: NodeJS.ErrnoException) => error);
+      // Gone since it held still: its removal is its own event, not "not a media file".
+      if (head instanceof Error && head.code === 'ENOENT') continue;
+      const type = head instanceof Error ? undefined : detectType(head);
       if (!type || !folder.kinds.includes(type.kind)) {
         // Sidecar files, documents, kinds the person did not ask for: ignored, never failed.
         ledger.set(folder.id, rel, {
