@@ -28,20 +28,26 @@ export function requestHandler(parts: PipelineParts): (req: IncomingMessage, res
   return (req, res) => {
     req.on('error', (error) => parts.log.warn(`serve: request error: ${error.message}`));
     res.on('error', (error) => parts.log.warn(`serve: response error: ${error.message}`));
-    handle(parts, req, res).catch((error: unknown) => {
-      const refused = error instanceof RequestRefused;
-      const status = refused ? error.status : error instanceof InvalidRequestError ? 400 : 500;
-      const message =
-        refused || status === 400 ? (error as Error).message : 'Something went wrong on our side.';
-      parts.log.warn(
-        `serve: ${status} ${req.method} ${targetForLog(req.url)}: ${refused || status === 400 ? message : String((error as Error)?.stack ?? error)}`,
-      );
-      if (res.headersSent) res.destroy();
-      else {
-        sendError(req, res, status, message, refused ? error.headers : {});
-        if (!req.complete) drainThenClose(req);
-      }
-    });
+    handle(parts, req, res)
+      .catch((error: unknown) => {
+        const refused = error instanceof RequestRefused;
+        const status = refused ? error.status : error instanceof InvalidRequestError ? 400 : 500;
+        const message =
+          refused || status === 400 ? (error as Error).message : 'Something went wrong on our side.';
+        parts.log.warn(
+          `serve: ${status} ${req.method} ${targetForLog(req.url)}: ${refused || status === 400 ? message : String((error as Error)?.stack ?? error)}`,
+        );
+        if (res.headersSent) res.destroy();
+        else {
+          sendError(req, res, status, message, refused ? error.headers : {});
+          if (!req.complete) drainThenClose(req);
+        }
+      })
+      // The last guard: even a failure while answering a failure ends here, never unhandled.
+      .catch((error: unknown) => {
+        parts.log.warn(`serve: no answer could be sent: ${String((error as Error)?.stack ?? error)}`);
+        res.destroy();
+      });
   };
 }
 

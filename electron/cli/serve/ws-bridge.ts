@@ -54,7 +54,12 @@ export class WsBridge {
       socket.destroy();
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.bridge(ws));
+    try {
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.bridge(ws));
+    } catch (error) {
+      this.log.warn(`serve: the WebSocket upgrade failed: ${errorMessage(error)}`);
+      socket.destroy();
+    }
   }
 
   close(): void {
