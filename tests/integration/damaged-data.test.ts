@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFile, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
@@ -263,7 +263,7 @@ describe('a damaged data folder', () => {
     expect(sound.ready.sort()).toEqual([...QUEUED].sort());
   });
 
-  it('the cases from the issue: concurrency 0, items "x", pendingDeletes null, entries null', async () => {
+  it('the cases from the issue (concurrency 0, items "x", pendingDeletes null, entries null), and a deleted queue file', async () => {
     const edit =
       (change: (doc: Record<string, unknown>) => void): Damage =>
       async (path) => {
@@ -297,6 +297,8 @@ describe('a damaged data folder', () => {
             'entries: null',
             edit((d) => (d.entries = null)),
           ),
+        () => runDamaged(join('account', 'queue.json'), 'deleted', (path) => rm(path)),
+        () => runDamaged(join('account', 'queue.journal'), 'deleted', (path) => rm(path)),
       ],
       3,
     );

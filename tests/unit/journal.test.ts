@@ -222,6 +222,24 @@ describe('document journal', () => {
     expect((await readdir(dir)).filter((f) => f.includes('.damaged-')).length).toBe(2);
   });
 
+  it('says when a document or its journal was deleted, even one with nothing to recover', async () => {
+    const doc = open();
+    doc.data.items.a = { state: 'queued' };
+    await doc.commit();
+    await doc.close();
+    await rm(join(dir, 'queue.journal'));
+    const noJournal = open();
+    expect(noJournal.recovered).toMatch(
+      /queue\.journal was missing: changes made since the last full save are lost/,
+    );
+    expect(noJournal.data.items).toEqual({ a: { state: 'queued' } });
+    await noJournal.close(); // saves again, with a journal
+    await rm(join(dir, 'queue.json'));
+    const noDocument = open();
+    expect(noDocument.recovered).toMatch(/queue\.json was missing; 0 changes were recovered/);
+    await noDocument.close();
+  });
+
   it('says a valid JSON object with none of the fields is damage, not an empty document', async () => {
     await writeFile(join(dir, 'queue.json'), '{"something":"else"}');
     const doc = open();

@@ -98,11 +98,15 @@ export class ConfDocumentStore implements DocumentStore {
         problems.push(
           `${journal.rejected} line${journal.rejected === 1 ? '' : 's'} of ${this.name}.journal could not be used (unreadable, or naming something that is not part of the document)`,
         );
-      if (text === undefined && journal.changes.length > 0)
+      // A journal is only ever started after a save of its document: the document was lost.
+      if (text === undefined)
         problems.push(
           `${this.name}.json was missing; ${journal.changes.length} change${journal.changes.length === 1 ? ' was' : 's were'} recovered from its journal`,
         );
-    }
+    } else if (generation !== undefined && generation > 0 && !existsSync(this.journalPath))
+      // Every save starts a journal right after the document, atomically: none at all means it
+      // was lost, and with it whatever changed since that save.
+      problems.push(`${this.name}.journal was missing: changes made since the last full save are lost`);
     return { data, problems, existed: text !== undefined };
   }
 
