@@ -191,4 +191,15 @@ describe('in one run (serve in-process)', () => {
       core.queue.resumeAll();
     }
   });
+
+  it('removes at start the copy of an item that became ready while no serve mode watched', async () => {
+    core.queue.pauseAll();
+    const held = await drop('finished-elsewhere.wav', wav(0.43));
+    await serve.close(); // as if serve stopped and `tl-uploader resume` finished the queue
+    core.queue.resumeAll();
+    await until('ready', () => state(held.id) === 'ready');
+    expect(await exists(held.dir)).toBe(true);
+    serve = await startServe(core, { rendererDir: join(root, 'no-ui'), logger: silentLogger });
+    expect(await exists(held.dir)).toBe(false);
+  });
 });

@@ -19,7 +19,9 @@ import { RequestRefused } from './request-target.ts';
  * - a duplicate keeps it until it is removed, because "Upload anyway" uploads it;
  * - at start (and when the Sandbox/account profile switches) anything in the profile's staging
  *   folder that no queue item references is removed: drops cut short by a crash or a kill, copies
- *   whose item was lost. Items still queued after a restart keep theirs and finish.
+ *   whose item was lost; so are copies of items that became ready or canceled while no serve mode
+ *   watched (`tl-uploader resume`). Items still queued after a restart keep theirs and finish.
+ * A failed item keeps its copy (Retry may succeed) until it is removed.
  */
 export class Staging {
   /** queue item id → its staging folder */
@@ -117,7 +119,13 @@ export class Staging {
     const root = this.profileRoot();
     this.profile = root;
     this.staged.clear();
-    for (const item of this.core.queue.list()) this.track(item);
+    const done: string[] = [];
+    for (const item of this.core.queue.list()) {
+      this.track(item);
+      // Finished while no serve mode watched (the CLI's resume, or before a crash).
+      if (item.state === 'ready' || item.state === 'canceled') done.push(item.id);
+    }
+    for (const id of done) this.discard(id);
     await ensurePrivateDir(this.base);
     await ensurePrivateDir(root);
     const kept = new Set([...this.staged.values(), ...this.incoming]);
