@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import pkg from '../../package.json' with { type: 'json' };
 import { CONTENT_SECURITY_POLICY } from '../../electron/shared/content-security-policy.ts';
 import type { QueueItemView, QueueTotals } from '../../electron/shared/queue-types.ts';
 import { buildDesktopBundle, StandInApp, type Report } from '../helpers/electron-stand-in/driver.ts';
@@ -131,6 +132,7 @@ describe('the desktop main process under the stand-in Electron', () => {
     expect(log).toContain('IPC refused: settings:get not from the app window');
     expect(log).toContain('IPC refused: settings:get from a sub-frame');
     expect(log).toContain('Shut down cleanly');
+    expect(log).toContain(`TL Uploader ${pkg.version} starting`); // ours, not Electron's version
   });
 
   it('hides to the tray while uploading, asks before quitting, and the queue survives the quit', async () => {
@@ -305,5 +307,51 @@ describe('the desktop main process under the stand-in Electron', () => {
     expect(await app.exited).toBe(0);
     expect(app.of('dialog')).toEqual([]);
     expect(existsSync(join(dataDir, 'core.lock'))).toBe(false);
+  });
+
+  it('logs failures in main and reloads a crashed page, and keeps running', async () => {
+    const { app, dataDir } = await launch();
+    const logFile = join(dataDir, 'logs', 'tl-uploader.log');
+    const logged = async (text: string) => (await readFile(logFile, 'utf8').catch(() => '')).includes(text);
+    await app.control('fail-in-main');
+    await app.until(
+      async () => (await logged('Uncaught exception')) && (await logged('Unhandled promise rejection')),
+      'logged',
+    );
+    expect(await readFile(logFile, 'utf8')).toContain('stand-in: uncaught in main');
+
+    await app.control('renderer-gone');
+    await app.waitFor('reload');
+    expect(await logged('The window’s page stopped {"reason":"crashed","exitCode":139}')).toBe(true);
+    expect((await app.invoke('settings:get')).ok).toBe(true);
+    await quit(app);
+  });
+
+  it('on macOS the app outlives its window: uploads go on, a new window gets the events', async () => {
+    const { app, dataDir } = await launch(undefined, { env: { STANDIN_PLATFORM: 'darwin' } });
+    expect((await app.waitFor('tray-image')).path).toMatch(/tray-idleTemplate\.png$/);
+    await startSlowUpload(app, dataDir);
+    // Paused, nothing is at work: closing closes (no hiding), and the app stays (macOS).
+    expect((await app.invoke('uploads:pause-all', {})).ok).toBe(true);
+    await app.control('close-window');
+    await app.waitFor('window-closed');
+    expect(app.running).toBe(true);
+    expect(app.of('quit-event')).toEqual([]);
+
+    // Resumed from the tray with no window: events flow, and none is sent to the closed window.
+    await app.waitFor('tray-menu', (r) => (r.labels as string[]).includes('Resume all uploads'));
+    let mark = app.reports.length;
+    await app.control('tray-click', { label: 'Resume all uploads' });
+    await app.waitFor('tray-tooltip', (r) => String(r.text).includes('uploading'), mark);
+    expect(app.reports.slice(mark).filter((r) => r.kind === 'sent')).toEqual([]);
+    expect(app.of('destroyed-access')).toEqual([]);
+
+    // Clicking the dock icon opens a new window, which gets the events from then on.
+    mark = app.reports.length;
+    await app.control('app-event', { event: 'activate' });
+    await app.waitFor('page-loaded', () => true, mark);
+    await app.waitFor('sent', sent('uploads:totals-changed'), mark);
+    await quit(app);
+    expect(app.of('destroyed-access')).toEqual([]);
   });
 });

@@ -511,6 +511,18 @@ async function control(message) {
     case 'quit':
       app.quit();
       return true;
+    case 'renderer-gone': {
+      const contents = ourWindow()?._contents;
+      app.emit('render-process-gone', new ElectronEvent(), contents, { reason: 'crashed', exitCode: 139 });
+      return true;
+    }
+    case 'fail-in-main':
+      // Thrown outside any handler of ours, as a bug in a timer callback would be.
+      setTimeout(() => {
+        throw new Error('stand-in: uncaught in main');
+      }, 0);
+      void Promise.reject(new Error('stand-in: unhandled rejection in main'));
+      return true;
     case 'answer':
       answers[message.kind].push(message.value);
       return true;

@@ -10,3 +10,7 @@ Module._resolveFilename = function (request, ...rest) {
   if (request === 'electron') return new URL(standIn).pathname;
   return resolveFilename.call(this, request, ...rest);
 };
+
+// A test may play another platform (macOS: the app stays open with no window, a dock, 'activate').
+if (process.env.STANDIN_PLATFORM)
+  Object.defineProperty(process, 'platform', { value: process.env.STANDIN_PLATFORM });
