@@ -1,5 +1,5 @@
 /** The document journal on real files: what is appended is what loads, torn or stale lines aside. */
-import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
@@ -122,6 +122,7 @@ describe('document journal', () => {
     await doc.commitChanges();
     await doc.close();
     const whole = await readFile(join(dir, 'queue.json'), 'utf8');
+    await chmod(join(dir, 'queue.json'), 0o644); // as an older version left it
     // Cut inside item c: a and b are whole, c is not kept half-read, d comes from the journal.
     await writeFile(join(dir, 'queue.json'), whole.slice(0, whole.indexOf('"c"') + 20));
 
@@ -131,6 +132,7 @@ describe('document journal', () => {
     expect(again.recovered).toMatch(/queue\.json was damaged \(cut short, or not JSON\)/);
     const copy = (await readdir(dir)).find((f) => /^queue\.damaged-.+\.json$/.test(f));
     expect(copy).toBeDefined();
+    if (process.platform !== 'win32') expect((await stat(join(dir, copy!))).mode & 0o077).toBe(0);
     expect(again.recovered).toContain(copy);
     expect(await readFile(join(dir, copy!), 'utf8')).toBe(whole.slice(0, whole.indexOf('"c"') + 20));
     // The repaired document replaces the damaged one, whole, and loads clean.

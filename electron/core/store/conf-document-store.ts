@@ -1,6 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PRIVATE_FILE_MODE } from '../file-modes.ts';
 import type { DocumentChange, DocumentStore, LoadedDocument } from './document-store.ts';
 import {
   applyChanges,
@@ -128,7 +129,10 @@ export class ConfDocumentStore implements DocumentStore {
       try {
         // A folder where the file should be would make every save fail: it is moved, not copied.
         if (isDirectory(from)) renameSync(from, to);
-        else copyFileSync(from, to);
+        else {
+          copyFileSync(from, to);
+          chmodSync(to, PRIVATE_FILE_MODE); // a copy takes its source's mode, which may be open
+        }
         kept ??= to;
       } catch {
         // No space left, or no permission: the message says no copy was kept; the repaired save
