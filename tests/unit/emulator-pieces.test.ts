@@ -16,7 +16,8 @@ describe('sniff', () => {
     ['quicktime', Buffer.from('\0\0\0\x14ftypqt  \0\0\0\0qt  ', 'latin1'), 'video', 'video/quicktime'],
     [
       'webm',
-      Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.from('....webm')]),
+      // An EBML header whose DocType (0x4282) is "webm".
+      Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x87, 0x42, 0x82, 0x84]), Buffer.from('webm')]),
       'video',
       'video/webm',
     ],
