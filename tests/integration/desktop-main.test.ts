@@ -5,6 +5,7 @@
  * Electron would have been asked to do; it throws where Electron throws (destroyed objects) and
  * replays app.quit()'s event order, so these tests fail where the app would fail.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -353,5 +354,35 @@ describe('the desktop main process under the stand-in Electron', () => {
     await app.waitFor('sent', sent('uploads:totals-changed'), mark);
     await quit(app);
     expect(app.of('destroyed-access')).toEqual([]);
+  });
+
+  it('the CLI finds the app’s queue in the same default data folder and uploads it', async () => {
+    if (process.platform !== 'linux')
+      return console.log('skipped: the default folder checked here is the Linux one');
+    const temp = await makeTempDir('tl-shared-');
+    onTestFinished(temp.cleanup);
+    // No TL_UPLOADER_DATA_DIR: both find the platform's folder, here under XDG_DATA_HOME.
+    const env = { TL_UPLOADER_DATA_DIR: '', XDG_DATA_HOME: temp.dir };
+    const shared = join(temp.dir, 'tl-uploader');
+    const file = await writeMp4File(join(temp.dir, 'left-by-the-app.mp4'), 40_000, 12);
+    const { app } = await launch(temp.dir, { env });
+    expect((await app.invoke('uploads:pause-all', {})).ok).toBe(true);
+    expect((await app.invoke('uploads:add', { inputs: [{ kind: 'file', path: file }] })).ok).toBe(true);
+    await app.control('quit');
+    expect(await app.exited).toBe(0);
+    expect(existsSync(join(shared, 'core.lock'))).toBe(false);
+
+    const cli = spawn(process.execPath, ['bin/tl-uploader.mjs', 'resume', '--sandbox', '--json'], {
+      env: { ...process.env, ...env, TWELVELABS_API_KEY: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    cli.stdout.on('data', (d: Buffer) => (out += d));
+    cli.stderr.on('data', (d: Buffer) => (err += d));
+    const code = await new Promise<number | null>((resolve) => cli.on('close', resolve));
+    expect(code, err).toBe(0);
+    expect(out).toContain('left-by-the-app.mp4');
+    expect(out).toContain('"state": "ready"');
   });
 });
