@@ -141,10 +141,14 @@ describe('the other documents', () => {
         [good]: { assetId: '0123456789abcdef01234567', name: 'a', size: 1, uploadedAt: 1 },
         short: { assetId: 'x', name: 'a', size: 1, uploadedAt: 1 },
         ['b'.repeat(64)]: { assetId: '../x', name: 'a', size: 1, uploadedAt: 1 },
+        '\u001b[2J\nfake line': { assetId: A1, name: 'a', size: 1, uploadedAt: 1 },
       },
     });
+    // Named escaped: a key from a damaged file never writes terminal escapes or lines of its own.
+    expect(doc.recovered).not.toMatch(/[\u001b\n]/);
+    expect(doc.recovered).toContain('"\\u001b[2J\\nfake line"');
     expect(Object.keys(doc.data.byHash)).toEqual([good]);
-    expect(doc.recovered).toMatch(/2 uploaded-content records could not be read/);
+    expect(doc.recovered).toMatch(/3 uploaded-content records could not be read/);
     expect(doc.recovered).not.toContain(good);
   });
 

@@ -111,7 +111,9 @@ const historyEntry = z.object({
 
 /** The name a person knows an item by, when it has to be dropped. */
 function itemName(value: unknown, id: string): string {
-  return isRecord(value) && typeof value.name === 'string' ? JSON.stringify(value.name.slice(0, 80)) : id;
+  return JSON.stringify(
+    isRecord(value) && typeof value.name === 'string' ? value.name.slice(0, 80) : id.slice(0, 80),
+  );
 }
 
 /**

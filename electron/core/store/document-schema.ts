@@ -114,7 +114,8 @@ export function checkMap<V>(
     value: unknown,
     id: string,
   ) => { ok: true; value: V; repaired?: string[] } | { ok: false; reason: string },
-  nameOf: (value: unknown, id: string) => string = (_value, id) => id,
+  // Quoted and escaped: an id read from a damaged file may hold anything, terminal escapes too.
+  nameOf: (value: unknown, id: string) => string = (_value, id) => JSON.stringify(id.slice(0, 80)),
 ): Record<string, V> {
   const [one, many] = typeof what === 'string' ? [what, `${what}s`] : what;
   const out = emptyMap<V>();
