@@ -39,6 +39,8 @@ const dataDir = defaultDataDir();
 app.setName('TL Uploader');
 app.setPath('userData', dataDir);
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+if (process.platform === 'darwin')
+  app.setAboutPanelOptions({ applicationName: 'TL Uploader', applicationVersion: pkg.version });
 registerAppScheme();
 
 const logger = createFileLogger({
@@ -107,7 +109,7 @@ function start(): void {
     if (existsSync(hideNoticeMarker) || !Notification.isSupported()) return;
     new Notification({
       title: 'TL Uploader keeps uploading',
-      body: 'The window is closed, the uploads go on. Open it again from the tray icon; quit from there too.',
+      body: 'The window is closed, the uploads go on. Open it again from the tray icon (or by starting TL Uploader again); quit from the tray.',
     }).show();
     writeFile(hideNoticeMarker, '').catch((error: unknown) =>
       logger.warn('Could not note the tray notice', { error }),

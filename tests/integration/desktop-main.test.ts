@@ -332,6 +332,7 @@ describe('the desktop main process under the stand-in Electron', () => {
     const { app, dataDir } = await launch(undefined, { env: { STANDIN_PLATFORM: 'darwin' } });
     expect((await app.waitFor('tray-image')).path).toMatch(/tray-idleTemplate\.png$/);
     await startSlowUpload(app, dataDir);
+    expect(app.of('about-panel')[0]?.options).toMatchObject({ applicationVersion: pkg.version });
     // Paused, nothing is at work: closing closes (no hiding), and the app stays (macOS).
     expect((await app.invoke('uploads:pause-all', {})).ok).toBe(true);
     await app.control('close-window');
@@ -384,5 +385,12 @@ describe('the desktop main process under the stand-in Electron', () => {
     expect(code, err).toBe(0);
     expect(out).toContain('left-by-the-app.mp4');
     expect(out).toContain('"state": "ready"');
+  });
+
+  it('on Windows the app has its own identity for toasts and the taskbar, and colour tray images', async () => {
+    const { app } = await launch(undefined, { env: { STANDIN_PLATFORM: 'win32' } });
+    expect(app.of('app-user-model-id')).toEqual([expect.objectContaining({ id: 'io.tluploader.app' })]);
+    expect((await app.waitFor('tray-image')).path).toMatch(/tray-idle\.png$/);
+    await quit(app);
   });
 });

@@ -99,6 +99,7 @@ Object.assign(app, {
     paths[key] = value;
   },
   setAppUserModelId: (id) => report('app-user-model-id', { id }),
+  setAboutPanelOptions: (options) => report('about-panel', { options }),
   requestSingleInstanceLock(additionalData) {
     const dir = paths.userData;
     fs.mkdirSync(dir, { recursive: true });
