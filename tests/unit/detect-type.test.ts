@@ -123,6 +123,15 @@ describe('non-media that starts like media is refused', () => {
   });
 });
 
+describe('reading the head', () => {
+  it('of a named pipe returns at once, as no media', async () => {
+    const fifo = join(dir, 'pipe.mp4');
+    await run('mkfifo', [fifo]);
+    // A blocking open would wait here for a writer that never comes (the test's time limit).
+    expect(detectType(await readHeader(fifo))).toBeUndefined();
+  }, 10_000);
+});
+
 describe('real media still passes', () => {
   it('the test helpers’ media', async () => {
     expect(detectType(mp4())).toEqual({ kind: 'video', mime: 'video/mp4' });

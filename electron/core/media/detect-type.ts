@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { MediaKind } from '../../shared/domain.ts';
 import { ByteView } from './byte-view.ts';
@@ -83,11 +84,17 @@ function hasBinaryByte(bytes: Buffer): boolean {
   return false;
 }
 
-/** The first HEADER_BYTES of a file and its size (from the open handle, so they agree). */
+/**
+ * The first HEADER_BYTES of a file and its size (from the open handle, so they agree). Opened
+ * without blocking: a file swapped for a named pipe between a scan's stat and this open would
+ * otherwise wait for a writer forever; anything but a regular file reads as empty.
+ */
 export async function readHeader(path: string): Promise<FileHead> {
-  const file = await open(path, 'r');
+  const file = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
-    const { size } = await file.stat();
+    const info = await file.stat();
+    if (!info.isFile()) return { bytes: Buffer.alloc(0), size: 0 };
+    const { size } = info;
     const buf = Buffer.alloc(Math.min(HEADER_BYTES, size));
     const { bytesRead } = await file.read(buf, 0, buf.length, 0);
     return { bytes: buf.subarray(0, bytesRead), size };
