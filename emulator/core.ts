@@ -1,10 +1,12 @@
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { FaultInjector } from './faults.ts';
 import { newObjectId } from './ids.ts';
+import { IndexingWork } from './indexing.ts';
 import { ingestStream, TooLargeError } from './ingest.ts';
 import { mediaToken } from './media-token.ts';
-import { DEFAULT_LIMITS, type UploadLimits } from './limits.ts';
+import { DEFAULT_LIMITS, type MediaKind, type UploadLimits } from './limits.ts';
 import { probeMedia } from './media-probe.ts';
+import { settleDocument } from './sniff-document.ts';
 import { RateLimiter, type RateLimit } from './rate-limiter.ts';
 import { RequestLog } from './request-log.ts';
 import type { BlobStore, EmulatorState } from './state.ts';
@@ -14,8 +16,13 @@ import { FetchError, openUrl } from './url-fetch.ts';
 export interface EmulatorSettings {
   /** Time from "the bytes are in" to `ready`/`failed`. 0 is allowed. */
   processingMs: number;
+  /** Time from `POST …/indexed-assets` to `ready`/`failed` (half `pending`, half `indexing`). */
+  indexingMs: number;
   limits: UploadLimits;
-  /** Rate limits by category (`assets:create`, `assets:multipart`, `assets:read`, `indexes`); none by default. */
+  /**
+   * Rate limits by category (`assets:create`, `assets:multipart`, `assets:read`, `indexes`); by
+   * default only the platform's rate-limited routes, generously (`PLATFORM_RATE_LIMITS`).
+   */
   rateLimits: Record<string, RateLimit>;
   /** Ingest bandwidth for uploads (direct and chunk PUTs), bytes per second; 0 = unlimited. */
   ingestBytesPerSecond: number;
@@ -29,10 +36,26 @@ export interface EmulatorSettings {
   initialPresignedUrls: number;
 }
 
+/**
+ * The routes the docs call rate-limited (§6: `POST /assets`; `POST /indexes/{id}/indexed-assets`,
+ * which shares its category with `POST /tasks`) are always limited on the platform, so their
+ * answers always carry `X-Ratelimit-*`. The per-plan figures are not published: these are far
+ * above anything a test or a person reaches, so only a configured limit ever refuses.
+ */
+export const PLATFORM_RATE_LIMITS: Record<string, RateLimit> = {
+  'assets:create': { limit: 100_000, windowSeconds: 60 },
+  indexes: { limit: 100_000, windowSeconds: 60 },
+};
+
+/** HLS can apply: video, audio, or not known yet (a URL still being fetched). */
+const isPlayable = (kind: MediaKind | undefined) =>
+  kind === undefined || kind === 'video' || kind === 'audio';
+
 export const DEFAULT_SETTINGS: EmulatorSettings = {
   processingMs: 1500,
+  indexingMs: 3000,
   limits: DEFAULT_LIMITS,
-  rateLimits: {},
+  rateLimits: PLATFORM_RATE_LIMITS,
   ingestBytesPerSecond: 0,
   latencyMs: 0,
   presignedUrlTtlMs: 60 * 60 * 1000,
@@ -45,6 +68,7 @@ export class EmulatorCore {
   readonly faults = new FaultInjector();
   readonly log = new RequestLog();
   readonly rateLimiter: RateLimiter;
+  readonly indexing: IndexingWork;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly downloads = new Map<string, AbortController>();
 
@@ -57,6 +81,7 @@ export class EmulatorCore {
     readonly mediaSecret: Buffer,
   ) {
     this.rateLimiter = new RateLimiter(settings.rateLimits);
+    this.indexing = new IndexingWork(state, this.faults, () => this.settings.indexingMs);
   }
 
   /** `origin/media/<id>/<token>`: where an asset's thumbnail, HLS and source are served. */
@@ -72,7 +97,8 @@ export class EmulatorCore {
       createdAt: new Date(now).toISOString(),
       status: 'processing',
       ...fields,
-      hlsStatus: fields.enableHls ? 'pending' : undefined,
+      // `enable_hls` is for video and audio; it is ignored for images and documents (§1.2).
+      hlsStatus: fields.enableHls && isPlayable(fields.sniffed?.kind) ? 'pending' : undefined,
       thumbnailStatus: fields.enableThumbnail ? 'pending' : undefined,
     };
     this.state.assets.set(asset.id, asset);
@@ -97,10 +123,14 @@ export class EmulatorCore {
     if (forced?.outcome === 'failed')
       return this.fail(asset, forced.message ?? 'The file could not be decoded.');
     if (asset.sniffed && !kind)
-      return this.fail(asset, 'The file is not a supported video, audio or image file.', {
-        file_size_bytes: asset.size,
-        file_mime_type: asset.sniffed.mime,
-      });
+      return this.fail(
+        asset,
+        'The file is not a supported video, audio or image file, nor a PDF, text or Markdown document.',
+        {
+          file_size_bytes: asset.size,
+          file_mime_type: asset.sniffed.mime,
+        },
+      );
     const probe =
       asset.blobPath && asset.sniffed
         ? await probeMedia(asset.blobPath, asset.sniffed, asset.size ?? 0)
@@ -110,9 +140,10 @@ export class EmulatorCore {
     asset.duration = probe?.duration ?? asset.duration;
     asset.technicalMetadata = probe?.technicalMetadata ??
       asset.technicalMetadata ?? { file_size_bytes: asset.size };
-    const playable = kind === 'video' || kind === 'audio';
-    asset.hlsStatus = asset.enableHls && playable ? 'ready' : undefined;
-    asset.thumbnailStatus = asset.enableThumbnail ? 'ready' : undefined;
+    asset.hlsStatus = asset.enableHls && (kind === 'video' || kind === 'audio') ? 'ready' : undefined;
+    // PDFs get their first page as a thumbnail; text and Markdown get none (JS 1.3.4).
+    asset.thumbnailStatus =
+      asset.enableThumbnail && asset.sniffed?.container !== 'text' ? 'ready' : undefined;
     this.state.changed();
   }
 
@@ -135,14 +166,22 @@ export class EmulatorCore {
       let res: Awaited<ReturnType<typeof openUrl>> | undefined;
       try {
         res = await openUrl(asset.sourceUrl!, controller.signal);
-        const { sniffed, size } = await ingestStream(res, tmp, (s) =>
+        const ingested = await ingestStream(res, tmp, (s) =>
           s.kind ? limits[s.kind] : Math.max(limits.video, limits.audio),
         );
+        const { size } = ingested;
         const current = this.state.assets.get(asset.id);
         if (!current) return;
+        const decided = settleDocument(ingested.sniffed, current.filename);
+        if ('problem' in decided) {
+          await rm(tmp, { force: true });
+          return this.fail(current, decided.problem);
+        }
+        const { sniffed } = decided;
         await rename(tmp, this.blobs.blobPath(asset.id));
         current.blobPath = this.blobs.blobPath(asset.id);
         current.sniffed = sniffed;
+        if (!isPlayable(sniffed.kind)) current.hlsStatus = undefined;
         current.size = size;
         this.state.changed();
         this.scheduleProcessing(asset.id);
@@ -164,6 +203,7 @@ export class EmulatorCore {
 
   /** After a restart with a data directory: pick up processing and downloads where they were. */
   resumeWork(): void {
+    this.indexing.resume();
     for (const asset of this.state.assets.values()) {
       if (asset.status !== 'processing' || asset.hidden) continue;
       if (asset.blobPath || !asset.sourceUrl) this.scheduleProcessing(asset.id);
@@ -190,6 +230,7 @@ export class EmulatorCore {
   }
 
   stopWork(): void {
+    this.indexing.stop();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const c of this.downloads.values()) c.abort();

@@ -14,7 +14,9 @@ export type FaultRule =
     }
   | { kind: 'latency'; route: string; count?: number; ms: number }
   | { kind: 'drop'; route: string; count?: number; afterBytes: number }
-  | { kind: 'processing'; count?: number; outcome: 'ready' | 'failed'; message?: string };
+  | { kind: 'processing'; count?: number; outcome: 'ready' | 'failed'; message?: string }
+  /** How the next indexed assets end, whatever their models would say. */
+  | { kind: 'indexing'; count?: number; outcome: 'ready' | 'failed' };
 
 export type FaultKind = FaultRule['kind'];
 
@@ -36,7 +38,9 @@ export class FaultInjector {
   /** Takes the first rule of this kind that matches the route, using up one of its `count`. */
   take<K extends FaultKind>(kind: K, route = '*'): Extract<FaultRule, { kind: K }> | undefined {
     const index = this.rules.findIndex(
-      (r) => r.kind === kind && (r.kind === 'processing' || r.route === '*' || r.route === route),
+      (r) =>
+        r.kind === kind &&
+        (r.kind === 'processing' || r.kind === 'indexing' || r.route === '*' || r.route === route),
     );
     if (index < 0) return undefined;
     const rule = this.rules[index] as Extract<FaultRule, { kind: K }>;
@@ -74,7 +78,11 @@ export function validateFaultRule(value: unknown): string | undefined {
       return r.outcome === 'ready' || r.outcome === 'failed'
         ? undefined
         : "outcome must be 'ready' or 'failed'";
+    case 'indexing':
+      return r.outcome === 'ready' || r.outcome === 'failed'
+        ? undefined
+        : "outcome must be 'ready' or 'failed'";
     default:
-      return "kind must be one of 'status', 'latency', 'drop', 'processing'";
+      return "kind must be one of 'status', 'latency', 'drop', 'processing', 'indexing'";
   }
 }

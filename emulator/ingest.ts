@@ -4,6 +4,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describeBytes } from './limits.ts';
 import { SNIFF_BYTES, sniff, type Sniffed } from './sniff.ts';
+import { sniffDocument } from './sniff-document.ts';
 
 export class TooLargeError extends Error {
   constructor(
@@ -41,7 +42,9 @@ export async function ingestStream(
   let size = 0;
 
   const decide = () => {
-    sniffed = sniff(Buffer.concat(head));
+    const bytes = Buffer.concat(head);
+    const media = sniff(bytes);
+    sniffed = media.kind ? media : (sniffDocument(bytes) ?? media);
     limit = limitOf(sniffed);
   };
   const check = new Transform({

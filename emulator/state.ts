@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MediaKind } from './limits.ts';
+import type { ChunkedKind } from './limits.ts';
 import type { Sniffed } from './sniff.ts';
 
 export type AssetStatus = 'processing' | 'ready' | 'failed';
@@ -33,18 +33,36 @@ export interface AssetRecord {
   hidden?: boolean;
 }
 
+export interface IndexModel {
+  model_name: string;
+  model_options: string[];
+}
+
 export interface IndexRecord {
   id: string;
   name: string;
-  models: unknown[];
+  models: IndexModel[];
+  addons?: string[];
   createdAt: string;
+  updatedAt?: string;
 }
+
+/** Indexed-asset status (twelvelabs-indexes.md §3). */
+export type IndexedAssetStatus = 'pending' | 'queued' | 'indexing' | 'ready' | 'failed';
 
 export interface IndexedAssetRecord {
   id: string;
   indexId: string;
   assetId: string;
   createdAt: string;
+  /** Absent in state saved before indexing was modelled: such records count as `ready`. */
+  status?: IndexedAssetStatus;
+  updatedAt?: string;
+  indexedAt?: string;
+  enableVideoStream?: boolean;
+  userMetadata?: UserMetadata;
+  /** Why it failed, for the emulator's log and tests only: the platform's wire has no such field. */
+  failure?: string;
 }
 
 export interface ChunkRecord {
@@ -60,7 +78,7 @@ export interface UploadSessionRecord {
   id: string;
   assetId: string;
   filename: string;
-  type: MediaKind;
+  type: ChunkedKind;
   totalSize: number;
   chunkSize: number;
   totalChunks: number;

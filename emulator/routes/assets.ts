@@ -133,7 +133,8 @@ export function assetRoutes(emu: EmulatorCore): RouteDefinition[] {
           .filter((ia) => ia.assetId === asset.id)
           .map((ia) => {
             const index = emu.state.indexes.get(ia.indexId);
-            return { _id: ia.id, index: { _id: ia.indexId, ...(index && { index_name: index.name }) } };
+            // `IndexedAssetSummary` (§2.4): the key is `name`, which is what the SDK reads.
+            return { _id: ia.id, index: { _id: ia.indexId, ...(index && { name: index.name }) } };
           });
         sendJson(ctx.res, 200, paginate(refs, page, limit));
       },

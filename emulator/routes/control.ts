@@ -1,4 +1,4 @@
-import type { EmulatorCore, EmulatorSettings } from '../core.ts';
+import { PLATFORM_RATE_LIMITS, type EmulatorCore, type EmulatorSettings } from '../core.ts';
 import { validateFaultRule, type FaultRule } from '../faults.ts';
 import { ApiError, isObject, notFound, readJson, sendEmpty, sendJson } from '../http-helpers.ts';
 import type { MediaKind } from '../limits.ts';
@@ -11,11 +11,19 @@ const SEED_TYPES: Record<MediaKind, Sniffed> = {
   video: { kind: 'video', mime: 'video/mp4', container: 'mov,mp4,m4a,3gp,3g2,mj2' },
   audio: { kind: 'audio', mime: 'audio/wav', container: 'wav' },
   image: { kind: 'image', mime: 'image/png', container: 'png' },
+  document: { kind: 'document', mime: 'application/pdf', container: 'pdf' },
+};
+const SEED_EXTENSIONS: Record<MediaKind, string> = {
+  video: 'mp4',
+  audio: 'wav',
+  image: 'png',
+  document: 'pdf',
 };
 
 /** Numeric settings that may be changed at run time, with their lowest allowed value. */
 const NUMERIC_SETTINGS: Partial<Record<keyof EmulatorSettings, number>> = {
   processingMs: 0,
+  indexingMs: 0,
   ingestBytesPerSecond: 0,
   latencyMs: 0,
   presignedUrlTtlMs: 1,
@@ -47,7 +55,8 @@ export function controlRoutes(emu: EmulatorCore): RouteDefinition[] {
           for (const [cat, rl] of Object.entries(value))
             if (!isObject(rl) || !(Number(rl.limit) >= 0) || !(Number(rl.windowSeconds) > 0))
               throw bad(`rateLimits.${cat} needs limit ≥ 0 and windowSeconds > 0.`);
-          emu.settings.rateLimits = value as EmulatorSettings['rateLimits'];
+          // Over the platform's own (generous) limits: a rate-limited route always sends its headers.
+          emu.settings.rateLimits = { ...PLATFORM_RATE_LIMITS, ...(value as EmulatorSettings['rateLimits']) };
           emu.rateLimiter.configure(emu.settings.rateLimits);
           continue;
         }
@@ -104,7 +113,8 @@ export function controlRoutes(emu: EmulatorCore): RouteDefinition[] {
       if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > 100_000)
         throw bad('count must be an integer from 1 to 100000.');
       const kind = (o.kind ?? 'video') as MediaKind;
-      if (!SEED_TYPES[kind]) throw bad("kind must be 'video', 'audio' or 'image'.");
+      if (!Object.hasOwn(SEED_TYPES, kind))
+        throw bad("kind must be 'video', 'audio', 'image' or 'document'.");
       const status = o.status ?? 'ready';
       if (!['ready', 'processing', 'failed'].includes(status as string))
         throw bad('status must be ready, processing or failed.');
@@ -114,18 +124,18 @@ export function controlRoutes(emu: EmulatorCore): RouteDefinition[] {
         const size = 1_000_000 + i;
         const asset = emu.newAsset({
           method: 'direct',
-          filename: `${prefix}-${String(i + 1).padStart(5, '0')}.${kind === 'video' ? 'mp4' : kind === 'audio' ? 'wav' : 'png'}`,
+          filename: `${prefix}-${String(i + 1).padStart(5, '0')}.${SEED_EXTENSIONS[kind]}`,
           enableHls: o.enableHls === true,
           enableThumbnail: o.enableThumbnail === true,
           sniffed: SEED_TYPES[kind],
           size,
-          duration: kind === 'image' ? undefined : 10 + (i % 50),
+          duration: kind === 'video' || kind === 'audio' ? 10 + (i % 50) : undefined,
           technicalMetadata: { file_size_bytes: size, file_mime_type: SEED_TYPES[kind].mime },
         });
         ids.push(asset.id);
         if (status === 'ready') {
           asset.status = 'ready';
-          if (asset.hlsStatus && kind !== 'image') asset.hlsStatus = 'ready';
+          if (asset.hlsStatus && (kind === 'video' || kind === 'audio')) asset.hlsStatus = 'ready';
           else asset.hlsStatus = undefined;
           if (asset.thumbnailStatus) asset.thumbnailStatus = 'ready';
         } else if (status === 'failed') emu.fail(asset, 'The file could not be decoded.');

@@ -5,6 +5,7 @@ import type { EmulatorCore } from '../core.ts';
 import { ApiError, drain, invalid, notProvided, sendJson } from '../http-helpers.ts';
 import { ingestStream, TooLargeError, type Ingested } from '../ingest.ts';
 import type { RequestContext } from '../router.ts';
+import { settleDocument } from '../sniff-document.ts';
 import { parseMetadataField } from '../user-metadata.ts';
 import { assetWire } from '../wire.ts';
 
@@ -48,11 +49,15 @@ async function validateAndCreate(emu: EmulatorCore, form: ParsedForm) {
     if (!file) throw notProvided('file');
     if (file.error instanceof TooLargeError) throw invalid('file', file.error.message);
     if (file.error) throw file.error;
-    const { sniffed, size } = file.ingested!;
+    const { size } = file.ingested!;
     if (size === 0) throw invalid('file', 'The file is empty.');
+    const filename = fields.filename ?? (file.clientName || 'upload');
+    const decided = settleDocument(file.ingested!.sniffed, filename);
+    if ('problem' in decided) throw invalid('file', decided.problem);
+    const { sniffed } = decided;
     const asset = emu.newAsset({
       method: 'direct',
-      filename: fields.filename ?? (file.clientName || 'upload'),
+      filename,
       enableHls,
       enableThumbnail,
       userMetadata,

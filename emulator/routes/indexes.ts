@@ -1,5 +1,6 @@
 import type { EmulatorCore } from '../core.ts';
 import { newObjectId } from '../ids.ts';
+import { indexedAssetDetailWire, indexedAssetWire, indexWire, statusOf } from '../index-wire.ts';
 import {
   ApiError,
   invalid,
@@ -10,14 +11,20 @@ import {
   sendEmpty,
   sendJson,
 } from '../http-helpers.ts';
-import { pageParams } from '../query.ts';
+import { INDEX_MODELS, MODEL_OPTIONS } from '../model-requirements.ts';
+import { arrayParam, booleanParam, pageParams } from '../query.ts';
 import type { RouteDefinition } from '../router.ts';
-import type { IndexRecord } from '../state.ts';
+import type { IndexedAssetRecord, IndexModel, IndexRecord, UserMetadata } from '../state.ts';
+import { mergeMetadata, validateMetadata } from '../user-metadata.ts';
 import { paginate } from '../wire.ts';
 
+const STATUSES = ['pending', 'queued', 'indexing', 'ready', 'failed'];
+
 /**
- * Just enough of indexes to make the 409 on asset delete real: an index, and indexed assets that
- * reference assets (§3: the asset must be `ready`).
+ * Indexes and indexed assets (twelvelabs-indexes.md §1): indexes with Marengo 3.0 and/or Pegasus
+ * 1.2, indexing of `ready` assets (202, then `pending → indexing → ready | failed`, indexing.ts),
+ * and the reads the SDK makes. Structural problems are refused at once with the platform's
+ * `{code, message}`; what the models refuse ends `failed` (§3).
  */
 export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
   const findIndex = (id: string): IndexRecord => {
@@ -25,12 +32,11 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
     if (!index) throw notFound(id, 'indexes');
     return index;
   };
-  const indexWire = (i: IndexRecord) => ({
-    _id: i.id,
-    index_name: i.name,
-    models: i.models,
-    created_at: i.createdAt,
-  });
+  const findIndexed = (index: IndexRecord, id: string): IndexedAssetRecord => {
+    const ia = emu.state.indexedAssets.get(id);
+    if (!ia || ia.indexId !== index.id) throw notFound(id, 'indexed assets');
+    return ia;
+  };
 
   return [
     {
@@ -38,31 +44,21 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       method: 'POST',
       path: '/v1.3/indexes',
       auth: true,
-      rateCategory: 'indexes',
       handler: async (ctx) => {
         const body = await readJsonObject(ctx.body);
-        if (body.index_name === undefined) throw notProvided('index_name');
-        if (typeof body.index_name !== 'string' || body.index_name.trim() === '') throw invalid('index_name');
-        if (body.models === undefined) throw notProvided('models');
-        if (!Array.isArray(body.models) || body.models.length === 0)
-          throw invalid('models', 'It must be a non-empty array.');
-        for (const m of body.models) {
-          if (!isObject(m) || typeof m.model_name !== 'string')
-            throw invalid('models', 'Each model needs a model_name.');
-          if (!Array.isArray(m.model_options) || !m.model_options.every((o) => typeof o === 'string'))
-            throw invalid('models', 'Each model needs model_options, an array of strings.');
-        }
-        if ([...emu.state.indexes.values()].some((i) => i.name === body.index_name))
-          throw new ApiError(
-            409,
-            'index_name_already_exists',
-            `An index named ${body.index_name} already exists.`,
-          );
+        const name = indexName(body.index_name);
+        const models = parseModels(body.models);
+        const addons = parseAddons(body.addons, models);
+        if ([...emu.state.indexes.values()].some((i) => i.name === name))
+          throw new ApiError(400, 'index_name_already_exists', `The index name ${name} is already in use.`);
+        const now = new Date().toISOString();
         const index: IndexRecord = {
           id: newObjectId(),
-          name: body.index_name,
-          models: body.models,
-          createdAt: new Date().toISOString(),
+          name,
+          models,
+          addons,
+          createdAt: now,
+          updatedAt: now,
         };
         emu.state.indexes.set(index.id, index);
         emu.state.changed();
@@ -75,10 +71,20 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       path: '/v1.3/indexes',
       auth: true,
       handler: (ctx) => {
-        const { page, limit } = pageParams(ctx.url.searchParams);
-        const all = [...emu.state.indexes.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+        const q = ctx.url.searchParams;
+        const { page, limit } = pageParams(q);
+        const name = q.get('index_name')?.toLowerCase();
+        const family = q.get('model_family');
+        const asc = q.get('sort_option') === 'asc';
+        const all = [...emu.state.indexes.values()]
+          .filter((i) => !name || i.name.toLowerCase().includes(name))
+          .filter((i) => !family || i.models.some((m) => m.model_name.startsWith(family)))
+          .sort((a, b) => (asc ? 1 : -1) * a.createdAt.localeCompare(b.createdAt));
         const result = paginate(all, page, limit);
-        sendJson(ctx.res, 200, { data: result.data.map(indexWire), page_info: result.page_info });
+        sendJson(ctx.res, 200, {
+          data: result.data.map((i) => indexWire(emu.state, i)),
+          page_info: result.page_info,
+        });
       },
     },
     {
@@ -86,7 +92,23 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       method: 'GET',
       path: '/v1.3/indexes/:indexId',
       auth: true,
-      handler: (ctx) => sendJson(ctx.res, 200, indexWire(findIndex(ctx.params.indexId!))),
+      handler: (ctx) => sendJson(ctx.res, 200, indexWire(emu.state, findIndex(ctx.params.indexId!))),
+    },
+    {
+      name: 'indexes.update',
+      method: 'PUT',
+      path: '/v1.3/indexes/:indexId',
+      auth: true,
+      handler: async (ctx) => {
+        const index = findIndex(ctx.params.indexId!);
+        const name = indexName((await readJsonObject(ctx.body)).index_name);
+        if ([...emu.state.indexes.values()].some((i) => i.name === name && i.id !== index.id))
+          throw new ApiError(400, 'index_name_already_exists', `The index name ${name} is already in use.`);
+        index.name = name;
+        index.updatedAt = new Date().toISOString();
+        emu.state.changed();
+        sendEmpty(ctx.res, 204);
+      },
     },
     {
       name: 'indexes.delete',
@@ -107,24 +129,37 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       method: 'POST',
       path: '/v1.3/indexes/:indexId/indexed-assets',
       auth: true,
+      // One category with POST /tasks (§6): rate-limited, so its answers carry X-Ratelimit-*.
       rateCategory: 'indexes',
       handler: async (ctx) => {
         const index = findIndex(ctx.params.indexId!);
         const body = await readJsonObject(ctx.body);
         if (body.asset_id === undefined) throw notProvided('asset_id');
         if (typeof body.asset_id !== 'string') throw invalid('asset_id');
+        if (body.enable_video_stream !== undefined && typeof body.enable_video_stream !== 'boolean')
+          throw invalid('enable_video_stream', 'It must be a boolean.');
+        const userMetadata =
+          body.user_metadata === undefined
+            ? undefined
+            : (validateMetadata(body.user_metadata, false) as UserMetadata);
         const asset = emu.state.assets.get(body.asset_id);
         if (!asset || asset.hidden) throw notFound(body.asset_id, 'assets');
         if (asset.status !== 'ready') throw invalid('asset_id', 'The asset status must be `ready`.');
-        const id = newObjectId();
-        emu.state.indexedAssets.set(id, {
-          id,
+        const now = new Date().toISOString();
+        const record: IndexedAssetRecord = {
+          id: newObjectId(),
           indexId: index.id,
           assetId: asset.id,
-          createdAt: new Date().toISOString(),
-        });
+          createdAt: now,
+          updatedAt: now,
+          status: 'pending',
+          enableVideoStream: body.enable_video_stream === true,
+          ...(userMetadata && { userMetadata }),
+        };
+        emu.state.indexedAssets.set(record.id, record);
         emu.state.changed();
-        sendJson(ctx.res, 202, { _id: id, asset_id: asset.id });
+        emu.indexing.start(record);
+        sendJson(ctx.res, 202, { _id: record.id, asset_id: asset.id });
       },
     },
     {
@@ -134,12 +169,55 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       auth: true,
       handler: (ctx) => {
         const index = findIndex(ctx.params.indexId!);
-        const { page, limit } = pageParams(ctx.url.searchParams);
+        const q = ctx.url.searchParams;
+        const { page, limit } = pageParams(q);
+        const statuses = arrayParam(q, 'status');
+        for (const s of statuses)
+          if (!STATUSES.includes(s)) throw invalid('status', `'${s}' is not one of ${STATUSES.join(', ')}.`);
+        const filename = q.get('filename')?.toLowerCase();
         const items = [...emu.state.indexedAssets.values()]
           .filter((ia) => ia.indexId === index.id)
-          .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-          .map((ia) => ({ _id: ia.id, asset_id: ia.assetId, status: 'ready', created_at: ia.createdAt }));
-        sendJson(ctx.res, 200, paginate(items, page, limit));
+          .filter((ia) => statuses.length === 0 || statuses.includes(statusOf(ia)))
+          .filter(
+            (ia) =>
+              !filename ||
+              (emu.state.assets.get(ia.assetId)?.filename.toLowerCase().includes(filename) ?? false),
+          )
+          .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+        const result = paginate(items, page, limit);
+        sendJson(ctx.res, 200, {
+          data: result.data.map((ia) => indexedAssetWire(emu.state, ia)),
+          page_info: result.page_info,
+        });
+      },
+    },
+    {
+      name: 'indexed-assets.retrieve',
+      method: 'GET',
+      path: '/v1.3/indexes/:indexId/indexed-assets/:indexedAssetId',
+      auth: true,
+      handler: (ctx) => {
+        const ia = findIndexed(findIndex(ctx.params.indexId!), ctx.params.indexedAssetId!);
+        const transcription = booleanParam(ctx.url.searchParams, 'transcription', false);
+        sendJson(
+          ctx.res,
+          200,
+          indexedAssetDetailWire(emu.state, ia, emu.mediaBase(ctx.origin, ia.assetId), transcription),
+        );
+      },
+    },
+    {
+      name: 'indexed-assets.update',
+      method: 'PATCH',
+      path: '/v1.3/indexes/:indexId/indexed-assets/:indexedAssetId',
+      auth: true,
+      handler: async (ctx) => {
+        const ia = findIndexed(findIndex(ctx.params.indexId!), ctx.params.indexedAssetId!);
+        const body = await readJsonObject(ctx.body);
+        if (body.user_metadata !== undefined)
+          ia.userMetadata = mergeMetadata(ia.userMetadata, validateMetadata(body.user_metadata, true));
+        emu.state.changed();
+        sendEmpty(ctx.res, 204);
       },
     },
     {
@@ -148,13 +226,53 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       path: '/v1.3/indexes/:indexId/indexed-assets/:indexedAssetId',
       auth: true,
       handler: (ctx) => {
-        const index = findIndex(ctx.params.indexId!);
-        const ia = emu.state.indexedAssets.get(ctx.params.indexedAssetId!);
-        if (!ia || ia.indexId !== index.id) throw notFound(ctx.params.indexedAssetId!, 'indexed assets');
+        const ia = findIndexed(findIndex(ctx.params.indexId!), ctx.params.indexedAssetId!);
         emu.state.indexedAssets.delete(ia.id);
         emu.state.changed();
         sendEmpty(ctx.res, 204);
       },
     },
   ];
+}
+
+function indexName(value: unknown): string {
+  if (value === undefined) throw notProvided('index_name');
+  if (typeof value !== 'string' || value.trim() === '') throw invalid('index_name');
+  return value;
+}
+
+/** `models`: `marengo3.0` and/or `pegasus1.2`, each with `visual` and/or `audio` (§1.1). */
+function parseModels(value: unknown): IndexModel[] {
+  if (value === undefined) throw notProvided('models');
+  if (!Array.isArray(value) || value.length === 0) throw invalid('models', 'It must be a non-empty array.');
+  const seen = new Set<string>();
+  return value.map((m: unknown) => {
+    if (!isObject(m) || typeof m.model_name !== 'string')
+      throw invalid('models', 'Each model needs a model_name.');
+    if (!Object.hasOwn(INDEX_MODELS, m.model_name))
+      throw invalid(
+        'models',
+        `${m.model_name} is not an index model: use ${Object.keys(INDEX_MODELS).join(' or ')}.`,
+      );
+    if (seen.has(m.model_name)) throw invalid('models', `${m.model_name} is listed twice.`);
+    seen.add(m.model_name);
+    const options = m.model_options;
+    if (
+      !Array.isArray(options) ||
+      options.length === 0 ||
+      !options.every((o) => typeof o === 'string' && MODEL_OPTIONS.includes(o))
+    )
+      throw invalid('models', `model_options of ${m.model_name} must list visual and/or audio.`);
+    return { model_name: m.model_name, model_options: [...new Set(options as string[])] };
+  });
+}
+
+/** `addons`: only `thumbnail`, and only with Marengo (§1.1). */
+function parseAddons(value: unknown, models: IndexModel[]): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((a) => a === 'thumbnail'))
+    throw invalid('addons', "The only addon is 'thumbnail'.");
+  if (value.length > 0 && !models.some((m) => m.model_name.startsWith('marengo')))
+    throw invalid('addons', 'The thumbnail addon needs a Marengo model.');
+  return [...new Set(value as string[])];
 }

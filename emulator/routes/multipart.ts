@@ -13,7 +13,7 @@ import {
   readJsonObject,
   sendJson,
 } from '../http-helpers.ts';
-import { describeBytes, type MediaKind } from '../limits.ts';
+import { describeBytes, type ChunkedKind } from '../limits.ts';
 import { pageParams } from '../query.ts';
 import type { RequestContext, RouteDefinition } from '../router.ts';
 import { sniff, SNIFF_BYTES } from '../sniff.ts';
@@ -22,7 +22,7 @@ import { validateMetadata } from '../user-metadata.ts';
 import { paginate } from '../wire.ts';
 
 const MiB = 1024 * 1024;
-const TYPES: MediaKind[] = ['video', 'audio', 'image'];
+const TYPES: ChunkedKind[] = ['video', 'audio', 'image'];
 
 /** The multipart upload API (§7) and the presigned chunk URLs it hands out (served here too). */
 export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
@@ -130,10 +130,10 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
         if (typeof filename !== 'string' || filename.length < 1 || filename.length > 255)
           throw invalid('filename', 'It must be between 1 and 255 characters long.');
         if (type === undefined) throw notProvided('type');
-        if (!TYPES.includes(type as MediaKind))
+        if (!TYPES.includes(type as ChunkedKind))
           throw invalid('type', "It must be 'video', 'audio' or 'image'.");
         if (totalSize === undefined) throw notProvided('total_size');
-        const cap = s.limits.multipart[type as MediaKind];
+        const cap = s.limits.multipart[type as ChunkedKind];
         if (!Number.isInteger(totalSize) || (totalSize as number) < 1)
           throw invalid('total_size', 'It must be a positive integer.');
         if ((totalSize as number) > cap)
@@ -159,7 +159,7 @@ export function multipartRoutes(emu: EmulatorCore): RouteDefinition[] {
           id: newObjectId(now),
           assetId: asset.id,
           filename,
-          type: type as MediaKind,
+          type: type as ChunkedKind,
           totalSize: total,
           chunkSize,
           totalChunks: Math.ceil(total / chunkSize),

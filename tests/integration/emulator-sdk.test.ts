@@ -164,13 +164,13 @@ describe('create from a file stream', () => {
       400,
       'parameter_invalid',
     );
-    const big = await writeFixture(join(dir, 'big.png'), png(8, 8, 5_100_000));
+    const big = await writeFixture(join(dir, 'big.png'), png(8, 8, 32_100_000));
     const tooBig = await expectApiError(
       sdk.assets.create({ method: 'direct', file: createReadStream(big) }, { maxRetries: 0 }),
       400,
       'parameter_invalid',
     );
-    expect((tooBig.body as { message: string }).message).toMatch(/5 MB limit/);
+    expect((tooBig.body as { message: string }).message).toMatch(/32 MB limit/);
     // Nothing is left behind by a rejected upload.
     expect((await sdk.assets.list()).data).toHaveLength(0);
   });
