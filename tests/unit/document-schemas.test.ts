@@ -102,8 +102,13 @@ describe('queue.json', () => {
         all: item('all', { state: 'paused', pausedBy: 'all', resumeTo: 'queued' }), // no pause in force
         evil: item('evil', { assetId: '../../etc', size: -1, sha256: 'nope' }),
         moved: item('other-id'),
+        later: item('later', {
+          state: 'waiting',
+          wait: { code: 'rate-limited', message: 'Rate limited', resumeAt: 32_503_680_000_000 }, // year 3000
+        }),
       },
     });
+    expect(doc.data.items.later!.wait!.resumeAt).toBeLessThanOrEqual(Date.now());
     const items = doc.data.items;
     expect(items.proc!.state).toBe('queued');
     expect(items.wait!.state).toBe('queued');
@@ -114,8 +119,21 @@ describe('queue.json', () => {
     expect(items.moved!.id).toBe('moved');
     expect(doc.data.history).toHaveLength(1);
     expect(doc.recovered).toMatch(
-      /4 queue items had unreadable fields, which were reset: .*"evil\.mp4" \(size, sha256, assetId\)/,
+      /5 queue items had unreadable fields, which were reset: .*"evil\.mp4" \(size, sha256, assetId\)/,
     );
+  });
+
+  it('a timed pause that would end later than a week from now stays a pause, without that end', async () => {
+    const doc = await load('queue', queueSchema, {
+      version: 1,
+      items: {},
+      history: [],
+      paused: true,
+      pausedUntil: 32_503_680_000_000,
+    });
+    expect(doc.data.paused).toBe(true);
+    expect(doc.data.pausedUntil).toBeUndefined();
+    expect(doc.recovered).toMatch(/the end of the timed pause was unreadable/);
   });
 
   it('a sound queue loads without a word and without a copy', async () => {

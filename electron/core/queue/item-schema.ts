@@ -38,6 +38,8 @@ const itemState = z.enum([
 ]);
 /** An id the platform handed out (24 hex digits): an asset id from disk is checked like one from the wire. */
 export const platformId = z.string().refine(isPlatformId, 'not a TwelveLabs id');
+const MAX_WAIT_MS = 2 * 24 * 3_600_000;
+const WEEK_MS = 7 * 24 * 3_600_000;
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'not a sha256');
 const text = z.string().max(10_000);
 
@@ -146,6 +148,12 @@ function checkItem(value: unknown, id: string, queuePaused: boolean) {
     item.state = item.resumeTo ?? 'queued';
     repaired.push('state');
   }
+  // No wait of ours is longer (a rate limit's reset, a backoff): a later time would stall the
+  // item, and `tl-uploader resume` with it, until then. It tries again at once instead.
+  if (item.wait?.resumeAt !== undefined && item.wait.resumeAt > Date.now() + MAX_WAIT_MS) {
+    item.wait = { ...item.wait, resumeAt: Date.now() };
+    repaired.push('wait');
+  }
   if (item.state === 'paused') {
     item.pausedBy ??= 'user';
     // Paused by a "pause all" that is no longer in force: nothing would ever resume it.
@@ -174,8 +182,10 @@ export const queueSchema: DocumentSchema<QueueData> = {
   journal: { version: 1, items: 2, history: 1, paused: 1, pausedUntil: 1 },
   check(raw, problems) {
     const paused = checkField(raw, 'paused', z.boolean(), false, problems, 'whether all uploads are paused');
+    // A timed pause is at most a week (uploads:pause-all): a later end is no end the person chose.
+    const until = epochMs.max(Date.now() + WEEK_MS).optional();
     const pausedUntil = paused
-      ? checkField(raw, 'pausedUntil', epochMs.optional(), undefined, problems, 'the end of the timed pause')
+      ? checkField(raw, 'pausedUntil', until, undefined, problems, 'the end of the timed pause')
       : undefined;
     const items = checkMap(
       raw.items,
