@@ -43,6 +43,11 @@ const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** A failure that retrying cannot mend: no token, or a token of an earlier start. */
 class AccessProblem extends Error {}
 
+/** The token in the address's fragment (`#token=…`), as serve mode prints it. */
+function fragmentToken(): string | null {
+  return new URLSearchParams(location.hash.slice(1)).get('token');
+}
+
 /**
  * Serve mode's token, taken once from the address serve printed (`#token=…`; `?token=` from
  * older builds), moved into sessionStorage (this tab only, kept across a reload) and removed from
@@ -50,7 +55,7 @@ class AccessProblem extends Error {}
  * on 127.0.0.1 would go to every local server, whatever its port.
  */
 function takeToken(): string | undefined {
-  const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
+  const fromHash = fragmentToken();
   // Read once at start-up, not view state.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   const query = new URLSearchParams(location.search);
@@ -89,6 +94,11 @@ export class Client {
   constructor(private readonly preload = window.tlUploader) {
     if (preload) return;
     this.token = takeToken();
+    // A new address pasted into this tab differs only in its fragment, which loads nothing: take
+    // its token and start again with it.
+    window.addEventListener('hashchange', () => {
+      if (fragmentToken() && takeToken() !== this.token) location.reload();
+    });
     this.ready = this.open();
     // Commands report the problem; this only keeps an early failure from being "unhandled".
     this.ready.catch(() => undefined);

@@ -223,3 +223,34 @@ test('a page on another local port cannot read the token, run a command, drop a 
   // The app's own tab is still connected and working.
   await expect(app.getByText('Reconnecting…')).toHaveCount(0);
 });
+
+test('a tab of an earlier start is told to open the new address, its old token refused', async ({ page }) => {
+  const tmp = await makeTempDir('tl-e2e-restart-');
+  // A port that is free now, so the second start can take the same one (and the same origin).
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  const args = ['--sandbox', '--port', String(port)];
+  let first: ServeProcess | undefined = await startServeProcess(join(tmp.dir, 'data'), {}, { args });
+  let second: ServeProcess | undefined;
+  try {
+    await page.goto(first.url);
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+    await first.stop();
+    first = undefined;
+    second = await startServeProcess(join(tmp.dir, 'data'), {}, { args });
+    // The page reconnects, learns its token is from an earlier start, and says what to do.
+    await expect(page.getByRole('alert')).toContainText(
+      'TL Uploader was restarted. Open the new address it printed.',
+    );
+    await page.goto(second.url);
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  } finally {
+    await first?.stop();
+    await second?.stop();
+    await tmp.cleanup();
+  }
+});
