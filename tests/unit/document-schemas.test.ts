@@ -180,7 +180,9 @@ describe('the other documents', () => {
         constructor: { id: 'constructor' },
       },
       pendingDeletes: null,
+      lastFullSyncAt: 32_503_680_000_000, // the year 3000: no full sync would be due before then
     });
+    expect(doc.data.lastFullSyncAt).toBeUndefined();
     expect(Object.keys(doc.data.assets)).toEqual([A1]);
     expect(doc.data.assets[A1]).not.toHaveProperty('thumbnailPath');
     expect(doc.data.assets[A1]!.deleting).toBeUndefined();

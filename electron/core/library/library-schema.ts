@@ -80,12 +80,14 @@ export const mirrorSchema: DocumentSchema<MirrorData> = {
     // A lost pending delete leaves its asset marked "deleting" forever: show it as it is.
     for (const entry of Object.values(assets))
       if (entry.deleting && !pendingDeletes[entry.id]) entry.deleting = undefined;
-    const lastSyncedAt = checkField(raw, 'lastSyncedAt', epochMs, undefined, problems, 'the last sync time');
-    // Unreadable: the next sync is a full one, which makes the mirror exact again.
+    // A time in the future is no sync that happened: one would hold off the next full sync (which
+    // drops assets deleted elsewhere) for as long. Unreadable, the next sync is a full one.
+    const past = epochMs.max(Date.now() + 60_000);
+    const lastSyncedAt = checkField(raw, 'lastSyncedAt', past, undefined, problems, 'the last sync time');
     const lastFullSyncAt = checkField(
       raw,
       'lastFullSyncAt',
-      epochMs,
+      past,
       undefined,
       problems,
       'the last full sync time',
