@@ -183,11 +183,11 @@ describe('round trips', () => {
 
 describe('errors', () => {
   it('does not retry a permanent 400 and says why', async () => {
-    const path = await writeFixture(join(dir, 'huge.png'), png(8, 8, 5_200_000));
+    const path = await writeFixture(join(dir, 'huge.png'), png(8, 8, 32_200_000));
     const error = await client.createAssetFromFile(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 400, code: 'parameter_invalid', retryable: false });
-    expect((error as Error).message).toMatch(/5 MB limit/);
+    expect((error as Error).message).toMatch(/32 MB limit/);
     expect(await control.requests('assets.create')).toHaveLength(1);
   });
 

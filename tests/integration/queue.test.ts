@@ -270,7 +270,7 @@ describe('bad input', () => {
       Buffer.from('plain text pretending to be a video '.repeat(20)),
     );
     await writeFixture(join(dir, 'empty.wav'), Buffer.alloc(0));
-    await writeFixture(join(dir, 'huge.png'), png(8, 8, 5_100_000));
+    await writeFixture(join(dir, 'huge.png'), png(8, 8, 32_100_000));
     await mkdir(join(dir, 'a-folder.mp4'));
     await writeFixture(join(dir, 'locked.wav'), wav(0.2));
     const { chmod } = await import('node:fs/promises');
@@ -307,7 +307,7 @@ describe('bad input', () => {
     expect(byName['empty.wav']).toMatchObject({ state: 'failed', error: 'empty.wav is empty.' });
     expect(byName['huge.png']).toMatchObject({
       state: 'failed',
-      error: expect.stringMatching(/image files can be at most 5 MB/),
+      error: expect.stringMatching(/image files can be at most 32 MB/),
     });
     expect(byName['a-folder.mp4']).toMatchObject({
       state: 'failed',

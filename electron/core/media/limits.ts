@@ -1,19 +1,27 @@
 import type { MediaKind } from '../../shared/domain.ts';
 
 /**
- * The platform's upload limits, in one table (the mission's figures, matching the older docs).
- * Changing a limit is a one-line change here.
+ * The platform's upload limits, in one table, as documented now (reference twelvelabs-api.md §4:
+ * OpenAPI export 2026-07-30 and twelvelabs-js 1.3.4; the older 5 MB image and 4 GB multipart
+ * figures are gone). Changing a limit is a one-line change here.
  */
 export const MB = 1_000_000;
 export const GB = 1_000_000_000;
 
 export const LIMITS = {
-  /** One multipart/form-data POST. */
-  direct: { video: 200 * MB, audio: 200 * MB, image: 5 * MB } satisfies Record<MediaKind, number>,
-  /** The multipart upload API, for video and audio above the direct limit. */
-  multipart: { video: 4 * GB, audio: 4 * GB, image: 5 * MB } satisfies Record<MediaKind, number>,
-  /** `method=url`: the platform downloads it. */
+  /** One multipart/form-data POST: video/audio 200 MB, images 32 MB (was 5 MB). */
+  direct: { video: 200 * MB, audio: 200 * MB, image: 32 * MB } satisfies Record<MediaKind, number>,
+  /** The multipart upload API: video/audio 10 GB (was 4 GB), images 32 MB. */
+  multipart: { video: 10 * GB, audio: 10 * GB, image: 32 * MB } satisfies Record<MediaKind, number>,
+  /** `method=url`: the platform downloads it. Video/audio 4 GB, images 32 MB, documents 512 MB. */
   url: 4 * GB,
+  urlImage: 32 * MB,
+  /**
+   * Documents (PDF, text, Markdown) are assets too (JS 1.3.4): 200 MB local, 512 MB by URL, and
+   * the extension must match the content. The queue does not send documents yet; the figures are
+   * here so that the one table stays the platform's.
+   */
+  document: { direct: 200 * MB, url: 512 * MB, extensions: ['pdf', 'txt', 'md', 'markdown'] },
   filenameLength: 255,
 } as const;
 

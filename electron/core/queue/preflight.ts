@@ -54,7 +54,8 @@ export async function preflightFile(path: string): Promise<PreparedFile> {
   if ('tooLarge' in choice)
     throw new InputRejected(
       `${name} is ${formatBytes(info.size)}; ${type.kind} files can be at most ${formatBytes(choice.tooLarge)}.` +
-        (type.kind !== 'image' ? ' Upload it by URL only if it is under 4 GB, or split it.' : ''),
+        // A URL upload takes less (4 GB), so splitting is the only way.
+        (type.kind !== 'image' ? ` Split it into parts of at most ${formatBytes(choice.tooLarge)}.` : ''),
     );
   return { size: info.size, mtimeMs: info.mtimeMs, kind: type.kind, mime: type.mime, method: choice.method };
 }
