@@ -44,6 +44,9 @@ export function sniff(head: Buffer): Sniffed {
   // Sync bytes at 188-byte steps over three packets: one "G" is any text's first letter.
   if (b.length > 2 * 188 && b[0] === 0x47 && b[188] === 0x47 && b[376] === 0x47)
     return { kind: 'video', mime: 'video/mp2t', container: 'mpegts' };
+  // Blu-ray and AVCHD camcorders (.m2ts, .mts): the same packets after a 4-byte timestamp.
+  if (b.length > 4 + 2 * 192 && b[4] === 0x47 && b[196] === 0x47 && b[388] === 0x47)
+    return { kind: 'video', mime: 'video/mp2t', container: 'mpegts' };
   if (b[0] === 0x00 && b[1] === 0x00 && b[2] === 0x01 && (b[3] === 0xba || b[3] === 0xb3))
     return { kind: 'video', mime: 'video/mpeg', container: 'mpeg' };
 

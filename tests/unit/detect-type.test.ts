@@ -52,6 +52,7 @@ const NON_MEDIA: Array<[string, Buffer | string]> = [
   ['Grocery list (long).txt', `Grocery list for the week\n${'- apples, pears and more fruit\n'.repeat(200)}`],
   // Every line exactly 188 bytes and starting with "G": MPEG-TS sync bytes in all the right places.
   ['Goods.csv', lines('G', 40, 188)],
+  ['Goods wide.csv', `${'1234'}${lines('G', 40, 192)}`],
   ['BM notes.txt', 'BM: bowel movement log\n2026-01-01 08:00 normal\n'.repeat(30)],
   ['BMW.txt', 'BMW 320d, 2019, 84,000 km, one owner\n'.repeat(50)],
   ['ID3 notes.txt', 'ID3 tags explained: the header is ten bytes long...\n'.repeat(20)],
@@ -165,6 +166,12 @@ const MEDIA: Array<[string, string[], string, string]> = [
   ['clip.avi', [...VIDEO, '-c:v', 'mpeg4'], 'video', 'video/x-msvideo'],
   ['clip.flv', [...VIDEO, '-c:v', 'flv1'], 'video', 'video/x-flv'],
   ['clip.ts', [...VIDEO, '-c:v', 'mpeg2video'], 'video', 'video/mp2t'],
+  [
+    'clip.mts',
+    [...VIDEO, '-c:v', 'mpeg2video', '-f', 'mpegts', '-mpegts_m2ts_mode', '1'],
+    'video',
+    'video/mp2t',
+  ],
   ['clip.mpg', [...VIDEO, '-c:v', 'mpeg1video', '-f', 'mpeg'], 'video', 'video/mpeg'],
   ['clip.vob', [...VIDEO, '-c:v', 'mpeg2video', '-f', 'vob'], 'video', 'video/mpeg'],
   ['clip.ogv', [...VIDEO, '-c:v', 'libtheora'], 'video', 'video/ogg'],

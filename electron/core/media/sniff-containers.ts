@@ -207,6 +207,20 @@ export function sniffMpegTs(h: ByteView): DetectedType | undefined {
   return { kind: 'video', mime: 'video/mp2t' };
 }
 
+/**
+ * The same stream in 192-byte packets, each after a 4-byte arrival timestamp: Blu-ray and AVCHD
+ * camcorders (.m2ts, .mts).
+ */
+export function sniffM2ts(h: ByteView): DetectedType | undefined {
+  const packet = TS_PACKET + 4;
+  if (h.size < packet * TS_MIN_PACKETS) return undefined;
+  const packets = Math.floor(Math.min(h.length, h.size) / packet);
+  if (packets < TS_MIN_PACKETS) return undefined;
+  for (let i = 0; i < packets; i++) if (h.u8(i * packet + 4) !== 0x47) return undefined;
+  if ((h.u8(7) & 0x30) === 0) return undefined;
+  return { kind: 'video', mime: 'video/mp2t' };
+}
+
 export function sniffMpegPs(h: ByteView): DetectedType | undefined {
   if (!h.is(0, [0, 0, 1])) return undefined;
   const code = h.u8(3);
