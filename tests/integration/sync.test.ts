@@ -1,5 +1,5 @@
 /** Watched folders on real temp folders, with the real queue and the emulator. */
-import { appendFile, copyFile, mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderStatus } from '../../electron/shared/sync-types.ts';
@@ -407,6 +407,43 @@ describe('a hand-over the queue refuses', () => {
         .sort(),
     ).toEqual(names);
     expect(await creates()).toBe(2);
+  }, 60_000);
+});
+
+describe('a folder whose ledger cannot be saved', () => {
+  it('says so, keeps watching, and clears the problem once a rescan goes through', async () => {
+    await writeFixture(join(watched, 'a.wav'), wav(0.3));
+    await writeFixture(join(watched, 'b.wav'), wav(0.4));
+    const writes = { failuresLeft: 0, failed: 0 };
+    const { sync } = await startAll(
+      {},
+      {
+        store: failingWrites(new ConfDocumentStore(dataDir, 'sync'), writes),
+        reconcileIntervalMs: 500,
+        // A watcher that reports nothing: only the periodic rescans notice changes here.
+        watchFolder: async () => ({ close: async () => undefined }),
+      },
+    );
+    await sync.addFolder(watched, { stabilityMs: 300 });
+    await statusWhere(sync, (s) => s.uploaded === 2 && settled(s));
+
+    writes.failuresLeft = Number.POSITIVE_INFINITY; // the disk is full from now on
+    // Status events, not polling: the next rescan may clear the problem moments later.
+    const failing = new Promise<FolderStatus>((resolve) =>
+      sync.on('status', (s) => {
+        if (s.problems.some((p) => /Something went wrong \(scan: ENOSPC/.test(p))) resolve(s);
+      }),
+    );
+    await rm(join(watched, 'a.wav'));
+    // The rescan that notices it cannot save what it found: the status says so.
+    expect((await failing).state).toBe('watching');
+    expect(writes.failed).toBeGreaterThan(0);
+
+    // The rescans go on after the failed one (their chain is not broken): a new file is found.
+    writes.failuresLeft = 0;
+    await writeFixture(join(watched, 'c.wav'), wav(0.5));
+    await statusWhere(sync, (s) => s.uploaded === 2 && settled(s) && s.problems.length === 0);
+    expect(await assetNames()).toEqual(['a.wav', 'b.wav', 'c.wav']);
   }, 60_000);
 });
 

@@ -42,6 +42,8 @@ export class FolderRunner {
   private ignoredCount = 0;
   private lastActivityAt: number | undefined;
   private readonly problems = new Set<string>();
+  /** The last unexpected failure, shown until a rescan succeeds. */
+  private failure: string | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private availabilityTimer: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
@@ -96,7 +98,9 @@ export class FolderRunner {
     const watching = this.watch.start();
     const scanning = this.rescan(this.firstScan && this.folder.existing === 'skip');
     await watching;
-    await scanning;
+    // A failed scan (its ledger could not be saved) is the folder's problem, shown in its status
+    // by the scope; the folder still watches, and the next rescan tries again.
+    await scanning.catch(() => undefined);
     if (!this.stopped && this.state === 'scanning') this.setState('watching');
     if (!this.stopped && this.state === 'watching') void this.rescan();
     this.scheduleReconcile();
@@ -154,9 +158,15 @@ export class FolderRunner {
   /** Compares the folder with the ledger; `baseline`: record what is there without uploading it. */
   rescan(baseline = false): Promise<void> {
     if (!this.scanning) {
-      this.scanning = catchUpScan(this.scanHost, baseline).finally(() => {
-        this.scanning = undefined;
-      });
+      this.scanning = catchUpScan(this.scanHost, baseline)
+        .then(() => {
+          // A whole scan went through: what failed before was caught up with.
+          if (this.failure) this.statusChanged();
+          this.failure = undefined;
+        })
+        .finally(() => {
+          this.scanning = undefined;
+        });
       // Whoever waits on it hears of a failure too; the scope makes sure it is never unheard.
       void (this.run ?? this.life).track('scan', this.scanning);
     }
@@ -180,7 +190,11 @@ export class FolderRunner {
       ...counts,
       waitingForFile: this.stability.waiting,
       ...(this.lastActivityAt && { lastActivityAt: this.lastActivityAt }),
-      problems: [...this.problems, ...(this.handOverTo?.problem ? [this.handOverTo.problem] : [])],
+      problems: [
+        ...this.problems,
+        ...(this.handOverTo?.problem ? [this.handOverTo.problem] : []),
+        ...(this.failure ? [this.failure] : []),
+      ],
     };
   }
 
@@ -306,7 +320,8 @@ export class FolderRunner {
   /** Something the runner started failed unexpectedly: the folder's status says so. */
   private unexpected(failure: LifecycleFailure): void {
     const reason = failure.error instanceof Error ? failure.error.message : String(failure.error);
-    this.problem(`Something went wrong (${failure.name}: ${reason}); the next rescan tries again.`);
+    this.failure = `Something went wrong (${failure.name}: ${reason}); the next rescan tries again.`;
+    this.statusChanged();
   }
 
   private problem(text: string): void {
@@ -319,11 +334,9 @@ export class FolderRunner {
     if (this.stopped) return;
     // OS watchers drop events under load: a periodic scan catches what they missed.
     this.reconcileTimer = this.run?.setTimeout('reconcile', this.deps.reconcileIntervalMs, async () => {
-      try {
-        if (this.state === 'watching') await this.rescan();
-      } finally {
-        this.scheduleReconcile(); // a failed rescan was reported; the next one still comes
-      }
+      // A failed rescan was reported (as 'scan') by the scope; the next one still comes.
+      if (this.state === 'watching') await this.rescan().catch(() => undefined);
+      this.scheduleReconcile();
     });
   }
 
