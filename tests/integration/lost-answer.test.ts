@@ -67,7 +67,7 @@ function start() {
   return harness.queue;
 }
 
-/** Distinct names, contents and sizes (sessions are told apart by size: the listing names no file). */
+/** Distinct names, contents and sizes. */
 async function writeFiles(): Promise<string[]> {
   const names: string[] = [];
   for (let i = 0; i < FILES; i++) {
@@ -189,6 +189,25 @@ describe('two files of one name and size', () => {
     await expectExactlyOneAssetPerFile(['same.mp4', 'same.mp4']);
     expect(rule.hits).toBe(2);
     expect(await control.requests('assets.create')).toHaveLength(2);
+  });
+
+  it('multipart: whose session answers are both lost adopt one session each', async () => {
+    // The session listing tells sessions apart by size only: same-size creates go one at a time.
+    for (const [i, name] of ['left.mp4', 'right.mp4'].entries())
+      await writeFixture(join(dir, name), mp4({ seed: 400 + i, payloadBytes: 9_000 }));
+    const queue = start();
+    const rule = proxy.lose({
+      method: 'POST',
+      path: /^\/v1\.3\/assets\/multipart-uploads$/,
+      fault: 502,
+      count: 2,
+    });
+    await queue.add(
+      ['left.mp4', 'right.mp4'].map((name) => ({ kind: 'file' as const, path: join(dir, name) })),
+    );
+    await expectExactlyOneAssetPerFile(['left.mp4', 'right.mp4']);
+    expect(rule.hits).toBe(2);
+    expect(await control.requests('multipart.create')).toHaveLength(2);
   });
 });
 

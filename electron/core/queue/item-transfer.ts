@@ -3,13 +3,13 @@ import type { ItemState } from '../../shared/queue-types.ts';
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
 import type { BandwidthLimiter } from '../api/counted-body.ts';
 import { AbortedError, OutcomeUnknownError, SourceChangedError } from '../api/errors.ts';
-import { runMultipartUpload, startMultipartUpload, type MultipartHandle } from '../api/multipart-upload.ts';
+import { runMultipartUpload, startMultipartUpload } from '../api/multipart-upload.ts';
 import type { Clock, Logger } from '../ports.ts';
 import { sha256File } from './hashing.ts';
 import type { ItemRecord } from './item-record.ts';
 import { InputRejected, preflightFile } from './preflight.ts';
 import type { ProgressTracker } from './progress-tracker.ts';
-import { findOrphanAssets, findOrphanSessions } from './reconcile.ts';
+import { adoptOrphanSession, findOrphanAsset, oneSessionCreateAtATime } from './reconcile.ts';
 import type { UploadLedger } from './upload-ledger.ts';
 
 /** What a transfer needs from the queue that owns the item. */
@@ -40,9 +40,6 @@ export interface TransferContext {
   /** Video and audio from this size go through the multipart API (default: above the direct limit). */
   multipartFromBytes?: number;
 }
-
-/** Waits before looking again for the asset of an attempt whose whole body was sent. */
-const BODY_SENT_LOOKS_MS = [2_000, 4_000];
 
 /**
  * Everything from `queued` to "the platform has the asset": checks and hashes a file (a duplicate
@@ -196,46 +193,14 @@ async function transferMultipart(
   path: string,
   signal: AbortSignal,
 ): Promise<void> {
-  let urls: Awaited<ReturnType<typeof startMultipartUpload>>['urls'] = [];
-  if (!item.multipart) {
-    ctx.transition(item, 'uploading');
-    // A crash, a pause or a lost answer came after the last session request: find its session.
-    const adopted = item.attemptStartedAt ? await adoptOrphanSession(ctx, item, path, signal) : undefined;
-    if (adopted) item.multipart = adopted;
-    else {
-      // Saved before the request: a crash before its answer is saved is reconciled above.
-      item.attemptStartedAt = ctx.clock.now();
-      item.attemptBodySent = undefined;
-      await ctx.save(item);
-      try {
-        const started = await startMultipartUpload(
-          ctx.client,
-          { path, size: item.size!, type: item.kind!, filename: item.name, mtimeMs: item.mtimeMs },
-          {
-            enableHls: item.options.enableHls,
-            enableThumbnail: item.options.enableThumbnail,
-            userMetadata: item.options.userMetadata,
-            signal,
-          },
-        );
-        item.multipart = started.handle;
-        urls = started.urls;
-      } catch (error) {
-        if (!(error instanceof OutcomeUnknownError)) throw error;
-        await lostAnswer(ctx, item, error);
-        const found = await adoptOrphanSession(ctx, item, path, signal);
-        if (!found) throw error.underlying;
-        item.multipart = found;
-      }
-    }
-    item.attemptStartedAt = undefined;
-    item.attemptBodySent = undefined;
-    await ctx.save(item); // the session exists: remember it before sending a byte
-  } else ctx.transition(item, 'uploading');
+  ctx.transition(item, 'uploading');
+  const urls = item.multipart
+    ? []
+    : await oneSessionCreateAtATime(ctx, item.size!, signal, () => beginSession(ctx, item, path, signal));
   ctx.progress.begin(item.id, item.size!);
   const { assetId } = await runMultipartUpload(
     ctx.client,
-    item.multipart,
+    item.multipart!,
     {
       signal,
       concurrency: ctx.chunkConcurrency(),
@@ -254,48 +219,39 @@ async function transferMultipart(
 }
 
 /**
- * The session an interrupted attempt created, as a handle that resumes it (reconcile.ts); the
- * same path for a crash and for a lost answer. Not found: the attempt is forgotten, so the next
- * one creates a session.
+ * Gives the item a session: the one an interrupted attempt made (a crash, a pause, a lost answer:
+ * reconcile.ts), or a new one. Returns the new session's first upload URLs.
  */
-async function adoptOrphanSession(
-  ctx: TransferContext,
-  item: ItemRecord,
-  path: string,
-  signal: AbortSignal,
-): Promise<MultipartHandle | undefined> {
-  const since = item.attemptStartedAt!;
-  const claimed = () => {
-    const ids = new Set<string>();
-    for (const other of Object.values(ctx.items()))
-      if (other !== item && other.multipart) ids.add(other.multipart.uploadId);
-    return ids;
-  };
-  const handle = await withPatience(ctx, item, signal, async () => {
-    const candidates = await findOrphanSessions(ctx.client, { size: item.size!, since, signal });
-    const taken = claimed();
-    const free = candidates.filter((c) => !taken.has(c.uploadId));
-    // The listing names no file: only a single candidate is taken (adopting the wrong one would
-    // put these bytes under another file's name); without one, a new session is made.
-    const session = free.length === 1 ? free[0]! : undefined;
-    if (!session) return undefined;
-    // Claimed in the same turn as the check above: two items looking at once never both take it.
-    item.multipart = {
-      uploadId: session.uploadId,
-      assetId: '', // learnt from the first chunk report
-      path,
-      size: item.size!,
-      mtimeMs: item.mtimeMs,
-      chunkSize: session.chunkSize,
-      totalChunks: session.totalChunks,
-      expiresAt: session.expiresAt,
-      uploadHeaders: {}, // not listed; the official SDK sends none either
-      chunks: {},
-    };
-    return item.multipart;
-  });
-  if (handle) ctx.logger.info('adopted the upload session an interrupted attempt made', { item: item.id });
-  return handle;
+async function beginSession(ctx: TransferContext, item: ItemRecord, path: string, signal: AbortSignal) {
+  let urls: Awaited<ReturnType<typeof startMultipartUpload>>['urls'] = [];
+  if (!(item.attemptStartedAt && (await adoptOrphanSession(ctx, item, path, signal)))) {
+    // Saved before the request: a crash before its answer is saved is reconciled above.
+    item.attemptStartedAt = ctx.clock.now();
+    item.attemptBodySent = undefined;
+    await ctx.save(item);
+    try {
+      const started = await startMultipartUpload(
+        ctx.client,
+        { path, size: item.size!, type: item.kind!, filename: item.name, mtimeMs: item.mtimeMs },
+        {
+          enableHls: item.options.enableHls,
+          enableThumbnail: item.options.enableThumbnail,
+          userMetadata: item.options.userMetadata,
+          signal,
+        },
+      );
+      item.multipart = started.handle;
+      urls = started.urls;
+    } catch (error) {
+      if (!(error instanceof OutcomeUnknownError)) throw error;
+      await lostAnswer(ctx, item, error);
+      if (!(await adoptOrphanSession(ctx, item, path, signal))) throw error.underlying;
+    }
+  }
+  item.attemptStartedAt = undefined;
+  item.attemptBodySent = undefined;
+  await ctx.save(item); // the session exists: remember it before sending a byte
+  return urls;
 }
 
 /**
@@ -303,23 +259,7 @@ async function adoptOrphanSession(
  * "we saved its id": the asset is looked for (reconcile.ts) and adopted. True when it was.
  */
 async function reconcile(ctx: TransferContext, item: ItemRecord, signal: AbortSignal): Promise<boolean> {
-  const since = item.attemptStartedAt!;
-  const found = await withPatience(ctx, item, signal, async () => {
-    const candidates = await findOrphanAssets(ctx.client, {
-      name: item.name,
-      since,
-      size: item.size,
-      signal,
-    });
-    const claimed = new Set<string>();
-    for (const other of Object.values(ctx.items()))
-      if (other !== item && other.assetId) claimed.add(other.assetId);
-    const id = candidates.find((c) => !claimed.has(c) && !ctx.ledger.knowsAsset(c));
-    // Claimed in the same turn as the check above: two items of one name looking at once never
-    // both take one asset.
-    if (id) item.assetId = id;
-    return id;
-  });
+  const found = await findOrphanAsset(ctx, item, signal);
   if (!found) return false;
   ctx.logger.info('reconciled an upload whose answer was lost after the platform created its asset', {
     item: item.id,
@@ -327,32 +267,6 @@ async function reconcile(ctx: TransferContext, item: ItemRecord, signal: AbortSi
   });
   await assetCreated(ctx, item, found);
   return true;
-}
-
-/**
- * Looks for what the last attempt made. When its whole body had been handed over, the platform
- * may still be acting on it when we first look (it finishes a request whose sender is gone), so
- * it is looked for again a little later before it is called absent. Absent: the attempt is
- * forgotten (the next one sends again).
- */
-async function withPatience<T>(
-  ctx: TransferContext,
-  item: ItemRecord,
-  signal: AbortSignal,
-  look: () => Promise<T | undefined>,
-): Promise<T | undefined> {
-  let found = await look();
-  for (const waitMs of item.attemptBodySent ? BODY_SENT_LOOKS_MS : []) {
-    if (found !== undefined) break;
-    await ctx.clock.sleep(waitMs, signal);
-    found = await look();
-  }
-  if (found === undefined) {
-    item.attemptStartedAt = undefined;
-    item.attemptBodySent = undefined;
-    ctx.changed(item);
-  }
-  return found;
 }
 
 /** The platform has the asset: remember it (item, ledger, the item's duplicates) and follow it. */

@@ -1,5 +1,8 @@
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
+import { AbortedError } from '../api/errors.ts';
 import type { IncompleteUpload } from '../api/wire.ts';
+import type { ItemRecord } from './item-record.ts';
+import type { TransferContext } from './item-transfer.ts';
 
 /** Clocks of the app and the platform differ: look a little before the attempt began. */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -43,4 +46,145 @@ export async function findOrphanSessions(
       u.totalSize === query.size &&
       (!u.createdAt || Date.parse(u.createdAt) >= query.since - CLOCK_SKEW_MS),
   );
+}
+
+/** Waits before looking again for what an attempt whose whole body was sent made. */
+const BODY_SENT_LOOKS_MS = [2_000, 4_000];
+
+/**
+ * The asset the item's last create made, claimed for it (`item.assetId`), or undefined (then the
+ * attempt is forgotten: the next one sends again). The oldest unclaimed candidate wins.
+ */
+export async function findOrphanAsset(
+  ctx: TransferContext,
+  item: ItemRecord,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const since = item.attemptStartedAt!;
+  return withPatience(ctx, item, signal, async () => {
+    const candidates = await findOrphanAssets(ctx.client, {
+      name: item.name,
+      since,
+      size: item.size,
+      signal,
+    });
+    const claimed = new Set<string>();
+    for (const other of Object.values(ctx.items()))
+      if (other !== item && other.assetId) claimed.add(other.assetId);
+    const id = candidates.find((c) => !claimed.has(c) && !ctx.ledger.knowsAsset(c));
+    // Claimed in the same turn as the check above: two items of one name looking at once never
+    // both take one asset.
+    if (id) item.assetId = id;
+    return id;
+  });
+}
+
+/**
+ * The session the item's last session request made, adopted as `item.multipart` (resumed like a
+ * handle saved before a crash); the same path for a crash and for a lost answer. False when there
+ * is none, or more than one could be it (then the attempt is forgotten: a new session is made).
+ */
+export async function adoptOrphanSession(
+  ctx: TransferContext,
+  item: ItemRecord,
+  path: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const since = item.attemptStartedAt!;
+  const handle = await withPatience(ctx, item, signal, async () => {
+    const candidates = await findOrphanSessions(ctx.client, { size: item.size!, since, signal });
+    const taken = new Set<string>();
+    for (const other of Object.values(ctx.items()))
+      if (other !== item && other.multipart) taken.add(other.multipart.uploadId);
+    const free = candidates.filter((c) => !taken.has(c.uploadId));
+    // The listing names no file: only a single candidate is taken (adopting the wrong one would
+    // put these bytes under another file's name). oneSessionCreateAtATime keeps it single.
+    if (free.length !== 1) return undefined;
+    const session = free[0]!;
+    // Claimed in the same turn as the check above: two items looking at once never both take it.
+    item.multipart = {
+      uploadId: session.uploadId,
+      assetId: '', // learnt from the first chunk report
+      path,
+      size: item.size!,
+      mtimeMs: item.mtimeMs,
+      chunkSize: session.chunkSize,
+      totalChunks: session.totalChunks,
+      expiresAt: session.expiresAt,
+      uploadHeaders: {}, // not listed; the official SDK sends none either
+      chunks: {},
+    };
+    return item.multipart;
+  });
+  if (handle) ctx.logger.info('adopted the upload session an interrupted attempt made', { item: item.id });
+  return handle !== undefined;
+}
+
+/**
+ * Looks for what the last attempt made. When its whole body had been handed over, the platform
+ * may still be acting on it when we first look (it finishes a request whose sender is gone), so
+ * it is looked for again a little later before it is called absent. Absent: the attempt is
+ * forgotten (the next one sends again).
+ */
+async function withPatience<T>(
+  ctx: TransferContext,
+  item: ItemRecord,
+  signal: AbortSignal,
+  look: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  let found = await look();
+  for (const waitMs of item.attemptBodySent ? BODY_SENT_LOOKS_MS : []) {
+    if (found !== undefined) break;
+    await ctx.clock.sleep(waitMs, signal);
+    found = await look();
+  }
+  if (found === undefined) {
+    item.attemptStartedAt = undefined;
+    item.attemptBodySent = undefined;
+    ctx.changed(item);
+  }
+  return found;
+}
+
+const sessionCreates = new WeakMap<TransferContext, Map<number, Promise<unknown>>>();
+
+/**
+ * Runs `work` (getting a session for a file of `size` bytes: adopting or creating one) after any
+ * other item's for the same size has settled. The session listing tells sessions apart by size
+ * only: with one create of a size outstanding at a time, the session a lost answer made is never
+ * ambiguous, so it is always adopted and never left behind.
+ */
+export async function oneSessionCreateAtATime<T>(
+  ctx: TransferContext,
+  size: number,
+  signal: AbortSignal,
+  work: () => Promise<T>,
+): Promise<T> {
+  let bySize = sessionCreates.get(ctx);
+  if (!bySize) sessionCreates.set(ctx, (bySize = new Map()));
+  const previous = bySize.get(size) ?? Promise.resolve();
+  const run = untilSettledOrAborted(previous, signal).then(work);
+  // The next one waits for this one and for the one before it (this one may end early: aborted).
+  const settled = Promise.allSettled([previous, run]);
+  bySize.set(size, settled);
+  try {
+    return await run;
+  } finally {
+    if (bySize.get(size) === settled) bySize.delete(size);
+  }
+}
+
+/** Resolves once `previous` settles; rejects at once if the signal aborts first. */
+function untilSettledOrAborted(previous: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(new AbortedError());
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    void previous
+      .then(
+        () => resolve(),
+        () => resolve(),
+      )
+      .finally(() => signal.removeEventListener('abort', abort));
+  });
 }
