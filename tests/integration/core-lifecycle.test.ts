@@ -165,6 +165,13 @@ describe('sleep', () => {
     expect(core.queue.list()[0]!.state).toBe('queued');
     core.queue.resumeAfterSleep();
     await waitFor(core.queue, (items) => items[0]?.state === 'ready');
+    // Asleep again, and the wake-up is never heard: the person's "resume all" gets work going.
+    core.queue.pauseForSleep();
+    const third = await writeFixture(join(dir, 'c.wav'), wav(0.25));
+    await core.invoke('uploads:add', { inputs: [{ kind: 'file', path: third }] });
+    expect(core.queue.list()[1]!.state).toBe('queued');
+    await core.invoke('uploads:resume-all', {});
+    await waitFor(core.queue, (items) => items[1]?.state === 'ready');
 
     const until = Date.now() + 3_600_000;
     await core.invoke('uploads:pause-all', { until });
@@ -176,12 +183,13 @@ describe('sleep', () => {
     expect(next.queue.totals()).toMatchObject({ paused: true, pausedUntil: until });
     expect(next.queue.list().map((i) => [i.name, i.state])).toEqual([
       ['a.wav', 'ready'],
+      ['c.wav', 'ready'],
       ['b.wav', 'paused'],
     ]);
     // Sleeping and waking meanwhile does not end the person's pause.
     next.queue.pauseForSleep();
     next.queue.resumeAfterSleep();
-    expect(next.queue.list()[1]!.state).toBe('paused');
+    expect(next.queue.list()[2]!.state).toBe('paused');
     await next.invoke('uploads:resume-all', {});
     await waitFor(next.queue, (items) => items.every((i) => i.state === 'ready'));
   });

@@ -382,6 +382,9 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   }
 
   resumeAll(): void {
+    // Also ends a sleep pause, should the system's wake-up never have been heard: the person's
+    // "resume all" always gets work going.
+    this.asleep = false;
     this.doc.data.paused = false;
     this.doc.data.pausedUntil = undefined;
     this.doc.changedAt('paused');
