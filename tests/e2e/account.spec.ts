@@ -135,7 +135,9 @@ test('key, URL upload, 409, offline, watched folder, 429 storm', async ({ page }
   await expect(page.getByRole('article', { name: watched })).toContainText('Watching');
   await writeFixture(join(dir, 'camera.mp4'), mp4({ seed: 77, payloadBytes: 100_000 }));
   await copyFile(join(dir, 'camera.mp4'), join(watched, 'camera.mp4'));
-  await expect(page.getByRole('article', { name: watched })).toContainText('1 uploaded', { timeout: 30_000 });
+  await expect(page.getByRole('article', { name: watched })).toContainText('1 in your library', {
+    timeout: 30_000,
+  });
   await page.screenshot({ path: 'test-results/screens/folders-watching-light.png' });
 
   // A 429 storm: items show rate-limited, then finish.

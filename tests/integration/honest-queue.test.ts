@@ -2,15 +2,18 @@
  * Issue 16 through the real core on the Sandbox: watched-folder uploads ask for a thumbnail as the
  * Settings say; a file whose asset was deleted uploads again (the queue's ready twin and the
  * ledger no longer stand for it); "Clear finished" moves only the states asked for; "Retry all"
- * skips files refused as such.
+ * skips files refused as such; a paused file from the multipart line keeps its chunks.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { LIMITS } from '../../electron/core/media/limits.ts';
 import { MemorySecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
 import { writeMp4File } from '../helpers/media.ts';
-import { waitFor } from '../helpers/queue-harness.ts';
+import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { makeQueue, waitFor } from '../helpers/queue-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 let dir: string;
@@ -92,3 +95,54 @@ it('a file whose asset was deleted uploads again; Clear finished and Retry all d
     'notes.txt',
   ]);
 }, 60_000);
+
+describe('pause keeps progress', () => {
+  let emulator: RunningEmulator;
+  let control: EmulatorControl;
+  beforeAll(async () => {
+    emulator = await startEmulator({ processingMs: 20 });
+    control = new EmulatorControl(emulator.origin);
+  });
+  afterAll(() => emulator.close());
+
+  it('a file from the multipart line resumes after a pause from its last chunk, not byte 0', async () => {
+    const size = 12_000_000;
+    expect(size).toBeGreaterThanOrEqual(LIMITS.multipartFrom);
+    await control.settings({ chunkSize: 1024 * 1024 }); // twelve chunks: room to pause between them
+    const path = await writeMp4File(join(dir, 'long-take.mp4'), size, 8);
+    const { queue, close } = makeQueue(emulator.url, join(dir, 'queue-data'), {
+      bandwidthBytesPerSecond: 3_000_000,
+      chunkConcurrency: 1,
+    });
+    try {
+      queue.start();
+      await queue.add([{ kind: 'file', path }]);
+      const [moving] = await waitFor(
+        queue,
+        (items) => (items[0]?.progress?.sentBytes ?? 0) >= 4 * 1024 * 1024,
+      );
+      expect(moving!.method).toBe('multipart');
+      queue.pause(moving!.id);
+      await waitFor(queue, (items) => items[0]?.state === 'paused');
+      const before = await control.requests('storage.put');
+      const keptChunks = before.filter((r) => r.status === 200).length;
+      expect(keptChunks).toBeGreaterThanOrEqual(3);
+      await control.clearRequests();
+
+      const seen: number[] = [];
+      queue.on('item-changed', (item) => {
+        if (item.state === 'uploading' && item.progress) seen.push(item.progress.sentBytes);
+      });
+      queue.resume(moving!.id);
+      const [done] = await waitFor(queue, (items) => ['processing', 'ready'].includes(items[0]!.state));
+      expect(done!.assetId).toBeDefined();
+      // Only the chunks not yet stored went again; the progress shown never fell back to 0.
+      const after = await control.requests('storage.put');
+      expect(after.length).toBeLessThanOrEqual(12 - keptChunks + 1);
+      expect(Math.min(...seen)).toBeGreaterThanOrEqual(keptChunks * 1024 * 1024 - 1);
+    } finally {
+      await close();
+      await control.settings({ chunkSize: null });
+    }
+  }, 60_000);
+});

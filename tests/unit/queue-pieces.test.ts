@@ -114,10 +114,16 @@ describe('media', () => {
     expect(detectType(Buffer.from('%PDF-1.4'))).toBeUndefined();
   });
   it('chooses direct, multipart or too large from the one limits table', () => {
-    expect(chooseMethod('video', 200_000_000)).toEqual({ method: 'direct' });
+    // Multipart from 10 MB (resumable: a pause keeps its chunks), direct below; images direct.
+    expect(chooseMethod('video', 9_999_999)).toEqual({ method: 'direct' });
+    expect(chooseMethod('audio', 10_000_000)).toEqual({ method: 'multipart' });
     expect(chooseMethod('video', 200_000_001)).toEqual({ method: 'multipart' });
-    expect(chooseMethod('audio', 4_000_000_001)).toEqual({ tooLarge: 4_000_000_000 });
-    expect(chooseMethod('image', 5_000_001)).toEqual({ tooLarge: 5_000_000 });
+    expect(chooseMethod('image', 5_000_000)).toEqual({ method: 'direct' });
+    // As documented now (issue 17): multipart video/audio up to 10 GB, images up to 32 MB.
+    expect(chooseMethod('audio', 4_000_000_001)).toEqual({ method: 'multipart' });
+    expect(chooseMethod('audio', 10_000_000_001)).toEqual({ tooLarge: 10_000_000_000 });
+    expect(chooseMethod('image', 6_000_000)).toEqual({ method: 'direct' });
+    expect(chooseMethod('image', 32_000_001)).toEqual({ tooLarge: 32_000_000 });
   });
   it('validates URLs with messages a person can act on', () => {
     expect(validateMediaUrl('  https://example.com/a b.mp4 ')).toBe('https://example.com/a%20b.mp4');
