@@ -2,7 +2,7 @@ import { app } from 'electron';
 import type { Logger } from '../core/ports.ts';
 import type { QueueTotals } from '../shared/queue-types.ts';
 import { quitQuestion } from './app-policy.ts';
-import type { Scope } from './scope.ts';
+import { Scope } from './scope.ts';
 
 export interface QuitFlow {
   /** True from the moment a quit is under way (windows then close instead of hiding). */
@@ -65,13 +65,18 @@ export function installQuitFlow(options: {
 
   async function shutdown(): Promise<void> {
     options.logger.info('Shutting down');
-    await options.appScope.close();
-    try {
-      await options.closeCore();
-      options.logger.info('Shut down cleanly');
-    } catch (error) {
-      options.logger.error('The core did not close cleanly', { error });
-    }
+    const surfaces = await options.appScope.close();
+    // The core last, on its own clock: saving a large queue may take a while, but a core that
+    // never finishes closing must not keep the app from quitting (its lock is then taken over
+    // at the next start, as after a crash).
+    const coreScope = new Scope(
+      'shutdown',
+      (message, error) => options.logger.error(message, { error }),
+      60_000,
+    );
+    coreScope.add('the core', options.closeCore);
+    const core = await coreScope.close();
+    if (surfaces && core) options.logger.info('Shut down cleanly');
   }
 
   return {

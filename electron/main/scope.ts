@@ -28,15 +28,18 @@ export class Scope {
     return this.closed;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Runs every closer; resolves with whether all of them finished without failing. */
+  async close(): Promise<boolean> {
+    if (this.closed) return true;
     this.closed = true;
     const closers = this.closers.reverse();
     this.closers = [];
-    for (const closer of closers) await this.runOne(closer);
+    let clean = true;
+    for (const closer of closers) clean = (await this.runOne(closer)) && clean;
+    return clean;
   }
 
-  private async runOne(closer: { name: string; close: () => void | Promise<void> }): Promise<void> {
+  private async runOne(closer: { name: string; close: () => void | Promise<void> }): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -46,8 +49,10 @@ export class Scope {
     });
     try {
       await Promise.race([Promise.resolve().then(closer.close), timeout]);
+      return true;
     } catch (error) {
       this.onError(`${this.name}: closing ${closer.name} failed`, error);
+      return false;
     } finally {
       clearTimeout(timer);
     }

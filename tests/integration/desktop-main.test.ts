@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
@@ -392,5 +392,25 @@ describe('the desktop main process under the stand-in Electron', () => {
     expect(app.of('app-user-model-id')).toEqual([expect.objectContaining({ id: 'io.tluploader.app' })]);
     expect((await app.waitFor('tray-image')).path).toMatch(/tray-idle\.png$/);
     await quit(app);
+  });
+
+  it('quits even when the core fails to close, and says so in the log', async () => {
+    const { app, dataDir } = await launch();
+    expect((await app.invoke('uploads:pause-all', {})).ok).toBe(true);
+    const file = await writeMp4File(join(dataDir, 'unsaved.mp4'), 30_000, 13);
+    expect((await app.invoke('uploads:add', { inputs: [{ kind: 'file', path: file }] })).ok).toBe(true);
+    // The queue's files replaced by folders: the core's last save cannot land.
+    for (const name of ['queue.json', 'queue.journal']) {
+      await rm(join(dataDir, 'sandbox', name), { force: true });
+      await mkdir(join(dataDir, 'sandbox', name));
+    }
+    // A change the core must still save as it closes.
+    const listed = await app.invoke<{ items: QueueItemView[] }>('uploads:list');
+    await app.invoke('uploads:remove', { id: listed.value!.items[0]!.id });
+    await app.control('quit');
+    expect(await app.exited).toBe(0);
+    const log = await readFile(join(dataDir, 'logs', 'tl-uploader.log'), 'utf8');
+    expect(log).toContain('shutdown: closing the core failed');
+    expect(log).not.toContain('Shut down cleanly');
   });
 });
