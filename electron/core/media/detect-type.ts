@@ -99,12 +99,11 @@ export async function readHeader(path: string): Promise<FileHead> {
     const buf = Buffer.alloc(HEADER_BYTES);
     const [info, read] = await Promise.all([
       file.stat(),
-      file.read(buf, 0, buf.length, 0).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'EAGAIN') return { bytesRead: 0 }; // a pipe with no writer
-        throw error;
-      }),
+      // A pipe or a device cannot be read this way (EAGAIN, ESPIPE): the stat says what it is.
+      file.read(buf, 0, buf.length, 0).catch((error: unknown) => error as Error),
     ]);
     if (!info.isFile()) return { bytes: Buffer.alloc(0), size: 0 };
+    if (read instanceof Error) throw read;
     // A file that grew after the stat: what was read is there, so the size is at least that.
     return { bytes: buf.subarray(0, read.bytesRead), size: Math.max(info.size, read.bytesRead) };
   } finally {
