@@ -78,6 +78,7 @@ const ITEM: EntryShape = {
       resumeAt: epochMs.optional(),
     }),
     error: text,
+    retryable: z.boolean(),
     addedAt: epochMs,
     updatedAt: epochMs,
     finishedAt: epochMs,
