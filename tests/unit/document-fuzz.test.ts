@@ -166,7 +166,7 @@ function mutate(doc: Record<string, unknown>, random: () => number): Record<stri
     if (node === null || typeof node !== 'object') continue;
     const last = path[path.length - 1]!;
     const pick = HOSTILE[Math.floor(random() * HOSTILE.length)];
-    if (random() < 0.1) delete node[last];
+    if (random() < 0.1) delete (node as Record<string, unknown>)[last];
     else
       Object.defineProperty(node, last, {
         value: structuredClone(pick),
