@@ -37,11 +37,14 @@ export class ContractClient {
         headers,
       },
     );
+    // Listening before the socket opens: the server may speak first (notices replayed to a
+    // late listener), in the same packet as the handshake.
+    const client = new ContractClient(ws);
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('error', reject);
     });
-    return new ContractClient(ws);
+    return client;
   }
 
   call(command: string, payload: unknown = {}): Promise<Reply> {

@@ -165,15 +165,18 @@ describe('the contract over the WebSocket', () => {
     await client.waitForEvent('uploads:totals-changed');
     await client.waitForEvent('library:changed');
     const received = new Set(client.events.map((e) => e.event));
-    // app:notice was sent at start-up, before this client connected: checked below.
-    expect(eventNames.filter((e) => e !== 'app:notice' && !received.has(e))).toEqual([]);
+    // app:notice included: the damage found at start-up is replayed to a client that connects later.
+    expect(eventNames.filter((e) => !received.has(e))).toEqual([]);
     client.ws.close();
   }, 60_000);
 
-  it('set a damaged ledger file aside at start-up instead of crashing', async () => {
-    // The notice went out before any client connected; the file set aside is the lasting proof.
+  it('set a damaged ledger file aside at start-up, and tells a page that connects later', async () => {
     const entries = await readdir(join(root, 'data', 'sandbox'));
     expect(entries.some((e) => /^ledger(\.json\.corrupt-|\.damaged-)/.test(e))).toBe(true);
+    const late = await open();
+    await late.waitForEvent('app:notice');
+    expect(JSON.stringify(late.events.filter((e) => e.event === 'app:notice'))).toMatch(/ledger/i);
+    late.close();
   });
 
   it('refuses payloads that do not fit their schema, and unknown commands, with typed errors', async () => {
