@@ -182,6 +182,13 @@ describe('in one run (serve in-process)', () => {
     await core.invoke('uploads:remove', { id: again.id });
     await until('the duplicate copy to go', async () => !(await exists(again.dir)));
 
+    // "Upload anyway" reads the kept copy: the item ends ready, then its copy goes.
+    const anyway = await drop('anyway.wav', bytes);
+    await until('duplicate', () => state(anyway.id) === 'duplicate');
+    await core.invoke('uploads:upload-anyway', { id: anyway.id });
+    await until('ready', () => state(anyway.id) === 'ready');
+    await until('the uploaded-anyway copy to go', async () => !(await exists(anyway.dir)));
+
     core.queue.pauseAll();
     try {
       const canceled = await drop('canceled.wav', wav(0.41));
