@@ -3,7 +3,7 @@
  * bytes (all must be refused), and real media made by ffmpeg (all must still pass).
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
@@ -240,6 +240,12 @@ describe.skipIf(!haveFfmpeg)('real media made by ffmpeg', () => {
     const tagBytes = [6, 7, 8, 9].reduce((size, i) => size * 128 + head.bytes[i]!, 0);
     expect(tagBytes).toBeGreaterThan(HEADER_BYTES * 2);
     expect(detectType(head)).toEqual({ kind: 'audio', mime: 'audio/mpeg' });
+  });
+
+  it('a recording with a lost packet is still a transport stream', async () => {
+    const ts = await readFile(join(dir, 'clip.ts'));
+    const glitched = Buffer.concat([ts.subarray(0, 188 * 5), ts.subarray(188 * 6)]);
+    expect(detectType(glitched)).toEqual({ kind: 'video', mime: 'video/mp2t' });
   });
 
   it('a file cut to a few hundred bytes is not media any more', async () => {

@@ -198,13 +198,35 @@ const TS_PACKET = 188;
 export const TS_MIN_PACKETS = 4;
 
 export function sniffMpegTs(h: ByteView): DetectedType | undefined {
-  if (h.size < TS_PACKET * TS_MIN_PACKETS) return undefined;
-  const packets = Math.floor(Math.min(h.length, h.size) / TS_PACKET);
-  if (packets < TS_MIN_PACKETS) return undefined;
-  for (let i = 0; i < packets; i++) if (h.u8(i * TS_PACKET) !== 0x47) return undefined;
-  // Adaptation field control 00 is reserved: a real first packet never has it.
-  if ((h.u8(3) & 0x30) === 0) return undefined;
-  return { kind: 'video', mime: 'video/mp2t' };
+  return transportStream(h, TS_PACKET, 0) ? { kind: 'video', mime: 'video/mp2t' } : undefined;
+}
+
+/**
+ * Packets of `size` bytes whose sync byte sits `offset` bytes in, over every whole packet in
+ * reach (at least TS_MIN_PACKETS), each with a valid adaptation field control, and continuity
+ * counters that advance for each stream: text laid out in lines of the packet size repeats the
+ * same "stream" with the same counter. A glitch or two in a real recording is forgiven.
+ */
+function transportStream(h: ByteView, size: number, offset: number): boolean {
+  if (h.size < size * TS_MIN_PACKETS) return false;
+  const packets = Math.floor(Math.min(h.length, h.size) / size);
+  if (packets < TS_MIN_PACKETS) return false;
+  const counters = new Map<number, number>();
+  let breaks = 0;
+  for (let i = 0; i < packets; i++) {
+    const at = i * size + offset;
+    if (h.u8(at) !== 0x47) return false;
+    const control = (h.u8(at + 3) >> 4) & 3;
+    if (control === 0) return false; // reserved
+    const pid = ((h.u8(at + 1) & 0x1f) << 8) | h.u8(at + 2);
+    const counter = h.u8(at + 3) & 0x0f;
+    // Only packets with a payload count; null packets (0x1FFF) have no counter to keep.
+    if ((control & 1) === 0 || pid === 0x1fff) continue;
+    const previous = counters.get(pid);
+    if (previous !== undefined && counter !== (previous + 1) % 16) breaks++;
+    counters.set(pid, counter);
+  }
+  return breaks <= 2;
 }
 
 /**
@@ -212,13 +234,7 @@ export function sniffMpegTs(h: ByteView): DetectedType | undefined {
  * camcorders (.m2ts, .mts).
  */
 export function sniffM2ts(h: ByteView): DetectedType | undefined {
-  const packet = TS_PACKET + 4;
-  if (h.size < packet * TS_MIN_PACKETS) return undefined;
-  const packets = Math.floor(Math.min(h.length, h.size) / packet);
-  if (packets < TS_MIN_PACKETS) return undefined;
-  for (let i = 0; i < packets; i++) if (h.u8(i * packet + 4) !== 0x47) return undefined;
-  if ((h.u8(7) & 0x30) === 0) return undefined;
-  return { kind: 'video', mime: 'video/mp2t' };
+  return transportStream(h, TS_PACKET + 4, 4) ? { kind: 'video', mime: 'video/mp2t' } : undefined;
 }
 
 export function sniffMpegPs(h: ByteView): DetectedType | undefined {
