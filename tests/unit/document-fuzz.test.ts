@@ -4,7 +4,9 @@
  * number, a huge string, a `__proto__` object, ...). Loading never throws, never touches a
  * prototype, and what it keeps is sound: loading it again finds nothing to say.
  */
+import { appendFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import { mirrorSchema, thumbnailIndexSchema } from '../../electron/core/library/library-schema.ts';
 import { ledgerSchema, queueSchema } from '../../electron/core/queue/item-schema.ts';
 import { settingsSchema } from '../../electron/core/settings-schema.ts';
@@ -14,6 +16,7 @@ import { PersistedDocument } from '../../electron/core/store/persisted-document.
 import { syncSchema } from '../../electron/core/sync/sync-schema.ts';
 import { DEFAULT_FOLDER_SETTINGS } from '../../electron/shared/sync-types.ts';
 import { prng } from '../helpers/serve-client.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
 
 const A1 = '0123456789abcdef01234567';
 const HASH = 'c'.repeat(64);
@@ -200,4 +203,51 @@ describe('every document, fed hostile mutations', () => {
       // The mutations bite: most rounds find something to repair (the rest changed nothing that matters).
       expect(damaged).toBeGreaterThan(150);
     });
+});
+
+describe('a journal of hostile lines', () => {
+  it('any path, any value: applied only where the document allows, never to a prototype', async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const { next: random, pick } = prng(4242);
+      const keys = [
+        'items',
+        'i1',
+        'i2',
+        '__proto__',
+        'constructor',
+        'prototype',
+        'history',
+        'paused',
+        'state',
+        '0',
+      ];
+      for (let round = 0; round < 40; round++) {
+        const doc = new PersistedDocument(new ConfDocumentStore(dir, 'queue'), queueSchema);
+        doc.data.items.i1 = structuredClone(item) as never;
+        doc.changedAt('items', 'i1');
+        await doc.commit();
+        await doc.close();
+        const lines: string[] = [];
+        for (let n = 0; n < 20; n++) {
+          const path = Array.from({ length: 1 + Math.floor(random() * 4) }, () => pick(keys));
+          lines.push(
+            random() < 0.2
+              ? JSON.stringify({ p: path, d: 1 })
+              : JSON.stringify({ p: path, v: pick(HOSTILE) }),
+          );
+        }
+        await appendFile(`${dir}/queue.journal`, `${lines.join('\n')}\n`);
+        const loaded = new PersistedDocument(new ConfDocumentStore(dir, 'queue'), queueSchema);
+        expect(({} as Record<string, unknown>).polluted, lines.join('\n')).toBeUndefined();
+        expect(Object.getPrototypeOf(loaded.data.items)).toBeNull();
+        await loaded.close();
+        const again = new PersistedDocument(new ConfDocumentStore(dir, 'queue'), queueSchema);
+        expect(again.recovered, lines.join('\n')).toBeUndefined();
+        await again.close();
+      }
+    } finally {
+      await cleanup();
+    }
+  });
 });
