@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { protocol } from 'electron';
-import { CONTENT_SECURITY_POLICY } from '../shared/content-security-policy.ts';
-import { APP_SCHEME, imageTypeOf, resolveAppRequest } from './app-url.ts';
+import { APP_SCHEME, DESKTOP_POLICY, imageTypeOf, resolveAppRequest } from './app-url.ts';
 import type { Logger } from '../core/ports.ts';
 
 /** Must run before the app is ready: app:// behaves like https (origin, fetch, secure context). */
@@ -40,7 +39,7 @@ export function serveAppProtocol(
         'content-type': target.type,
         'x-content-type-options': 'nosniff',
       };
-      if (target.page) headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
+      if (target.page) headers['content-security-policy'] = DESKTOP_POLICY;
       return new Response(await readFile(target.path), { headers });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

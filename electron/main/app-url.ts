@@ -4,10 +4,13 @@
  * senders against, and no other local file is reachable from it. Pure; app-protocol.ts serves it.
  */
 import { extname, resolve, sep } from 'node:path';
+import { policyWithMediaSources } from '../shared/content-security-policy.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'tl-uploader';
 export const APP_ENTRY_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
+/** The pages' CSP: the one serve mode shares, plus the Sandbox's loopback media. */
+export const DESKTOP_POLICY = policyWithMediaSources(['http://127.0.0.1:*']);
 
 export type AppRequest =
   | { kind: 'file'; path: string; type: string; page: boolean }

@@ -18,3 +18,18 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * The policy with more sources for images, media and fetches: the Sandbox's media and HLS
+ * preview come over http from loopback, which `https:` does not cover. Serve mode adds the
+ * running Sandbox's own origin; the desktop page, which loads before the core knows whether it
+ * runs the Sandbox, adds loopback (`http://127.0.0.1:*`), where only the Sandbox listens for us.
+ */
+export function policyWithMediaSources(sources: readonly string[]): string {
+  if (sources.length === 0) return CONTENT_SECURITY_POLICY;
+  return CONTENT_SECURITY_POLICY.split('; ')
+    .map((directive) =>
+      /^(img|media|connect)-src /.test(directive) ? `${directive} ${sources.join(' ')}` : directive,
+    )
+    .join('; ');
+}

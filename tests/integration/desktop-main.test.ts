@@ -11,7 +11,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
-import { CONTENT_SECURITY_POLICY } from '../../electron/shared/content-security-policy.ts';
+import { DESKTOP_POLICY } from '../../electron/main/app-url.ts';
 import type { QueueItemView, QueueTotals } from '../../electron/shared/queue-types.ts';
 import { buildDesktopBundle, StandInApp, type Report } from '../helpers/electron-stand-in/driver.ts';
 import { writeMp4File } from '../helpers/media.ts';
@@ -76,7 +76,7 @@ describe('the desktop main process under the stand-in Electron', () => {
     expect(app.of('page-loaded')[0]).toMatchObject({
       url: 'app://tl-uploader/index.html',
       status: 200,
-      csp: CONTENT_SECURITY_POLICY,
+      csp: DESKTOP_POLICY,
     });
     expect(JSON.stringify(app.of('privileged-schemes'))).toContain('"scheme":"app"');
 

@@ -6,7 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import type { QueueTotals } from '../../electron/shared/queue-types.ts';
 import { closeAction, filesFromArgv, quitQuestion } from '../../electron/main/app-policy.ts';
-import { APP_ENTRY_URL, imageTypeOf, resolveAppRequest } from '../../electron/main/app-url.ts';
+import {
+  APP_ENTRY_URL,
+  DESKTOP_POLICY,
+  imageTypeOf,
+  resolveAppRequest,
+} from '../../electron/main/app-url.ts';
+import { CONTENT_SECURITY_POLICY } from '../../electron/shared/content-security-policy.ts';
 import { menuTemplate } from '../../electron/main/menu-template.ts';
 import { Scope } from '../../electron/main/scope.ts';
 import { proxyEnvironment } from '../../electron/main/system-proxy.ts';
@@ -173,6 +179,22 @@ describe('app:// requests', () => {
       'app://tl-uploader/%E0%A4%A',
     ])
       expect(resolveAppRequest(url, '/r'), url).toEqual({ kind: 'not-found' });
+  });
+});
+
+describe('the desktop page policy', () => {
+  it('is the shared policy with loopback added for images, media and fetches only', () => {
+    const directives = (policy: string) => new Map(policy.split('; ').map((d) => [d.split(' ')[0]!, d]));
+    const shared = directives(CONTENT_SECURITY_POLICY);
+    const desktop = directives(DESKTOP_POLICY);
+    expect([...desktop.keys()]).toEqual([...shared.keys()]);
+    for (const [name, directive] of shared)
+      expect(desktop.get(name)).toBe(
+        ['img-src', 'media-src', 'connect-src'].includes(name)
+          ? `${directive} http://127.0.0.1:*`
+          : directive,
+      );
+    expect(desktop.get('script-src')).toBe("script-src 'self'");
   });
 });
 
