@@ -128,10 +128,10 @@ export class Staging {
     for (const id of done) this.discard(id);
     await ensurePrivateDir(this.base);
     await ensurePrivateDir(root);
-    const kept = new Set([...this.staged.values(), ...this.incoming]);
     for (const entry of await readdir(root)) {
       const dir = join(root, entry);
-      if (kept.has(dir)) continue;
+      // Looked up now, not before the listing: a drop may have started meanwhile.
+      if (this.incoming.has(dir) || [...this.staged.values()].includes(dir)) continue;
       this.logger.info(`serve: removing a staged copy no queue item uses: ${entry}`);
       await this.remove(dir);
     }
