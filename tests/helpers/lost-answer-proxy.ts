@@ -23,11 +23,6 @@ export interface LostAnswerRule {
    */
   forward?: boolean;
   /**
-   * Hold each lost answer until all `count` requests were carried out, then lose them at once:
-   * the clients find out together, and look for what they made at the same moment.
-   */
-  together?: boolean;
-  /**
    * Lose the answer as soon as the whole request was forwarded, without waiting for the platform
    * (a gateway timing out while the platform is still at work: what it makes shows up later).
    */
@@ -45,7 +40,6 @@ export interface LostAnswerProxy {
 
 interface ActiveRule extends LostAnswerRule {
   hits: number;
-  held: Array<() => void>;
 }
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer'];
@@ -90,9 +84,7 @@ export async function startLostAnswerProxy(upstreamOrigin: string): Promise<Lost
         copy['content-length'] = String(body.length);
         return void res.writeHead(status, copy).end(body);
       }
-      if (!rule.together) return lose();
-      rule.held.push(lose);
-      if (rule.held.length === rule.count) for (const release of rule.held.splice(0)) release();
+      lose();
     };
 
     if (rule?.forward === false) {
@@ -130,7 +122,7 @@ export async function startLostAnswerProxy(upstreamOrigin: string): Promise<Lost
   return {
     origin: `http://127.0.0.1:${port}`,
     lose(rule) {
-      const active: ActiveRule = { ...rule, hits: 0, held: [] };
+      const active: ActiveRule = { ...rule, hits: 0 };
       rules.push(active);
       return active;
     },

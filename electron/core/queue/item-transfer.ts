@@ -9,7 +9,7 @@ import { sha256File } from './hashing.ts';
 import type { ItemRecord } from './item-record.ts';
 import { InputRejected, preflightFile } from './preflight.ts';
 import type { ProgressTracker } from './progress-tracker.ts';
-import { adoptOrphanSession, findOrphanAsset, oneSessionCreateAtATime } from './reconcile.ts';
+import { adoptOrphanSession, createKey, findOrphanAsset, oneCreateAtATime } from './reconcile.ts';
 import type { UploadLedger } from './upload-ledger.ts';
 
 /** What a transfer needs from the queue that owns the item. */
@@ -90,7 +90,8 @@ export async function transferItem(
  * Sends a create-asset request at most once per attempt. What an earlier attempt may have made (a
  * crash, a pause) is looked for first; a lost answer to this one (OutcomeUnknownError) is resolved
  * the same way at once: the asset it made is adopted, and only once it is proven absent does the
- * error go to the queue's policy, which waits and then sends again.
+ * error go to the queue's policy, which waits and then sends again. Files of one name and size
+ * are sent one after the other, so what a lost answer made is never another item's.
  */
 async function createOnce(
   ctx: TransferContext,
@@ -98,21 +99,32 @@ async function createOnce(
   signal: AbortSignal,
   send: () => Promise<string>,
 ): Promise<void> {
-  if (item.attemptStartedAt && (await reconcile(ctx, item, signal))) return;
+  const key = createKey.asset(item.name, item.size);
+  const assetId = await oneCreateAtATime(ctx, key, signal, () => sendOnce(ctx, item, signal, send));
+  if (assetId) await assetCreated(ctx, item, assetId);
+}
+
+/** The asset the item's create made, or undefined when an earlier attempt's was adopted. */
+async function sendOnce(
+  ctx: TransferContext,
+  item: ItemRecord,
+  signal: AbortSignal,
+  send: () => Promise<string>,
+): Promise<string | undefined> {
+  if (item.attemptStartedAt && (await reconcile(ctx, item, signal))) return undefined;
   item.attemptStartedAt = ctx.clock.now();
   item.attemptBodySent = undefined;
   ctx.transition(item, 'uploading');
   await ctx.save(item); // saved before the request that may create the asset
-  let assetId: string;
   try {
-    assetId = await send();
+    // Claimed at once, before another create of this name and size may start.
+    return (item.assetId = await send());
   } catch (error) {
     if (!(error instanceof OutcomeUnknownError)) throw error;
     await lostAnswer(ctx, item, error);
-    if (await reconcile(ctx, item, signal)) return;
+    if (await reconcile(ctx, item, signal)) return undefined;
     throw error.underlying;
   }
-  await assetCreated(ctx, item, assetId);
 }
 
 /** Notes a lost answer on the item (saved: a crash now reconciles with the same patience). */
@@ -196,7 +208,9 @@ async function transferMultipart(
   ctx.transition(item, 'uploading');
   const urls = item.multipart
     ? []
-    : await oneSessionCreateAtATime(ctx, item.size!, signal, () => beginSession(ctx, item, path, signal));
+    : await oneCreateAtATime(ctx, createKey.session(item.size!), signal, () =>
+        beginSession(ctx, item, path, signal),
+      );
   ctx.progress.begin(item.id, item.size!);
   const { assetId } = await runMultipartUpload(
     ctx.client,

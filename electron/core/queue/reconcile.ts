@@ -98,7 +98,7 @@ export async function adoptOrphanSession(
       if (other !== item && other.multipart) taken.add(other.multipart.uploadId);
     const free = candidates.filter((c) => !taken.has(c.uploadId));
     // The listing names no file: only a single candidate is taken (adopting the wrong one would
-    // put these bytes under another file's name). oneSessionCreateAtATime keeps it single.
+    // put these bytes under another file's name). oneCreateAtATime keeps it single.
     if (free.length !== 1) return undefined;
     const session = free[0]!;
     // Claimed in the same turn as the check above: two items looking at once never both take it.
@@ -146,31 +146,37 @@ async function withPatience<T>(
   return found;
 }
 
-const sessionCreates = new WeakMap<TransferContext, Map<number, Promise<unknown>>>();
+const outstanding = new WeakMap<TransferContext, Map<string, Promise<unknown>>>();
+
+/** What tells apart what a create made: a session by its size; an asset by its name and size. */
+export const createKey = {
+  session: (size: number) => `session:${size}`,
+  asset: (name: string, size: number | undefined) => `asset:${size ?? ''}:${name}`,
+};
 
 /**
- * Runs `work` (getting a session for a file of `size` bytes: adopting or creating one) after any
- * other item's for the same size has settled. The session listing tells sessions apart by size
- * only: with one create of a size outstanding at a time, the session a lost answer made is never
- * ambiguous, so it is always adopted and never left behind.
+ * Runs `work` (one create and whatever resolves its lost answer) after any other item's with the
+ * same key has settled. Reconciliation tells what a create made by its name and size (a session
+ * by its size only): with one such create outstanding at a time, what a lost answer made is never
+ * ambiguous, so it is always adopted by its own item and never left behind.
  */
-export async function oneSessionCreateAtATime<T>(
+export async function oneCreateAtATime<T>(
   ctx: TransferContext,
-  size: number,
+  key: string,
   signal: AbortSignal,
   work: () => Promise<T>,
 ): Promise<T> {
-  let bySize = sessionCreates.get(ctx);
-  if (!bySize) sessionCreates.set(ctx, (bySize = new Map()));
-  const previous = bySize.get(size) ?? Promise.resolve();
+  let byKey = outstanding.get(ctx);
+  if (!byKey) outstanding.set(ctx, (byKey = new Map()));
+  const previous = byKey.get(key) ?? Promise.resolve();
   const run = untilSettledOrAborted(previous, signal).then(work);
   // The next one waits for this one and for the one before it (this one may end early: aborted).
   const settled = Promise.allSettled([previous, run]);
-  bySize.set(size, settled);
+  byKey.set(key, settled);
   try {
     return await run;
   } finally {
-    if (bySize.get(size) === settled) bySize.delete(size);
+    if (byKey.get(key) === settled) byKey.delete(key);
   }
 }
 
