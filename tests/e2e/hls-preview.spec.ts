@@ -46,6 +46,9 @@ test('the asset detail plays its HLS stream', async ({ page }) => {
   await expect(row.getByText('Ready')).toBeVisible();
   await row.getByRole('button', { name: 'Open asset' }).click();
   const detail = page.getByRole('dialog', { name: 'clip.ts' });
+  // Dropped in the browser: the staged copy's path is not shown as if it were the person's file.
+  await expect(detail).toContainText('Added through the browser');
+  await expect(detail).not.toContainText('/staging/');
   await detail.getByRole('button', { name: '▶ Play the HLS preview' }).click();
   await expect(detail.getByLabel('Preview of clip.ts')).toBeVisible();
   // Frames decoded: the stream went through hls.js and MediaSource, not a still image.

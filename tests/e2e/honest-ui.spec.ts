@@ -88,6 +88,7 @@ async function contrast(button: Locator): Promise<number> {
 
 test('the interface tells the truth, at 800×600 and with the keyboard', async ({ page }) => {
   await page.goto(server.url);
+  await photograph(page, 'welcome');
   await page.getByLabel('API key').fill(KEY);
   await page.getByRole('button', { name: 'Save and continue' }).click();
   await expect(page.getByText('Drop files or folders anywhere in this window')).toBeVisible();

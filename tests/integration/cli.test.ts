@@ -205,12 +205,13 @@ describe('conventions (gh, rclone)', () => {
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toBe(`tl-uploader ${pkg.version}`);
 
-    const [hls, unknown, noArgs, help, missingKey] = await Promise.all([
+    const [hls, unknown, noArgs, help, missingKey, noFile] = await Promise.all([
       cli(['ls', '--hls'], noKey).done,
       cli(['upload', 'x.mp4', '--frobnicate'], noKey).done,
       cli(['upload'], noKey).done,
       cli(['rm', '--help'], noKey).done,
       cli(['ls'], noKey).done,
+      cli(['upload', join(root, 'no-such-file.mp4')], noKey).done,
     ]);
     expect(hls.code).toBe(2);
     expect(hls.stderr).toMatch(/ls: Unknown option '--hls'.*tl-uploader ls --help/);
@@ -225,6 +226,8 @@ describe('conventions (gh, rclone)', () => {
     // Only a command that is called right, and needs the account, asks for the key.
     expect(missingKey.code).toBe(3);
     expect(missingKey.stderr).toMatch(/No API key/);
+    expect(noFile.code).toBe(2);
+    expect(noFile.stderr).toMatch(/no-such-file\.mp4: no such file or folder/);
   }, 60_000);
 
   it('rm of an id that does not exist says "not found" and exits 1; the others are deleted', async () => {

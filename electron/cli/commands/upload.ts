@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import type { UploaderCore } from '../../core/uploader-core.ts';
@@ -25,11 +26,14 @@ saved queue. Without --wait they are only queued: \`tl-uploader resume\` (or the
   needsKey: true,
 } as const satisfies CommandSpec;
 
+const isUrl = (input: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
+
+/** Before the data folder and the key: a path that does not exist is a usage mistake (exit 2). */
 export function check(inputs: string[]): void {
   if (inputs.length === 0) throw new UsageError('upload needs at least one file, folder or URL.');
+  const missing = inputs.find((input) => !isUrl(input) && !existsSync(resolve(input)));
+  if (missing !== undefined) throw new UsageError(`${missing}: no such file or folder.`);
 }
-
-const isUrl = (input: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
 
 export async function run(core: UploaderCore, inputs: string[], values: ParsedValues): Promise<number> {
   const options = {
