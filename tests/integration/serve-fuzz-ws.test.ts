@@ -195,6 +195,8 @@ describe('raw WebSocket frames', () => {
       const socket = connect(serve.port, '127.0.0.1');
       let head = '';
       socket.on('error', () => undefined);
+      // A server that is gone (or hangs up) fails the case at once; after a 101 this does nothing.
+      socket.once('close', () => reject(new Error(`closed before the upgrade: ${head.slice(0, 40)}`)));
       const onData = (d: Buffer) => {
         head += d.toString('latin1');
         if (!head.includes('\r\n\r\n')) return;
