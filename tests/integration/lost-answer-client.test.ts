@@ -89,6 +89,8 @@ describe('the client', () => {
     { fault: 'cut' as const, underlying: NetworkError },
     { fault: 502, underlying: ApiError },
     { fault: 504, underlying: ApiError },
+    // A bare 503 (no Retry-After) may be a gateway's whose upstream broke after forwarding.
+    { fault: 503, underlying: ApiError },
     // A success whose body is a proxy's page: something was made, its id cannot be read.
     { fault: 200, underlying: ResponseFormatError },
   ];
@@ -150,8 +152,14 @@ describe('the client', () => {
     }
   });
 
-  it('a create refused with 503 (the platform did not act) is retried', async () => {
-    await control.addFaults({ kind: 'status', route: 'assets.create', status: 503, count: 1 });
+  it('a create refused with 503 and Retry-After (the platform did not act) is retried', async () => {
+    await control.addFaults({
+      kind: 'status',
+      route: 'assets.create',
+      status: 503,
+      count: 1,
+      headers: { 'Retry-After': '1' },
+    });
     await gated.createAssetFromUrl('https://example.com/busy.mp4');
     expect((await control.requests('assets.create')).map((r) => r.status)).toEqual([503, 201]);
     expect(await emulatorAssets()).toHaveLength(1);

@@ -114,8 +114,8 @@ async function sha256(path: string): Promise<string> {
     .digest('hex');
 }
 
-/** A cut after the answer, a gateway's 502 and 504 after the body, a 200 with a proxy's page. */
-const FAULTS: LostAnswerFault[] = ['cut', 502, 504, 200];
+/** A cut after the answer; a gateway's 502, 503 or 504 after the body; a 200 with a proxy's page. */
+const FAULTS: LostAnswerFault[] = ['cut', 502, 503, 504, 200];
 
 describe.each(FAULTS)('with the answer lost (%s)', (fault) => {
   it('direct uploads: one create per file, each adopted', async () => {

@@ -476,7 +476,14 @@ describe('scheduling', () => {
 
 describe('transient problems never fail an item', () => {
   it('waits through 503s with a reason and a resume time', async () => {
-    await control.addFaults({ kind: 'status', route: 'assets.create', status: 503, count: 3 });
+    // With Retry-After: the platform's own refusal, retried (a bare 503 is an outcome unknown).
+    await control.addFaults({
+      kind: 'status',
+      route: 'assets.create',
+      status: 503,
+      count: 3,
+      headers: { 'Retry-After': '1' },
+    });
     await writeFixture(join(dir, 'a.wav'), wav(0.3));
     const queue = start();
     const waits: QueueItemView[] = [];

@@ -146,14 +146,16 @@ const BEFORE_CONNECTING = new Set([
  * - Cut, reset or timed-out connections, stalls, a garbled answer: yes, nobody can know.
  * - 502 and 504 are a gateway's words for "I forwarded it and lost the answer"; 500 and the other
  *   5xx (Cloudflare's 52x: 524 is "forwarded, origin too slow") may follow a partial success: yes.
- * - 503 means "unable to handle the request" (RFC 9110 §15.6.4): the platform sends it, with
- *   Retry-After, before acting, and gateways send it when no upstream could take the request. A
- *   503 after acting would break its meaning, so it is retried like a 429 (not acted).
+ * - 503 with Retry-After is the platform's own "unable to handle the request, come back then"
+ *   (RFC 9110 §15.6.4): not acted, retried like a 429. A bare 503 may be a gateway's: Envoy (and
+ *   the load balancers built on it) answers 503 "upstream connect error or disconnect/reset before
+ *   headers" also when the upstream connection broke after the request was forwarded: yes.
  * - 4xx (400, 408, 409, 413, 429, …): the request was refused, nothing was made.
  */
 export function mayHaveActed(error: TwelveLabsError): boolean {
   if (error instanceof AbortedError || error instanceof SourceChangedError) return false;
-  if (error instanceof ApiError) return error.status >= 500 && error.status !== 503;
+  if (error instanceof ApiError)
+    return error.status === 503 ? error.retryAfterMs === undefined : error.status >= 500;
   if (error instanceof NetworkError) return !BEFORE_CONNECTING.has(error.code ?? '');
   return true;
 }
