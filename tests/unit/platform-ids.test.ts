@@ -5,6 +5,8 @@
  * or delete anything outside the data folder.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UndiciTwelveLabsClient } from '../../electron/core/api/client.ts';
@@ -211,5 +213,36 @@ describe('a data folder on disk with ids that are not ids', () => {
     await cache.setMaxBytes(0);
     expect(await readFile(victim, 'utf8')).toBe('precious');
     expect(await filesUnder(join(data, 'thumbnails'))).toEqual(['bystander.img']);
+  });
+});
+
+describe('a thumbnail URL that sends too much', () => {
+  it('is cut off, whether it says so up front or just never ends; nothing is left on disk', async () => {
+    const closed: Array<Promise<void>> = [];
+    const server = createServer((req, res: ServerResponse) => {
+      closed.push(new Promise((resolve) => res.on('close', resolve)));
+      if (req.url === '/declared') res.writeHead(200, { 'content-length': String(10 ** 9) });
+      else res.writeHead(200);
+      const chunk = Buffer.alloc(64 * 1024, 7);
+      // Writes for as long as the other side reads: only the client can end it.
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const { cache } = open();
+      expect(await cache.fetch(newObjectId(), `${origin}/endless`)).toBeUndefined();
+      expect(await cache.fetch(newObjectId(), `${origin}/declared`)).toBeUndefined();
+      await Promise.all(closed); // both responses were let go by the client
+      expect(await filesUnder(join(data, 'thumbnails'))).toEqual([]);
+      expect(cache.totalBytes()).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request, type Dispatcher } from 'undici';
 import { silentLogger, type Logger } from '../ports.ts';
@@ -24,6 +25,22 @@ type CacheIndex = { version: 1; entries: Record<string, CacheEntry> } & Record<s
  */
 function fileOf(assetId: string): string {
   return `${assetId.toLowerCase()}.img`;
+}
+
+/**
+ * A thumbnail is a small picture: a URL that sends more than this (a wrong or hostile answer) is
+ * cut off rather than allowed to fill the disk before the cache's size limit is looked at.
+ */
+export const MAX_THUMBNAIL_BYTES = 20 * 1024 * 1024;
+
+function capped(max: number): Transform {
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      done(bytes > max ? new Error(`the thumbnail is larger than ${max} bytes`) : null, chunk);
+    },
+  });
 }
 
 /**
@@ -108,10 +125,15 @@ export class ThumbnailCache {
         bodyTimeout: 30_000,
       });
       if (res.statusCode !== 200) {
-        await res.body.dump();
+        await res.body.dump(); // reads a little (undici bounds it), then lets go
         return undefined;
       }
-      await pipeline(res.body, createWriteStream(tmp, { mode: 0o600 }));
+      if (Number(res.headers['content-length']) > MAX_THUMBNAIL_BYTES) {
+        res.body.destroy();
+        this.logger.warn('thumbnail not cached: it is too large', { asset: assetId });
+        return undefined;
+      }
+      await pipeline(res.body, capped(MAX_THUMBNAIL_BYTES), createWriteStream(tmp, { mode: 0o600 }));
       await rename(tmp, join(this.dir, file));
     } catch (error) {
       await rm(tmp, { force: true });
