@@ -38,6 +38,10 @@ const outDir = join(bundleDir, '..');
 const dataDir = defaultDataDir();
 app.setName('TL Uploader');
 app.setPath('userData', dataDir);
+// Chromium's own storage (caches, local storage) in a folder of its own, apart from our documents.
+app.setPath('sessionData', join(dataDir, 'chromium'));
+// Every renderer sandboxed, whatever a future window's options say.
+app.enableSandbox();
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
 if (process.platform === 'darwin')
   app.setAboutPanelOptions({ applicationName: 'TL Uploader', applicationVersion: pkg.version });

@@ -1,4 +1,4 @@
-import { BrowserWindow, nativeTheme, session, shell } from 'electron';
+import { app, BrowserWindow, nativeTheme, session, shell } from 'electron';
 import type { Logger } from '../core/ports.ts';
 import { APP_ENTRY_URL, APP_HOST, APP_SCHEME } from './app-url.ts';
 
@@ -20,6 +20,11 @@ const ALLOWED_PERMISSIONS = new Set(['clipboard-sanitized-write']);
  * every other request is refused and logged.
  */
 export function hardenSession(logger: Logger): void {
+  // Any web contents at all (ours get their own handlers too): no new windows, no webviews.
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_wc, permission, callback, details) => {
     const allowed = ALLOWED_PERMISSIONS.has(permission) && isAppUrl(details.requestingUrl);

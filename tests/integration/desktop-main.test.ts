@@ -79,6 +79,7 @@ describe('the desktop main process under the stand-in Electron', () => {
       csp: DESKTOP_POLICY,
     });
     expect(JSON.stringify(app.of('privileged-schemes'))).toContain('"scheme":"app"');
+    expect(app.of('enable-sandbox')).toHaveLength(1);
 
     // Our window's main frame at our page is served; anything else is refused, and logged.
     expect((await app.invoke('settings:get')).ok).toBe(true);

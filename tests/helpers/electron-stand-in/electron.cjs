@@ -100,6 +100,10 @@ Object.assign(app, {
   },
   setAppUserModelId: (id) => report('app-user-model-id', { id }),
   setAboutPanelOptions: (options) => report('about-panel', { options }),
+  enableSandbox() {
+    if (ready) throw new Error('app.enableSandbox() can only be called before app is ready');
+    report('enable-sandbox');
+  },
   requestSingleInstanceLock(additionalData) {
     const dir = paths.userData;
     fs.mkdirSync(dir, { recursive: true });
@@ -248,6 +252,7 @@ class BrowserWindow extends EventEmitter {
     this._destroyed = false;
     this._visible = options.show !== false;
     this._contents = new WebContents(this);
+    app.emit('web-contents-created', new ElectronEvent(), this._contents);
     const self = guarded(this, 'BrowserWindow');
     windows.add(self);
     report('window-created', {
