@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CONTENT_SECURITY_POLICY } from '../../shared/content-security-policy.ts';
+import { policyWithMediaSources } from '../../shared/content-security-policy.ts';
 
 /**
  * The headers every answer of serve mode carries, and the few ways it answers. No answer is ever
@@ -13,12 +13,7 @@ import { CONTENT_SECURITY_POLICY } from '../../shared/content-security-policy.ts
  * shared policy's `https:` does not cover).
  */
 export function pagePolicy(sandboxOrigin?: string): string {
-  if (!sandboxOrigin) return CONTENT_SECURITY_POLICY;
-  return CONTENT_SECURITY_POLICY.split('; ')
-    .map((directive) =>
-      /^(img|media|connect)-src /.test(directive) ? `${directive} ${sandboxOrigin}` : directive,
-    )
-    .join('; ');
+  return policyWithMediaSources(sandboxOrigin ? [sandboxOrigin] : []);
 }
 
 /** Everything that is not the page (JSON, images, scripts) needs no policy of its own but this. */
