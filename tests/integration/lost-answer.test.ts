@@ -180,6 +180,33 @@ describe.each(FAULTS)('with the answer lost (%s)', (fault) => {
   });
 });
 
+describe('an asset of the same name and size made elsewhere just before', () => {
+  it('is not taken for the one the lost answer made', async () => {
+    // Another device uploaded the same file a moment ago: it is not in this app's ledger. The
+    // platform's clock may differ from ours, so it is a candidate; ours, made since, comes first.
+    await writeFixture(join(dir, 'shared.mp4'), mp4({ seed: 500, payloadBytes: 6_000 }));
+    const form = new FormData();
+    form.append('method', 'direct');
+    form.append('file', new Blob([await readFile(join(dir, 'shared.mp4'))]), 'shared.mp4');
+    const foreign = (await (
+      await fetch(`${emulator.url}/assets`, { method: 'POST', headers: KEY, body: form })
+    ).json()) as {
+      _id: string;
+    };
+    await until(async () =>
+      (await emulatorAssets()).some((a) => a._id === foreign._id && a.status === 'ready'),
+    );
+    harness = makeQueue(`${proxy.origin}/v1.3`, dataDir);
+    harness.queue.start();
+    const rule = proxy.lose({ method: 'POST', path: /^\/v1\.3\/assets$/, fault: 'cut', count: 1 });
+    await harness.queue.add([{ kind: 'file', path: join(dir, 'shared.mp4') }]);
+    const [item] = await waitFor(harness.queue, allIn('ready'), 45_000);
+    expect(rule.hits).toBe(1);
+    expect(item!.assetId).not.toBe(foreign._id);
+    expect((await emulatorAssets()).map((a) => a._id).sort()).toEqual([foreign._id, item!.assetId].sort());
+  });
+});
+
 describe('two files of one name and size', () => {
   it('whose answers are both lost adopt one asset each', async () => {
     // Same name, same size, other bytes: reconciliation could not tell their assets apart, so

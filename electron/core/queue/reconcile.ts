@@ -10,8 +10,9 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 /**
  * The assets a create request may have made before we could save its id (a crash or a lost
  * answer): same filename, created since the attempt began, size equal when the platform knows it.
- * Oldest first: the caller takes the first one no other item claims (even a failed one: following
- * it then tells the person why, instead of uploading again).
+ * Oldest first, those the platform dates before the attempt (only the clocks' skew lets them in)
+ * last: the caller takes the first one no other item claims (even a failed one: following it then
+ * tells the person why, instead of uploading again).
  */
 export async function findOrphanAssets(
   client: UndiciTwelveLabsClient,
@@ -27,7 +28,8 @@ export async function findOrphanAssets(
     if (asset.size !== undefined && query.size !== undefined && asset.size !== query.size) continue;
     candidates.push({ id: asset.id, createdAt });
   }
-  candidates.sort((a, b) => a.createdAt - b.createdAt);
+  const early = (c: { createdAt: number }) => (c.createdAt < query.since ? 1 : 0);
+  candidates.sort((a, b) => early(a) - early(b) || a.createdAt - b.createdAt);
   return candidates.map((c) => c.id);
 }
 
