@@ -148,6 +148,22 @@ describe('folders that are refused, with the reason', () => {
   });
 });
 
+describe('the same folder under another name', () => {
+  it('a symlink to a watched folder, or into it, is that folder', async () => {
+    const media = join(base, 'media');
+    await mkdir(join(media, 'day1'), { recursive: true });
+    await symlink(media, join(base, 'alias'));
+    const sync = startSync();
+    await sync.start();
+    await sync.addFolder(media, { stabilityMs: 200 });
+    await expect(sync.addFolder(join(base, 'alias'))).rejects.toThrow(
+      new RegExp(`alias is already watched \\(as ${media.replace(/[/\\]/g, '.')}\\)`),
+    );
+    await expect(sync.addFolder(join(base, 'alias', 'day1'))).rejects.toThrow(/is inside .*already watched/);
+    expect(sync.list()).toHaveLength(1);
+  });
+});
+
 describe('a folder saved before the guards existed', () => {
   it('is not started at start-up: its status says why, and it can be removed', async () => {
     // Saved by an older version: the folder that holds the data folder, uploads on.

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
 import { sep } from 'node:path';
 import type { QueueItemView } from '../../shared/queue-types.ts';
 import {
@@ -129,17 +130,27 @@ export class FolderSync extends EventEmitter<SyncEvents> {
 
   async addFolder(path: string, settings: Partial<WatchedFolderSettings> = {}): Promise<WatchedFolder> {
     const absolute = await existingFolder(path);
-    await checkWatchable(absolute, { dataDir: this.options.dataDir });
+    const real = await checkWatchable(absolute, { dataDir: this.options.dataDir });
     for (const other of this.ledger.folders()) {
-      if (other.path === absolute) throw new FolderError(`${absolute} is already watched.`);
-      if (absolute.startsWith(other.path + sep) && other.recursive)
-        throw new FolderError(
-          `${absolute} is inside ${other.path}, which is already watched with its sub-folders.`,
-        );
-      if (other.path.startsWith(absolute + sep))
-        throw new FolderError(
-          `${other.path}, inside ${absolute}, is already watched: remove it first, or watch a different folder.`,
-        );
+      // By the paths as given and by their real paths: a symlink to a watched folder is that folder.
+      const otherReal = await realpath(other.path).catch(() => other.path);
+      for (const [mine, theirs] of [
+        [absolute, other.path],
+        [real, otherReal],
+      ] as const) {
+        if (theirs === mine)
+          throw new FolderError(
+            `${absolute} is already watched${other.path === absolute ? '' : ` (as ${other.path})`}.`,
+          );
+        if (mine.startsWith(theirs + sep) && other.recursive)
+          throw new FolderError(
+            `${absolute} is inside ${other.path}, which is already watched with its sub-folders.`,
+          );
+        if (theirs.startsWith(mine + sep))
+          throw new FolderError(
+            `${other.path}, inside ${absolute}, is already watched: remove it first, or watch a different folder.`,
+          );
+      }
     }
     const folder: WatchedFolder = {
       ...DEFAULT_FOLDER_SETTINGS,
