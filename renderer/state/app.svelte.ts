@@ -1,6 +1,7 @@
 import type { LibraryState } from '../../electron/shared/library-types.ts';
 import type { AppSettings } from '../../electron/shared/settings-types.ts';
 import type { FolderStatus, WatchedFolder } from '../../electron/shared/sync-types.ts';
+import { SvelteSet } from 'svelte/reactivity';
 import { client } from '../lib/client.svelte.ts';
 
 export type View = 'uploads' | 'library' | 'folders' | 'settings';
@@ -15,6 +16,16 @@ export class AppState {
   statuses = $state<Record<string, FolderStatus>>({});
   /** Whether TwelveLabs can be reached (the library's sync state): shown in every view. */
   connection = $state<LibraryState | undefined>();
+  /** Uploads waiting for the network (ids): offline too, even while the library has not noticed. */
+  readonly waitingOffline = new SvelteSet<string>();
+  /** What the app-wide offline line says, or undefined while TwelveLabs can be reached. */
+  offline = $derived.by(() => {
+    if (this.connection && !this.connection.online)
+      return `Offline: ${this.connection.problem ?? 'TwelveLabs cannot be reached.'} Uploads wait and continue by themselves.`;
+    if (this.waitingOffline.size > 0)
+      return 'Offline: TwelveLabs cannot be reached. Uploads wait and continue by themselves.';
+    return undefined;
+  });
   /** Why the last key entered on the welcome screen was not accepted (survives its re-mount). */
   setupMessage = $state<string | undefined>();
   notices = $state<
@@ -33,6 +44,12 @@ export class AppState {
     client.on('folders:status-changed', (s) => (this.statuses = { ...this.statuses, [s.id]: s }));
     client.on('app:notice', (n) => this.notify(n.level, n.message));
     client.on('library:state-changed', (s) => (this.connection = s));
+    // Uploads learn of a lost network before the library's next sync does.
+    client.on('uploads:item-changed', (item) => {
+      if (item.state === 'waiting' && item.wait?.code === 'offline') this.waitingOffline.add(item.id);
+      else this.waitingOffline.delete(item.id);
+    });
+    client.on('uploads:item-removed', ({ id }) => this.waitingOffline.delete(id));
   }
 
   async load(): Promise<void> {

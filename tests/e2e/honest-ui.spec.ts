@@ -244,6 +244,13 @@ test('the interface tells the truth, at 800×600 and with the keyboard', async (
   await expect(page.getByRole('button', { name: 'Grid' })).toHaveAttribute('aria-pressed', 'true');
   await assets.getByRole('button', { name: 'slow.mp4' }).click();
   await photograph(page, 'asset-detail');
+  const remove = page.getByRole('dialog', { name: 'slow.mp4' }).getByRole('button', { name: 'Delete…' });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await remove.hover();
+    expect(await contrast(remove)).toBeGreaterThanOrEqual(4.5); // the dark red was 2.77:1
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
   await page.getByRole('dialog', { name: 'slow.mp4' }).getByRole('button', { name: 'Close' }).click();
 
   // The same refused edit twice: one notice, counted.
@@ -268,6 +275,20 @@ test('the interface tells the truth, at 800×600 and with the keyboard', async (
 
   // Offline is said in every view, not only in the Library.
   await emulator.close();
+  const offline = page
+    .getByRole('status')
+    .filter({ hasText: /^Offline: .*Uploads wait and continue by themselves\.$/ });
+  // An upload meets the lost network first: said at once, before the library's next sync.
+  await page.getByRole('button', { name: 'Uploads' }).click();
+  await drop(page, 'late.wav', wav(0.3, 8000, 610));
+  await expect(queue.getByRole('article', { name: 'late.wav' }).getByText('Waiting', { exact: true })).toBeVisible();
+  await expect(offline).toBeVisible();
+  await expect(
+    queue.getByRole('article', { name: 'late.wav' }).getByRole('button', { name: 'Pause', exact: true }),
+  ).toBeVisible();
+  await expect(
+    queue.getByRole('article', { name: 'late.wav' }).getByRole('button', { name: 'Resume', exact: true }),
+  ).toHaveCount(0);
   await page.getByRole('button', { name: 'Library', exact: true }).click();
   await page.getByRole('button', { name: 'Sync now' }).click();
   await page.getByRole('button', { name: 'Uploads' }).click();
