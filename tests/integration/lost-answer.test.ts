@@ -207,6 +207,35 @@ describe('an asset of the same name and size made elsewhere just before', () => 
   });
 });
 
+describe('a session of the same size made elsewhere just before', () => {
+  it('is not in the way: the session the lost answer made is adopted', async () => {
+    const [name] = await writeFiles();
+    const size = (await readFile(join(dir, name!))).length;
+    const res = await fetch(`${emulator.url}/assets/multipart-uploads`, {
+      method: 'POST',
+      headers: { ...KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ filename: 'elsewhere.mp4', type: 'video', total_size: size }),
+    });
+    const { upload_id: foreign } = (await res.json()) as { upload_id: string };
+    const queue = start();
+    const rule = proxy.lose({
+      method: 'POST',
+      path: /^\/v1\.3\/assets\/multipart-uploads$/,
+      fault: 'cut',
+      count: 1,
+    });
+    await queue.add([{ kind: 'file', path: join(dir, name!) }]);
+    const [item] = await waitFor(queue, allIn('ready'), 45_000);
+    expect(rule.hits).toBe(1);
+    expect((await emulatorAssets()).map((a) => [a._id, a.filename])).toEqual([[item!.assetId, name]]);
+    // Ours was adopted and completed; the other device's is still there, untouched.
+    expect(await control.requests('multipart.create')).toHaveLength(2);
+    expect((await activeSessions()) as Array<{ upload_id: string }>).toEqual([
+      expect.objectContaining({ upload_id: foreign }),
+    ]);
+  });
+});
+
 describe('two files of one name and size', () => {
   it('whose answers are both lost adopt one asset each', async () => {
     // Same name, same size, other bytes: reconciliation could not tell their assets apart, so

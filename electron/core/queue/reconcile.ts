@@ -99,10 +99,12 @@ export async function adoptOrphanSession(
     for (const other of Object.values(ctx.items()))
       if (other !== item && other.multipart) taken.add(other.multipart.uploadId);
     const free = candidates.filter((c) => !taken.has(c.uploadId));
+    // Those the platform dates since the attempt first (the skew margin lets in older ones).
+    const recent = free.filter((c) => !c.createdAt || Date.parse(c.createdAt) >= since);
     // The listing names no file: only a single candidate is taken (adopting the wrong one would
-    // put these bytes under another file's name). oneCreateAtATime keeps it single.
-    if (free.length !== 1) return undefined;
-    const session = free[0]!;
+    // put these bytes under another file's name). oneCreateAtATime keeps ours single.
+    const [session, other] = recent.length > 0 ? recent : free;
+    if (!session || other) return undefined;
     // Claimed in the same turn as the check above: two items looking at once never both take it.
     item.multipart = {
       uploadId: session.uploadId,
