@@ -134,6 +134,18 @@ describe('reading the head', () => {
 });
 
 describe('real media still passes', () => {
+  it('an MP4 whose brand is some camera’s own, when a movie follows; not a Canon raw photo', () => {
+    const rebrand = (brand: string) => {
+      const file = mp4();
+      file.write(brand, 8, 'latin1'); // major brand
+      file.write(brand, 16, 'latin1'); // and both compatible ones
+      file.write(brand, 20, 'latin1');
+      return file;
+    };
+    expect(detectType(rebrand('ZCAM'))).toEqual({ kind: 'video', mime: 'video/mp4' });
+    expect(detectType(rebrand('crx '))).toBeUndefined();
+  });
+
   it('the test helpers’ media', async () => {
     expect(detectType(mp4())).toEqual({ kind: 'video', mime: 'video/mp4' });
     expect(detectType(wav(0.2))).toEqual({ kind: 'audio', mime: 'audio/wav' });

@@ -18,6 +18,11 @@ const AUDIO_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B ']);
 const KNOWN_BRAND =
   /^(iso[0-9a-z]|mp4[12v]|mp71|avc[1-4]|hvc1|hev1|av01|3g[a-z0-9]{2}|M4[ABPV][ HP]|F4[AVPB] |f4v |qt {2}|mjp2|mj2s|dash|msdh|msix|mmp4|cmf[a-z0-9]|MSNV|XAVC|NDAS|NDS[A-Z]|NDX[A-Z]|CAEP|caqv|ROSS|KDDI|MFSM|miaf|dby1|isml|piff|isob|uvvu|nvr1)$/;
 
+/** ISO base media files that are no video, audio or picture the platform takes (raw photos, JPEG 2000). */
+const NOT_MEDIA_BRANDS = new Set(['crx ', 'jp2 ', 'jpx ', 'jpm ']);
+/** Boxes that follow ftyp in a movie. */
+const MOVIE_BOXES = new Set(['moov', 'mdat', 'moof', 'free', 'skip', 'wide', 'uuid']);
+
 /** Top-level boxes a QuickTime movie may start with (old .mov files have no ftyp). */
 const QT_TOP = new Set(['moov', 'mdat', 'wide', 'free', 'skip', 'pnot', 'PICT', 'uuid', 'junk']);
 /** Boxes a moov box may open with. */
@@ -69,11 +74,14 @@ function sniffFtyp(h: ByteView): DetectedType | undefined {
     if (!h.printable(at, 4)) return undefined;
     brands.push(h.ascii(at, at + 4));
   }
+  if (brands.some((b) => NOT_MEDIA_BRANDS.has(b))) return undefined;
   const known = brands.some((b) => KNOWN_BRAND.test(b) || HEIF_BRANDS.has(b) || AVIF_BRANDS.has(b));
-  if (!known) return undefined;
   // What follows ftyp must be a box too (a file of nothing but ftyp is no media).
   const next = boxSize(h, size);
   if (next < 0 || size + next > h.size || !h.printable(size + 4, 4)) return undefined;
+  // A brand this table does not know (some camera's own) is still a movie when the movie or its
+  // media data follows.
+  if (!known && !MOVIE_BOXES.has(h.ascii(size + 4, size + 8))) return undefined;
   const major = brands[0]!;
   if (AVIF_BRANDS.has(major)) return { kind: 'image', mime: 'image/avif' };
   if (HEIF_BRANDS.has(major)) return { kind: 'image', mime: 'image/heic' };
