@@ -7,7 +7,17 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** The documented exit codes (README, `tl-uploader --help`). */
-export const EXIT = { ok: 0, incomplete: 1, usage: 2, auth: 3, locked: 4, error: 5, damaged: 6 } as const;
+export const EXIT = {
+  ok: 0,
+  incomplete: 1,
+  usage: 2,
+  auth: 3,
+  locked: 4,
+  error: 5,
+  damaged: 6,
+  /** Ctrl-C (128 + SIGINT, as shells report it): the queue is saved. */
+  interrupted: 130,
+} as const;
 
 /** A mistake in how the command was called: one line on stderr, exit 2. */
 export class UsageError extends Error {}
@@ -44,7 +54,8 @@ export const COMMON_HELP = `Options for every command:
 export const EXIT_HELP =
   'Exit codes: 0 ok, 1 some items did not end ready (or an asset was not found), 2 usage,\n' +
   '3 no API key or the key was refused, 4 data folder in use, 5 other error,\n' +
-  '6 the data folder was damaged: the command ran, but something saved was lost (said on stderr).';
+  '6 the data folder was damaged: the command ran, but something saved was lost (said on stderr),\n' +
+  '130 stopped with Ctrl-C (what was not finished stays in the queue: tl-uploader resume).';
 
 /** Values every command gets, whatever its own options. */
 export interface CommonValues {

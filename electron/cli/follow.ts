@@ -10,6 +10,15 @@ import { formatBytes, formatDuration, itemLine } from './format.ts';
 
 export const SETTLED: readonly string[] = [...FINISHED_STATES, 'source-missing'];
 
+/** Ctrl-C while following: what is left stays in the saved queue (exit 130, as shells expect). */
+export class Interrupted extends Error {
+  constructor(readonly left: number) {
+    super(
+      `Stopped: ${left} item${left === 1 ? '' : 's'} not finished ${left === 1 ? 'stays' : 'stay'} in the queue. Run \`tl-uploader resume\` to go on.`,
+    );
+  }
+}
+
 /** How often the non-terminal progress line is printed (TL_UPLOADER_PROGRESS_MS, at least 100). */
 function progressEvery(): number {
   const fromEnv = Number(process.env.TL_UPLOADER_PROGRESS_MS);
@@ -64,13 +73,22 @@ export async function follow(
         if (json) console.error(line);
         else console.log(line);
       }, progressEvery());
+  // Ctrl-C stops following (the queue is saved and resumes later), instead of killing the process
+  // with the data folder open.
+  let interrupted = false;
+  const onSignal = () => (interrupted = true);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     for (const item of mine()) report(item);
     while (!mine().every((i) => SETTLED.includes(i.state)) && !core.queue.totals().blockedByAuth) {
+      if (interrupted) throw new Interrupted(mine().filter((i) => !SETTLED.includes(i.state)).length);
       await new Promise((r) => setTimeout(r, 200));
     }
     if (core.queue.totals().blockedByAuth) throw new AuthError('api_key_invalid');
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     core.queue.off('item-changed', onChange);
     if (ticker) clearInterval(ticker);
     if (tty) process.stdout.write('\r\x1b[K');

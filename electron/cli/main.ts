@@ -37,6 +37,7 @@ import * as serveCommand from './commands/serve.ts';
 import * as uploadCommand from './commands/upload.ts';
 import * as watchCommand from './commands/watch.ts';
 import { defaultDataDir } from './data-dir.ts';
+import { Interrupted } from './follow.ts';
 import { ensureRendererBuilt } from './renderer-build.ts';
 
 /** Commands that open the data folder and run on the core. */
@@ -174,6 +175,10 @@ main(process.argv.slice(2)).then(
     if (error instanceof DataDirLockedError) {
       console.error(`tl-uploader: ${error.message}`);
       process.exit(EXIT.locked);
+    }
+    if (error instanceof Interrupted) {
+      console.error(`tl-uploader: ${error.message}`);
+      process.exit(EXIT.interrupted);
     }
     if (error instanceof TwelveLabsError) {
       console.error(`tl-uploader: ${error.message}`);

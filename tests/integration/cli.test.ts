@@ -255,7 +255,7 @@ describe('conventions (gh, rclone)', () => {
     expect(done.stdout).toMatch(/^Done: 1 ready · .* uploaded in \d+:\d\d$/m);
   }, 30_000);
 
-  it('not on a terminal, a waiting upload prints a progress line every few seconds', async () => {
+  it('not on a terminal, a waiting upload prints a progress line every few seconds; Ctrl-C exits 130', async () => {
     const file = await writeFixture(join(root, `off-${n}.wav`), wav(0.2));
     // Nothing listens on this port: the item waits for the network.
     const run = cli(['upload', '--wait', file], {
@@ -277,5 +277,10 @@ describe('conventions (gh, rclone)', () => {
     run.child.kill('SIGINT');
     const ended = await run.done;
     expect(ended.stdout + ended.stderr).toMatch(/progress: 0 of 1 done .*\(waiting: [^)]+\)/);
+    // Ctrl-C: the run stops cleanly, says what stays queued, and exits 130.
+    expect(ended.stderr).toMatch(
+      /Stopped: 1 item not finished stays in the queue\. Run `tl-uploader resume`/,
+    );
+    expect(ended.code).toBe(130);
   }, 30_000);
 });
