@@ -98,11 +98,14 @@ async function uploadedNames(): Promise<string[]> {
 }
 
 describe('folders that are refused, with the reason', () => {
-  it('the root of the disk, before anything is saved or scanned', async () => {
+  it('the root of the disk and the system’s pseudo folders, before anything is saved or scanned', async () => {
     const sync = startSync();
     await sync.start();
     await expect(sync.addFolder('/')).rejects.toThrow(/\/ is the whole disk: .* Choose the folder/);
     await expect(sync.preview('/')).rejects.toThrow(/whole disk/);
+    if (process.platform === 'linux')
+      for (const system of ['/proc', '/sys', '/dev', '/proc/self'])
+        await expect(sync.addFolder(system), system).rejects.toThrow(/a folder of the operating system/);
     expect(sync.list()).toEqual([]);
     expect(sync.statuses()).toEqual([]);
   });

@@ -18,6 +18,9 @@ export function within(inner: string, outer: string): boolean {
   return inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
 }
 
+/** Pseudo file systems: endless, changing, and never a place where media is kept. */
+const SYSTEM_FOLDERS = process.platform === 'win32' ? [] : ['/proc', '/sys', '/dev'];
+
 async function real(path: string): Promise<string> {
   return realpath(path).catch(() => resolve(path));
 }
@@ -35,6 +38,10 @@ export async function checkWatchable(
   if (parse(folder).root === folder)
     throw new FolderError(
       `${shown} is the whole disk: every file on it would be uploaded. Choose the folder your media is saved in, such as a camera card or an exports folder.`,
+    );
+  if (SYSTEM_FOLDERS.some((system) => within(folder, system)))
+    throw new FolderError(
+      `${shown} is a folder of the operating system (its processes and devices), with no media in it; watching it would never end. Choose the folder your media is saved in.`,
     );
   const home = await real(options.home ?? homedir());
   if (within(home, folder))
