@@ -12,7 +12,7 @@ export function itemLine(item: QueueItemView): string {
     item.state === 'failed'
       ? `failed: ${item.error}`
       : item.state === 'duplicate'
-        ? `duplicate of asset ${item.duplicateOf?.assetId ?? '(pending)'}`
+        ? `already in your library${item.duplicateOf?.assetId ? ` as asset ${item.duplicateOf.assetId}` : ''}`
         : item.state;
   return `${item.name}\t${what}${item.assetId ? `\t${item.assetId}` : ''}`;
 }

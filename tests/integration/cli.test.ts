@@ -253,6 +253,11 @@ describe('conventions (gh, rclone)', () => {
     const done = await cli(['upload', '--wait', file]).done;
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/^Done: 1 ready · .* uploaded in \d+:\d\d$/m);
+    // The same file again: not a problem, already there (and said so).
+    const again = await cli(['upload', '--wait', file]).done;
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/\talready in your library as asset [0-9a-f]{24}$/m);
+    expect(again.stdout).toMatch(/^Done: 1 already in your library · 0 B uploaded in/m);
   }, 30_000);
 
   it('not on a terminal, a waiting upload prints a progress line every few seconds; Ctrl-C exits 130', async () => {
