@@ -281,7 +281,9 @@ test('the interface tells the truth, at 800×600 and with the keyboard', async (
   // An upload meets the lost network first: said at once, before the library's next sync.
   await page.getByRole('button', { name: 'Uploads' }).click();
   await drop(page, 'late.wav', wav(0.3, 8000, 610));
-  await expect(queue.getByRole('article', { name: 'late.wav' }).getByText('Waiting', { exact: true })).toBeVisible();
+  await expect(
+    queue.getByRole('article', { name: 'late.wav' }).getByText('Waiting', { exact: true }),
+  ).toBeVisible();
   await expect(offline).toBeVisible();
   await expect(
     queue.getByRole('article', { name: 'late.wav' }).getByRole('button', { name: 'Pause', exact: true }),
