@@ -32,11 +32,14 @@ export function backoffDelay(
 
 /**
  * How long the server asked us to wait, from `Retry-After` (seconds or an HTTP date) and
- * `X-Ratelimit-Reset` (UTC epoch seconds); the later of the two.
+ * `X-Ratelimit-Reset` (UTC epoch seconds); the later of the two. The rate-limit headers come on
+ * every answer of a rate-limited route (§6), so their reset is a delay only on a 429: on a 5xx it
+ * says when the rate window turns over, not when the server will be back.
  */
 export function serverWaitMs(
   headers: Record<string, string | string[] | undefined>,
   now: number,
+  status = 429,
 ): number | undefined {
   const header = (name: string) => {
     const v = headers[name];
@@ -52,7 +55,7 @@ export function serverWaitMs(
       if (Number.isFinite(at)) waits.push(at - now);
     }
   }
-  const reset = Number(header('x-ratelimit-reset'));
+  const reset = status === 429 ? Number(header('x-ratelimit-reset')) : NaN;
   if (Number.isFinite(reset) && reset > 0) waits.push(reset * 1000 - now);
   const positive = waits.filter((w) => w > 0);
   return positive.length > 0 ? Math.max(...positive) : undefined;

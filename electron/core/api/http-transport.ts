@@ -274,7 +274,7 @@ export class HttpTransport {
     const platformMessage =
       typeof body.message === 'string' ? body.message : text.trim().slice(0, 300) || `HTTP ${status}`;
     const message = this.redact(platformMessage);
-    return new ApiError(status, code, message, serverWaitMs(headers, this.options.clock.now()));
+    return new ApiError(status, code, message, serverWaitMs(headers, this.options.clock.now(), status));
   }
 }
 

@@ -3,6 +3,7 @@ import type { UndiciTwelveLabsClient } from './client.ts';
 import type { BandwidthLimiter } from './counted-body.ts';
 import { AbortedError, ApiError, OutcomeUnknownError, TwelveLabsError } from './errors.ts';
 import type { ChunkReportResult, PresignedUrl } from './wire.ts';
+import { isLostSession } from './platform-answers.ts';
 
 /**
  * Everything needed to resume a multipart upload after a crash: plain JSON, saved by the caller
@@ -90,6 +91,18 @@ export async function runMultipartUpload(
   handle: MultipartHandle,
   options: MultipartRunOptions = {},
   initialUrls: PresignedUrl[] = [],
+): Promise<{ assetId: string }> {
+  // An expired or unknown session, in whatever form the platform says it (platform-answers.ts).
+  return sendMissingChunks(client, handle, options, initialUrls).catch((error: unknown) => {
+    throw isLostSession(error) ? new UploadSessionLostError('expired or unknown') : error;
+  });
+}
+
+async function sendMissingChunks(
+  client: UndiciTwelveLabsClient,
+  handle: MultipartHandle,
+  options: MultipartRunOptions,
+  initialUrls: PresignedUrl[],
 ): Promise<{ assetId: string }> {
   const signal = options.signal;
   const urls = new Map<number, PresignedUrl>(initialUrls.map((u) => [u.chunkIndex, u]));

@@ -98,7 +98,9 @@ export function parseAssetPage(body: unknown): Page<AssetDetail> {
 export function parseIndexedAssetPage(body: unknown): Page<IndexedAssetReference> {
   const item = z.looseObject({
     _id: z.string(),
-    index: opt(z.looseObject({ _id: opt(z.string()), index_name: opt(z.string()) })),
+    // `IndexedAssetSummary` (twelvelabs-indexes.md §2.4): the index's name is `name`; an older
+    // `index_name` is read too rather than showing no name.
+    index: opt(z.looseObject({ _id: opt(z.string()), name: opt(z.string()), index_name: opt(z.string()) })),
   });
   const w = parse(
     z.looseObject({ data: z.array(item), page_info: opt(pageInfoWire) }),
@@ -107,7 +109,7 @@ export function parseIndexedAssetPage(body: unknown): Page<IndexedAssetReference
   );
   return {
     data: w.data.map((i) =>
-      dropUndefined({ id: i._id, indexId: i.index?._id, indexName: i.index?.index_name }),
+      dropUndefined({ id: i._id, indexId: i.index?._id, indexName: i.index?.name ?? i.index?.index_name }),
     ),
     pageInfo: toPageInfo(w.page_info),
   };

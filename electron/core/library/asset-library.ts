@@ -10,6 +10,7 @@ import type {
 } from '../../shared/library-types.ts';
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
 import { ApiError, AuthError, TwelveLabsError } from '../api/errors.ts';
+import { isGone } from '../api/platform-answers.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
@@ -146,7 +147,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
       void this.cacheThumbnail(fresh);
       return this.doc.data.assets[assetId];
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) {
+      if (isGone(error)) {
         this.removeLocal(assetId);
         this.emit('changed');
         return undefined;
@@ -242,7 +243,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
         const fresh = await this.options.client.retrieveAsset(asset.id);
         changed = this.upsert(fresh) || changed;
       } catch (error) {
-        if (!(error instanceof ApiError && error.status === 404)) throw error;
+        if (!isGone(error)) throw error;
         this.removeLocal(asset.id);
         changed = true;
       }
@@ -315,7 +316,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
       this.removeLocal(id);
       return { id, outcome: 'deleted' };
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) {
+      if (isGone(error)) {
         this.removeLocal(id);
         return { id, outcome: 'deleted' };
       }

@@ -11,7 +11,7 @@ import {
   type QueueTotals,
 } from '../../shared/queue-types.ts';
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
-import { ApiError } from '../api/errors.ts';
+import { isGone } from '../api/platform-answers.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
@@ -620,7 +620,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       .catch((error: unknown) => {
         if (controller.signal.aborted)
           return this.handleError(item, error, controller.signal.reason as AbortReason);
-        if (error instanceof ApiError && error.status === 404) {
+        if (isGone(error)) {
           item.error = `The asset of ${item.name} was deleted on TwelveLabs before it finished processing.`;
           item.finishedAt = this.clock.now();
           this.options.ledger.forgetAsset(item.assetId!);
