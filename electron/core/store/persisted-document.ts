@@ -1,3 +1,4 @@
+import { defaultLogger, type Logger } from '../ports.ts';
 import type { DocumentSchema } from './document-schema.ts';
 import type { DocumentChange, DocumentStore } from './document-store.ts';
 
@@ -6,6 +7,9 @@ import type { DocumentChange, DocumentStore } from './document-store.ts';
  * journaling them all would only make a journal that the next write folds in anyway.
  */
 const MAX_JOURNALED_CHANGES = 5_000;
+/** After a failed write, the next try waits this long, doubling up to the longest (disk full, EACCES). */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_LONGEST_MS = 60_000;
 
 /**
  * An in-memory document saved through a DocumentStore with coalesced writes: many changes made
@@ -33,6 +37,10 @@ export class PersistedDocument<T extends Record<string, unknown>> {
   private writing: Promise<void> | undefined;
   private scheduled: NodeJS.Timeout | undefined;
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  /** Failed writes in a row: the retry waits longer each time, and recovery is logged once. */
+  private failures = 0;
+  /** After close() a failed write is not retried by a timer: close() rejects, its caller reports it. */
+  private closed = false;
   /** Whole saves and journal appends so far (for tests and benches). */
   writes = 0;
   appends = 0;
@@ -43,6 +51,8 @@ export class PersistedDocument<T extends Record<string, unknown>> {
     schema: DocumentSchema<T> | (() => T),
     /** Changes without a commit are written after this delay at the latest. */
     private readonly idleFlushMs = 500,
+    /** Where a failed write is said (the write is retried, and close() rejects if it still fails). */
+    private readonly logger: Logger = defaultLogger,
   ) {
     const checked = typeof schema === 'function' ? unchecked(schema) : schema;
     const loaded = store.load(checked.journal);
@@ -91,17 +101,23 @@ export class PersistedDocument<T extends Record<string, unknown>> {
     return this.flush();
   }
 
+  /**
+   * Writes what is not saved yet, a change whose write failed included, and rejects if that
+   * still fails: the owner's closer reports it (nothing unsaved is dropped in silence).
+   */
   async close(): Promise<void> {
     if (this.scheduled) clearTimeout(this.scheduled);
     this.scheduled = undefined;
-    if (this.wholeDirty || this.marked.size > 0 || this.writing) await this.flush();
+    this.closed = true;
+    if (this.wholeDirty || this.wholeNeeded || this.marked.size > 0 || this.writing) await this.flush();
   }
 
-  private schedule(): void {
+  private schedule(delayMs = this.idleFlushMs): void {
     this.scheduled ??= setTimeout(() => {
       this.scheduled = undefined;
+      // The failure was logged by the write loop, and a retry scheduled.
       void this.flush().catch(() => undefined);
-    }, this.idleFlushMs);
+    }, delayMs);
   }
 
   private flush(): Promise<void> {
@@ -126,7 +142,7 @@ export class PersistedDocument<T extends Record<string, unknown>> {
       // Values are read as each slice is written; one changed meanwhile is marked again and
       // written again, so the last line for it wins.
       const paths = [...this.marked.values()];
-      const anything = this.wholeDirty || paths.length > 0;
+      const anything = this.wholeDirty || this.wholeNeeded || paths.length > 0;
       this.wholeDirty = false;
       this.marked.clear();
       try {
@@ -138,9 +154,22 @@ export class PersistedDocument<T extends Record<string, unknown>> {
           await this.store.append!(paths.map((path) => this.changeAt(path)));
           this.appends++;
         }
+        if (anything && this.failures > 0)
+          this.logger.info(`${this.store.name}: saved again after ${this.failures} failed write(s)`);
+        if (anything) this.failures = 0;
         for (const w of waiters) w.resolve();
       } catch (error) {
+        // Nothing is dropped: the whole document is written at the next try, which comes by
+        // itself (a change made before a disk filled up must not wait for another change).
         this.wholeNeeded = true;
+        this.failures++;
+        const retryMs = Math.min(RETRY_FIRST_MS * 2 ** (this.failures - 1), RETRY_LONGEST_MS);
+        this.logger.warn(`${this.store.name}: changes could not be saved; trying again`, {
+          error: (error as Error).message,
+          failures: this.failures,
+          retryInMs: this.closed ? 0 : retryMs,
+        });
+        if (!this.closed) this.schedule(retryMs);
         for (const w of waiters) w.reject(error);
       }
     } while (this.wholeDirty || this.marked.size > 0 || this.waiters.length > 0);
