@@ -47,6 +47,7 @@ try {
     ...(processingMs !== undefined && { processingMs }),
   });
   console.log(`TwelveLabs emulator listening on ${emulator.url}`);
+  if (emulator.recovered) console.error(`emulator: ${emulator.recovered}`);
   const stop = () => {
     void emulator.close().then(() => process.exit(0));
   };

@@ -37,6 +37,8 @@ export interface RunningEmulator {
   origin: string;
   port: number;
   core: EmulatorCore;
+  /** What was wrong with the saved state.json and what was done (state-check.ts); absent when sound. */
+  recovered?: string;
   close(): Promise<void>;
 }
 
@@ -216,6 +218,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     origin: fallbackOrigin,
     port: actualPort,
     core,
+    ...(state.recovered && { recovered: state.recovered }),
     async close() {
       core.stopWork();
       await new Promise<void>((resolve) => {

@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChunkedKind } from './limits.ts';
 import type { Sniffed } from './sniff.ts';
+import { checkSnapshot } from './state-check.ts';
 
 export type AssetStatus = 'processing' | 'ready' | 'failed';
 export type AssetMethod = 'direct' | 'url' | 'multipart';
@@ -126,28 +127,55 @@ export class EmulatorState {
     return ++this.seq;
   }
 
+  /**
+   * What loading found wrong with `state.json` and what was done, in words (undefined when it was
+   * sound). The app says it as a notice, `npm run emulator` on stderr.
+   */
+  recovered: string | undefined;
+
   async load(): Promise<void> {
     if (!this.stateFile) return;
     let text: string;
     try {
       text = await readFile(this.stateFile, 'utf8');
-    } catch {
-      return; // first start with this data directory
-    }
-    let snapshot: Snapshot;
-    try {
-      snapshot = JSON.parse(text) as Snapshot;
-    } catch {
-      // Keep the unreadable file for inspection instead of silently starting over on top of it.
-      await rename(this.stateFile, `${this.stateFile}.corrupt-${Date.now()}`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // first start with this data directory
+      this.recovered = `The Sandbox's saved state (${this.stateFile}) could not be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): the Sandbox starts empty.`;
       return;
     }
-    this.seq = snapshot.seq ?? 0;
-    for (const a of snapshot.assets ?? []) this.assets.set(a.id, a);
-    for (const i of snapshot.indexes ?? []) this.indexes.set(i.id, i);
-    for (const ia of snapshot.indexedAssets ?? []) this.indexedAssets.set(ia.id, ia);
-    for (const s of snapshot.sessions ?? []) this.sessions.set(s.id, s);
-    for (const p of snapshot.presignedUrls ?? []) this.presignedUrls.set(p.token, p);
+    let raw: unknown;
+    let parsed = true;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      parsed = false;
+    }
+    const { snapshot, problems } = parsed
+      ? checkSnapshot(raw)
+      : { snapshot: checkSnapshot({}).snapshot, problems: ['it was cut short, or not JSON'] };
+    if (problems.length > 0) {
+      // Kept for inspection (a copy: what could be read is still in use, and saved over it later).
+      const aside = `${this.stateFile}.damaged-${new Date().toISOString().replace(/:/g, '-')}`;
+      const kept = await copyFile(this.stateFile, aside).then(
+        () => ` The damaged file was kept as ${aside}.`,
+        () => ' No copy of the damaged file could be kept.',
+      );
+      const empty = snapshot.assets.length === 0 && snapshot.sessions.length === 0;
+      this.recovered =
+        `The Sandbox's saved state was damaged: ${problems.join('; ')}.` +
+        (empty ? ' The Sandbox starts empty.' : ` Kept: ${snapshot.assets.length} assets.`) +
+        kept;
+      // The repaired state replaces the damaged file at once, so this is said once, not at every start.
+      this.changed();
+    }
+    this.seq = snapshot.seq;
+    for (const a of snapshot.assets) this.assets.set(a.id, a as unknown as AssetRecord);
+    for (const i of snapshot.indexes) this.indexes.set(i.id, i as unknown as IndexRecord);
+    for (const ia of snapshot.indexedAssets)
+      this.indexedAssets.set(ia.id, ia as unknown as IndexedAssetRecord);
+    for (const s of snapshot.sessions) this.sessions.set(s.id, s as unknown as UploadSessionRecord);
+    for (const p of snapshot.presignedUrls)
+      this.presignedUrls.set(p.token, p as unknown as PresignedUrlRecord);
   }
 
   /** Marks the state changed; the write happens shortly after, once for many changes. */

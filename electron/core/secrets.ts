@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './file-modes.ts';
 import type { AppSettings } from '../shared/settings-types.ts';
@@ -10,6 +10,11 @@ export interface SecretStore {
   get(): Promise<string | undefined>;
   set(key: string): Promise<void>;
   clear(): Promise<void>;
+  /**
+   * Set by get() when the saved key was there but damaged (set aside, never shown): the core says
+   * it like other damage in the data folder, instead of a silent "no key".
+   */
+  readonly recovered?: string;
 }
 
 /**
@@ -19,6 +24,7 @@ export interface SecretStore {
  */
 export class FileSecretStore implements SecretStore {
   private readonly path: string;
+  recovered: string | undefined;
 
   constructor(
     private readonly dir: string,
@@ -33,23 +39,57 @@ export class FileSecretStore implements SecretStore {
 
   async get(): Promise<string | undefined> {
     if (this.env.TWELVELABS_API_KEY) return this.env.TWELVELABS_API_KEY;
+    let text: string;
     try {
-      const parsed = JSON.parse(await readFile(this.path, 'utf8')) as { apiKey?: unknown };
-      return typeof parsed.apiKey === 'string' && parsed.apiKey ? parsed.apiKey : undefined;
-    } catch {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined; // no key saved yet
+      this.recovered = `The saved API key (credentials.json) could not be read (${code ?? 'unknown error'}): no key is in use. Check the file's permissions, or enter the key again.`;
       return undefined;
     }
+    const key = savedKey(text);
+    if (key !== undefined) return key;
+    // set() only ever writes {"apiKey": "<key>"} and clear() removes the file: anything else is
+    // damage. It is set aside (still 0600: it may hold part of the key), never quoted.
+    const aside = join(this.dir, `credentials.damaged-${new Date().toISOString().replace(/:/g, '-')}.json`);
+    const kept = await rename(this.path, aside).then(
+      async () => {
+        await chmod(aside, PRIVATE_FILE_MODE).catch(() => undefined); // best effort: the rename kept its mode
+        return ` It was set aside as ${aside}.`;
+      },
+      (error: unknown) =>
+        ` It could not be set aside (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}).`,
+    );
+    this.recovered = `The saved API key (credentials.json) was damaged and cannot be used: no key is in use.${kept} Enter the key again (tl-uploader login, or the app's Settings).`;
+    return undefined;
   }
 
   async set(key: string): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-    await writeFile(this.path, JSON.stringify({ apiKey: key }), { mode: PRIVATE_FILE_MODE });
-    // writeFile's mode applies only when it creates the file: narrow one an older version left.
-    await chmod(this.path, PRIVATE_FILE_MODE);
+    // Written beside and renamed into place: a crash mid-write never leaves a cut key file.
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify({ apiKey: key }), { mode: PRIVATE_FILE_MODE });
+    // writeFile's mode applies only when it creates the file: narrow one an older run left.
+    await chmod(tmp, PRIVATE_FILE_MODE);
+    await rename(tmp, this.path);
+    this.recovered = undefined;
   }
 
   async clear(): Promise<void> {
     await rm(this.path, { force: true });
+  }
+}
+
+/** The key in what set() wrote, or undefined when the text is not that (cut, edited, empty). */
+function savedKey(text: string): string | undefined {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed === null || typeof parsed !== 'object') return undefined;
+    const key = (parsed as { apiKey?: unknown }).apiKey;
+    return typeof key === 'string' && key.trim() ? key : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -157,6 +157,7 @@ export class UploaderCore {
     });
     try {
       core.apiKey = await options.secrets.get();
+      core.dataProblem(options.secrets.recovered); // a damaged key file: said, not a silent "no key"
       core.dataProblem(core.settingsDoc.recovered);
       const unsafe = replaceUnsafeSavedBaseUrl(core.settingsDoc.data, DEFAULT_BASE_URL);
       if (unsafe) core.notice('warning', unsafe);
@@ -383,6 +384,7 @@ export class UploaderCore {
       library.recovered,
       library.thumbnailsRecovered,
       sync.recovered,
+      emulator?.recovered,
     ])
       this.dataProblem(recovered);
 
