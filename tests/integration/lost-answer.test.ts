@@ -349,9 +349,9 @@ describe('when the lost request never reached the platform', () => {
   }, 40_000);
 
   it('a gateway that gives up while the platform is still at work: the asset is found on a later look', async () => {
-    // The platform takes 3 s to act on the create; the gateway answers 504 as soon as it has
-    // forwarded the body. The first look finds nothing: the asset shows up before the last one.
-    await control.addFaults({ kind: 'latency', route: 'assets.create', count: 1, ms: 3_000 });
+    // The platform takes a second to act on the create; the gateway answers 504 as soon as it has
+    // forwarded the body. The first look finds nothing: the asset shows up on a later one.
+    await control.addFaults({ kind: 'latency', route: 'assets.create', count: 1, ms: 1_000 });
     await writeFixture(join(dir, 'slow.mp4'), mp4({ seed: 9, payloadBytes: 5_000 }));
     harness = makeQueue(`${proxy.origin}/v1.3`, dataDir);
     harness.queue.start();
