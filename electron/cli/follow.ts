@@ -81,7 +81,12 @@ export async function follow(
   process.once('SIGTERM', onSignal);
   try {
     for (const item of mine()) report(item);
-    while (!mine().every((i) => SETTLED.includes(i.state)) && !core.queue.totals().blockedByAuth) {
+    // A paused item moves only when someone resumes it (the person's own pause, left by `resume`,
+    // or a "pause all" saved by the app): waiting for it would never end, so it ends following.
+    while (
+      !mine().every((i) => SETTLED.includes(i.state) || i.state === 'paused') &&
+      !core.queue.totals().blockedByAuth
+    ) {
       if (interrupted) throw new Interrupted(mine().filter((i) => !SETTLED.includes(i.state)).length);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -94,6 +99,14 @@ export async function follow(
     if (tty) process.stdout.write('\r\x1b[K');
   }
   const items = mine();
+  const held = items.filter((i) => i.state === 'paused');
+  if (held.length > 0) {
+    const why = core.queue.totals().paused
+      ? 'all uploads are paused (in the app): `tl-uploader resume` ends that'
+      : 'you paused it: resume it in the app';
+    // Under --json on stderr, so that stdout stays one JSON document.
+    for (const item of held) (json ? console.error : console.log)(`${item.name}: stays paused (${why})`);
+  }
   if (json) console.log(JSON.stringify({ items: items.map(jsonItem) }, undefined, 2));
   else console.log(summary(items, Date.now() - started));
   return items;
