@@ -128,6 +128,8 @@ async function main(argv: string[]): Promise<number> {
     secrets,
     ...(logger && { logger }),
     version: packageVersion(),
+    // The Sandbox is loaded only when it is on (--sandbox or saved): other commands start lighter.
+    startSandbox: async (options) => (await import('../../emulator/index.ts')).startEmulator(options),
     overrides: {
       ...(process.env.TWELVELABS_BASE_URL && { baseUrl: process.env.TWELVELABS_BASE_URL }),
       ...(values.sandbox && { sandbox: true }),

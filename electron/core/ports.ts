@@ -31,6 +31,33 @@ export const defaultLogger: Logger = {
   error: (message, fields) => console.error(`error: ${formatLine(message, fields, [])}`),
 };
 
+/** What the core asks of the Sandbox it is handed: where its API answers, and how to stop it. */
+export interface RunningSandbox {
+  /** The base URL a client needs (`http://127.0.0.1:PORT/v1.3`). */
+  url: string;
+  /** Where its control API (`/_emulator/*`) answers, for `npm run demo`'s sample assets. */
+  origin: string;
+  /** What was found damaged in its saved state, and what was done (said like other damage). */
+  recovered?: string;
+  close(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  /** Its assets, blobs and sessions, kept across restarts. */
+  dataDir: string;
+  /** How long its assets stay "processing". */
+  processingMs: number;
+  /** The only key it accepts, on the API and on the control API alike (lockControl). */
+  apiKey: string;
+  lockControl: boolean;
+}
+
+/**
+ * Starts the Sandbox (a local emulator of the API). The core never imports the emulator (a lint
+ * rule refuses it): each front end hands this in, the emulator's own `startEmulator` fits it.
+ */
+export type StartSandbox = (options: SandboxOptions) => Promise<RunningSandbox>;
+
 export interface Clock {
   now(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */

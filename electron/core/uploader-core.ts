@@ -11,7 +11,6 @@ import {
 } from '../shared/contract.ts';
 import type { Provenance } from '../shared/library-types.ts';
 import type { AppSettings, KeyStatus } from '../shared/settings-types.ts';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { DEFAULT_BASE_URL, UndiciTwelveLabsClient } from './api/client.ts';
 import { AuthError } from './api/errors.ts';
 import { assertHostConfirmed, assertLaunchBaseUrl, replaceUnsafeSavedBaseUrl } from './base-url-guard.ts';
@@ -21,7 +20,15 @@ import { ensurePrivateDir, PRIVATE_DIR_MODE } from './file-modes.ts';
 import { describeKeyStorage } from '../shared/key-storage.ts';
 import { AssetLibrary } from './library/asset-library.ts';
 import { ThumbnailCache } from './library/thumbnail-cache.ts';
-import { defaultLogger, systemClock, type Clock, type Logger } from './ports.ts';
+import {
+  defaultLogger,
+  systemClock,
+  type Clock,
+  type Logger,
+  type RunningSandbox,
+  type SandboxOptions,
+  type StartSandbox,
+} from './ports.ts';
 import { UploadLedger } from './queue/upload-ledger.ts';
 import { UploadQueue, type AddInput } from './queue/upload-queue.ts';
 import { BandwidthScheduler } from './queue/bandwidth-scheduler.ts';
@@ -47,6 +54,12 @@ export interface UploaderCoreOptions {
   watchFolder?: WatchFolder;
   /** How long Sandbox assets stay "processing" (tests make it short). */
   sandboxProcessingMs?: number;
+  /**
+   * Starts the Sandbox (the local emulator of the API). Each front end hands it in (the CLI, serve
+   * mode and the desktop app pass the emulator's startEmulator), so the core never imports the
+   * emulator; without it, turning the Sandbox on is refused with a message that says why.
+   */
+  startSandbox?: StartSandbox;
   /** Shows a file in the system's file manager (the desktop app passes Electron's shell). */
   revealFile?: (path: string) => void;
   /** The system's file or folder picker (the desktop app passes Electron's dialog); [] when canceled. */
@@ -81,7 +94,7 @@ interface Services {
   queue: UploadQueue;
   library: AssetLibrary;
   sync: FolderSync;
-  emulator?: RunningEmulator;
+  emulator?: RunningSandbox;
   /** The Sandbox's own key (secrets.ts), when the services are the Sandbox's. */
   sandboxKey?: string;
   /** Closes them all, in order, each even when another failed. */
@@ -301,16 +314,26 @@ export class UploaderCore {
     }
   }
 
+  /** The front end's Sandbox, or a refusal that says what is missing (never the real account instead). */
+  private startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+    const start = this.options.startSandbox;
+    if (!start)
+      throw new Error(
+        'The Sandbox cannot start here: this front end passed no startSandbox to the core. Turn the Sandbox off to use your account.',
+      );
+    return start(options);
+  }
+
   private async startServices(scope: LifecycleScope): Promise<Services> {
     const settings = this.settings();
     const profile = join(this.options.dataDir, settings.sandbox ? 'sandbox' : 'account');
     await mkdir(profile, { recursive: true, mode: PRIVATE_DIR_MODE });
-    let emulator: RunningEmulator | undefined;
+    let emulator: RunningSandbox | undefined;
     let baseUrl = settings.baseUrl;
     // The Sandbox in the app takes only its own key, on the API and the control API alike.
     const sandboxKey = settings.sandbox ? await loadSandboxKey(profile) : undefined;
     if (sandboxKey) {
-      emulator = await startEmulator({
+      emulator = await this.startSandbox({
         dataDir: join(profile, 'emulator'),
         processingMs: this.options.sandboxProcessingMs ?? 1500,
         apiKey: sandboxKey,

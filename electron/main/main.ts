@@ -12,6 +12,7 @@ import { app, dialog, Menu, Notification, powerMonitor, session, shell, type Bro
 import pkg from '../../package.json' with { type: 'json' };
 import { defaultDataDir } from '../cli/data-dir.ts';
 import { DEFAULT_BASE_URL } from '../core/api/client.ts';
+import { startEmulator } from '../../emulator/index.ts';
 import { createFileLogger } from '../core/log/file-logger.ts';
 import { UploaderCore } from '../core/uploader-core.ts';
 import { closeAction, filesFromArgv } from './app-policy.ts';
@@ -251,6 +252,7 @@ function start(): void {
           version: pkg.version,
           revealFile: (path) => shell.showItemInFolder(path),
           choosePaths,
+          startSandbox: startEmulator,
           ...(process.env.TL_UPLOADER_SANDBOX === '1' && { overrides: { sandbox: true } }),
         });
         if (process.env.TL_UPLOADER_DEMO === '1') await core.seedDemo();

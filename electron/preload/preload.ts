@@ -3,17 +3,18 @@
  * path of a dropped file. Names come from the contract; nothing else is exposed.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { commandNames, eventNames, type CommandName, type EventName } from '../shared/contract.ts';
+// Names only, from a module without zod: the sandboxed preload stays small (a lint rule keeps it so).
+import { isCommandName, isEventName, type CommandName, type EventName } from '../shared/contract-names.ts';
 import { commandChannel, eventChannel } from '../shared/ipc-channels.ts';
 
 const api = {
   invoke: (name: CommandName, payload: unknown) => {
-    if (!commandNames.includes(name))
+    if (!isCommandName(name))
       return Promise.resolve({ ok: false, error: { code: 'unknown-command', message: name } });
     return ipcRenderer.invoke(commandChannel(name), payload);
   },
   on: (name: EventName, listener: (payload: unknown) => void) => {
-    if (!eventNames.includes(name)) return () => undefined;
+    if (!isEventName(name)) return () => undefined;
     const handler = (_event: unknown, payload: unknown) => listener(payload);
     ipcRenderer.on(eventChannel(name), handler);
     return () => ipcRenderer.off(eventChannel(name), handler);

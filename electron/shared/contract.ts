@@ -14,6 +14,13 @@ import type { FolderPreview, FolderStatus, WatchedFolder } from './sync-types.ts
 import type { AddResultView, AppSettings, KeyStatus } from './settings-types.ts';
 import { baseUrlProblem } from './base-url.ts';
 
+import {
+  commandNames,
+  eventNames,
+  isCommandName,
+  type CommandName,
+  type EventName,
+} from './contract-names.ts';
 const id = z.string().min(1).max(200);
 const ids = z.array(id).min(1).max(10_000);
 const metadataValue = z.union([z.string().max(10_000), z.number().finite(), z.boolean()]);
@@ -144,7 +151,12 @@ export const commands = {
   /** Moves finished items to the history: those in `states` (default: every finished state). */
   'uploads:remove-finished': command(
     z
-      .object({ states: z.array(z.enum(['ready', 'canceled', 'failed', 'duplicate'])).min(1).optional() })
+      .object({
+        states: z
+          .array(z.enum(['ready', 'canceled', 'failed', 'duplicate']))
+          .min(1)
+          .optional(),
+      })
       .strict(),
     typed<{ removed: number }>(),
   ),
@@ -218,14 +230,19 @@ export const events = {
 } as const;
 
 export type Commands = typeof commands;
-export type CommandName = keyof Commands;
+export type { CommandName, EventName };
 export type CommandRequest<N extends CommandName> = z.input<Commands[N]['request']>;
 export type CommandResponse<N extends CommandName> = z.output<Commands[N]['response']>;
-export type EventName = keyof typeof events;
 export type EventPayload<N extends EventName> = z.output<(typeof events)[N]>;
 
-export const commandNames = Object.keys(commands) as CommandName[];
-export const eventNames = Object.keys(events) as EventName[];
+export { commandNames, eventNames, isCommandName };
+
+/** Both ways: a command or event in a table but not in contract-names.ts (or the reverse) fails tsc. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _namesMatchTheTables: [Same<keyof Commands, CommandName>, Same<keyof typeof events, EventName>] = [
+  true,
+  true,
+];
 
 /** Errors cross every transport as data, never as stack traces. */
 export interface CommandError {
@@ -253,8 +270,4 @@ export function parseRequest<N extends CommandName>(
 
 export class InvalidRequestError extends Error {
   readonly code = 'invalid-request';
-}
-
-export function isCommandName(name: unknown): name is CommandName {
-  return typeof name === 'string' && Object.hasOwn(commands, name);
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
+import { startEmulator } from '../../emulator/index.ts';
 import type { AppSettings, BandwidthRule } from '../../electron/shared/settings-types.ts';
 import { writeMp4File } from '../helpers/media.ts';
 import { waitFor } from '../helpers/queue-harness.ts';
@@ -28,6 +29,7 @@ const open = () =>
   UploaderCore.create({
     dataDir: join(dir, 'data'),
     secrets: new MemorySecretStore(),
+    startSandbox: startEmulator,
     sandboxProcessingMs: 50,
     overrides: { sandbox: true },
   });

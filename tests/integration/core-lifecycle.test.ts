@@ -47,6 +47,7 @@ async function open(watchFolder?: WatchFolder): Promise<UploaderCore> {
   const core = await UploaderCore.create({
     dataDir,
     secrets: new MemorySecretStore('test-key'),
+    startSandbox: startEmulator,
     overrides: { baseUrl: emulator.url },
     ...(watchFolder && { watchFolder }),
   });
@@ -121,7 +122,11 @@ describe('closing during a rebuild', () => {
       await expect(fetch(`${core.apiBaseUrl}/assets`)).rejects.toThrow();
     } else expect(outcome).toMatch(/closing: the change was saved/);
     // Either way the change was saved, and the data folder opens again.
-    const next = await UploaderCore.create({ dataDir, secrets: new MemorySecretStore('test-key') });
+    const next = await UploaderCore.create({
+      dataDir,
+      secrets: new MemorySecretStore('test-key'),
+      startSandbox: startEmulator,
+    });
     opened.push(next);
     expect(next.settings().sandbox).toBe(true);
   });

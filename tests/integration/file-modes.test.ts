@@ -90,6 +90,7 @@ describe('file modes of the data folder', () => {
     core = await UploaderCore.create({
       dataDir: data,
       secrets,
+      startSandbox: startEmulator,
       sandboxProcessingMs: 20,
       overrides: { sandbox: true },
     });

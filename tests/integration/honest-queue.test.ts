@@ -25,6 +25,7 @@ beforeEach(async () => {
   core = await UploaderCore.create({
     dataDir: join(dir, 'data'),
     secrets: new MemorySecretStore(),
+    startSandbox: startEmulator,
     sandboxProcessingMs: 50,
     overrides: { sandbox: true },
   });

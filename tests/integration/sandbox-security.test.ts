@@ -180,6 +180,7 @@ describe("the app's own Sandbox", () => {
     UploaderCore.create({
       dataDir: join(dir, 'data'),
       secrets: new MemorySecretStore(),
+      startSandbox: startEmulator,
       sandboxProcessingMs: 20,
       overrides: { sandbox: true },
     });

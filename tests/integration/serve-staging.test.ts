@@ -14,6 +14,7 @@ import { startServe, type RunningServe } from '../../electron/cli/serve.ts';
 import { silentLogger } from '../../electron/core/ports.ts';
 import { MemorySecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
+import { startEmulator } from '../../emulator/index.ts';
 import { startServeProcess, type ServeProcess } from '../e2e/serve-harness.ts';
 import { wav } from '../helpers/media.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
@@ -123,6 +124,7 @@ describe('in one run (serve in-process)', () => {
     core = await UploaderCore.create({
       dataDir: ownDir(),
       secrets: new MemorySecretStore(),
+      startSandbox: startEmulator,
       sandboxProcessingMs: 50,
     });
     serve = await startServe(core, { rendererDir: join(root, 'no-ui'), logger: silentLogger });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandNames, eventNames, type CommandName } from '../../electron/shared/contract.ts';
 import { MemorySecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
+import { startEmulator } from '../../emulator/index.ts';
 import { startServe, sanitizeName, WS_PROTOCOL, type RunningServe } from '../../electron/cli/serve.ts';
 import { mp4, wav, writeFixture } from '../helpers/media.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
@@ -26,7 +27,12 @@ beforeAll(async () => {
   await mkdir(join(dataDir, 'sandbox'), { recursive: true });
   await writeFile(join(dataDir, 'sandbox', 'ledger.json'), '{ not json');
   await writeFile(join(dataDir, 'settings.json'), JSON.stringify({ sandbox: true }));
-  core = await UploaderCore.create({ dataDir, secrets: new MemorySecretStore(), sandboxProcessingMs: 50 });
+  core = await UploaderCore.create({
+    dataDir,
+    secrets: new MemorySecretStore(),
+    startSandbox: startEmulator,
+    sandboxProcessingMs: 50,
+  });
   // Sample assets with thumbnails, for the thumbnail route.
   await core.seedDemo();
   // A stand-in page: these tests are about the transport, not the UI (tests/e2e covers that).
