@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { EmulatorControl, referenceFromIndex } from '../helpers/emulator-control.ts';
 import { mp4, wav, writeFixture, writeMp4File } from '../helpers/media.ts';
+import { until } from '../helpers/serve-client.ts';
 import { serveFolder } from '../helpers/static-server.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
@@ -100,8 +101,17 @@ describe('upload', () => {
     await writeMp4File(join(files, 'big.mp4'), 30_000_000, 3);
     await writeFixture(join(files, 'small.wav'), wav(0.3));
     await control.settings({ ingestBytesPerSecond: 3_000_000 });
+    await control.clearRequests();
     const run = cli(['upload', '--wait', join(files, 'big.mp4'), join(files, 'small.wav')]);
-    await new Promise((r) => setTimeout(r, 2_500));
+    // Killed once big.mp4's bytes are going out (a megabyte on the emulator's request log; the
+    // small file has far fewer), not after a guessed time: a loaded machine starts slower.
+    let ended = false;
+    void run.done.then(() => (ended = true));
+    await until('big.mp4 upload under way', async () => {
+      if (ended) throw new Error(`the CLI ended before the upload was under way: ${run.stdout()}`);
+      const requests = await control.requests();
+      return requests.reduce((sum, r) => sum + r.bodyBytes, 0) >= 1_000_000;
+    });
     run.child.kill('SIGKILL');
     await run.done;
     await control.settings({ ingestBytesPerSecond: 0 });
