@@ -79,13 +79,14 @@ export class Staging {
         `The file is larger than the ${this.maxUploadBytes} bytes the platform takes.`,
       );
     const root = this.profileRoot();
-    await ensurePrivateDir(this.base);
-    await ensurePrivateDir(root);
     const dir = join(root, randomUUID());
     this.incoming.add(dir);
     try {
+      await ensurePrivateDir(this.base);
+      await ensurePrivateDir(root);
       await mkdir(dir, { mode: 0o700 });
-      const path = join(dir, name);
+      // On disk under a name every system can create; the platform still gets the name as dropped.
+      const path = join(dir, diskName(name));
       let received = 0;
       const limit = new Transform({
         transform: (chunk: Buffer, _encoding, done) => {
@@ -94,12 +95,10 @@ export class Staging {
           done(null, chunk);
         },
       });
-      await pipeline(req, limit, createWriteStream(path, { flags: 'wx', mode: 0o600 })).catch(
-        (error: unknown) => {
-          if (error instanceof RequestRefused) throw error;
-          throw new RequestRefused(400, 'The upload was interrupted.');
-        },
-      );
+      await receiveInto(req, limit, path).catch((error: unknown) => {
+        if (error instanceof RequestRefused || isNoSpace(error)) throw error;
+        throw new RequestRefused(400, 'The upload was interrupted.');
+      });
       // The item-added event tracks the staged copy (it fires before this returns).
       const result = await this.core.invoke('uploads:add', {
         inputs: [{ kind: 'file', path, options: { filename: name } }],
@@ -108,6 +107,12 @@ export class Staging {
       return result;
     } catch (error) {
       await this.remove(dir);
+      // A full disk is not the person's request gone wrong, nor our bug: say where space is needed.
+      if (isNoSpace(error))
+        throw new RequestRefused(
+          507,
+          `There is not enough free space in the data folder (${this.base}) to receive ${name}: free some space there, then drop it again.`,
+        );
       throw error;
     } finally {
       this.incoming.delete(dir);
@@ -192,3 +197,41 @@ export function sanitizeName(raw: string): string {
 }
 
 const MAX_NAME_BYTES = 200;
+
+/**
+ * The name a staged copy gets on disk. Windows opens its device names (CON, NUL, COM1, LPT1…,
+ * with any extension: `nul.mp4` is the null device) instead of creating a file, so the copy would
+ * be written to nowhere and read back as nothing; such names get a leading `_` on every system.
+ */
+export function diskName(name: string): string {
+  const stem = name.split('.')[0]!.trimEnd();
+  return /^(con|prn|aux|nul|conin\$|conout\$|(com|lpt)[0-9\u00b9\u00b2\u00b3])$/i.test(stem)
+    ? `_${name}`
+    : name;
+}
+
+/**
+ * The request's body through `limit` into a new private file. The request itself is piped, not
+ * put in the pipeline: a pipeline destroys every stream on failure, and destroying the request
+ * destroys its socket, so the person would see "could not be reached" instead of the refusal (too
+ * large, disk full). The request is left to the caller, which answers, then drains or cuts it.
+ */
+async function receiveInto(req: IncomingMessage, limit: Transform, path: string): Promise<void> {
+  const cut = () => {
+    if (!req.complete) limit.destroy(new RequestRefused(400, 'The upload was interrupted.'));
+  };
+  req.once('close', cut);
+  req.pipe(limit);
+  try {
+    await pipeline(limit, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+  } finally {
+    req.off('close', cut);
+    req.unpipe(limit);
+  }
+}
+
+/** The disk (or the user's quota) is full. */
+function isNoSpace(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
