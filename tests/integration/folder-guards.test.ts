@@ -4,7 +4,7 @@
  * not get round it), the data folder is never scanned even when a path still leads into it, and
  * adding a folder answers while a huge tree is still being taken in.
  */
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chokidarWatchFolder } from '../../electron/core/sync/chokidar-folder-watcher.ts';
@@ -287,3 +287,44 @@ describe('ignore patterns', () => {
     expect(rules.ignores('cache.bin')).toBe(false);
   }, 10_000);
 });
+
+describe('the watcher thread does not walk into the data folder', () => {
+  // Linux shows every inotify watch of this process in /proc/self/fdinfo (the watcher's thread is
+  // in this process): the data folder's folders must have none, even through a symlink.
+  const linux = process.platform === 'linux';
+  if (!linux) console.warn('skipped: counting the watches of a process needs Linux (/proc/self/fdinfo)');
+  it.runIf(linux)('even through a symlink inside the watched folder', async () => {
+    const media = join(base, 'media');
+    await mkdir(join(media, 'day-1'), { recursive: true });
+    await symlink(dataDir, join(media, 'shortcut'));
+    const stop = excludeFromScans(dataDir);
+    const watcher = await chokidarWatchFolder(media, {
+      recursive: true,
+      polling: false,
+      ignored: () => false,
+      onEvent: () => {},
+      onError: () => {},
+    }).finally(stop);
+    try {
+      const watched = await watchedInodes();
+      const inode = async (path: string) => (await stat(path)).ino;
+      // What is watched is seen (the check can tell), and nothing of the data folder is.
+      expect(watched).toContain(await inode(join(media, 'day-1')));
+      for (const dir of [dataDir, join(dataDir, 'thumbnails')])
+        expect(watched).not.toContain(await inode(dir));
+    } finally {
+      await watcher.close();
+    }
+  });
+});
+
+/** The inodes every inotify watch of this process is on. */
+async function watchedInodes(): Promise<number[]> {
+  const inodes: number[] = [];
+  for (const fd of await readdir('/proc/self/fdinfo')) {
+    const text = await readFile(join('/proc/self/fdinfo', fd), 'utf8').catch(() => '');
+    for (const match of text.matchAll(/^inotify wd:\d+ ino:([0-9a-f]+)/gm))
+      inodes.push(parseInt(match[1]!, 16));
+  }
+  return inodes;
+}

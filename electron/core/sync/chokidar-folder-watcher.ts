@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { excludedFolders } from './folder-guards.ts';
 import type { FolderWatcher, FolderWatcherOptions, WatchEventType } from './folder-watcher.ts';
 
 /**
@@ -26,6 +27,9 @@ export async function chokidarWatchFolder(
       recursive: options.recursive,
       polling: options.polling,
       ignorePatterns: options.ignoreNames ?? [],
+      // The data folder: events from it are dropped on this side, but the worker must not even
+      // walk into it (one OS watch per folder of thumbnails, through a symlink in the tree).
+      excluded: excludedFolders(),
     },
   });
   let closed = false;

@@ -8,13 +8,30 @@
 // events. Those are passed on as 'touch' (something happened at this path: the main side stats it
 // and decides whether it was an add, a change or a removal). Polling has no such per-directory
 // report, so in polling mode files are watched one by one as before.
-import { join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { watch } from 'chokidar';
 
-const { root, recursive, polling, ignorePatterns } = workerData;
+const { root, recursive, polling, ignorePatterns, excluded = [] } = workerData;
 const ignoreRules = ignorePatterns.map((source) => new RegExp(source, 'i'));
+const within = (inner, outer) =>
+  inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
+// A folder that is (or leads, through a symlink, into) an excluded one (the app's data folder) is
+// not entered: chokidar follows symlinks, and the main side only filters events. By real path,
+// once per folder (chokidar hands over the stats of what a symlink points to).
+const excludedFolder = (path) => {
+  if (excluded.length === 0) return false;
+  let real = path;
+  try {
+    real = realpathSync.native(path);
+  } catch {
+    // Gone or unreadable: chokidar reports that itself.
+  }
+  return excluded.some((dir) => within(path, dir) || within(real, dir));
+};
 const ignored = (path, stats) => {
+  if (stats?.isDirectory() && excludedFolder(path)) return true;
   if (path === root) return false;
   if (!polling && stats?.isFile()) return true;
   const rel = path.slice(root.length + 1).split(/[\\/]/);

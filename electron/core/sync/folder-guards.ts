@@ -92,6 +92,11 @@ function realOrSelf(path: string): string {
   }
 }
 
+/** The excluded folders now (paths as given and real paths), for a watcher that runs elsewhere. */
+export function excludedFolders(): string[] {
+  return [...excluded.keys()];
+}
+
 /** Whether a folder, by its real path, is (inside) an excluded one. */
 export function isExcluded(realPath: string): boolean {
   if (excluded.size === 0) return false;
