@@ -199,7 +199,7 @@ export class UploaderCore {
       queueMicrotask(() => {
         if (!this.events.listeners(event).includes(listener)) return;
         for (const message of replay)
-          (listener as (n: EventPayload<'app:notice'>) => void)({ level: 'warning', message });
+          (listener as (n: EventPayload<'app:notice'>) => void)({ level: 'warning', message, lasting: true });
       });
     }
     return () => this.events.off(event, listener);
@@ -295,12 +295,12 @@ export class UploaderCore {
   private dataProblem(message: string | undefined): void {
     if (!message) return;
     this.problems.push(message);
-    this.notice('warning', message);
+    this.notice('warning', message, true); // stays on screen until dismissed: something was lost
   }
 
-  private notice(level: 'info' | 'warning', message: string): void {
+  private notice(level: 'info' | 'warning', message: string, lasting = false): void {
     this.logger[level === 'info' ? 'info' : 'warn'](message);
-    this.emit('app:notice', { level, message });
+    this.emit('app:notice', { level, message, ...(lasting && { lasting }) });
   }
 
   private async buildServices(): Promise<Services> {

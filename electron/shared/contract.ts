@@ -225,8 +225,11 @@ export const events = {
   'folders:changed': typed<WatchedFolder[]>(),
   'folders:status-changed': typed<FolderStatus>(),
   'settings:changed': typed<AppSettings>(),
-  /** Something the person should know that belongs to no command (a store file recovered, …). */
-  'app:notice': typed<{ level: 'info' | 'warning'; message: string }>(),
+  /**
+   * Something the person should know that belongs to no command (a store file recovered, …).
+   * `lasting`: something saved was lost (damage in the data folder): shown until dismissed.
+   */
+  'app:notice': typed<{ level: 'info' | 'warning'; message: string; lasting?: boolean }>(),
 } as const;
 
 export type Commands = typeof commands;

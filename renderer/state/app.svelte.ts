@@ -35,6 +35,9 @@ export class AppState {
   // Timers, not shown: no reactivity wanted.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private noticeTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  /** Notices shown until dismissed (data lost): no timer. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private lastingIds = new Set<number>();
 
   needsSetup = $derived(this.settings !== undefined && !this.settings.sandbox && !this.settings.apiKeySet);
 
@@ -42,7 +45,7 @@ export class AppState {
     client.on('settings:changed', (s) => (this.settings = s));
     client.on('folders:changed', (f) => (this.folders = f));
     client.on('folders:status-changed', (s) => (this.statuses = { ...this.statuses, [s.id]: s }));
-    client.on('app:notice', (n) => this.notify(n.level, n.message));
+    client.on('app:notice', (n) => this.notify(n.level, n.message, n.lasting === true));
     client.on('library:state-changed', (s) => (this.connection = s));
     // Uploads learn of a lost network before the library's next sync does.
     client.on('uploads:item-changed', (item) => {
@@ -69,13 +72,17 @@ export class AppState {
    * Shows a notice. The same notice while it is still on screen is not stacked a second time
    * (a refused edit repeated, a reconnect storm): the one shown counts it ("×2") and stays longer.
    */
-  notify(level: 'info' | 'warning' | 'error', raw: string): void {
+  notify(level: 'info' | 'warning' | 'error', raw: string, lasting = false): void {
     const message = plainMessage(raw);
     const same = this.notices.find((n) => n.level === level && n.message === message);
     const id = same?.id ?? ++this.noticeId;
     if (same) this.notices = this.notices.map((n) => (n.id === id ? { ...n, count: n.count + 1 } : n));
     else this.notices = [...this.notices, { id, level, message, count: 1 }];
     clearTimeout(this.noticeTimers.get(id));
+    this.noticeTimers.delete(id);
+    // Something saved was lost: it stays until the person dismisses it, not 12 s they may miss.
+    if (lasting) this.lastingIds.add(id);
+    if (this.lastingIds.has(id)) return;
     this.noticeTimers.set(
       id,
       setTimeout(() => this.dismiss(id), level === 'info' ? 5_000 : 12_000),
@@ -85,6 +92,7 @@ export class AppState {
   dismiss(id: number): void {
     clearTimeout(this.noticeTimers.get(id));
     this.noticeTimers.delete(id);
+    this.lastingIds.delete(id);
     this.notices = this.notices.filter((n) => n.id !== id);
   }
 }

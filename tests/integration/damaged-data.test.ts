@@ -228,7 +228,11 @@ describe('a damaged data folder', () => {
           const notice = await until(`window ${window} hears the notice`, () =>
             events.find((e) => e.event === 'app:notice'),
           );
-          expect(notice.payload).toEqual({ level: 'warning', message: core.dataProblems()[0] });
+          expect(notice.payload).toEqual({
+            level: 'warning',
+            message: core.dataProblems()[0],
+            lasting: true,
+          });
           ws.close();
         }
       } finally {
