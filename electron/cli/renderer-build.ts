@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,10 +41,51 @@ export async function rendererBuildNeeded(root = ROOT): Promise<'missing' | 'sta
  * Builds the renderer when it is missing or older than its sources. Without vite (an install
  * without dev dependencies) a stale build is used as is; a missing one is an error that says what
  * to do.
+ *
+ * Several serve processes may start at once (tests do): one builds while the others wait for it
+ * (a lock file with the builder's pid; a dead builder's lock is taken over), and the build goes
+ * to a folder of its own that then replaces out/renderer, so a running server never serves a
+ * half-written build.
  */
 export async function ensureRendererBuilt(root = ROOT): Promise<void> {
-  const need = await rendererBuildNeeded(root);
-  if (!need) return;
+  if (!(await rendererBuildNeeded(root))) return;
+  const out = join(root, 'out');
+  await mkdir(out, { recursive: true });
+  const lock = join(out, '.renderer-build.lock');
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
+      if (!alive(holder)) await rm(lock, { force: true });
+      else if (Date.now() > deadline)
+        throw new Error(`Another process (${holder}) has been building the web interface for 2 minutes.`);
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    // Built by another process while this one waited?
+    const need = await rendererBuildNeeded(root);
+    if (need) await build(root, need);
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function build(root: string, need: 'missing' | 'stale'): Promise<void> {
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
   if (!existsSync(vite)) {
     if (need === 'stale') return;
@@ -57,9 +98,11 @@ export async function ensureRendererBuilt(root = ROOT): Promise<void> {
       ? 'Building the web interface (first start)…'
       : 'Building the web interface (its sources changed)…',
   );
+  const target = join(root, 'out', 'renderer');
+  const fresh = `${target}.build-${process.pid}`;
   const output: Buffer[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, [vite, 'build', '--logLevel', 'error'], {
+    const child = spawn(process.execPath, [vite, 'build', '--logLevel', 'error', '--outDir', fresh], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -69,7 +112,15 @@ export async function ensureRendererBuilt(root = ROOT): Promise<void> {
     child.once('close', resolve);
   });
   if (code !== 0) {
+    await rm(fresh, { recursive: true, force: true });
     process.stderr.write(Buffer.concat(output));
     throw new Error(`Building the web interface failed (vite exited ${code}); its output is above.`);
   }
+  // Swap: the old build steps aside, the new one takes its name (two renames, no copying).
+  const old = `${target}.old-${process.pid}`;
+  await rename(target, old).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+  await rename(fresh, target);
+  await rm(old, { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@
  * child process, a real vite build.
  */
 import { spawn } from 'node:child_process';
-import { cp, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -74,4 +74,21 @@ it('a source newer than the build makes it stale; building again brings it up to
   expect(await rendererBuildNeeded(root)).toBe('stale');
   await ensureRendererBuilt(root);
   expect(await rendererBuildNeeded(root)).toBeUndefined();
+}, 60_000);
+
+it('servers starting together build once, one after another, and leave no half-built folder', async () => {
+  const index = join(root, 'out', 'renderer', 'index.html');
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  await utimes(index, hourAgo, hourAgo);
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => lines.push(args.join(' '));
+  try {
+    await Promise.all([ensureRendererBuilt(root), ensureRendererBuilt(root), ensureRendererBuilt(root)]);
+  } finally {
+    console.log = log;
+  }
+  expect(lines.filter((l) => l.startsWith('Building the web interface'))).toHaveLength(1);
+  expect(await rendererBuildNeeded(root)).toBeUndefined();
+  expect((await readdir(join(root, 'out'))).sort()).toEqual(['renderer']);
 }, 60_000);
