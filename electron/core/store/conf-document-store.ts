@@ -37,6 +37,14 @@ export class ConfDocumentStore implements DocumentStore {
   private journalReady = false;
   private journalBytes = 0;
   private documentBytes = 0;
+  /**
+   * The document and journal as we last wrote or read them: a file deleted or replaced under the
+   * running app (by a person, a sync tool, a restore) is noticed at the next write, which is then
+   * a whole save. Appending to a journal whose document is gone, or to a journal recreated
+   * without its header, would write changes that can never be read back.
+   */
+  private documentFile: FileIdentity | undefined;
+  private journalInode: number | undefined;
 
   constructor(
     private readonly dir: string,
@@ -85,6 +93,8 @@ export class ConfDocumentStore implements DocumentStore {
     }
     this.generation = generation ?? 0;
     this.documentBytes = text === undefined ? 0 : Buffer.byteLength(text);
+    this.documentFile = identity(this.path);
+    this.journalInode = identity(this.journalPath)?.ino;
     this.journalReady = false;
     if (isDirectory(this.journalPath))
       problems.push(`${this.name}.journal is a folder, not a journal: it was moved aside`);
@@ -152,8 +162,10 @@ export class ConfDocumentStore implements DocumentStore {
     this.journalReady = false;
     mkdirSync(this.dir, { recursive: true });
     this.documentBytes = await writeJsonAtomically(this.path, { ...data, [GENERATION_KEY]: next });
+    this.documentFile = identity(this.path);
     this.generation = next;
     this.journalBytes = await startJournal(this.journalPath, next);
+    this.journalInode = identity(this.journalPath)?.ino;
     this.journalReady = true;
   }
 
@@ -172,7 +184,48 @@ export class ConfDocumentStore implements DocumentStore {
   }
 
   wantsSave(): boolean {
-    return !this.journalReady || this.journalBytes > JOURNAL_SLACK_BYTES + this.documentBytes;
+    return (
+      !this.journalReady ||
+      this.journalBytes > JOURNAL_SLACK_BYTES + this.documentBytes ||
+      !this.filesAreOurs()
+    );
+  }
+
+  /** A document we had on disk was deleted or replaced under us: close() saves it again. */
+  changedOnDisk(): boolean {
+    return this.documentFile !== undefined && !this.filesAreOurs();
+  }
+
+  /** Whether the document and its journal on disk are still the ones we wrote (two stats). */
+  private filesAreOurs(): boolean {
+    const document = identity(this.path);
+    const journal = identity(this.journalPath);
+    const ours =
+      document !== undefined &&
+      this.documentFile !== undefined &&
+      document.ino === this.documentFile.ino &&
+      document.size === this.documentFile.size &&
+      document.mtimeMs === this.documentFile.mtimeMs &&
+      journal !== undefined &&
+      journal.ino === this.journalInode &&
+      journal.size === this.journalBytes;
+    if (!ours) this.journalReady = false;
+    return ours;
+  }
+}
+
+interface FileIdentity {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+function identity(path: string): FileIdentity | undefined {
+  try {
+    const { ino, size, mtimeMs } = statSync(path);
+    return { ino, size, mtimeMs };
+  } catch {
+    return undefined; // missing (or unreadable): not the file we wrote
   }
 }
 

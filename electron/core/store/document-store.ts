@@ -35,6 +35,8 @@ export interface DocumentStore {
   append?(changes: DocumentChange[]): Promise<void>;
   /** Whether the next write must be a whole save (no journal to append to, or it grew long). */
   wantsSave?(): boolean;
+  /** Optional: whether the saved files were deleted or replaced by someone else since we wrote them. */
+  changedOnDisk?(): boolean;
   /**
    * Optional: keeps a copy of the document as it is on disk (and its journal) under a dated name,
    * before a repaired version replaces it; returns that name. Called when loading found damage.

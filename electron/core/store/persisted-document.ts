@@ -109,6 +109,9 @@ export class PersistedDocument<T extends Record<string, unknown>> {
     if (this.scheduled) clearTimeout(this.scheduled);
     this.scheduled = undefined;
     this.closed = true;
+    // Deleted or replaced under the running app with nothing changed since: written again, so
+    // the next start finds the document as it was, not a journal without it.
+    if (this.store.changedOnDisk?.()) this.wholeDirty = true;
     if (this.wholeDirty || this.wholeNeeded || this.marked.size > 0 || this.writing) await this.flush();
   }
 

@@ -1,0 +1,89 @@
+/**
+ * A document's files changed under a running app (deleted, replaced, its journal deleted): the
+ * next change must not be written where it cannot be read back (appended to a journal whose
+ * document is gone, or to a journal without its header). Real files in a temp folder.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../electron/core/ports.ts';
+import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
+import { PersistedDocument } from '../../electron/core/store/persisted-document.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+
+type Doc = { items: Record<string, { state: string }>; paused: boolean } & Record<string, unknown>;
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => {
+  ({ dir, cleanup } = await makeTempDir());
+});
+afterEach(async () => {
+  await cleanup();
+});
+
+const open = () =>
+  new PersistedDocument<Doc>(
+    new ConfDocumentStore(dir, 'queue'),
+    () => ({ items: {}, paused: false }),
+    60_000,
+    silentLogger,
+  );
+
+/** A running document with two saved items, its journal started. */
+async function running() {
+  const doc = open();
+  doc.data.items.a = { state: 'queued' };
+  doc.data.items.b = { state: 'queued' };
+  await doc.commit();
+  return doc;
+}
+
+async function changeAndReopen(doc: PersistedDocument<Doc>) {
+  doc.data.items.c = { state: 'queued' };
+  doc.changedAt('items', 'c');
+  await doc.commitChanges();
+  await doc.close();
+  const again = open();
+  return again;
+}
+
+describe('a document changed under a running app', () => {
+  for (const [name, act] of [
+    ['its document deleted', (p: string) => rm(join(p, 'queue.json'))],
+    ['its document replaced by junk', (p: string) => writeFile(join(p, 'queue.json'), 'junk')],
+    [
+      'its document replaced by an empty queue',
+      (p: string) => writeFile(join(p, 'queue.json'), '{"items":{},"paused":false}'),
+    ],
+    ['its journal deleted', (p: string) => rm(join(p, 'queue.journal'))],
+    ['its journal replaced by junk', (p: string) => writeFile(join(p, 'queue.journal'), 'junk')],
+  ] as const)
+    it(`${name}: the next change saves the whole document, and nothing is lost`, async () => {
+      const doc = await running();
+      await act(dir);
+      const again = await changeAndReopen(doc);
+      expect(Object.keys(again.data.items).sort()).toEqual(['a', 'b', 'c']);
+      expect(again.recovered).toBeUndefined();
+      await again.close();
+    });
+
+  for (const file of ['queue.json', 'queue.journal'])
+    it(`${file} deleted and nothing changed after: closing writes it again`, async () => {
+      const doc = await running();
+      await rm(join(dir, file));
+      await doc.close();
+      const again = open();
+      expect(Object.keys(again.data.items).sort()).toEqual(['a', 'b']);
+      expect(again.recovered).toBeUndefined();
+      await again.close();
+    });
+
+  it('a sound document is not written again at close', async () => {
+    const doc = await running();
+    const before = await readFile(join(dir, 'queue.json'), 'utf8');
+    await doc.close();
+    expect(await readFile(join(dir, 'queue.json'), 'utf8')).toBe(before);
+    expect(doc.writes).toBe(1);
+  });
+});
