@@ -18,6 +18,7 @@ import { lockDataDir } from './data-dir-lock.ts';
 import { LifecycleScope } from './lifecycle-scope.ts';
 import { ensurePrivateDir, PRIVATE_DIR_MODE } from './file-modes.ts';
 import { describeKeyStorage } from '../shared/key-storage.ts';
+import { IndexService } from './indexes/index-service.ts';
 import { AssetLibrary } from './library/asset-library.ts';
 import { ThumbnailCache } from './library/thumbnail-cache.ts';
 import {
@@ -94,6 +95,8 @@ interface Services {
   queue: UploadQueue;
   library: AssetLibrary;
   sync: FolderSync;
+  /** The account's indexes (issue 17). */
+  indexes: IndexService;
   emulator?: RunningSandbox;
   /** The Sandbox's own key (secrets.ts), when the services are the Sandbox's. */
   sandboxKey?: string;
@@ -351,6 +354,7 @@ export class UploaderCore {
       logger: this.logger,
     });
     const ledger = new UploadLedger(new ConfDocumentStore(profile, 'ledger'));
+    const indexes = new IndexService(client, this.logger);
     const queue = new UploadQueue({
       client,
       ledger,
@@ -362,6 +366,7 @@ export class UploaderCore {
       bandwidthBytesPerSecond: this.bandwidth.inEffect.bytesPerSecond,
       folderBandwidthBytesPerSecond: settings.folderBandwidthBytesPerSecond,
       defaultOptions: () => this.settingsDoc.data.defaultOptions,
+      indexName: (id) => indexes.nameOf(id),
     });
     const library = new AssetLibrary({
       client,
@@ -420,7 +425,16 @@ export class UploaderCore {
     queue.start();
     await sync.start();
     if (settings.sandbox || this.apiKey) library.start();
-    return { client, ledger, queue, library, sync, scope, ...(emulator && { emulator, sandboxKey }) };
+    return {
+      client,
+      ledger,
+      queue,
+      library,
+      sync,
+      indexes,
+      scope,
+      ...(emulator && { emulator, sandboxKey }),
+    };
   }
 
   private stopServices(s: Services): Promise<void> {
@@ -548,6 +562,11 @@ export class UploaderCore {
         return lib().state();
       },
       'library:state': () => lib().state(),
+      'library:memberships': (r: R<'library:memberships'>) => this.services.indexes.memberships(r.id),
+      'library:index-assets': (r: R<'library:index-assets'>) =>
+        this.services.indexes.indexAssets(r.ids, r.indexId),
+      'indexes:list': () => this.services.indexes.list(),
+      'indexes:create': (r: R<'indexes:create'>) => this.services.indexes.create(r),
       'library:delete': (r: R<'library:delete'>) =>
         lib().delete(r.ids, { confirmed: r.confirmed, force: r.force }),
 

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { HistoryEntry, QueueItemView, QueueTotals } from './queue-types.ts';
 import type { DeleteOutcome, LibraryAsset, LibraryPage, LibraryState, Provenance } from './library-types.ts';
 import type { FolderPreview, FolderStatus, WatchedFolder } from './sync-types.ts';
+import type { IndexMembership, IndexOutcome, IndexSummary } from './index-types.ts';
 import type { AddResultView, AppSettings, KeyStatus } from './settings-types.ts';
 import { baseUrlProblem } from './base-url.ts';
 
@@ -23,6 +24,8 @@ import {
 } from './contract-names.ts';
 const id = z.string().min(1).max(200);
 const ids = z.array(id).min(1).max(10_000);
+/** An id the platform handed out: 24 hex digits. */
+const platformIdText = z.string().regex(/^[0-9a-f]{24}$/, 'a TwelveLabs id');
 const metadataValue = z.union([z.string().max(10_000), z.number().finite(), z.boolean()]);
 
 export const uploadOptionsSchema = z
@@ -31,6 +34,11 @@ export const uploadOptionsSchema = z
     enableHls: z.boolean().optional(),
     enableThumbnail: z.boolean().optional(),
     userMetadata: z.record(z.string().min(1).max(200), metadataValue).optional(),
+    // A platform id (24 hex digits), or '' for "upload without indexing".
+    indexId: z
+      .string()
+      .regex(/^([0-9a-f]{24})?$/, 'an index id')
+      .optional(),
   })
   .strict();
 
@@ -153,7 +161,7 @@ export const commands = {
     z
       .object({
         states: z
-          .array(z.enum(['ready', 'canceled', 'failed', 'duplicate']))
+          .array(z.enum(['ready', 'canceled', 'failed', 'duplicate', 'indexed', 'index-failed']))
           .min(1)
           .optional(),
       })
@@ -178,6 +186,40 @@ export const commands = {
   'library:delete': command(
     z.object({ ids, confirmed: z.literal(true), force: z.boolean().optional() }).strict(),
     typed<DeleteOutcome[]>(),
+  ),
+  /** The indexes an asset is in, with each indexed asset's status (issue 17). */
+  'library:memberships': command(one, typed<IndexMembership[]>()),
+  /** Indexes ready assets into one index; an asset already in it is left as it is. */
+  'library:index-assets': command(
+    z.object({ ids: z.array(platformIdText).min(1).max(1_000), indexId: platformIdText }).strict(),
+    typed<IndexOutcome[]>(),
+  ),
+
+  /** The account's indexes, for the index pickers. */
+  'indexes:list': command(empty, typed<IndexSummary[]>()),
+  /** A new index with Marengo 3.0 and/or Pegasus 1.2, each with visual and/or audio. */
+  'indexes:create': command(
+    z
+      .object({
+        name: z.string().trim().min(1).max(200),
+        models: z
+          .array(
+            z
+              .object({
+                name: z.enum(['marengo3.0', 'pegasus1.2']),
+                options: z
+                  .array(z.enum(['visual', 'audio']))
+                  .min(1)
+                  .max(2),
+              })
+              .strict(),
+          )
+          .min(1)
+          .max(2),
+        addons: z.array(z.literal('thumbnail')).max(1).optional(),
+      })
+      .strict(),
+    typed<IndexSummary>(),
   ),
 
   'folders:list': command(empty, typed<{ folders: WatchedFolder[]; statuses: FolderStatus[] }>()),

@@ -60,4 +60,9 @@ export interface UploadOptions {
   enableHls?: boolean;
   enableThumbnail?: boolean;
   userMetadata?: UserMetadata;
+  /**
+   * Index the asset into this index once it is ready (issue 17). '' means "upload without
+   * indexing", whatever Settings choose; absent means Settings' default index, if any.
+   */
+  indexId?: string;
 }

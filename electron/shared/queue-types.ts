@@ -1,4 +1,5 @@
 import type { MediaKind, UploadOptions } from './domain.ts';
+import type { ItemIndexing } from './index-types.ts';
 
 /**
  * An upload item's lifecycle (DESIGN.md): queued → preparing → uploading → finalizing →
@@ -16,9 +17,22 @@ export type ItemState =
   | 'canceled'
   | 'failed'
   | 'duplicate'
-  | 'source-missing';
+  | 'source-missing'
+  /** The asset is ready and being indexed into the chosen index (issue 17). */
+  | 'indexing'
+  /** Ready and indexed: searchable. */
+  | 'indexed'
+  /** Ready, but the index refused it or could not index it (`error` says which). */
+  | 'index-failed';
 
-export const FINISHED_STATES: readonly ItemState[] = ['ready', 'canceled', 'failed', 'duplicate'];
+export const FINISHED_STATES: readonly ItemState[] = [
+  'ready',
+  'canceled',
+  'failed',
+  'duplicate',
+  'indexed',
+  'index-failed',
+];
 export const ACTIVE_STATES: readonly ItemState[] = ['preparing', 'uploading', 'finalizing'];
 
 /** Why an item waits: shown to the person as is, with the time of the next try. */
@@ -54,6 +68,8 @@ export interface QueueItemView {
   duplicateOf?: { assetId?: string; itemId?: string };
   /** Where a watched-folder item came from. */
   origin?: { folderId: string; relativePath: string };
+  /** The index chosen for it, and how indexing goes once the asset is ready. */
+  indexing?: ItemIndexing;
   /** Confirmed bytes (monotonic), only while transferring; 100 % only once the platform has the asset. */
   progress?: { sentBytes: number; totalBytes: number; bytesPerSecond: number };
 }

@@ -35,6 +35,9 @@ const itemState = z.enum([
   'failed',
   'duplicate',
   'source-missing',
+  'indexing',
+  'indexed',
+  'index-failed',
 ]);
 /** An id the platform handed out (24 hex digits): an asset id from disk is checked like one from the wire. */
 export const platformId = z.string().refine(isPlatformId, 'not a TwelveLabs id');
@@ -99,6 +102,13 @@ const ITEM: EntryShape = {
     pausedBy: z.enum(['user', 'all']),
     failures: count,
     forceUpload: z.boolean(),
+    indexing: z.object({
+      indexId: platformId,
+      indexName: z.string().max(1_000).optional(),
+      indexedAssetId: platformId.optional(),
+      status: z.string().max(50).optional(),
+      createStartedAt: epochMs.optional(),
+    }),
   },
 };
 
@@ -141,7 +151,7 @@ function checkItem(value: unknown, id: string, queuePaused: boolean) {
     repaired.push('multipart');
   }
   if (item.resumeTo === 'processing' && !item.assetId) item.resumeTo = 'queued';
-  if (item.state === 'processing' && !item.assetId) {
+  if ((item.state === 'processing' || item.state === 'indexing') && !item.assetId) {
     item.state = 'queued';
     repaired.push('state');
   }

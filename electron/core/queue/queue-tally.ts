@@ -2,7 +2,14 @@ import type { ItemState, QueueTotals } from '../../shared/queue-types.ts';
 import type { ItemRecord } from './item-record.ts';
 
 /** States in which the platform has all of an item's bytes. */
-const BYTES_DELIVERED: readonly ItemState[] = ['ready', 'processing', 'duplicate'];
+const BYTES_DELIVERED: readonly ItemState[] = [
+  'ready',
+  'processing',
+  'duplicate',
+  'indexing',
+  'indexed',
+  'index-failed',
+];
 /** States whose bytes do not count towards the total (nothing will be sent). */
 const BYTES_DROPPED: readonly ItemState[] = ['canceled', 'failed'];
 

@@ -21,6 +21,7 @@ import { walkFiles } from './folder-walk.ts';
 import { toView, type ItemRecord } from './item-record.ts';
 import { queueSchema, type QueueData } from './item-schema.ts';
 import { transferItem, type TransferContext } from './item-transfer.ts';
+import { indexItem, wantsIndexing, type IndexingContext } from './indexing-stage.ts';
 import { filenameFromUrl, InputRejected, validateMediaUrl } from './preflight.ts';
 import { ProgressTracker } from './progress-tracker.ts';
 import { QueueIndex } from './queue-index.ts';
@@ -69,6 +70,10 @@ export interface UploadQueueOptions {
   multipartFromBytes?: number;
   /** The Settings' upload options (thumbnails …), under each item's own: for every way in. */
   defaultOptions?: () => UploadOptions;
+  /** An index's name, when known (indexing messages and views). */
+  indexName?: (indexId: string) => string | undefined;
+  /** After a lost indexing answer: look for what it made again this much later (tests: short). */
+  indexRelookDelaysMs?: number[];
 }
 
 interface QueueEvents {
@@ -89,6 +94,7 @@ const PENDING: readonly ItemState[] = [
   'finalizing',
   'processing',
   'waiting',
+  'indexing',
 ];
 
 /**
@@ -212,7 +218,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
         item.state = item.resumeTo ?? 'queued';
         item.wait = undefined;
       }
-      if (item.state === 'processing') this.follow(item);
+      // Indexing resumes through the asset's follow: ready again, then the indexing stage.
+      if (item.state === 'processing' || item.state === 'indexing') this.follow(item);
       this.reindex(item);
     }
     this.doc.changed();
@@ -430,6 +437,14 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   retry(id: string): void {
     const item = this.items[id];
+    if (item?.state === 'index-failed' && item.assetId) {
+      // The asset is uploaded and ready: only the indexing is done again.
+      item.error = undefined;
+      item.finishedAt = undefined;
+      item.indexing = undefined;
+      this.transition(item, 'processing');
+      return this.follow(item);
+    }
     if (!item || !['failed', 'canceled', 'source-missing'].includes(item.state)) return;
     this.resetPreparation(item);
     item.error = undefined;
@@ -608,10 +623,13 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
         initialIntervalMs: this.options.pollInitialMs ?? 1000,
         maxIntervalMs: this.options.pollMaxMs ?? 15_000,
       })
-      .then((asset) => {
+      .then(async (asset) => {
         item.finishedAt = this.clock.now();
-        if (asset.status === 'ready') this.transition(item, 'ready');
-        else {
+        if (asset.status === 'ready') {
+          if (!wantsIndexing(item)) return this.transition(item, 'ready');
+          item.finishedAt = undefined;
+          return indexItem(this.indexingContext(), item, controller.signal);
+        } else {
           item.error = `TwelveLabs could not process ${item.name}: ${asset.error?.message ?? 'no reason given'}`;
           this.options.ledger.forgetAsset(item.assetId!);
           this.transition(item, 'failed');
@@ -708,6 +726,24 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     }
   }
 
+  private indexingContext(): IndexingContext {
+    return {
+      client: this.options.client,
+      clock: this.clock,
+      logger: this.logger,
+      transition: (item, state) => this.transition(item, state),
+      save: (item) => {
+        this.doc.changedAt('items', item.id);
+        return this.doc.commitChanges();
+      },
+      emitChanged: (id) => this.emitChanged(id),
+      indexName: this.options.indexName,
+      pollInitialMs: this.options.pollInitialMs,
+      pollMaxMs: this.options.pollMaxMs,
+      relookDelaysMs: this.options.indexRelookDelaysMs,
+    };
+  }
+
   private waitForKey(item: ItemRecord): void {
     item.wait = { code: 'auth', message: 'The API key was refused; waiting for a valid key' };
     item.resumeTo = item.assetId ? 'processing' : 'queued';
@@ -728,6 +764,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       'attemptBodySent',
       'assetId',
       'duplicateOf',
+      'indexing',
     ] as const)
       delete item[key];
     this.reindex(item);
