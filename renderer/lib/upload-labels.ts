@@ -15,4 +15,8 @@ export const stateLabel: Record<ItemState, string> = {
   // Not a problem: the same file is already there (the ledger knows its content).
   duplicate: 'In your library',
   'source-missing': 'File missing',
+  // After ready, with an index chosen (issue 17).
+  indexing: 'Indexing',
+  indexed: 'Indexed',
+  'index-failed': 'Not indexed',
 };
