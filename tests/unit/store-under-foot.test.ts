@@ -3,7 +3,7 @@
  * next change must not be written where it cannot be read back (appended to a journal whose
  * document is gone, or to a journal without its header). Real files in a temp folder.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../electron/core/ports.ts';
@@ -85,5 +85,17 @@ describe('a document changed under a running app', () => {
     await doc.close();
     expect(await readFile(join(dir, 'queue.json'), 'utf8')).toBe(before);
     expect(doc.writes).toBe(1);
+  });
+
+  it('temporary files of a save cut short by a crash are removed at the next load', async () => {
+    const doc = await running();
+    await doc.close();
+    for (const name of ['queue.json.4242.tmp', 'queue.journal.4242.tmp'])
+      await writeFile(join(dir, name), '{"it');
+    await writeFile(join(dir, 'queue.json.notes.tmp'), 'not ours'); // not a save's: left alone
+    const again = open();
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual(['queue.json.notes.tmp']);
+    expect(Object.keys(again.data.items).sort()).toEqual(['a', 'b']);
+    await again.close();
   });
 });

@@ -1,4 +1,14 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PRIVATE_FILE_MODE } from '../file-modes.ts';
@@ -65,6 +75,7 @@ export class ConfDocumentStore implements DocumentStore {
    * over it. `problems` says what was wrong; the owner's schema then checks every entry.
    */
   load(shape?: JournalShape): LoadedDocument {
+    this.removeLeftovers();
     const problems: string[] = [];
     let text: string | undefined;
     try {
@@ -119,6 +130,25 @@ export class ConfDocumentStore implements DocumentStore {
       // was lost, and with it whatever changed since that save.
       problems.push(`${this.name}.journal was missing: changes made since the last full save are lost`);
     return { data, problems, existed: text !== undefined };
+  }
+
+  /**
+   * Temporary files of a save cut short by a crash (`<name>.json.<pid>.tmp`): the data folder is
+   * ours alone (data-dir-lock.ts), so any found at load are leftovers, never a save under way.
+   */
+  private removeLeftovers(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return; // no folder yet
+    }
+    const prefixes = [`${this.name}.json.`, `${this.name}.journal.`];
+    for (const name of names) {
+      const prefix = prefixes.find((p) => name.startsWith(p));
+      if (prefix && /^\d+\.tmp$/.test(name.slice(prefix.length)))
+        rmSync(join(this.dir, name), { force: true });
+    }
   }
 
   /**

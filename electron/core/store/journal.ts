@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import type { DocumentChange } from './document-store.ts';
 
 /**
@@ -163,7 +163,12 @@ function setOwn<V>(node: Record<string, unknown>, key: string, value: V): V {
 export async function startJournal(path: string, generation: number): Promise<number> {
   const header = `${JSON.stringify({ generation })}\n`;
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, header, { mode: 0o600 }); // the person's data: their user only
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, header, { mode: 0o600 }); // the person's data: their user only
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true }).catch(() => undefined); // no leftover on a full disk
+    throw error;
+  }
   return Buffer.byteLength(header);
 }

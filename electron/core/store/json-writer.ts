@@ -1,4 +1,4 @@
-import { open, rename } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 
 /** Entries serialised between two pauses for the event loop. */
 const BATCH = 500;
@@ -62,12 +62,17 @@ export async function writeJsonAtomically(path: string, data: Record<string, unk
     await write(data, 0);
     if (buffer) await file.write(buffer);
     written += buffer.length;
+    // On disk before it replaces the old one: after a power cut, the rename may otherwise land
+    // before the bytes, leaving an empty document next to a journal already started afresh.
+    await file.sync();
     await file.close();
+    await rename(tmp, path);
   } catch (error) {
     await file.close().catch(() => undefined);
+    // A cut temporary file would hold on to the space of a full disk, and pile up after crashes.
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw error;
   }
-  await rename(tmp, path);
   return written;
 }
 

@@ -173,7 +173,8 @@ export class PersistedDocument<T extends Record<string, unknown>> {
           retryInMs: this.closed ? 0 : retryMs,
         });
         if (!this.closed) this.schedule(retryMs);
-        for (const w of waiters) w.reject(error);
+        const said = explainWriteError(this.store.name, error);
+        for (const w of waiters) w.reject(said);
       }
     } while (this.wholeDirty || this.marked.size > 0 || this.waiters.length > 0);
     this.writing = undefined;
@@ -184,6 +185,24 @@ export class PersistedDocument<T extends Record<string, unknown>> {
     for (const key of path) node = (node as Record<string, unknown> | undefined)?.[key];
     return node === undefined ? { path, removed: true } : { path, value: node };
   }
+}
+
+/**
+ * A failed write in words a person can act on (the command that caused it shows this message);
+ * the system's code stays in it, and the original error is its cause.
+ */
+export function explainWriteError(name: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const why =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? 'the disk of the data folder is full. Free some space, then try again'
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? 'the data folder cannot be written. Check its permissions (or that its disk is not read-only)'
+        : `${(error as Error | undefined)?.message ?? String(error)}`;
+  const explained = new Error(`The ${name} could not be saved (${code ?? 'write failed'}): ${why}.`, {
+    cause: error,
+  });
+  return Object.assign(explained, code ? { code } : {});
 }
 
 function capitalize(text: string): string {
