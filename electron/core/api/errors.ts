@@ -29,11 +29,13 @@ export class ApiError extends TwelveLabsError {
 
 /** 401: the key is missing, wrong or expired. Not retryable until the key changes. */
 export class AuthError extends ApiError {
-  constructor(code: string | undefined) {
+  /** `message`: when the key was refused here, before it was sent (api-key.ts says why). */
+  constructor(code: string | undefined, message?: string) {
     super(
       401,
       code,
-      'The API key was refused. Check it in Settings, or create a new one in the TwelveLabs dashboard.',
+      message ??
+        'The API key was refused. Check it in Settings, or create a new one in the TwelveLabs dashboard.',
     );
     this.name = 'AuthError';
   }
@@ -84,6 +86,19 @@ export class ResponseFormatError extends TwelveLabsError {
   constructor(message: string) {
     super(message);
     this.name = 'ResponseFormatError';
+  }
+}
+
+/**
+ * A success whose body is not the platform's JSON: a proxy's or a captive portal's page, a body
+ * cut short. Nothing the platform says is garbled like that, so it is transient: a request that is
+ * safe to repeat is sent again; one that makes something is an OutcomeUnknownError (it got there).
+ */
+export class GarbledAnswerError extends TwelveLabsError {
+  readonly retryable = true;
+  constructor(readonly status: number) {
+    super(`TwelveLabs' answer (HTTP ${status}) was garbled on the way: it is not the platform's JSON.`);
+    this.name = 'GarbledAnswerError';
   }
 }
 

@@ -9,12 +9,14 @@ import {
   ApiError,
   AuthError,
   classifyTransportError,
+  GarbledAnswerError,
   mayHaveActed,
   OutcomeUnknownError,
   RateLimitedError,
   StallError,
 } from './errors.ts';
 import type { RateLimitGate } from './rate-gate.ts';
+import { apiKeyProblem, normalizeApiKey } from '../../shared/api-key.ts';
 import { redact, redactUrl } from './redact.ts';
 
 export type QueryValue = string | number | boolean | string[] | undefined;
@@ -171,8 +173,14 @@ export class HttpTransport {
     return qs ? `${base}${base.includes('?') ? '&' : '?'}${qs}` : base;
   }
 
-  private redact(text: string): string {
+  /** The key as it is sent (api-key.ts): an environment variable may carry a trailing `\r`. */
+  private apiKey(): string | undefined {
     const key = this.options.apiKey();
+    return key === undefined ? undefined : normalizeApiKey(key);
+  }
+
+  private redact(text: string): string {
+    const key = this.apiKey();
     return redact(text, key ? [key] : []);
   }
 
@@ -185,8 +193,11 @@ export class HttpTransport {
       accept: 'application/json',
     };
     if (call.sendKey !== false) {
-      const key = this.options.apiKey();
+      const key = this.apiKey();
       if (!key) throw new AuthError('api_key_missing');
+      // A key no header can carry is a key problem (the person can fix it), not a network one.
+      const problem = apiKeyProblem(key);
+      if (problem) throw new AuthError('api_key_malformed', problem);
       headers['x-api-key'] = key;
     }
     let body: string | AsyncIterable<Uint8Array> | undefined;
@@ -250,6 +261,10 @@ export class HttpTransport {
       const text = await res.body.text();
       const parsed = parseJson(text);
       if (res.statusCode >= 400) throw this.toApiError(res.statusCode, res.headers, parsed, text);
+      // The platform answers JSON objects: anything else is a proxy's page or a body cut short,
+      // retried like a gateway's 502 (presigned storage answers are not the platform's JSON).
+      if (call.sendKey !== false && text.trim() !== '' && (typeof parsed !== 'object' || parsed === null))
+        throw new GarbledAnswerError(res.statusCode);
       return { status: res.statusCode, headers: res.headers, body: parsed };
     } catch (error) {
       if (stall.signal.aborted) throw stall.signal.reason;

@@ -1,0 +1,82 @@
+/**
+ * A key no header can carry. Before: the HTTP client refused to send it, which read as a network
+ * failure, so an upload waited "for the network" forever while the network was fine. Now: the
+ * spaces and line breaks a file or a copy adds around a key are dropped (a `.env` file with
+ * Windows line endings gives `KEY\r`), and a key with a character inside it is a key problem,
+ * said as such, and never sent. Against the emulator over real HTTP, which takes only the key.
+ */
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { FileSecretStore, MemorySecretStore } from '../../electron/core/secrets.ts';
+import { UploaderCore } from '../../electron/core/uploader-core.ts';
+import { apiKeyProblem } from '../../electron/shared/api-key.ts';
+import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { writeMp4File } from '../helpers/media.ts';
+import { waitFor } from '../helpers/queue-harness.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+
+const KEY = 'tlk_key-shape-0123456789abcdef';
+
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+let dir: string;
+let cleanup: () => Promise<void>;
+let core: UploaderCore | undefined;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ apiKey: KEY, processingMs: 20 });
+  control = new EmulatorControl(emulator.origin);
+});
+afterAll(() => emulator.close());
+beforeEach(async () => {
+  ({ dir, cleanup } = await makeTempDir());
+  await control.reset();
+});
+afterEach(async () => {
+  await core?.close();
+  core = undefined;
+  await cleanup();
+});
+
+describe('an API key with characters around or inside it', () => {
+  it('works when the environment gives it with a Windows line ending', async () => {
+    core = await UploaderCore.create({
+      dataDir: join(dir, 'data'),
+      secrets: new FileSecretStore(join(dir, 'data'), { TWELVELABS_API_KEY: `${KEY}\r` }),
+      overrides: { baseUrl: emulator.url },
+    });
+    const path = await writeMp4File(join(dir, 'crlf.mp4'), 20_000, 1);
+    await core.invoke('uploads:add', { inputs: [{ kind: 'file', path }] });
+    await waitFor(core.queue, (items) => items[0]?.state === 'ready');
+  });
+
+  it('is a key problem, never sent, when a character no key has is inside it', async () => {
+    core = await UploaderCore.create({ dataDir: join(dir, 'data'), secrets: new MemorySecretStore() });
+    await core.invoke('settings:update', { baseUrl: emulator.url, confirmHost: new URL(emulator.url).host });
+    await control.clearRequests();
+    // A non-breaking space copied from a web page, inside the key.
+    const pasted = `${KEY.slice(0, 8)}\u00a0${KEY.slice(8)}`;
+    const status = await core.invoke('settings:set-api-key', { apiKey: pasted });
+    expect(status).toMatchObject({ set: true, valid: false });
+    const path = await writeMp4File(join(dir, 'nbsp.mp4'), 20_000, 2);
+    await core.invoke('uploads:add', { inputs: [{ kind: 'file', path }] });
+    // Waiting for a key, not for the network (which is fine: the emulator is right there).
+    const [item] = await waitFor(core.queue, (items) => items[0]?.wait?.code === 'auth');
+    expect(JSON.stringify(item)).not.toContain(KEY.slice(8));
+    expect(core.queue.totals().blockedByAuth).toBe(true);
+    // Nothing reached the platform with it (nor without a key).
+    expect(await control.requests()).toEqual([]);
+  });
+});
+
+describe('apiKeyProblem', () => {
+  it('names the character and its place, never the key', () => {
+    expect(apiKeyProblem(KEY)).toBeUndefined();
+    for (const c of [' ', '\t', '\n', '\r', '\u00a0', '\u200b', '\u2028', 'é', '\u0000', '\u007f']) {
+      const problem = apiKeyProblem(`${KEY}${c}x`);
+      expect(problem, JSON.stringify(c)).toContain(`position ${KEY.length + 1}`);
+      expect(problem).not.toContain(KEY);
+    }
+  });
+});
