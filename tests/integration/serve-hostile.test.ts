@@ -1,5 +1,9 @@
 /**
- * Serve mode's dropped files, attacked where the fuzz suites do not go: names Windows opens as
+ * Serve mode attacked where the other suites do not go. Its credentials swapped (the read-only
+ * media key for commands, the token as a media key), our host spelt the ways a rebinding page or a
+ * resolver might (trailing dot, IPv6, numeric forms), `Origin: null` with no Sec-Fetch-* (a
+ * sandboxed frame or a file:// page in a browser that sends no fetch metadata), a text/plain CSRF
+ * POST. Its dropped files: names Windows opens as
  * devices, a body streamed past the limit without a Content-Length, and a data folder whose disk
  * is full (a real tmpfs of 1 MiB mounted on the staging folder; that case is skipped, with the
  * reason printed, where this process may not mount one). A refusal must reach the person as an
@@ -16,7 +20,7 @@ import { MemorySecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
 import { startEmulator } from '../../emulator/index.ts';
 import { wav } from '../helpers/media.ts';
-import { http } from '../helpers/serve-client.ts';
+import { ContractClient, http } from '../helpers/serve-client.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 let root: string;
@@ -77,6 +81,64 @@ function drop(name: string, body: Buffer, chunked = false) {
 const staged = () => readdir(join(stagingDir(), 'sandbox'));
 
 type Added = { added: Array<{ id: string; name: string; source: { path: string } }> };
+
+describe('credentials and places', () => {
+  const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+  const get = (path: string, headers: Record<string, string> = {}) => http(serve.port, path, headers);
+
+  it('keeps the media key read-only and the token out of URLs', async () => {
+    const { mediaKey } = JSON.parse((await get('/session', bearer(serve.token))).text) as {
+      mediaKey: string;
+    };
+    for (const path of ['/session', '/contract'])
+      expect((await get(path, bearer(mediaKey))).status, path).toBe(401);
+    await expect(
+      ContractClient.open(serve.port, serve.token, { protocols: ['tl-uploader', `tl-token.${mediaKey}`] }),
+    ).rejects.toThrow(/401/);
+    const upload = await http(serve.port, '/upload?name=a.wav', bearer(mediaKey), 'POST', wav(0.05));
+    expect(upload.status).toBe(401);
+    // The token is no media key, and a media key in the path or a header is not read.
+    const thumbnail = '/thumbnail/0123456789abcdef01234567';
+    expect((await get(`${thumbnail}?key=${serve.token}`)).status).toBe(401);
+    expect((await get(`${thumbnail}?key=${mediaKey}`)).status).toBe(404); // the right key: no such asset
+    expect((await get(thumbnail, bearer(mediaKey))).status).toBe(401);
+    expect((await get(`${thumbnail}?key=${mediaKey}&key=x`)).status).toBe(404);
+    expect((await get(`${thumbnail}?key=x&key=${mediaKey}`)).status).toBe(401);
+  });
+
+  it('refuses our host spelt another way, and Origin: null without fetch metadata', async () => {
+    const p = serve.port;
+    for (const host of [
+      `127.0.0.1:${p}.`,
+      `localhost.:${p}`,
+      `[::1]:${p}`,
+      `127.1:${p}`,
+      `0x7f.0.0.1:${p}`,
+      `2130706433:${p}`,
+      `127.0.0.2:${p}`,
+      `127.0.0.1:${p}@evil.example`,
+      `evil.example:${p}`,
+      `127.0.0.1`,
+    ])
+      expect((await get('/session', { ...bearer(serve.token), host })).status, host).toBe(403);
+    for (const origin of ['null', `http://localhost.:${p}`, `http://[::1]:${p}`, `https://127.0.0.1:${p}`])
+      expect((await get('/session', { ...bearer(serve.token), origin })).status, origin).toBe(403);
+    await expect(
+      ContractClient.open(serve.port, serve.token, { headers: { origin: 'null' } }),
+    ).rejects.toThrow(/403/);
+    // A form in a sandboxed frame posting text/plain: refused before a byte is staged.
+    const before = await staged();
+    const csrf = await http(
+      serve.port,
+      '/upload?name=csrf.wav',
+      { origin: 'null', 'content-type': 'text/plain' },
+      'POST',
+      wav(0.05),
+    );
+    expect(csrf.status).toBe(403);
+    expect(await staged()).toEqual(before);
+  });
+});
 
 describe('names Windows opens as devices', () => {
   it('are staged under a name every system creates as a file; the platform still gets the dropped name', async () => {
