@@ -215,13 +215,17 @@ describe('conventions (gh, rclone)', () => {
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toBe(`tl-uploader ${pkg.version}`);
 
-    const [hls, unknown, noArgs, help, missingKey, noFile] = await Promise.all([
-      cli(['ls', '--hls'], noKey).done,
-      cli(['upload', 'x.mp4', '--frobnicate'], noKey).done,
-      cli(['upload'], noKey).done,
-      cli(['rm', '--help'], noKey).done,
-      cli(['ls'], noKey).done,
-      cli(['upload', join(root, 'no-such-file.mp4')], noKey).done,
+    // Side by side, each on a data folder of its own (one process per data folder).
+    let own = 0;
+    const run = (args: string[]) => cli(args, { ...noKey, TL_UPLOADER_DATA_DIR: `${dataDir}-${++own}` }).done;
+    const [hls, unknown, noArgs, help, missingKey, noFile, noFolder] = await Promise.all([
+      run(['ls', '--hls']),
+      run(['upload', 'x.mp4', '--frobnicate']),
+      run(['upload']),
+      run(['rm', '--help']),
+      run(['ls']),
+      run(['upload', join(root, 'no-such-file.mp4')]),
+      run(['watch', join(root, 'no-such-folder')]),
     ]);
     expect(hls.code).toBe(2);
     expect(hls.stderr).toMatch(/ls: Unknown option '--hls'.*tl-uploader ls --help/);
@@ -238,6 +242,8 @@ describe('conventions (gh, rclone)', () => {
     expect(missingKey.stderr).toMatch(/No API key/);
     expect(noFile.code).toBe(2);
     expect(noFile.stderr).toMatch(/no-such-file\.mp4: no such file or folder/);
+    expect(noFolder.code).toBe(2);
+    expect(noFolder.stderr).toMatch(/no-such-folder: no such folder\./);
   }, 60_000);
 
   it('rm of an id that does not exist says "not found" and exits 1; the others are deleted', async () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { UploaderCore } from '../../core/uploader-core.ts';
 import { EXIT, UsageError, type CommandSpec, type ParsedValues } from '../command.ts';
@@ -19,16 +20,22 @@ files until Ctrl-C. A folder given here stays watched, in the app too.
   needsKey: true,
 } as const satisfies CommandSpec;
 
-export function check(_paths: string[], values: ParsedValues): void {
+export function check(paths: string[], values: ParsedValues): void {
   if (values.existing && values['new-only'])
     throw new UsageError('Choose --existing or --new-only, not both.');
+  // Before the data folder and the key: a folder that is not there is a usage mistake (exit 2).
+  const missing = paths.find((path) => !existsSync(resolve(path)));
+  if (missing !== undefined) throw new UsageError(`${missing}: no such folder.`);
 }
 
 export async function run(core: UploaderCore, paths: string[], values: ParsedValues): Promise<number> {
   const known = core.folders.list();
   for (const path of paths) {
     const absolute = resolve(path);
-    if (known.some((f) => f.path === absolute)) continue;
+    if (known.some((f) => f.path === absolute)) {
+      console.log(`${absolute}: already watched (its settings are kept)`);
+      continue;
+    }
     await core.invoke('folders:add', {
       path: absolute,
       settings: { existing: values['new-only'] ? 'skip' : 'upload' },
