@@ -7,6 +7,11 @@ export interface LoggedRequest {
   path: string;
   status?: number;
   bodyBytes: number;
+  /**
+   * The handler is done with it: answered, or gave up on a client that went away, with whatever it
+   * had written removed. Tests wait on this to prove that nothing was left, instead of sleeping.
+   */
+  settled?: boolean;
 }
 
 const MAX_ENTRIES = 50_000;

@@ -178,6 +178,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (error instanceof ApiError) return sendError(res, error);
       console.error(`emulator: ${route.name} failed:`, error);
       sendJson(res, 500, { code: 'internal_error', message: 'The emulator hit an internal error.' });
+    } finally {
+      if (logged) logged.settled = true;
     }
   }
 

@@ -164,9 +164,13 @@ function parseForm(emu: EmulatorCore, ctx: RequestContext): Promise<ParsedForm> 
       void fileDone.then(() => {
         if (failed) return;
         if (form.file?.error && !(form.file.error instanceof TooLargeError)) {
-          // The body stopped mid-file: the client is gone, so there is nobody to answer.
-          void rm(form.file.tmpPath, { force: true });
-          return reject(new ApiError(400, 'parameter_invalid', 'The upload was interrupted.'));
+          // The body stopped mid-file: the client is gone, so there is nobody to answer. Settled
+          // (request log) only once the partial file is gone.
+          const interrupted = new ApiError(400, 'parameter_invalid', 'The upload was interrupted.');
+          return void rm(form.file.tmpPath, { force: true }).then(
+            () => reject(interrupted),
+            () => reject(interrupted),
+          );
         }
         resolve(form);
       });
@@ -176,8 +180,14 @@ function parseForm(emu: EmulatorCore, ctx: RequestContext): Promise<ParsedForm> 
       failed = true;
       // Ending the file part with an error makes the ingest remove its partial file.
       fileStream?.destroy(new Error('upload interrupted'));
-      void fileDone.then(() => (form.file ? rm(form.file.tmpPath, { force: true }) : undefined));
-      reject(new ApiError(400, 'parameter_invalid', 'The upload was interrupted.'));
+      // Rejected once the partial file is removed, so the request settles with nothing left.
+      const interrupted = new ApiError(400, 'parameter_invalid', 'The upload was interrupted.');
+      void fileDone
+        .then(() => (form.file ? rm(form.file.tmpPath, { force: true }) : undefined))
+        .then(
+          () => reject(interrupted),
+          () => reject(interrupted),
+        );
     });
     ctx.body.pipe(parser);
   });

@@ -147,20 +147,7 @@ export function rawExchange(
 /** The status of a raw HTTP answer; 0 when there was none. */
 export const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
 
-/** Waits on a condition (never on a guessed time), polling every 25 ms. */
-export async function until<T>(
-  what: string,
-  check: () => T | Promise<T>,
-  timeoutMs = 30_000,
-): Promise<NonNullable<T>> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { until } from './until.ts';
 
 /** mulberry32: a seeded PRNG, so fuzz cases are the same on every run. */
 export function prng(seed: number) {

@@ -26,6 +26,7 @@ import { EmulatorControl } from '../helpers/emulator-control.ts';
 import { mp4, png, wav, writeFixture, writeMp4File } from '../helpers/media.ts';
 import { serveFolder } from '../helpers/static-server.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
+import { until } from '../helpers/until.ts';
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -239,7 +240,11 @@ describe('errors', () => {
         },
       });
       await expect(upload).rejects.toBeInstanceOf(AbortedError);
-      await new Promise((r) => setTimeout(r, 200));
+      // The emulator's request log says when it has given up on each request: then none may have made an asset.
+      await until('the emulator to settle every request', async () => {
+        const log = await control.requests();
+        return log.length > 0 && log.every((r) => r.settled);
+      });
       expect((await client.listAssetsPage()).data).toEqual([]);
     } finally {
       await control.settings({ ingestBytesPerSecond: 0 });

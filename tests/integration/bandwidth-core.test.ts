@@ -48,7 +48,10 @@ async function timedUpload(name: string, bytes: number, seed: number): Promise<n
   const path = await writeMp4File(join(dir, name), bytes, seed);
   const started = Date.now();
   await core.invoke('uploads:add', { inputs: [{ kind: 'file', path }] });
-  await waitFor(core.queue, (items) => items.find((i) => i.name === name)?.state === 'ready', 30_000);
+  // Timed to the end of the transfer (the platform has the bytes), which is what the limit governs:
+  // the wait for processing after it is the Sandbox's, and would only blur the figure.
+  const sent = (state?: string) => state === 'processing' || state === 'ready';
+  await waitFor(core.queue, (items) => sent(items.find((i) => i.name === name)?.state), 30_000);
   return Date.now() - started;
 }
 
@@ -71,7 +74,9 @@ describe('bandwidth schedule', () => {
     const cleared = await core.invoke('settings:update', { bandwidthSchedule: [] });
     expect(cleared.bandwidthInEffect).toEqual({ bytesPerSecond: 0 });
     const free = await timedUpload('free.mp4', 3_000_000, 2);
-    expect(free).toBeLessThan(limited / 2);
+    // Under the old limit these 3 MB could not take less than 1.5 s (as `limited` shows): faster
+    // means no limit. Not a ratio of two timings, which a loaded machine can flip.
+    expect(free).toBeLessThan(1_500);
 
     await core.invoke('settings:update', {
       bandwidthSchedule: [always(2_000_000)],

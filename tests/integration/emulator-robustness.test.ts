@@ -10,6 +10,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { EmulatorControl } from '../helpers/emulator-control.ts';
 import { mp4, wav } from '../helpers/media.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
+import { until } from '../helpers/until.ts';
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -123,19 +124,24 @@ describe('bad requests', () => {
       method: 'direct',
       file: { name: 'big.mp4', data: mp4({ payloadBytes: 4_000_000 }) },
     });
-    await new Promise<void>((resolve) => {
-      const req = request(`${emulator.url}/assets`, {
-        method: 'POST',
-        headers: {
-          ...KEY,
-          'content-type': 'multipart/form-data; boundary=XyZ123',
-          'content-length': body.length,
-        },
-      });
-      req.on('error', () => resolve());
-      req.write(body.subarray(0, 1_000_000), () => setTimeout(() => req.destroy(), 100));
+    const req = request(`${emulator.url}/assets`, {
+      method: 'POST',
+      headers: {
+        ...KEY,
+        'content-type': 'multipart/form-data; boundary=XyZ123',
+        'content-length': body.length,
+      },
     });
-    await new Promise((r) => setTimeout(r, 200));
+    req.on('error', () => undefined); // we cut it ourselves
+    req.write(body.subarray(0, 1_000_000));
+    // Cut only once the emulator is writing the file, so its cleanup is what is tested.
+    await until('the partial file on disk', async () => (await incomingFiles()).length === 1);
+    req.destroy();
+    // The emulator's request log says when it has given up on the request: then nothing may remain.
+    await until(
+      'the cut upload to settle',
+      async () => (await control.requests('assets.create'))[0]?.settled,
+    );
     expect(await assetCount()).toBe(0);
     expect(await incomingFiles()).toEqual([]);
   });
@@ -146,8 +152,12 @@ describe('fault injection', () => {
     await control.addFaults({ kind: 'drop', route: 'assets.create', afterBytes: 100_000, count: 1 });
     const body = form({ method: 'direct', file: { name: 'c.mp4', data: mp4({ payloadBytes: 1_000_000 }) } });
     await expect(postForm(body)).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 100));
+    await until(
+      'the cut upload to settle',
+      async () => (await control.requests('assets.create'))[0]?.settled,
+    );
     expect(await assetCount()).toBe(0);
+    expect(await incomingFiles()).toEqual([]);
     // The rule was used up: the same upload now works.
     expect((await postForm(body)).status).toBe(201);
   });
@@ -172,8 +182,14 @@ describe('fault injection', () => {
     const started = Date.now();
     await fetch(`${emulator.url}/assets/${created._id}`, { headers: KEY });
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
-    await new Promise((r) => setTimeout(r, 100));
-    const detail = await (await fetch(`${emulator.url}/assets/${created._id}`, { headers: KEY })).json();
+    const detail = await until('processing to end', async () => {
+      const answer = (await (
+        await fetch(`${emulator.url}/assets/${created._id}`, { headers: KEY })
+      ).json()) as {
+        status: string;
+      };
+      return answer.status !== 'processing' && answer;
+    });
     expect(detail).toMatchObject({ status: 'failed', error: { message: 'Codec not supported.' } });
   });
 
@@ -263,8 +279,15 @@ describe('persistence', () => {
     await first.close();
     first = await startEmulator({ dataDir: dir, processingMs: 10 });
     try {
-      await new Promise((r) => setTimeout(r, 100));
-      const detail = await (await fetch(`${first.url}/assets/${created._id}`, { headers: KEY })).json();
+      // Processing begun before the restart finishes after it (processingMs 10 now).
+      const detail = await until('processing to end after the restart', async () => {
+        const answer = (await (
+          await fetch(`${first.url}/assets/${created._id}`, { headers: KEY })
+        ).json()) as {
+          status: string;
+        };
+        return answer.status !== 'processing' && answer;
+      });
       expect(detail).toMatchObject({
         _id: created._id,
         status: 'ready',

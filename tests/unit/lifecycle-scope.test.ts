@@ -1,5 +1,5 @@
 /** LifecycleScope: every closer runs, failures are reported and never break a chain. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   LifecycleCloseError,
   LifecycleScope,
@@ -89,6 +89,10 @@ describe('LifecycleScope', () => {
   });
 
   it('close waits for tracked work and chained steps, cancels timers, and starts nothing afterwards', async () => {
+    // Fake timers: "the timers never fire" is then proven by running every timer there is, not by
+    // sleeping past them and hoping.
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
     const scope = new LifecycleScope('runner');
     let fired = false;
     scope.setTimeout('reconcile', 10, () => (fired = true));
@@ -105,8 +109,8 @@ describe('LifecycleScope', () => {
     expect(finished).toBe(true);
     expect(scope.setTimeout('late', 0, () => (fired = true))).toBeUndefined();
     expect(await scope.chain('late')(() => (fired = true))).toBe(false);
-    // The cancelled timers had 10 ms: wait on a timer of our own well past that.
-    await new Promise((r) => setTimeout(r, 50));
+    expect(vi.getTimerCount()).toBe(0);
+    vi.runAllTimers();
     expect(fired).toBe(false);
   });
 
