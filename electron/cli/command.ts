@@ -3,8 +3,8 @@
  * command takes, and the per-command option parser. Each command lives in commands/<name>.ts with
  * its own options, so `ls --hls` is a usage error (exit 2), not silently ignored.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { APP_VERSION } from '../shared/app-version.ts';
 
 /** The documented exit codes (README, `tl-uploader --help`). */
 export const EXIT = {
@@ -110,8 +110,7 @@ export function commandHelp(spec: CommandSpec): string {
   return `${spec.help}\n\n${COMMON_HELP}\n\n${EXIT_HELP}`;
 }
 
-/** package.json's version: what `--version` prints and what the core reports to the API. */
+/** package.json's version (read in one place: shared/app-version.ts): `--version` prints it. */
 export function packageVersion(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
+  return APP_VERSION;
 }

@@ -17,6 +17,7 @@ import { assertHostConfirmed, assertLaunchBaseUrl, replaceUnsafeSavedBaseUrl } f
 import { lockDataDir } from './data-dir-lock.ts';
 import { LifecycleScope } from './lifecycle-scope.ts';
 import { ensurePrivateDir, PRIVATE_DIR_MODE } from './file-modes.ts';
+import { APP_VERSION } from '../shared/app-version.ts';
 import { describeKeyStorage } from '../shared/key-storage.ts';
 import { IndexService } from './indexes/index-service.ts';
 import { AssetLibrary } from './library/asset-library.ts';
@@ -45,6 +46,7 @@ export interface UploaderCoreOptions {
   secrets: SecretStore;
   logger?: Logger;
   clock?: Clock;
+  /** What the API's User-Agent says; package.json's version (shared/app-version.ts) when absent. */
   version?: string;
   /** Overrides from the environment or flags (TWELVELABS_BASE_URL, --sandbox), not saved. */
   /**
@@ -349,7 +351,7 @@ export class UploaderCore {
     const client = new UndiciTwelveLabsClient({
       baseUrl,
       apiKey: () => sandboxKey ?? this.apiKey,
-      version: this.options.version,
+      version: this.options.version ?? APP_VERSION,
       clock: this.clock,
       logger: this.logger,
     });

@@ -9,10 +9,10 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { app, dialog, Menu, Notification, powerMonitor, session, shell, type BrowserWindow } from 'electron';
-import pkg from '../../package.json' with { type: 'json' };
 import { defaultDataDir } from '../cli/data-dir.ts';
 import { DEFAULT_BASE_URL } from '../core/api/client.ts';
 import { startEmulator } from '../../emulator/index.ts';
+import { APP_VERSION } from '../shared/app-version.ts';
 import { createFileLogger } from '../core/log/file-logger.ts';
 import { UploaderCore } from '../core/uploader-core.ts';
 import { closeAction, filesFromArgv } from './app-policy.ts';
@@ -45,7 +45,7 @@ app.setPath('sessionData', join(dataDir, 'chromium'));
 app.enableSandbox();
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
 if (process.platform === 'darwin')
-  app.setAboutPanelOptions({ applicationName: 'TL Uploader', applicationVersion: pkg.version });
+  app.setAboutPanelOptions({ applicationName: 'TL Uploader', applicationVersion: APP_VERSION });
 registerAppScheme();
 
 const logger = createFileLogger({
@@ -65,7 +65,7 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 function start(): void {
-  logger.info(`TL Uploader ${pkg.version} starting`, { dataDir, electron: process.versions.electron });
+  logger.info(`TL Uploader ${APP_VERSION} starting`, { dataDir, electron: process.versions.electron });
   const appScope = new Scope('app', (message, error) => logger.error(message, { error }));
   let core: UploaderCore | undefined;
   let coreFailed = false;
@@ -249,7 +249,7 @@ function start(): void {
           dataDir,
           secrets: secretStore,
           logger,
-          version: pkg.version,
+          version: APP_VERSION,
           revealFile: (path) => shell.showItemInFolder(path),
           choosePaths,
           startSandbox: startEmulator,

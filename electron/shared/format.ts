@@ -1,5 +1,13 @@
-/** Numbers for people, shared by the renderer and the CLI (each passes its own "unknown" mark). */
+/**
+ * Numbers for people, the one formatter of sizes: the renderer, the CLI (each passes its own
+ * "unknown" mark) and the core's messages ("clip.mp4 is 4.29 GB; video files can be at most 4 GB").
+ */
 
+/**
+ * Decimal units (as the platform's limits are stated). A limit reads as it is written ("32 MB",
+ * not "32.0 MB"), and gigabytes keep two decimals, so a file just over a limit never reads as
+ * equal to it.
+ */
 export function formatBytes(bytes: number | undefined, unknown = '—'): string {
   if (bytes === undefined || !Number.isFinite(bytes)) return unknown;
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
@@ -9,7 +17,8 @@ export function formatBytes(bytes: number | undefined, unknown = '—'): string 
     value /= 1000;
     unit++;
   }
-  return `${unit === 0 ? value : value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+  const decimals = unit === 0 || value >= 100 ? 0 : unit >= 3 ? 2 : 1;
+  return `${+value.toFixed(decimals)} ${units[unit]}`;
 }
 
 export function formatDuration(seconds: number | undefined, unknown = '—'): string {

@@ -45,10 +45,3 @@ export function chooseMethod(kind: MediaKind, size: number): { method: UploadMet
   if (size <= LIMITS.multipart[kind]) return { method: 'multipart' };
   return { tooLarge: LIMITS.multipart[kind] };
 }
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= GB) return `${+(bytes / GB).toFixed(2)} GB`;
-  if (bytes >= MB) return `${+(bytes / MB).toFixed(1)} MB`;
-  if (bytes >= 1000) return `${+(bytes / 1000).toFixed(1)} kB`;
-  return `${bytes} bytes`;
-}

@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { MediaKind } from '../../shared/domain.ts';
 import { detectType, readHeader } from '../media/detect-type.ts';
-import { chooseMethod, formatBytes, LIMITS, type UploadMethod } from '../media/limits.ts';
+import { formatBytes } from '../../shared/format.ts';
+import { chooseMethod, LIMITS, type UploadMethod } from '../media/limits.ts';
 
 export interface PreparedFile {
   size: number;
