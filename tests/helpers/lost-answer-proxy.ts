@@ -6,9 +6,11 @@ import type { AddressInfo } from 'node:net';
  * answer is read in full first (the platform acted), then:
  * - `cut`: the client's connection is destroyed with nothing written back;
  * - a status (502, 504, …): a gateway's error page replaces the answer (with 200: a success whose
- *   body is not the platform's).
+ *   body is not the platform's);
+ * - `{ rewrite }`: the answer arrives, its status and headers kept, its body changed on the way (a
+ *   proxy that garbles it, or a platform that sends what it should not).
  */
-export type LostAnswerFault = 'cut' | number;
+export type LostAnswerFault = 'cut' | number | { rewrite: (body: string) => string };
 
 export interface LostAnswerRule {
   method: string;
@@ -71,20 +73,24 @@ export async function startLostAnswerProxy(upstreamOrigin: string): Promise<Lost
     const rule = rules.find((r) => r.count > r.hits && r.method === req.method && r.path.test(path));
     if (rule) rule.hits++;
 
-    const lose = () => {
-      if (rule!.fault === 'cut') return void req.socket.destroy();
+    const lose = (body: Buffer, status: number, headers: IncomingHttpHeaders) => {
+      const fault = rule!.fault;
+      if (typeof fault === 'object')
+        return pass(Buffer.from(fault.rewrite(body.toString())), status, headers);
+      if (fault === 'cut') return void req.socket.destroy();
       const page = `<html><body><h1>${rule!.fault} Gateway Error</h1></body></html>`;
-      res.writeHead(rule!.fault, { 'content-type': 'text/html', 'content-length': page.length }).end(page);
+      res.writeHead(fault, { 'content-type': 'text/html', 'content-length': page.length }).end(page);
+    };
+    const pass = (body: Buffer, status: number, headers: IncomingHttpHeaders) => {
+      const copy = forwardable(headers);
+      delete copy['transfer-encoding'];
+      copy['content-length'] = String(body.length);
+      res.writeHead(status, copy).end(body);
     };
     /** The request was carried out (or swallowed): pass its answer on, or lose it. */
     const answered = (body: Buffer, status: number, headers: IncomingHttpHeaders) => {
-      if (!rule) {
-        const copy = forwardable(headers);
-        delete copy['transfer-encoding'];
-        copy['content-length'] = String(body.length);
-        return void res.writeHead(status, copy).end(body);
-      }
-      lose();
+      if (!rule) return pass(body, status, headers);
+      lose(body, status, headers);
     };
 
     if (rule?.forward === false) {

@@ -11,7 +11,7 @@ import {
   ApiError,
   NetworkError,
   OutcomeUnknownError,
-  ResponseFormatError,
+  GarbledAnswerError,
 } from '../../electron/core/api/errors.ts';
 import { runMultipartUpload, startMultipartUpload } from '../../electron/core/api/multipart-upload.ts';
 import type { Logger } from '../../electron/core/ports.ts';
@@ -92,7 +92,7 @@ describe('the client', () => {
     // A bare 503 (no Retry-After) may be a gateway's whose upstream broke after forwarding.
     { fault: 503, underlying: ApiError },
     // A success whose body is a proxy's page: something was made, its id cannot be read.
-    { fault: 200, underlying: ResponseFormatError },
+    { fault: 200, underlying: GarbledAnswerError },
   ];
   for (const create of creates)
     for (const { fault, underlying } of faults)
@@ -165,10 +165,11 @@ describe('the client', () => {
     expect(await emulatorAssets()).toHaveLength(1);
   });
 
-  it('a read whose answer is cut is simply retried', async () => {
-    const rule = proxy.lose({ method: 'GET', path: /^\/v1\.3\/assets$/, fault: 'cut', count: 1 });
-    await gated.listAssetsPage();
-    expect(rule.hits).toBe(1);
-    expect(await control.requests('assets.list')).toHaveLength(2);
-  });
+  for (const fault of ['cut', 200] as const)
+    it(`a read whose answer is ${fault === 'cut' ? 'cut' : 'a proxy page with 200'} is simply retried`, async () => {
+      const rule = proxy.lose({ method: 'GET', path: /^\/v1\.3\/assets$/, fault, count: 1 });
+      await gated.listAssetsPage();
+      expect(rule.hits).toBe(1);
+      expect(await control.requests('assets.list')).toHaveLength(2);
+    });
 });

@@ -2,8 +2,9 @@ import { stat } from 'node:fs/promises';
 import type { ItemState } from '../../shared/queue-types.ts';
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
 import type { BandwidthLimiter } from '../api/counted-body.ts';
-import { AbortedError, OutcomeUnknownError, SourceChangedError } from '../api/errors.ts';
+import { AbortedError, OutcomeUnknownError, ResponseFormatError, SourceChangedError } from '../api/errors.ts';
 import { runMultipartUpload, startMultipartUpload } from '../api/multipart-upload.ts';
+import { InvalidPlatformId, isPlatformId } from '../library/platform-ids.ts';
 import type { Clock, Logger } from '../ports.ts';
 import { sha256File } from './hashing.ts';
 import type { ItemRecord } from './item-record.ts';
@@ -117,8 +118,12 @@ async function sendOnce(
   ctx.transition(item, 'uploading');
   await ctx.save(item); // saved before the request that may create the asset
   try {
+    // An answer whose id is not one was garbled on the way (a proxy) or is not the platform's:
+    // the create reached it, so what it made is looked for rather than sent again.
+    const id = await send();
+    if (!isPlatformId(id)) throw new OutcomeUnknownError(invalidId(id), true);
     // Claimed at once, before another create of this name and size may start.
-    return (item.assetId = await send());
+    return (item.assetId = id);
   } catch (error) {
     if (!(error instanceof OutcomeUnknownError)) throw error;
     await lostAnswer(ctx, item, error);
@@ -229,7 +234,15 @@ async function transferMultipart(
     },
     urls,
   );
+  // The completed session's asset is the only one its bytes will ever make: an id that is not one
+  // is refused (never saved, followed or used as a file name), and the item says why.
+  if (!isPlatformId(assetId)) throw invalidId(assetId);
   await assetCreated(ctx, item, assetId);
+}
+
+/** An asset id from the platform that is not one: a fault of the platform's answer, said plainly. */
+function invalidId(id: unknown): ResponseFormatError {
+  return new ResponseFormatError(new InvalidPlatformId(id).message);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
 import { AbortedError } from '../api/errors.ts';
 import type { IncompleteUpload } from '../api/wire.ts';
+import { isPlatformId } from '../library/platform-ids.ts';
 import type { ItemRecord } from './item-record.ts';
 import type { TransferContext } from './item-transfer.ts';
 
@@ -23,8 +24,9 @@ export async function findOrphanAssets(
     const createdAt = asset.createdAt ? Date.parse(asset.createdAt) : NaN;
     // Newest first: once assets are older than the attempt, none further can match.
     if (Number.isFinite(createdAt) && createdAt < query.since - CLOCK_SKEW_MS) break;
-    // The filter is a substring match: the name must be the same.
-    if (asset.filename !== query.name) continue;
+    // The filter is a substring match: the name must be the same. An id that is not one is never
+    // adopted (it would be saved, followed and used as a file name).
+    if (asset.filename !== query.name || !isPlatformId(asset.id)) continue;
     if (asset.size !== undefined && query.size !== undefined && asset.size !== query.size) continue;
     candidates.push({ id: asset.id, createdAt });
   }

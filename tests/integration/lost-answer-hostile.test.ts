@@ -1,0 +1,122 @@
+/**
+ * Hostile cases around exactly-once creates (issue 13), through a real gateway in front of the
+ * emulator: answers whose asset id is not an id, garbled successes to requests that are safe to
+ * repeat, lost answers under concurrency. Every file ends as exactly one asset, or fails saying
+ * why; never a second create sent blindly, never an id that is not one saved on an item.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { startLostAnswerProxy, type LostAnswerProxy } from '../helpers/lost-answer-proxy.ts';
+import { mp4, writeFixture } from '../helpers/media.ts';
+import { allIn, makeQueue, waitFor } from '../helpers/queue-harness.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+let proxy: LostAnswerProxy;
+let root: string;
+let cleanupRoot: () => Promise<void>;
+let dir: string;
+let dataDir: string;
+let harness: ReturnType<typeof makeQueue> | undefined;
+let n = 0;
+
+const KEY = { 'x-api-key': 'k' };
+/** Small chunks: a file of a few dozen KB is a multipart upload of many chunks. */
+const CHUNK = 4096;
+const CREATE = /^\/v1\.3\/assets$/;
+const REPORT = /^\/v1\.3\/assets\/multipart-uploads\/[^/]+$/;
+
+beforeAll(async () => {
+  ({ dir: root, cleanup: cleanupRoot } = await makeTempDir('tl-lost-hostile-'));
+  emulator = await startEmulator({ processingMs: 30 });
+  control = new EmulatorControl(emulator.origin);
+  proxy = await startLostAnswerProxy(emulator.origin);
+});
+afterAll(async () => {
+  await proxy.close();
+  await emulator.close();
+  await cleanupRoot();
+});
+beforeEach(async () => {
+  await control.reset();
+  await control.settings({ chunkSize: CHUNK });
+  proxy.clear();
+  n++;
+  dir = join(root, `files-${n}`);
+  dataDir = join(root, `data-${n}`);
+  await mkdir(dir, { recursive: true });
+});
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+function start(overrides: Parameters<typeof makeQueue>[2] = {}) {
+  harness = makeQueue(`${proxy.origin}/v1.3`, dataDir, overrides);
+  harness.queue.start();
+  return harness.queue;
+}
+
+async function emulatorAssets() {
+  const res = await fetch(`${emulator.url}/assets?page_limit=50`, { headers: KEY });
+  return ((await res.json()) as { data: Array<{ _id: string; filename: string; status: string }> }).data;
+}
+
+/** Every `_id` in a platform answer (one asset, or a listing's) replaced by something else. */
+function replaceIds(by: string) {
+  return {
+    rewrite: (body: string) =>
+      JSON.stringify(JSON.parse(body), (key, value: unknown) => (key === '_id' ? by : value)),
+  };
+}
+
+describe('a create answer whose asset id is not an id', () => {
+  it('is not saved: the asset the create made is found by its listing and adopted', async () => {
+    await writeFixture(join(dir, 'odd.mp4'), mp4({ seed: 21, payloadBytes: 5_000 }));
+    const queue = start();
+    const rule = proxy.lose({ method: 'POST', path: CREATE, fault: replaceIds('../../x'), count: 1 });
+    await queue.add([{ kind: 'file', path: join(dir, 'odd.mp4') }]);
+    const [item] = await waitFor(queue, allIn('ready', 'failed'), 45_000);
+    expect(rule.hits).toBe(1);
+    const assets = await emulatorAssets();
+    expect(item).toMatchObject({ state: 'ready', assetId: assets[0]!._id });
+    expect(assets).toHaveLength(1);
+    expect(await control.requests('assets.create')).toHaveLength(1);
+  });
+
+  it('nor sent again when the listing gives no id either: the item fails saying why', async () => {
+    await writeFixture(join(dir, 'odder.mp4'), mp4({ seed: 22, payloadBytes: 5_000 }));
+    const queue = start();
+    const rules = [
+      proxy.lose({ method: 'POST', path: CREATE, fault: replaceIds('constructor'), count: 1 }),
+      proxy.lose({ method: 'GET', path: CREATE, fault: replaceIds('constructor'), count: 100 }),
+    ];
+    await queue.add([{ kind: 'file', path: join(dir, 'odder.mp4') }]);
+    const [item] = await waitFor(queue, allIn('ready', 'failed'), 45_000);
+    expect(rules.map((r) => r.hits > 0)).toEqual([true, true]);
+    expect(item!.state).toBe('failed');
+    expect(item!.assetId).toBeUndefined();
+    expect(item!.error).toMatch(/id that is not valid \("constructor"\)/);
+    expect(await control.requests('assets.create')).toHaveLength(1);
+  });
+});
+
+describe('a garbled success to a request that is safe to repeat', () => {
+  it('a chunk report before the last one: sent again, the upload goes on', async () => {
+    // Twelve chunks, reported ten then two: the first report is not the one that completes.
+    await writeFixture(join(dir, 'long.mp4'), mp4({ seed: 23, payloadBytes: 46_000 }));
+    const queue = start({ multipartFromBytes: 1_000 });
+    const rule = proxy.lose({ method: 'POST', path: REPORT, fault: 200, count: 1 });
+    await queue.add([{ kind: 'file', path: join(dir, 'long.mp4') }]);
+    const [item] = await waitFor(queue, allIn('ready', 'failed'), 45_000);
+    expect(rule.hits).toBe(1);
+    expect(item!.error).toBeUndefined();
+    expect(item).toMatchObject({ state: 'ready', method: 'multipart' });
+    expect((await emulatorAssets()).map((a) => a._id)).toEqual([item!.assetId]);
+    expect(await control.requests('multipart.create')).toHaveLength(1);
+  });
+});
