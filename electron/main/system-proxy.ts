@@ -21,9 +21,17 @@ export function proxyEnvironment(
     };
   const url = `${kind === 'HTTPS' ? 'https' : 'http'}://${match[2]}`;
   // The local Sandbox and anything on this machine are never reached through a proxy.
-  const noProxy = [env.NO_PROXY ?? env.no_proxy, 'localhost', '127.0.0.1', '::1'].filter(Boolean).join(',');
+  const noProxy = [env.NO_PROXY || env.no_proxy, 'localhost', '127.0.0.1', '::1'].filter(Boolean).join(',');
+  // Both spellings: undici reads the lower-case one first, and an empty one there would win.
   return {
-    set: { HTTPS_PROXY: url, HTTP_PROXY: url, NO_PROXY: noProxy },
+    set: {
+      HTTPS_PROXY: url,
+      HTTP_PROXY: url,
+      NO_PROXY: noProxy,
+      https_proxy: url,
+      http_proxy: url,
+      no_proxy: noProxy,
+    },
     note: `Using the system proxy ${url}.`,
   };
 }

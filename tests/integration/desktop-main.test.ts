@@ -6,12 +6,17 @@
  * replays app.quit()'s event order, so these tests fail where the app would fail.
  */
 import { spawn } from 'node:child_process';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
+import { startEmulator } from '../../emulator/index.ts';
 import { DESKTOP_POLICY } from '../../electron/main/app-url.ts';
+import { baseUrlHost } from '../../electron/shared/base-url.ts';
 import type { QueueItemView, QueueTotals } from '../../electron/shared/queue-types.ts';
 import { buildDesktopBundle, StandInApp, type Report } from '../helpers/electron-stand-in/driver.ts';
 import { writeMp4File } from '../helpers/media.ts';
@@ -413,5 +418,57 @@ describe('the desktop main process under the stand-in Electron', () => {
     const log = await readFile(join(dataDir, 'logs', 'tl-uploader.log'), 'utf8');
     expect(log).toContain('shutdown: closing the core failed');
     expect(log).not.toContain('Shut down cleanly');
+  });
+
+  it('sends API requests through the system proxy, as Chromium resolves it', async () => {
+    const KEY = 'tlk_proxyTestKey_24680';
+    const emulator = await startEmulator({ processingMs: 50, apiKey: KEY });
+    onTestFinished(() => emulator.close());
+    const { port: apiPort } = new URL(emulator.url);
+    // An HTTP proxy that records what it is asked for and tunnels it to the emulator (undici asks
+    // for a CONNECT tunnel, for http targets too).
+    const proxied: string[] = [];
+    const proxy = createServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req: IncomingMessage, client: Duplex, head: Buffer) => {
+      proxied.push(`CONNECT ${req.url}`);
+      const upstream = connect(Number(apiPort), '127.0.0.1', () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+    const proxyPort = (proxy.address() as AddressInfo).port;
+
+    const none = {
+      HTTP_PROXY: '',
+      HTTPS_PROXY: '',
+      http_proxy: '',
+      https_proxy: '',
+      NO_PROXY: '',
+      no_proxy: '',
+    };
+    const { app, dataDir } = await launch(undefined, {
+      env: {
+        ...none,
+        TL_UPLOADER_SANDBOX: '',
+        TWELVELABS_API_KEY: KEY,
+        STANDIN_SYSTEM_PROXY: `PROXY 127.0.0.1:${proxyPort}; DIRECT`,
+      },
+    });
+    // The API at a loopback address that is not 127.0.0.1 (which is never proxied).
+    const baseUrl = `http://127.0.0.2:${apiPort}/v1.3`;
+    const switched = await app.invoke('settings:update', { baseUrl, confirmHost: baseUrlHost(baseUrl)! });
+    expect(switched.ok, JSON.stringify(switched.error)).toBe(true);
+    const tested = await app.invoke<{ valid?: boolean }>('settings:test-api-key');
+    expect(tested.value?.valid, JSON.stringify(tested)).toBe(true);
+    expect(proxied).toContain(`CONNECT 127.0.0.2:${apiPort}`);
+    const log = await readFile(join(dataDir, 'logs', 'tl-uploader.log'), 'utf8');
+    expect(log).toContain(`Using the system proxy http://127.0.0.1:${proxyPort}.`);
+    await quit(app);
   });
 });

@@ -233,10 +233,13 @@ describe('application menu', () => {
 describe('system proxy', () => {
   it('turns the system choice into proxy variables, never over the person’s own', () => {
     expect(proxyEnvironment('DIRECT', {})).toEqual({ set: {} });
-    expect(proxyEnvironment('PROXY proxy.corp:3128; DIRECT', {}).set).toEqual({
+    expect(proxyEnvironment('PROXY proxy.corp:3128; DIRECT', { http_proxy: '' }).set).toEqual({
       HTTPS_PROXY: 'http://proxy.corp:3128',
       HTTP_PROXY: 'http://proxy.corp:3128',
       NO_PROXY: 'localhost,127.0.0.1,::1',
+      https_proxy: 'http://proxy.corp:3128',
+      http_proxy: 'http://proxy.corp:3128',
+      no_proxy: 'localhost,127.0.0.1,::1',
     });
     expect(proxyEnvironment('HTTPS secure.corp:443', { NO_PROXY: 'intra' }).set.NO_PROXY).toBe(
       'intra,localhost,127.0.0.1,::1',

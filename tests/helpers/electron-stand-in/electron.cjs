@@ -547,6 +547,8 @@ async function control(message) {
           requestingUrl: message.url,
         }),
       );
+    case 'env':
+      return Object.fromEntries(message.names.map((name) => [name, process.env[name] ?? null]));
     case 'state':
       return {
         windows: [...windows].map((w) => ({ visible: w._visible })),
