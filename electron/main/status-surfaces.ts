@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { app, Menu, nativeImage, Notification, Tray, type BrowserWindow } from 'electron';
 import type { UploaderCore } from '../core/uploader-core.ts';
 import type { Logger } from '../core/ports.ts';
+import { needsAttention } from '../shared/item-state.ts';
 import type { QueueItemView, QueueTotals } from '../shared/queue-types.ts';
 import { OfflineCounter, summarize, trayImageName, type StatusSummary } from './tray-state.ts';
 
@@ -100,7 +101,7 @@ export function attachStatusSurfaces(
   const onItem = (item: QueueItemView) => {
     offline.update(item);
     if (item.state === 'ready') uploaded++;
-    else if (item.state === 'failed' || item.state === 'source-missing') attention++;
+    else if (needsAttention(item.state)) attention++;
     else return;
     batchTimer ??= setTimeout(notifyBatch, 5_000);
   };

@@ -25,15 +25,8 @@ export type ItemState =
   /** Ready, but the index refused it or could not index it (`error` says which). */
   | 'index-failed';
 
-export const FINISHED_STATES: readonly ItemState[] = [
-  'ready',
-  'canceled',
-  'failed',
-  'duplicate',
-  'indexed',
-  'index-failed',
-];
-export const ACTIVE_STATES: readonly ItemState[] = ['preparing', 'uploading', 'finalizing'];
+/** What each state allows lives in one table (item-state.ts); these lists are read from it. */
+export { ACTIVE_STATES, FINISHED_STATES } from './item-state.ts';
 
 /** Why an item waits: shown to the person as is, with the time of the next try. */
 export interface WaitReason {

@@ -3,6 +3,9 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { expect } from 'vitest';
+import { until } from './until.ts';
+
+export { until };
 
 export type Reply = { id?: unknown; ok: boolean; value?: unknown; error?: { code: string; message: string } };
 
@@ -146,8 +149,6 @@ export function rawExchange(
 
 /** The status of a raw HTTP answer; 0 when there was none. */
 export const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
-
-export { until } from './until.ts';
 
 /** mulberry32: a seeded PRNG, so fuzz cases are the same on every run. */
 export function prng(seed: number) {

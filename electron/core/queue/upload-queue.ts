@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import type { UploadOptions } from '../../shared/domain.ts';
+import { canResume, isRetryableState, retryAllTakes } from '../../shared/item-state.ts';
 import {
   FINISHED_STATES,
   type HistoryEntry,
@@ -368,8 +369,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   resume(id: string): void {
     const item = this.items[id];
-    if (!item || (item.state !== 'paused' && item.state !== 'waiting' && item.state !== 'source-missing'))
-      return;
+    if (!item || !canResume(item.state)) return;
     this.wakeItem(item);
   }
 
@@ -445,7 +445,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       this.transition(item, 'processing');
       return this.follow(item);
     }
-    if (!item || !['failed', 'canceled', 'source-missing'].includes(item.state)) return;
+    if (!item || !isRetryableState(item.state)) return;
     this.resetPreparation(item);
     item.error = undefined;
     item.retryable = undefined;
@@ -502,9 +502,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   /** "Retry all": every failed or missing-file item that trying again can help. */
   retryAll(): number {
-    const again = Object.values(this.items).filter(
-      (i) => (i.state === 'failed' || i.state === 'source-missing') && i.retryable !== false,
-    );
+    const again = Object.values(this.items).filter(retryAllTakes);
     for (const item of again) this.retry(item.id);
     return again.length;
   }
