@@ -3,7 +3,7 @@
  * next change must not be written where it cannot be read back (appended to a journal whose
  * document is gone, or to a journal without its header). Real files in a temp folder.
  */
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../electron/core/ports.ts';
@@ -97,5 +97,26 @@ describe('a document changed under a running app', () => {
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual(['queue.json.notes.tmp']);
     expect(Object.keys(again.data.items).sort()).toEqual(['a', 'b']);
     await again.close();
+  });
+
+  it('a journal far longer than any we write (junk appended): its head is read, the rest not, and it is said', async () => {
+    const doc = await running();
+    doc.data.items.c = { state: 'uploading' };
+    doc.changedAt('items', 'c');
+    await doc.commitChanges();
+    await doc.close();
+    // 48 MiB of junk lines: more than the 4 MiB slack + the document + one write's 32 MiB margin.
+    const junk = Buffer.from(`${'x'.repeat(1023)}\n`.repeat(1024));
+    for (let i = 0; i < 48; i++) await appendFile(join(dir, 'queue.journal'), junk);
+    const again = open();
+    expect(Object.keys(again.data.items).sort()).toEqual(['a', 'b', 'c']);
+    expect(again.recovered).toMatch(
+      /queue\.journal was 48 MB, far longer than its journal ever grows: only its first 36 MB were read/,
+    );
+    await again.close();
+    // Repaired: the next load reads a short journal and has nothing to say.
+    const third = open();
+    expect(third.recovered).toBeUndefined();
+    await third.close();
   });
 });

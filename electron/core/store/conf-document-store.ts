@@ -30,6 +30,12 @@ import { salvageJson } from './salvage.ts';
  * is rewritten rarely (every ~10,000 changes of a 100,000-item queue).
  */
 const JOURNAL_SLACK_BYTES = 4 * 1024 * 1024;
+/**
+ * What one write may append past that slack (up to 5,000 changed entries: persisted-document.ts).
+ * A journal longer than slack + document + this was not written by us whole: only that much of
+ * it is read, so that 100 MB of junk cannot stall the start.
+ */
+const JOURNAL_BATCH_MARGIN_BYTES = 32 * 1024 * 1024;
 /** Changes encoded between two pauses for the event loop. */
 const APPEND_SLICE = 500;
 
@@ -109,12 +115,21 @@ export class ConfDocumentStore implements DocumentStore {
     this.journalReady = false;
     if (isDirectory(this.journalPath))
       problems.push(`${this.name}.journal is a folder, not a journal: it was moved aside`);
-    const journal = readJournal(this.journalPath, generation, shape);
+    // Bounded only next to a sound document: with the document lost, the journal is all there is.
+    const journalLimit =
+      generation === undefined
+        ? Infinity
+        : JOURNAL_SLACK_BYTES + this.documentBytes + JOURNAL_BATCH_MARGIN_BYTES;
+    const journal = readJournal(this.journalPath, generation, shape, journalLimit);
     if (journal) {
       applyChanges(data, journal.changes, shape);
       // A torn journal is not continued: the first write is a whole save with a new journal.
       this.journalReady = journal.intact && problems.length === 0 && generation !== undefined;
       this.journalBytes = journal.bytes;
+      if (journal.unread > 0)
+        problems.push(
+          `${this.name}.journal was ${megabytes(journal.bytes)}, far longer than its journal ever grows: only its first ${megabytes(journal.bytes - journal.unread)} were read`,
+        );
       if (journal.badHeader) problems.push(`${this.name}.journal was damaged (its first line is unreadable)`);
       if (journal.rejected > 0)
         problems.push(
@@ -242,6 +257,10 @@ export class ConfDocumentStore implements DocumentStore {
     if (!ours) this.journalReady = false;
     return ours;
   }
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.round(bytes / 1024 / 1024)} MB`;
 }
 
 interface FileIdentity {

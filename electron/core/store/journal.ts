@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import type { DocumentChange } from './document-store.ts';
 
@@ -69,6 +69,8 @@ export interface JournalRead {
   rejected: number;
   /** The first line did not name a generation: the journal is damaged. */
   badHeader: boolean;
+  /** Bytes past `maxBytes` that were not read (a journal far longer than any we write). */
+  unread: number;
 }
 
 /**
@@ -83,10 +85,26 @@ export function readJournal(
   path: string,
   generation: number | undefined,
   shape: JournalShape | undefined,
+  /** Reads no more than this: a journal of 100 MB of junk must not stall the start for long. */
+  maxBytes = Infinity,
 ): JournalRead | undefined {
   let text: string;
+  let unread = 0;
+  /** On disk (a decoded string of invalid UTF-8 is longer than its bytes). */
+  let size: number;
   try {
-    text = readFileSync(path, 'utf8');
+    size = statSync(path).size;
+    if (size <= maxBytes) text = readFileSync(path, 'utf8');
+    else {
+      const head = Buffer.alloc(maxBytes);
+      const fd = openSync(path, 'r');
+      try {
+        text = head.subarray(0, readSync(fd, head, 0, maxBytes, 0)).toString('utf8');
+      } finally {
+        closeSync(fd);
+      }
+      unread = size - maxBytes;
+    }
   } catch {
     return undefined;
   }
@@ -110,7 +128,8 @@ export function readJournal(
     if (!raw) continue;
     let line: Partial<Line> | undefined;
     try {
-      line = JSON.parse(raw) as Partial<Line>;
+      // Every line we write is an object: anything else is refused without a (slow) failed parse.
+      line = raw.charCodeAt(0) === 123 ? (JSON.parse(raw) as Partial<Line>) : undefined;
     } catch {
       line = undefined;
     }
@@ -122,7 +141,8 @@ export function readJournal(
     }
     changes.push(line.d ? { path: line.p, removed: true } : { path: line.p, value: line.v });
   }
-  return { changes, bytes: Buffer.byteLength(text), intact, rejected, badHeader };
+  if (unread > 0) intact = false;
+  return { changes, bytes: size, intact, rejected, badHeader, unread };
 }
 
 function isContainer(value: unknown): value is Record<string, unknown> {
