@@ -14,7 +14,7 @@ import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts'
 import type { BackoffPolicy } from './backoff.ts';
 import type { BandwidthLimiter } from './counted-body.ts';
 import type { FileIdentity } from './file-range.ts';
-import { AbortedError, ApiError, madeSomething, SourceChangedError } from './errors.ts';
+import { AbortedError, madeSomething, SourceChangedError } from './errors.ts';
 import { formBody } from './form-body.ts';
 import { HttpTransport } from './http-transport.ts';
 import { MultipartEndpoints } from './multipart-endpoints.ts';
@@ -286,12 +286,4 @@ function optionFields(options: UploadOptions): Array<[string, string]> {
   if (options.userMetadata && Object.keys(options.userMetadata).length > 0)
     fields.push(['user_metadata', JSON.stringify(options.userMetadata)]);
   return fields;
-}
-
-export function isConflict(error: unknown): error is ApiError {
-  return error instanceof ApiError && error.status === 409;
-}
-
-export function isNotFound(error: unknown): error is ApiError {
-  return error instanceof ApiError && error.status === 404;
 }

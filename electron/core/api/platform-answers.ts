@@ -25,6 +25,14 @@ export function isGone(error: unknown): error is ApiError {
   );
 }
 
+/**
+ * The platform refused because something else holds on to it: a 409 (an asset that indexed assets
+ * reference, reference §7), which `force` overrides. Not gone, and not worth a retry.
+ */
+export function isConflict(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.status === 409;
+}
+
 /** The multipart upload session is expired or unknown, in any form: start a new session. */
 export function isLostSession(error: unknown): error is ApiError {
   if (!(error instanceof ApiError)) return false;

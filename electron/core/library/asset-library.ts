@@ -9,8 +9,8 @@ import type {
   Provenance,
 } from '../../shared/library-types.ts';
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
-import { ApiError, AuthError, TwelveLabsError } from '../api/errors.ts';
-import { isGone } from '../api/platform-answers.ts';
+import { AuthError, TwelveLabsError } from '../api/errors.ts';
+import { isConflict, isGone } from '../api/platform-answers.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
@@ -320,7 +320,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
         this.removeLocal(id);
         return { id, outcome: 'deleted' };
       }
-      if (error instanceof ApiError && error.status === 409) {
+      if (isConflict(error)) {
         const references = await this.options.client
           .listIndexedAssets(id, { pageLimit: 1 })
           .then((page) => page.pageInfo.totalResults ?? page.data.length)
