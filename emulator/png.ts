@@ -7,14 +7,28 @@ export function encodePng(width: number, height: number, rgb: Buffer): Buffer {
     raw[y * (width * 3 + 1)] = 0; // filter: none
     rgb.copy(raw, y * (width * 3 + 1) + 1, y * width * 3, (y + 1) * width * 3);
   }
+  return pngFromRows(width, height, 3, raw);
+}
+
+/**
+ * The PNG file around pixel rows already laid out (each row a filter byte, then its pixels):
+ * 8-bit RGB (3 channels) or RGBA (4). Also used by scripts/make-icons.ts.
+ */
+export function pngFromRows(
+  width: number,
+  height: number,
+  channels: 3 | 4,
+  raw: Buffer,
+  level?: number,
+): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8); // bit depth 8, colour type RGB
+  ihdr.set([8, channels === 4 ? 6 : 2, 0, 0, 0], 8); // bit depth 8, colour type RGB (2) or RGBA (6)
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
+    chunk('IDAT', deflateSync(raw, level === undefined ? {} : { level })),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }

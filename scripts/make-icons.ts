@@ -9,8 +9,8 @@
  *   menu bar recolours them for light and dark mode); the state is told by the glyph.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { crc32, deflateSync } from 'node:zlib';
 import { TRAY_STATES, type TrayState } from '../electron/main/tray-state.ts';
+import { pngFromRows } from '../emulator/png.ts';
 
 type Rgba = [number, number, number, number];
 
@@ -39,25 +39,7 @@ function encodeRgbaPng(size: number, pixel: (u: number, v: number) => Rgba): Buf
       raw[o + 3] = Math.round(alpha / (n * n));
     }
   }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr.set([8, 6, 0, 0, 0], 8); // bit depth 8, colour type RGBA
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw, { level: 9 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
+  return pngFromRows(size, size, 4, raw, 9);
 }
 
 const arrow = (u: number, v: number) =>
