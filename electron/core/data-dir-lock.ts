@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { link, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -23,6 +24,56 @@ function alive(pid: number): boolean {
   }
 }
 
+/** This boot of the machine (Linux): a lock written before a restart is stale, whatever its PID. */
+const BOOT_ID = (() => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** What the lock file says: `<pid>` and, on Linux, `boot <boot id>` on a line of its own. */
+function lockText(): string {
+  return `${process.pid}\n${BOOT_ID ? `boot ${BOOT_ID}\n` : ''}`;
+}
+
+interface Holder {
+  /** 0 when the file names no process (junk, empty): it is nobody's, and taken over. */
+  pid: number;
+  /** The file's text as read: a takeover removes the lock only if it still says exactly this. */
+  text: string;
+  boot?: string;
+}
+
+async function holderOf(path: string): Promise<Holder> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const [first = '', ...rest] = text.split('\n');
+  const pid = /^\s*\d{1,10}\s*$/.test(first) ? Number(first) : 0;
+  const boot = rest
+    .find((line) => line.startsWith('boot '))
+    ?.slice(5)
+    .trim();
+  return { pid, text, ...(boot && { boot }) };
+}
+
+/**
+ * Whether the process the lock names still holds it: alive, started in this boot, and (where
+ * /proc tells) a Node or Electron process. A PID reused after a crash or a restart by another
+ * program (a shell, the init process) must not keep the data folder locked for ever.
+ */
+function holds(holder: Holder): boolean {
+  if (!holder.pid || holder.pid === process.pid || !alive(holder.pid)) return false;
+  if (holder.boot && BOOT_ID && holder.boot !== BOOT_ID) return false;
+  let command: string;
+  try {
+    command = readFileSync(`/proc/${holder.pid}/cmdline`, 'utf8').toLowerCase();
+  } catch {
+    return true; // not Linux, or not ours to read: alive is all we know
+  }
+  return !command || /node|electron|tl-uploader|tl uploader/.test(command);
+}
+
 /** Puts the lock file in place, or fails with EEXIST when one is there. */
 async function place(written: string, path: string): Promise<void> {
   try {
@@ -30,12 +81,8 @@ async function place(written: string, path: string): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error;
     // A filesystem without hard links (FAT, some network shares): create-exclusive, then write.
-    await writeFile(path, String(process.pid), { flag: 'wx', mode: 0o600 });
+    await writeFile(path, lockText(), { flag: 'wx', mode: 0o600 });
   }
-}
-
-async function holderOf(path: string): Promise<number> {
-  return Number((await readFile(path, 'utf8').catch(() => '')).trim());
 }
 
 /** A takeover left behind by a process that died in its middle is given up after this. */
@@ -50,7 +97,7 @@ const ATTEMPTS = 200;
  * atomically), and it removes the lock only if what it claimed is the dead holder's: two
  * processes that found the same stale lock never remove the lock one of them just placed.
  */
-async function takeOver(path: string, holder: number): Promise<void> {
+async function takeOver(path: string, holder: Holder): Promise<void> {
   const claim = `${path}.takeover`;
   try {
     await link(path, claim);
@@ -59,7 +106,7 @@ async function takeOver(path: string, holder: number): Promise<void> {
     if (code === 'ENOENT') return; // gone already: place ours
     if (code !== 'EEXIST') {
       // A filesystem without hard links: remove it if it is still the dead holder's.
-      if ((await holderOf(path)) === holder) await rm(path, { force: true });
+      if ((await holderOf(path)).text === holder.text) await rm(path, { force: true });
       return;
     }
     // ctime, not mtime: the claim is the stale lock's own inode (old mtime); linking it set ctime.
@@ -71,7 +118,7 @@ async function takeOver(path: string, holder: number): Promise<void> {
     return;
   }
   try {
-    if ((await holderOf(claim)) === holder) await rm(path, { force: true });
+    if ((await holderOf(claim)).text === holder.text) await rm(path, { force: true });
   } finally {
     await rm(claim, { force: true });
   }
@@ -90,21 +137,22 @@ async function takeOver(path: string, holder: number): Promise<void> {
 export async function lockDataDir(dir: string): Promise<{ release: () => Promise<void> }> {
   const path = join(dir, 'core.lock');
   const mine = `${path}.${process.pid}.${randomUUID()}`;
-  await writeFile(mine, String(process.pid), { mode: 0o600 });
+  await writeFile(mine, lockText(), { mode: 0o600 });
   try {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       try {
         await place(mine, path);
         let released: Promise<void> | undefined;
         const release = async () => {
-          if ((await holderOf(path)) === process.pid) await rm(path, { force: true });
+          if ((await holderOf(path)).pid === process.pid) await rm(path, { force: true });
         };
         return { release: () => (released ??= release()) };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const holder = await holderOf(path);
-        if (holder && holder !== process.pid && alive(holder)) throw new DataDirLockedError(dir, holder);
-        // Stale: its process is gone (or it is this process's own, left by a core never closed).
+        if (holds(holder)) throw new DataDirLockedError(dir, holder.pid);
+        // Stale: its process is gone, it names none (junk), its PID is now another program's, or
+        // it is this process's own, left by a core never closed.
         await takeOver(path, holder);
         if (attempt > 0) await new Promise((r) => setTimeout(r, RETRY_MS));
       }

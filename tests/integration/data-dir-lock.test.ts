@@ -19,6 +19,9 @@ afterEach(async () => {
   await cleanup();
 });
 
+/** The process the lock file names (its first line). */
+const lockPid = async () => Number((await readFile(join(dir, 'core.lock'), 'utf8')).split('\n')[0]);
+
 /** A lock-child.ts process, and a function resolving with each line it prints, in order. */
 function lockChild() {
   const child = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/lock-child.ts', dir]);
@@ -58,7 +61,7 @@ describe('data-folder lock', () => {
     expect(winners, results.join(', ')).toHaveLength(1);
     const winnerPid = winners[0]!.child.pid!;
     for (const result of results.filter((r) => r !== 'locked')) expect(result).toBe(`refused ${winnerPid}`);
-    expect(Number(await readFile(join(dir, 'core.lock'), 'utf8'))).toBe(winnerPid);
+    expect(await lockPid()).toBe(winnerPid);
 
     // The holder lets go: the folder can be locked again, here.
     winners[0]!.child.stdin.end();
@@ -75,7 +78,7 @@ describe('data-folder lock', () => {
     await expect(lockDataDir(dir)).rejects.toBeInstanceOf(DataDirLockedError);
     holder.child.kill('SIGKILL');
     await new Promise((r) => holder.child.once('exit', r));
-    expect(Number(await readFile(join(dir, 'core.lock'), 'utf8'))).toBe(holder.child.pid);
+    expect(await lockPid()).toBe(holder.child.pid);
 
     // Four starts find the dead holder's lock at once: one takes it over, none removes the
     // lock another just placed (the old takeover let two win about one run in four).
@@ -85,7 +88,7 @@ describe('data-folder lock', () => {
     const results = await Promise.all(racers.map((r) => r.line()));
     const winners = racers.filter((_, i) => results[i] === 'locked');
     expect(winners, results.join(', ')).toHaveLength(1);
-    expect(Number(await readFile(join(dir, 'core.lock'), 'utf8'))).toBe(winners[0]!.child.pid);
+    expect(await lockPid()).toBe(winners[0]!.child.pid);
     for (const result of results.filter((r) => r !== 'locked'))
       expect(result).toBe(`refused ${winners[0]!.child.pid}`);
     expect(existsSync(join(dir, 'core.lock.takeover'))).toBe(false);
@@ -97,5 +100,46 @@ describe('data-folder lock', () => {
     await writeFile(join(dir, 'core.lock'), '999999999');
     await lock.release();
     expect(await readFile(join(dir, 'core.lock'), 'utf8')).toBe('999999999');
+  });
+
+  it('a lock that names no process (junk, empty) is taken over, not "in use" for ever', async () => {
+    for (const junk of ['junk', '', '\u0000\u0000', '12abc', '-1']) {
+      await writeFile(join(dir, 'core.lock'), junk);
+      const lock = await lockDataDir(dir);
+      expect(await lockPid()).toBe(process.pid);
+      await lock.release();
+    }
+  });
+
+  it('a lock whose PID is alive but another program (reused after a crash) is taken over', async () => {
+    // A live process that is not Node, Electron or TL Uploader: what a reused PID looks like.
+    const other = spawn('sleep', ['30']);
+    try {
+      await writeFile(join(dir, 'core.lock'), `${other.pid}\n`);
+      const lock = await lockDataDir(dir);
+      expect(await lockPid()).toBe(process.pid);
+      await lock.release();
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  it('a lock written before the machine restarted is taken over, whatever its PID', async () => {
+    const bootId = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '');
+    if (!bootId) return console.warn('skipped: no boot id on this system (/proc/sys/kernel/random/boot_id)');
+    // Process 1 is always alive; the boot id says it was another boot's process 1.
+    await writeFile(join(dir, 'core.lock'), `1\nboot 00000000-0000-0000-0000-000000000000\n`);
+    const lock = await lockDataDir(dir);
+    expect(await lockPid()).toBe(process.pid);
+    await lock.release();
+  });
+
+  it('a live TL Uploader of this boot still holds it', async () => {
+    const holder = lockChild();
+    await holder.line(); // ready
+    holder.child.stdin.write('go\n');
+    expect(await holder.line()).toBe('locked');
+    await expect(lockDataDir(dir)).rejects.toThrow(DataDirLockedError);
+    holder.child.stdin.end();
   });
 });
