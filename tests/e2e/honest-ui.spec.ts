@@ -199,6 +199,8 @@ test('the interface tells the truth, at 800×600 and with the keyboard', async (
   const details = page.getByRole('dialog', { name: longName });
   await expect(details).toContainText(`${longName} is not a video, audio or image file TwelveLabs accepts`);
   await expect(details).toContainText('Trying again cannot help');
+  await expect(details).toContainText('Added through the browser'); // not the staged copy's path
+  await expect(details).not.toContainText('/staging/');
   await photograph(page, 'upload-details');
   await details.getByRole('button', { name: 'Close' }).click();
   await photograph(page, 'uploads');
