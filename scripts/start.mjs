@@ -15,8 +15,36 @@ function run(command, args, env = {}) {
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
 }
 
+/**
+ * `npm run build:desktop`'s three vite builds, said in one line; their output only if one fails.
+ * (Serve mode builds the web interface itself, when it is missing or stale.)
+ */
+async function buildDesktop() {
+  console.log('Building the desktop app…');
+  const vite = ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'error'];
+  for (const extra of [
+    [],
+    ['-c', 'vite.desktop.config.ts'],
+    ['-c', 'vite.desktop.config.ts', '--mode', 'preload'],
+  ]) {
+    const child = spawn(process.execPath, [...vite, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = [];
+    child.stdout.on('data', (d) => output.push(d));
+    child.stderr.on('data', (d) => output.push(d));
+    const code = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+    if (code !== 0) {
+      process.stderr.write(Buffer.concat(output));
+      console.error(
+        `Building the desktop app failed (vite ${extra.join(' ') || 'renderer'}); its output is above.`,
+      );
+      return code;
+    }
+  }
+  return 0;
+}
+
 if (electron && display) {
-  const built = await run('npm', ['run', 'build:desktop', '--silent']);
+  const built = await buildDesktop();
   if (built !== 0) process.exit(built);
   process.exit(
     await run(
