@@ -5,6 +5,7 @@
  * capture, which records every request and passes it on so the run completes; the gateway also
  * answers library listings with a 307 to the capture. The capture must see the uploads' chunks and
  * the thumbnail downloads (so the URLs really went there) and never the key, and no API call.
+ * A redirect is not a success either: checking the key through one says so.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,6 +52,8 @@ let gatewayPort: number;
 let capturePort: number;
 const seen: Seen[] = [];
 let redirects = 0;
+/** Every API call answered with a 307 to the capture (a moved or mistyped API address). */
+let redirectAll = false;
 let dir: string;
 let cleanup: () => Promise<void>;
 let core: UploaderCore | undefined;
@@ -66,7 +69,7 @@ beforeAll(async () => {
   });
   capturePort = await listen(capture);
   gateway = createServer((req, res) => {
-    if (req.method === 'GET' && /^\/v1\.3\/assets\?.*\bpage=/.test(req.url ?? '')) {
+    if (redirectAll || (req.method === 'GET' && /^\/v1\.3\/assets\?.*\bpage=/.test(req.url ?? ''))) {
       redirects++;
       req.resume();
       res.writeHead(307, { location: `http://127.0.0.1:${capturePort}${req.url}` });
@@ -113,4 +116,27 @@ it('sends the key to no host the platform names, however it names it', async () 
   expect(seen.filter((s) => s.method === 'PUT' && s.url.startsWith('/_storage/')).length).toBeGreaterThan(0);
   expect(seen.filter((s) => s.url.startsWith('/v1.3'))).toEqual([]);
   expect(seen.filter((s) => s.carriesKey)).toEqual([]);
+});
+
+it('says a redirect is not followed, instead of "The key works"', async () => {
+  redirectAll = true;
+  seen.length = 0;
+  const c = await UploaderCore.create({ dataDir: join(dir, 'moved'), secrets: new MemorySecretStore() });
+  try {
+    await c.invoke('settings:update', {
+      baseUrl: `http://127.0.0.1:${gatewayPort}/v1.3`,
+      confirmHost: `127.0.0.1:${gatewayPort}`,
+    });
+    const status = await c.invoke('settings:set-api-key', { apiKey: KEY });
+    expect(status.valid).not.toBe(true);
+    expect(status.message).toContain(
+      `redirect (HTTP 307) to http://127.0.0.1:${capturePort}/v1.3/assets?[redacted], which is not followed`,
+    );
+    expect(status.message).not.toContain(KEY);
+    // Not followed: the capture got no API call (the first test's library may still fetch media).
+    expect(seen.filter((s) => s.url.startsWith('/v1.3') || s.carriesKey)).toEqual([]);
+  } finally {
+    await c.close();
+    redirectAll = false;
+  }
 });

@@ -261,6 +261,9 @@ export class HttpTransport {
       const text = await res.body.text();
       const parsed = parseJson(text);
       if (res.statusCode >= 400) throw this.toApiError(res.statusCode, res.headers, parsed, text);
+      // Redirects are never followed (the key would go along to wherever they point), and a 3xx
+      // is no success either: said as such, with where it pointed ("The key works" was said).
+      if (res.statusCode >= 300) throw this.redirectError(res.statusCode, res.headers.location, call);
       // The platform answers JSON objects: anything else is a proxy's page or a body cut short,
       // retried like a gateway's 502 (presigned storage answers are not the platform's JSON).
       if (call.sendKey !== false && text.trim() !== '' && (typeof parsed !== 'object' || parsed === null))
@@ -272,6 +275,20 @@ export class HttpTransport {
     } finally {
       clearInterval(watchdog);
     }
+  }
+
+  private redirectError(status: number, location: unknown, call: CallOptions): ApiError {
+    let to = 'another address';
+    try {
+      if (typeof location === 'string') to = redactUrl(new URL(location, this.url(call)).href);
+    } catch {
+      // A Location that is no URL: "another address".
+    }
+    return new ApiError(
+      status,
+      'redirect_not_followed',
+      `TwelveLabs answered with a redirect (HTTP ${status}) to ${to}, which is not followed: your API key goes only to the API address in Settings (${this.baseUrl}). Check that address.`,
+    );
   }
 
   private toApiError(
