@@ -121,6 +121,14 @@ const NOT_IN_NODE = 'This layer runs in plain Node: no DOM or browser global her
 const NOT_IN_BROWSER =
   'This layer runs in a browser page: no Node global here (ask the core through the contract).';
 
+/** electron/shared: pure, neither Node nor the browser, and nothing above it. */
+const sharedLayer = {
+  globals: {},
+  /** @type {[string[], string]} */
+  forbiddenGlobals: [[...nodeOnly, ...browserOnly, ...hostIo], NOT_IN_SHARED],
+  imports: [ban.node, ban.electron, ban.core, ban.cli, ban.frontEnds, ban.renderer, ban.emulator, ban.tests],
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -154,36 +162,15 @@ export default tseslint.config(
   },
   layer({
     files: ['electron/shared/**'],
-    globals: {},
-    forbiddenGlobals: [[...nodeOnly, ...browserOnly, ...hostIo], NOT_IN_SHARED],
+    ignores: ['electron/shared/contract.ts'],
+    ...sharedLayer,
     imports: [
-      ban.node,
-      ban.electron,
-      ban.core,
-      ban.cli,
-      ban.frontEnds,
-      ban.renderer,
-      ban.emulator,
-      ban.tests,
+      ...sharedLayer.imports,
       { ...ban.zod, regex: '^(zod(/.*)?|\\./contract(\\.ts)?)$', allowTypeImports: true },
     ],
   }),
   // The contract is the one shared module that holds zod schemas (the rest stay light).
-  layer({
-    files: ['electron/shared/contract.ts'],
-    globals: {},
-    forbiddenGlobals: [[...nodeOnly, ...browserOnly, ...hostIo], NOT_IN_SHARED],
-    imports: [
-      ban.node,
-      ban.electron,
-      ban.core,
-      ban.cli,
-      ban.frontEnds,
-      ban.renderer,
-      ban.emulator,
-      ban.tests,
-    ],
-  }),
+  layer({ files: ['electron/shared/contract.ts'], ...sharedLayer }),
   layer({
     files: ['electron/core/**'],
     globals: globals.node,
