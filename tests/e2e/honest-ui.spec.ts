@@ -102,11 +102,22 @@ test('the interface tells the truth, at 800×600 and with the keyboard', async (
   }
   await page.emulateMedia({ colorScheme: 'light' });
 
-  // No invisible Tab stop after "Add URLs": the next stop is something a person can see.
-  await page.getByRole('button', { name: 'Add URLs' }).focus();
-  await page.keyboard.press('Tab');
-  await expect(page.locator(':focus')).toBeVisible();
-  expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).type)).not.toBe('file');
+  // No invisible Tab stop: every stop from the first control on is something a person can see
+  // (two hidden file inputs after "Add URLs" were).
+  await page.getByRole('button', { name: 'Uploads' }).focus();
+  for (let i = 0; i < 15; i++) {
+    await page.keyboard.press('Tab');
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      const box = el.getBoundingClientRect();
+      return {
+        what: `${el.tagName} ${el.getAttribute('type') ?? ''} ${el.textContent?.trim() ?? ''}`,
+        w: box.width,
+        h: box.height,
+      };
+    });
+    expect(stop.w > 4 && stop.h > 4, `Tab stop ${i + 1} is invisible: ${stop.what}`).toBe(true);
+  }
 
   // Add URLs: a mistake is said inside the dialog and nothing typed is lost; a link with a space
   // is one link (lines split, spaces do not).
