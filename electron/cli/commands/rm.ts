@@ -27,7 +27,7 @@ export async function run(core: UploaderCore, ids: string[], values: ParsedValue
   if (!values.yes) {
     const rl = createInterface({ input: process.stdin, output: process.stdout });
     const answer = await rl.question(
-      `Delete ${ids.length} asset(s) from TwelveLabs? This cannot be undone. [y/N] `,
+      `Delete ${ids.length === 1 ? 'this asset' : `these ${ids.length} assets`} from TwelveLabs? This cannot be undone. [y/N] `,
     );
     rl.close();
     if (!/^y(es)?$/i.test(answer.trim())) {

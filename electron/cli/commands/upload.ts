@@ -70,7 +70,12 @@ export async function run(core: UploaderCore, inputs: string[], values: ParsedVa
       console.log(
         JSON.stringify({ items: result.added.map(jsonItem), rejected: result.rejected }, undefined, 2),
       );
-    else console.log(`${result.added.length} item(s) queued. Run \`tl-uploader resume\` to upload them.`);
+    else {
+      const n = result.added.length;
+      console.log(
+        `${n} item${n === 1 ? '' : 's'} queued. Run \`tl-uploader resume\` to upload ${n === 1 ? 'it' : 'them'}.`,
+      );
+    }
     return result.rejected.length > 0 ? EXIT.incomplete : EXIT.ok;
   }
   const items = await follow(core, new Set(result.added.map((i) => i.id)), values.json === true);
