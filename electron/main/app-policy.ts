@@ -3,7 +3,8 @@
  * the window does, when quitting must ask first, which command-line arguments are files to add.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { ACTIVE_STATES, type QueueTotals } from '../shared/queue-types.ts';
+import { countWhere, isUnderWay } from '../shared/item-state.ts';
+import type { QueueTotals } from '../shared/queue-types.ts';
 import { isBusy } from './tray-state.ts';
 
 /**
@@ -23,7 +24,7 @@ export function closeAction(s: {
 /** The question "Quit" asks when it would interrupt uploads, or undefined when nothing is lost. */
 export function quitQuestion(t: QueueTotals | undefined): { message: string; detail: string } | undefined {
   if (!t || !isBusy(t)) return undefined;
-  const n = ACTIVE_STATES.reduce((sum, s) => sum + (t.byState[s] ?? 0), 0) + (t.byState.queued ?? 0);
+  const n = countWhere(t.byState, isUnderWay);
   return {
     message: `Quit while ${n} upload${n === 1 ? ' is' : 's are'} in progress?`,
     detail:

@@ -4,7 +4,8 @@
  * only (never by listing the queue: at 100,000 items a listing per progress tick took ~200 ms).
  * Pure: no Electron, unit-tested; status-surfaces.ts and power.ts only apply the result.
  */
-import { ACTIVE_STATES, type QueueItemView, type QueueTotals } from '../shared/queue-types.ts';
+import { countWhere, isTransferring, isUnderWay, needsAttention } from '../shared/item-state.ts';
+import type { QueueItemView, QueueTotals } from '../shared/queue-types.ts';
 
 export const TRAY_STATES = ['idle', 'uploading', 'paused', 'offline', 'error'] as const;
 export type TrayState = (typeof TRAY_STATES)[number];
@@ -26,13 +27,12 @@ export interface StatusSummary {
  * Paused, waiting (offline, rate-limited) and missing items are not work: the machine may sleep.
  */
 export function isBusy(t: QueueTotals): boolean {
-  const active = ACTIVE_STATES.reduce((n, s) => n + (t.byState[s] ?? 0), 0);
-  if (active > 0) return true;
+  if (countWhere(t.byState, isTransferring) > 0) return true;
   return !t.paused && !t.blockedByAuth && (t.byState.queued ?? 0) > 0;
 }
 
 export function attentionCount(t: QueueTotals): number {
-  return (t.byState.failed ?? 0) + (t.byState['source-missing'] ?? 0) + (t.blockedByAuth ? 1 : 0);
+  return countWhere(t.byState, needsAttention) + (t.blockedByAuth ? 1 : 0);
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -52,7 +52,7 @@ export function summarize(t: QueueTotals, waitingOffline: number): StatusSummary
           : waitingOffline > 0
             ? 'offline'
             : 'idle';
-  const active = ACTIVE_STATES.reduce((n, s) => n + (t.byState[s] ?? 0), 0) + (t.byState.queued ?? 0);
+  const active = countWhere(t.byState, isUnderWay);
   const detail: Record<TrayState, string> = {
     idle: 'all uploads done',
     uploading: `uploading ${plural(active, 'file')}, ${Math.floor(fraction * 100)} %`,

@@ -75,6 +75,19 @@ export const isAssetReady = (state: ItemState): boolean => TRAITS[state].assetRe
 /** Retry applies to the state (the core takes any such item when asked by name). */
 export const isRetryableState = (state: ItemState): boolean => TRAITS[state].retryable;
 
+/** Uploading or about to (queued): what Quit would interrupt, what the tray counts as files under way. */
+export const isUnderWay = (state: ItemState): boolean => TRAITS[state].transferring || state === 'queued';
+
+/** How many of the queue's items (its per-state counts) are in a state `which` takes: no walk over items. */
+export function countWhere(
+  byState: Partial<Record<ItemState, number>>,
+  which: (state: ItemState) => boolean,
+): number {
+  let n = 0;
+  for (const state of ITEM_STATES) if (which(state)) n += byState[state] ?? 0;
+  return n;
+}
+
 interface RetryFacts {
   state: ItemState;
   /** false: the file itself was refused (too long, not media): trying again cannot help. */

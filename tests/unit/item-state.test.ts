@@ -8,15 +8,19 @@ import {
   canPause,
   canResume,
   canRetry,
+  countWhere,
   FINISHED_STATES,
   isAssetReady,
   isFinished,
   isRetryableState,
+  isUnderWay,
   ITEM_STATES,
   needsAttention,
   PENDING_STATES,
   retryAllTakes,
 } from '../../electron/shared/item-state.ts';
+import type { QueueTotals } from '../../electron/shared/queue-types.ts';
+import { attentionCount } from '../../electron/main/tray-state.ts';
 
 const states = ITEM_STATES;
 
@@ -57,6 +61,14 @@ describe('item states', () => {
     expect(
       states.filter((s) => canRetry({ state: s })).every((s) => needsAttention(s) || s === 'canceled'),
     ).toBe(true);
+  });
+
+  it('counts from the per-state totals, and the tray counts what the Uploads view calls attention', () => {
+    const byState = { uploading: 2, queued: 3, paused: 1, waiting: 4, failed: 2, 'index-failed': 1 } as const;
+    expect(countWhere(byState, isUnderWay)).toBe(5);
+    expect(countWhere(byState, needsAttention)).toBe(3);
+    const totals = { byState, paused: false, blockedByAuth: false, bytesDone: 0, bytesTotal: 0 };
+    expect(attentionCount(totals as unknown as QueueTotals)).toBe(3);
   });
 
   it('an asset can be opened once it is ready, indexed or not', () => {
