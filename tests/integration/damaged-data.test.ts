@@ -6,6 +6,7 @@
  * child process. Every run must end in bounded time, with no stack trace, and either every queued
  * file ends ready (counted on the emulator) or stderr says what was lost and the exit code is not 0.
  */
+import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -198,6 +199,29 @@ describe('a damaged data folder', () => {
       }
       expect((await filesUnder(result.copy)).some((f) => f.includes('.damaged-'))).toBe(true);
     }
+  });
+
+  it('three files damaged at once: each is said on its own line, nothing queued is lost, exit 6', async () => {
+    const result = await runDamaged(
+      'settings.json',
+      'null, with the ledger cut and the library random',
+      async (path) => {
+        await writeFile(path, 'null');
+        const account = join(path, '..', 'account');
+        const ledger = await readFile(join(account, 'ledger.json'));
+        await writeFile(join(account, 'ledger.json'), ledger.subarray(0, ledger.length >> 1));
+        await writeFile(join(account, 'library.json'), randomBytes(512));
+      },
+    );
+    check(result);
+    const lines = result.run.stderr.split('\n').filter((l) => l.startsWith('tl-uploader: '));
+    for (const name of ['settings.json', 'ledger.json', 'library.json'])
+      expect(
+        lines.filter((l) => l.includes(name)),
+        `${name} said once:\n${result.run.stderr}`,
+      ).toHaveLength(1);
+    expect(result.ready.sort()).toEqual([...QUEUED].sort());
+    expect(result.run.code).toBe(6);
   });
 
   it('a window that connects after start-up still hears what was damaged', async () => {

@@ -119,4 +119,26 @@ describe('a document changed under a running app', () => {
     expect(third.recovered).toBeUndefined();
     await third.close();
   });
+
+  it('killed before the repaired document was saved: said again once (a second copy), then sound', async () => {
+    const doc = await running();
+    await doc.close();
+    const cut = (await readFile(join(dir, 'queue.json'), 'utf8')).slice(0, -20);
+    await writeFile(join(dir, 'queue.json'), cut);
+    // Loaded (damage found, a copy kept, the repair scheduled), then "killed": never closed.
+    const first = open();
+    expect(first.recovered).toMatch(/damaged/);
+    const second = open();
+    expect(second.recovered).toMatch(/damaged/);
+    await second.close(); // this time the repaired document is saved
+    const third = open();
+    expect(third.recovered).toBeUndefined();
+    await third.close();
+    // The kept copies are never loaded as the document (so never salvaged again): the damaged
+    // text is in each, unchanged.
+    const copies = (await readdir(dir)).filter((f) => f.startsWith('queue.damaged-') && f.endsWith('.json'));
+    expect(copies.length).toBeGreaterThanOrEqual(1);
+    for (const copy of copies) expect(await readFile(join(dir, copy), 'utf8')).toBe(cut);
+    await first.close(); // its scheduled write must not outlive the test's folder
+  });
 });
