@@ -179,6 +179,16 @@ export class HttpTransport {
     return key === undefined ? undefined : normalizeApiKey(key);
   }
 
+  /** The key, as written and as JSON escapes it, replaced (not the URL queries redact() cuts). */
+  private withoutKey(text: string): string {
+    const key = this.apiKey();
+    if (!key || key.length < 4) return text;
+    let out = text;
+    for (const form of new Set([key, JSON.stringify(key).slice(1, -1)]))
+      out = out.split(form).join('[redacted]');
+    return out;
+  }
+
   private redact(text: string): string {
     const key = this.apiKey();
     return redact(text, key ? [key] : []);
@@ -258,7 +268,9 @@ export class HttpTransport {
       });
       // The whole body was sent once headers arrive for a successful upload; stop watching.
       clearInterval(watchdog);
-      const text = await res.body.text();
+      // What the platform says may quote the key (an echo in a reason, a gateway's page): it is cut
+      // out here, before the body becomes item errors, the library's mirror or a page's events.
+      const text = this.withoutKey(await res.body.text());
       const parsed = parseJson(text);
       if (res.statusCode >= 400) throw this.toApiError(res.statusCode, res.headers, parsed, text);
       // Redirects are never followed (the key would go along to wherever they point), and a 3xx
