@@ -85,6 +85,29 @@ async function place(written: string, path: string): Promise<void> {
   }
 }
 
+/**
+ * The first write into the data folder failed: said as what it means for the person (their
+ * queue cannot be kept there), not as the path of a lock file they never heard of.
+ */
+function unwritable(dir: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? 'its disk is full'
+      : code === 'EROFS'
+        ? 'its disk is read-only'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'you may not write there'
+          : (error as Error).message;
+  return Object.assign(
+    new Error(
+      `The data folder ${dir} cannot be written (${code ?? 'error'}: ${why}). TL Uploader keeps its queue there: free some space, fix its permissions, or use another data folder (TL_UPLOADER_DATA_DIR, --data-dir).`,
+      { cause: error },
+    ),
+    code ? { code } : {},
+  );
+}
+
 /** A takeover left behind by a process that died in its middle is given up after this. */
 const TAKEOVER_STALE_MS = 10_000;
 /** How often, and how long, to look again while another process takes a stale lock over. */
@@ -137,7 +160,9 @@ async function takeOver(path: string, holder: Holder): Promise<void> {
 export async function lockDataDir(dir: string): Promise<{ release: () => Promise<void> }> {
   const path = join(dir, 'core.lock');
   const mine = `${path}.${process.pid}.${randomUUID()}`;
-  await writeFile(mine, lockText(), { mode: 0o600 });
+  await writeFile(mine, lockText(), { mode: 0o600 }).catch((error: unknown) => {
+    throw unwritable(dir, error);
+  });
   try {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       try {

@@ -107,4 +107,23 @@ describe('a data folder whose disk is full', () => {
       }
     },
   );
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'a read-only data folder is refused in words, before anything is opened',
+    async () => {
+      if (!mounted) return console.warn(`skipped: ${whyNot}`);
+      const dataDir = join(disk, 'read-only');
+      await mkdir(dataDir, { recursive: true });
+      execFileSync('mount', ['-o', 'remount,ro', disk]);
+      try {
+        await expect(
+          UploaderCore.create({ dataDir, secrets: new MemorySecretStore(KEY), logger: silentLogger }),
+        ).rejects.toThrow(
+          /^The data folder .*read-only cannot be written \(EROFS: its disk is read-only\)\. TL Uploader keeps its queue there/,
+        );
+      } finally {
+        execFileSync('mount', ['-o', 'remount,rw', disk]);
+      }
+    },
+  );
 });
