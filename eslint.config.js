@@ -121,6 +121,13 @@ const NOT_IN_NODE = 'This layer runs in plain Node: no DOM or browser global her
 const NOT_IN_BROWSER =
   'This layer runs in a browser page: no Node global here (ask the core through the contract).';
 
+/** Plain Node (core, CLI, main, emulator): Node's globals, and none of a page's. */
+const nodeLayer = {
+  globals: globals.node,
+  /** @type {[string[], string]} */
+  forbiddenGlobals: [browserOnly, NOT_IN_NODE],
+};
+
 /** electron/shared: pure, neither Node nor the browser, and nothing above it. */
 const sharedLayer = {
   globals: {},
@@ -173,20 +180,17 @@ export default tseslint.config(
   layer({ files: ['electron/shared/contract.ts'], ...sharedLayer }),
   layer({
     files: ['electron/core/**'],
-    globals: globals.node,
-    forbiddenGlobals: [browserOnly, NOT_IN_NODE],
+    ...nodeLayer,
     imports: [ban.electron, ban.cli, ban.frontEnds, ban.renderer, ban.emulator, ban.tests],
   }),
   layer({
     files: ['electron/cli/**'],
-    globals: globals.node,
-    forbiddenGlobals: [browserOnly, NOT_IN_NODE],
+    ...nodeLayer,
     imports: [ban.electron, ban.frontEnds, ban.renderer, ban.tests],
   }),
   layer({
     files: ['electron/main/**'],
-    globals: globals.node,
-    forbiddenGlobals: [browserOnly, NOT_IN_NODE],
+    ...nodeLayer,
     imports: [{ ...ban.frontEnds, regex: '^(\\.\\./)+(electron/)?preload/' }, ban.renderer, ban.tests],
   }),
   layer({
@@ -226,8 +230,7 @@ export default tseslint.config(
   }),
   layer({
     files: ['emulator/**'],
-    globals: globals.node,
-    forbiddenGlobals: [browserOnly, NOT_IN_NODE],
+    ...nodeLayer,
     imports: [ban.electron, ban.app, ban.renderer, ban.tests],
   }),
   layer({

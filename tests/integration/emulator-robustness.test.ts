@@ -58,6 +58,16 @@ async function assetCount(): Promise<number> {
   return ((await res.json()) as { page_info: { total_results: number } }).page_info.total_results;
 }
 
+/** The asset once its processing has ended (polled: how long it takes is the emulator's business). */
+function processed(apiUrl: string, id: string) {
+  return until(`asset ${id} to leave processing`, async () => {
+    const answer = (await (await fetch(`${apiUrl}/assets/${id}`, { headers: KEY })).json()) as {
+      status: string;
+    };
+    return answer.status !== 'processing' && answer;
+  });
+}
+
 async function incomingFiles(): Promise<string[]> {
   return readdir(join(dataDir, 'main', 'incoming'));
 }
@@ -182,14 +192,7 @@ describe('fault injection', () => {
     const started = Date.now();
     await fetch(`${emulator.url}/assets/${created._id}`, { headers: KEY });
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
-    const detail = await until('processing to end', async () => {
-      const answer = (await (
-        await fetch(`${emulator.url}/assets/${created._id}`, { headers: KEY })
-      ).json()) as {
-        status: string;
-      };
-      return answer.status !== 'processing' && answer;
-    });
+    const detail = await processed(emulator.url, created._id);
     expect(detail).toMatchObject({ status: 'failed', error: { message: 'Codec not supported.' } });
   });
 
@@ -280,14 +283,7 @@ describe('persistence', () => {
     first = await startEmulator({ dataDir: dir, processingMs: 10 });
     try {
       // Processing begun before the restart finishes after it (processingMs 10 now).
-      const detail = await until('processing to end after the restart', async () => {
-        const answer = (await (
-          await fetch(`${first.url}/assets/${created._id}`, { headers: KEY })
-        ).json()) as {
-          status: string;
-        };
-        return answer.status !== 'processing' && answer;
-      });
+      const detail = await processed(first.url, created._id);
       expect(detail).toMatchObject({
         _id: created._id,
         status: 'ready',

@@ -16,82 +16,53 @@ async function lint(path: string, code: string): Promise<string[]> {
   return result!.messages.map((m) => `${m.ruleId ?? 'fatal'}: ${m.message}`);
 }
 
+/** A file that imports `name` from `from` at run time, and uses it. */
+const use = (name: string, from: string) => `import { ${name} } from '${from}';\nvoid ${name};`;
+
 const IMPORT = '@typescript-eslint/no-restricted-imports';
 const GLOBAL = 'no-restricted-globals';
 
 /** [layer file, offending code, the rule that must report it] */
 const violations: [string, string, string][] = [
   // electron/shared: neither Node nor the browser, nothing of the core, zod only in contract.ts
-  ['electron/shared/probe.ts', "import { readFile } from 'node:fs/promises';\nvoid readFile;", IMPORT],
-  ['electron/shared/probe.ts', "import { join } from 'path';\nvoid join;", IMPORT],
+  ['electron/shared/probe.ts', use('readFile', 'node:fs/promises'), IMPORT],
+  ['electron/shared/probe.ts', use('join', 'path'), IMPORT],
   ['electron/shared/probe.ts', 'export const title = () => document.title;', GLOBAL],
   ['electron/shared/probe.ts', 'export const home = () => process.env.HOME;', GLOBAL],
   ['electron/shared/probe.ts', "export const get = () => fetch('https://example.com');", GLOBAL],
-  ['electron/shared/probe.ts', "import { systemClock } from '../core/ports.ts';\nvoid systemClock;", IMPORT],
+  ['electron/shared/probe.ts', use('systemClock', '../core/ports.ts'), IMPORT],
   [
     'electron/shared/probe.ts',
     "import type { Logger } from '../core/ports.ts';\nexport type L = Logger;",
     IMPORT,
   ],
   ['electron/shared/probe.ts', "import { z } from 'zod';\nexport const s = z.string();", IMPORT],
-  ['electron/shared/probe.ts', "import { commands } from './contract.ts';\nvoid commands;", IMPORT],
+  ['electron/shared/probe.ts', use('commands', './contract.ts'), IMPORT],
   // electron/core: plain Node, never electron, the renderer or the emulator
-  ['electron/core/queue/probe.ts', "import { app } from 'electron';\nvoid app;", IMPORT],
+  ['electron/core/queue/probe.ts', use('app', 'electron'), IMPORT],
   ['electron/core/queue/probe.ts', "import type { App } from 'electron';\nexport type A = App;", IMPORT],
-  [
-    'electron/core/probe.ts',
-    "import { startEmulator } from '../../emulator/index.ts';\nvoid startEmulator;",
-    IMPORT,
-  ],
-  [
-    'electron/core/api/probe.ts',
-    "import { formatBytes } from '../../../renderer/lib/format.ts';\nvoid formatBytes;",
-    IMPORT,
-  ],
-  [
-    'electron/core/probe.ts',
-    "import { packageVersion } from '../cli/command.ts';\nvoid packageVersion;",
-    IMPORT,
-  ],
+  ['electron/core/probe.ts', use('startEmulator', '../../emulator/index.ts'), IMPORT],
+  ['electron/core/api/probe.ts', use('formatBytes', '../../../renderer/lib/format.ts'), IMPORT],
+  ['electron/core/probe.ts', use('packageVersion', '../cli/command.ts'), IMPORT],
   ['electron/core/probe.ts', 'export const w = () => window.innerWidth;', GLOBAL],
   // electron/cli: Node, no electron
-  ['electron/cli/probe.ts', "import { shell } from 'electron';\nvoid shell;", IMPORT],
+  ['electron/cli/probe.ts', use('shell', 'electron'), IMPORT],
   ['electron/cli/probe.ts', 'export const d = () => document.body;', GLOBAL],
   // electron/main: a front end, but not the renderer
-  [
-    'electron/main/probe.ts',
-    "import { formatBytes } from '../../renderer/lib/format.ts';\nvoid formatBytes;",
-    IMPORT,
-  ],
+  ['electron/main/probe.ts', use('formatBytes', '../../renderer/lib/format.ts'), IMPORT],
   // the sandboxed preload: 'electron' and light shared modules only
-  [
-    'electron/preload/probe.ts',
-    "import { commandNames } from '../shared/contract.ts';\nvoid commandNames;",
-    IMPORT,
-  ],
-  ['electron/preload/probe.ts', "import { z } from 'zod';\nvoid z;", IMPORT],
-  ['electron/preload/probe.ts', "import { readFileSync } from 'node:fs';\nvoid readFileSync;", IMPORT],
-  ['electron/preload/probe.ts', "import { systemClock } from '../core/ports.ts';\nvoid systemClock;", IMPORT],
+  ['electron/preload/probe.ts', use('commandNames', '../shared/contract.ts'), IMPORT],
+  ['electron/preload/probe.ts', use('z', 'zod'), IMPORT],
+  ['electron/preload/probe.ts', use('readFileSync', 'node:fs'), IMPORT],
+  ['electron/preload/probe.ts', use('systemClock', '../core/ports.ts'), IMPORT],
   ['electron/preload/probe.ts', 'export const f = () => __dirname;', GLOBAL],
   // renderer: the browser; the contract's types and shared pure helpers only
-  ['renderer/lib/probe.ts', "import { readFile } from 'node:fs/promises';\nvoid readFile;", IMPORT],
+  ['renderer/lib/probe.ts', use('readFile', 'node:fs/promises'), IMPORT],
   ['renderer/lib/probe.ts', 'export const env = () => process.env;', GLOBAL],
-  [
-    'renderer/lib/probe.ts',
-    "import { systemClock } from '../../electron/core/ports.ts';\nvoid systemClock;",
-    IMPORT,
-  ],
-  [
-    'renderer/lib/probe.ts',
-    "import { commands } from '../../electron/shared/contract.ts';\nvoid commands;",
-    IMPORT,
-  ],
-  [
-    'renderer/lib/probe.ts',
-    "import { startEmulator } from '../../emulator/index.ts';\nvoid startEmulator;",
-    IMPORT,
-  ],
-  ['renderer/lib/probe.ts', "import { ipcRenderer } from 'electron';\nvoid ipcRenderer;", IMPORT],
+  ['renderer/lib/probe.ts', use('systemClock', '../../electron/core/ports.ts'), IMPORT],
+  ['renderer/lib/probe.ts', use('commands', '../../electron/shared/contract.ts'), IMPORT],
+  ['renderer/lib/probe.ts', use('startEmulator', '../../emulator/index.ts'), IMPORT],
+  ['renderer/lib/probe.ts', use('ipcRenderer', 'electron'), IMPORT],
   [
     'renderer/views/Probe.svelte',
     '<script lang="ts">\n  import { commands } from \'../../electron/shared/contract.ts\';\n  void commands;\n</script>\n',
@@ -103,11 +74,7 @@ const violations: [string, string, string][] = [
     GLOBAL,
   ],
   // emulator: a stand-in for the platform, it imports nothing of the app
-  [
-    'emulator/probe.ts',
-    "import { formatBytes } from '../electron/shared/format.ts';\nvoid formatBytes;",
-    IMPORT,
-  ],
+  ['emulator/probe.ts', use('formatBytes', '../electron/shared/format.ts'), IMPORT],
   ['emulator/routes/probe.ts', 'export const t = () => document.title;', GLOBAL],
 ];
 
