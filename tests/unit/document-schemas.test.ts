@@ -190,6 +190,21 @@ describe('the other documents', () => {
     expect(doc.recovered).toMatch(/deletes waiting for the network were unreadable/);
   });
 
+  it('library.json saved before the clock was set back: its sync times are forgotten, not called damage', async () => {
+    const tomorrow = Date.now() + 24 * 3_600_000;
+    const doc = await load('library', mirrorSchema, {
+      version: 1,
+      assets: { [A1]: { id: A1, status: 'ready' } },
+      pendingDeletes: {},
+      lastSyncedAt: tomorrow,
+      lastFullSyncAt: tomorrow,
+    });
+    expect(doc.recovered).toBeUndefined();
+    expect(doc.data.lastSyncedAt).toBeUndefined(); // the next sync is a full one
+    expect(doc.data.lastFullSyncAt).toBeUndefined();
+    expect(Object.keys(doc.data.assets)).toEqual([A1]);
+  });
+
   it('thumbnails.json: `entries: null` and file names that leave the cache folder', async () => {
     const none = await load('thumbnails', thumbnailIndexSchema, { version: 1, entries: null });
     expect(none.data.entries).toEqual({});

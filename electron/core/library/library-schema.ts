@@ -81,17 +81,15 @@ export const mirrorSchema: DocumentSchema<MirrorData> = {
     for (const entry of Object.values(assets))
       if (entry.deleting && !pendingDeletes[entry.id]) entry.deleting = undefined;
     // A time in the future is no sync that happened: one would hold off the next full sync (which
-    // drops assets deleted elsewhere) for as long. Unreadable, the next sync is a full one.
-    const past = epochMs.max(Date.now() + 60_000);
-    const lastSyncedAt = checkField(raw, 'lastSyncedAt', past, undefined, problems, 'the last sync time');
-    const lastFullSyncAt = checkField(
-      raw,
-      'lastFullSyncAt',
-      past,
-      undefined,
-      problems,
-      'the last full sync time',
-    );
+    // drops assets deleted elsewhere) for as long. It is forgotten (the next sync is a full one),
+    // but not called damage: a clock set back (a fast clock corrected, a machine without a
+    // battery-backed clock) puts every saved time in the future, and nothing was lost.
+    const syncTime = (key: string, what: string) => {
+      const value = checkField(raw, key, epochMs, undefined, problems, what);
+      return value !== undefined && value > Date.now() + 60_000 ? undefined : value;
+    };
+    const lastSyncedAt = syncTime('lastSyncedAt', 'the last sync time');
+    const lastFullSyncAt = syncTime('lastFullSyncAt', 'the last full sync time');
     return { ...raw, version: 1, assets, pendingDeletes, lastSyncedAt, lastFullSyncAt };
   },
   kept: (data) =>
