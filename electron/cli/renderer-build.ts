@@ -15,7 +15,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 async function newest(paths: string[]): Promise<number> {
   let latest = 0;
   for (const path of paths) {
-    const info = await stat(path).catch(() => undefined);
+    const info = await stat(path).catch(() => undefined); // a listed source may be absent (a trimmed checkout)
     if (!info) continue;
     if (!info.isDirectory()) {
       latest = Math.max(latest, info.mtimeMs);
@@ -29,6 +29,7 @@ async function newest(paths: string[]): Promise<number> {
 
 /** Why the built renderer needs a build, or undefined when it is up to date. */
 export async function rendererBuildNeeded(root = ROOT): Promise<'missing' | 'stale' | undefined> {
+  // Whatever keeps the built page from being read (mostly: never built), building it is the answer.
   const built = await stat(join(root, 'out', 'renderer', 'index.html')).catch(() => undefined);
   if (!built) return 'missing';
   const sources = await newest(
@@ -59,6 +60,7 @@ export async function ensureRendererBuilt(root = ROOT): Promise<void> {
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // Gone (its builder just finished) or unreadable: no live holder, so the loop takes it over.
       const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
       if (!alive(holder)) await rm(lock, { force: true });
       else if (Date.now() > deadline)

@@ -44,7 +44,11 @@ export async function run(core: UploaderCore, inputs: string[], values: ParsedVa
     inputs.map(async (input) => {
       if (isUrl(input)) return { kind: 'url' as const, url: input, options };
       const path = resolve(input);
-      const info = await stat(path).catch(() => undefined);
+      const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+        // A path that is not there is said just below; any other failure (no permission) as it is.
+        if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+        throw new UsageError(`${input}: ${error.message}`);
+      });
       if (!info) throw new UsageError(`${input}: no such file or folder.`);
       return { kind: info.isDirectory() ? ('folder' as const) : ('file' as const), path, options };
     }),

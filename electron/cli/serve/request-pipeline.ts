@@ -86,7 +86,7 @@ function sandboxOrigin(core: UploaderCore): string | undefined {
   try {
     return new URL(core.apiBaseUrl).origin;
   } catch {
-    return undefined;
+    return undefined; // no origin to trust (the core refuses such a base URL when it is set)
   }
 }
 

@@ -24,6 +24,7 @@ export async function sendThumbnail(core: UploaderCore, res: ServerResponse, id:
   if (!ASSET_ID.test(id)) throw new RequestRefused(404, 'No such asset.');
   const path = core.library.detail(id)?.asset.thumbnailPath;
   if (!path) throw new RequestRefused(404, 'No cached thumbnail.');
+  // A cached file removed or unreadable is no thumbnail to send: the 404 says so, nothing to log.
   const handle = await open(path, 'r').catch(() => undefined);
   if (!handle) throw new RequestRefused(404, 'No cached thumbnail.');
   try {
