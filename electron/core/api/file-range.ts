@@ -112,7 +112,7 @@ function takeBuffer(): Buffer {
 }
 
 async function assertUnchanged(path: string, expected: FileIdentity): Promise<void> {
-  const now = await stat(path).catch(() => undefined);
+  const now = await stat(path).catch(() => undefined); // said as the error below
   if (!now) throw new SourceChangedError('The file was moved or deleted while it was being uploaded.');
   if (now.size !== expected.size || now.mtimeMs !== expected.mtimeMs)
     throw new SourceChangedError('The file was modified while it was being uploaded.');

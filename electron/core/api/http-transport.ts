@@ -345,6 +345,6 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    return text;
+    return text; // not JSON (a proxy's page): the caller judges it (an error, or a garbled answer)
   }
 }

@@ -241,6 +241,7 @@ async function sendMissingChunks(
       for (let index = pending.shift(); index !== undefined; index = pending.shift()) {
         if (signal?.aborted) throw new AbortedError();
         await sendChunk(index);
+        // Not lost: a failed report stays in the chain and is thrown by the final reportReady(true).
         void reportReady(false).catch(() => undefined);
       }
     },
