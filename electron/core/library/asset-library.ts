@@ -93,13 +93,13 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
   start(): void {
     if (this.started) return;
     this.started = true;
-    void this.syncNow().catch(() => undefined);
+    void this.syncNow().catch(() => undefined); // noteFailure recorded and logged it
   }
 
   async stop(): Promise<void> {
     this.started = false;
     clearTimeout(this.timer);
-    await this.syncing?.catch(() => undefined);
+    await this.syncing?.catch(() => undefined); // recorded and logged by noteFailure; stopping anyway
     await this.doc.close();
     await this.options.thumbnails?.close();
   }
@@ -132,7 +132,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
   detail(assetId: string): { asset: LibraryAsset; provenance?: Provenance } | undefined {
     const asset = isPlatformId(assetId) ? this.doc.data.assets[assetId] : undefined;
     if (!asset) return undefined;
-    if (this.online) void this.refreshOne(assetId).catch(() => undefined);
+    if (this.online) void this.refreshOne(assetId).catch(() => undefined); // noteFailure logged it
     const provenance = this.options.provenance?.(assetId);
     return { asset: this.withThumbnail(asset), ...(provenance && { provenance }) };
   }
@@ -179,7 +179,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
     clearTimeout(this.timer);
     if (!this.started) return;
     this.timer = setTimeout(
-      () => void this.syncNow().catch(() => undefined),
+      () => void this.syncNow().catch(() => undefined), // noteFailure recorded and logged it
       this.options.syncIntervalMs ?? 60_000,
     );
     this.timer.unref?.();
@@ -324,7 +324,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
         const references = await this.options.client
           .listIndexedAssets(id, { pageLimit: 1 })
           .then((page) => page.pageInfo.totalResults ?? page.data.length)
-          .catch(() => 0);
+          .catch(() => 0); // only for the wording: the message then says "Some"
         const message = `${references || 'Some'} indexed asset${references === 1 ? '' : 's'} reference${references === 1 ? 's' : ''} this asset. Deleting it anyway unlinks ${references === 1 ? 'it' : 'them'}; this cannot be undone.`;
         if (asset) {
           asset.deleteBlocked = { message, references };
@@ -387,12 +387,16 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
 
   private noteFailure(error: unknown): void {
     const offline = error instanceof TwelveLabsError && error.retryable;
-    this.problem =
+    const problem =
       error instanceof AuthError
         ? error.message
         : offline
           ? 'TwelveLabs cannot be reached.'
           : (error as Error).message;
+    // Logged when it changes, not again on every minute's retry; being offline is expected.
+    if (problem !== this.problem)
+      this.logger[offline ? 'info' : 'warn']('library: sync or refresh failed', { error: problem });
+    this.problem = problem;
     if (offline && this.online) {
       this.online = false;
       this.emit('state', this.state());
