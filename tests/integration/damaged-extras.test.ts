@@ -30,7 +30,7 @@ describe('a damaged credentials.json', () => {
     ['null', 'null'],
     ['{}', '{}'],
     ['an empty key', '{"apiKey":""}'],
-  ])
+  ] as const)
     it(`(${name}) is said, set aside (still private), and the key is not quoted`, async () => {
       await writeFile(join(dir, 'credentials.json'), content, { mode: 0o600 });
       const secrets = new FileSecretStore(dir, {});
@@ -70,7 +70,7 @@ describe('a damaged credentials.json', () => {
 
   it('the CLI says it on stderr, then that no key is set (exit 3), without a stack trace', async () => {
     await writeFile(join(dir, 'credentials.json'), `{"apiKey":"${KEY_PART}`, { mode: 0o600 });
-    const env = { ...process.env, TL_UPLOADER_DATA_DIR: dir };
+    const env: NodeJS.ProcessEnv = { ...process.env, TL_UPLOADER_DATA_DIR: dir };
     delete env.TWELVELABS_API_KEY;
     const child = spawn(process.execPath, ['bin/tl-uploader.mjs', 'resume'], {
       env,

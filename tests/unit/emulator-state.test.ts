@@ -46,7 +46,7 @@ describe("the Sandbox's saved state", () => {
     ['a number', '42'],
     ['cut in half', JSON.stringify({ seq: 2, assets: [asset('a', 1), asset('b', 2)] }).slice(0, 40)],
     ['lists of the wrong type', JSON.stringify({ seq: 'x', assets: 'x', sessions: null, indexes: {} })],
-  ])
+  ] as const)
     it(`starts empty from ${name}, says so, keeps a copy, and is sound at the next start`, async () => {
       const state = await load(content);
       expect(state.assets.size).toBe(0);
