@@ -540,6 +540,8 @@ export class UploaderCore {
       'uploads:retry': (r: R<'uploads:retry'>) => q().retry(r.id),
       'uploads:move-to-top': (r: R<'uploads:move-to-top'>) => q().moveToTop(r.id),
       'uploads:upload-anyway': (r: R<'uploads:upload-anyway'>) => q().uploadAnyway(r.id),
+      'uploads:upload-without-indexing': (r: R<'uploads:upload-without-indexing'>) =>
+        q().uploadWithoutIndexing(r.id),
       'uploads:remove': (r: R<'uploads:remove'>) => q().remove(r.id),
       'uploads:remove-finished': (r: R<'uploads:remove-finished'>) => ({
         removed: q().removeFinished(r.states),

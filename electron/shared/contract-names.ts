@@ -12,6 +12,7 @@ export const commandNames = [
   'uploads:retry',
   'uploads:move-to-top',
   'uploads:upload-anyway',
+  'uploads:upload-without-indexing',
   'uploads:remove',
   'uploads:remove-finished',
   'uploads:retry-all',

@@ -155,6 +155,8 @@ export const commands = {
   'uploads:retry': command(one, typed<void>()),
   'uploads:move-to-top': command(one, typed<void>()),
   'uploads:upload-anyway': command(one, typed<void>()),
+  /** A file the index's models refuse: upload it anyway, without indexing (issue 17). */
+  'uploads:upload-without-indexing': command(one, typed<void>()),
   'uploads:remove': command(one, typed<void>()),
   /** Moves finished items to the history: those in `states` (default: every finished state). */
   'uploads:remove-finished': command(

@@ -61,6 +61,10 @@ export interface ItemIndexing {
    * it is resolved by looking at the asset's indexed assets, never by sending it again blindly.
    */
   createStartedAt?: number;
+  /** The file passed the model preflight (its container read against the index's models). */
+  checked?: boolean;
+  /** Why the index's models would refuse the file: it was not uploaded (the person may upload it without indexing). */
+  refused?: string;
 }
 
 export const TERMINAL_INDEXED: readonly string[] = ['ready', 'failed'];

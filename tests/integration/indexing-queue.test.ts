@@ -99,16 +99,17 @@ describe('the queue indexes what it uploads', () => {
     }
   });
 
-  it('ends index-failed, asset ready, when the models refuse it; Retry indexes again only', async () => {
+  it('ends index-failed, asset ready, when the platform fails the indexing; Retry indexes again only', async () => {
     const indexId = await newIndex('strict');
     const { dir: data, cleanup: done } = await makeTempDir();
     const { queue, close } = makeQueue(emulator.url, data);
     try {
       queue.start();
-      await queue.add([{ kind: 'file', path: short, options: { indexId } }]);
+      await control.addFaults({ kind: 'indexing', outcome: 'failed', count: 1 });
+      await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
       const [item] = await waitFor(queue, settled(['indexed', 'index-failed', 'failed']));
       expect(item!.state).toBe('index-failed');
-      expect(item!.error).toMatch(/could not index blink\.mp4 .*asset is uploaded and ready/);
+      expect(item!.error).toMatch(/could not index talk\.mp4 .*asset is uploaded and ready/);
       const creates = (await control.requests('assets.create')).length;
       await control.addFaults({ kind: 'indexing', outcome: 'ready', count: 1 });
       queue.retry(item!.id);
@@ -150,6 +151,44 @@ describe('the queue indexes what it uploads', () => {
       await done();
     }
   }, 60_000);
+});
+
+describe('model preflight', () => {
+  it("stops files outside the models' requirements before a byte is sent, with the reason", async () => {
+    const indexId = await newIndex('picky', [
+      { model_name: 'marengo3.0', model_options: ['visual'] },
+      { model_name: 'pegasus1.2', model_options: ['visual', 'audio'] },
+    ]);
+    const low = await makeVideo(join(dir, 'low.mp4'), { seconds: 5, width: 640, height: 200 });
+    const { dir: data, cleanup: done } = await makeTempDir();
+    const { queue, close } = makeQueue(emulator.url, data);
+    try {
+      queue.start();
+      await queue.add([
+        { kind: 'file', path: low, options: { indexId } },
+        { kind: 'file', path: short, options: { indexId } },
+        { kind: 'file', path: clip, options: { indexId } },
+      ]);
+      const items = await waitFor(queue, settled(['indexed', 'index-failed', 'failed']));
+      const byName = Object.fromEntries(items.map((i) => [i.name, i]));
+      expect(byName['low.mp4']).toMatchObject({ state: 'failed', retryable: false });
+      expect(byName['low.mp4']!.error).toMatch(
+        /low\.mp4 cannot be indexed into "picky": 640×200 is below the 360×360 minimum .*Nothing was uploaded; choose "Upload without indexing"/,
+      );
+      expect(byName['blink.mp4']!.error).toMatch(/2 s is shorter than the 4 s minimum/);
+      expect(byName['talk.mp4']!.state).toBe('indexed');
+      // Only the file that qualified was sent.
+      expect((await control.requests('assets.create')).length).toBe(1);
+
+      queue.uploadWithoutIndexing(byName['low.mp4']!.id);
+      const after = await waitFor(queue, (all) => all.find((i) => i.name === 'low.mp4')?.state === 'ready');
+      expect(after.find((i) => i.name === 'low.mp4')!.options.indexId).toBe('');
+      expect(await indexedAssetsOf(indexId)).toHaveLength(1);
+    } finally {
+      await close();
+      await done();
+    }
+  });
 });
 
 describe('a create sent once', () => {

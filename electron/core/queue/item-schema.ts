@@ -108,6 +108,8 @@ const ITEM: EntryShape = {
       indexedAssetId: platformId.optional(),
       status: z.string().max(50).optional(),
       createStartedAt: epochMs.optional(),
+      checked: z.boolean().optional(),
+      refused: text.optional(),
     }),
   },
 };

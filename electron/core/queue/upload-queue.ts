@@ -23,6 +23,8 @@ import { toView, type ItemRecord } from './item-record.ts';
 import { queueSchema, type QueueData } from './item-schema.ts';
 import { transferItem, type TransferContext } from './item-transfer.ts';
 import { indexItem, wantsIndexing, type IndexingContext } from './indexing-stage.ts';
+import { checkForIndex, type ModelCheckContext } from './model-check.ts';
+import { ContainerProbe } from '../media/container-probe.ts';
 import { filenameFromUrl, InputRejected, validateMediaUrl } from './preflight.ts';
 import { ProgressTracker } from './progress-tracker.ts';
 import { QueueIndex } from './queue-index.ts';
@@ -128,6 +130,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   private addedCount = 0;
   /** Startable items, totals and content hashes, kept as items change (queue-index.ts). */
   private readonly index = new QueueIndex();
+  /** The model preflight's container reader and the indexes' models (model-check.ts). */
+  private readonly modelCheck: ModelCheckContext;
 
   constructor(private readonly options: UploadQueueOptions) {
     super();
@@ -146,6 +150,12 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       (id) => this.emitChanged(id),
       () => this.emit('totals', this.totals()),
     );
+    this.modelCheck = {
+      client: options.client,
+      probe: new ContainerProbe(),
+      logger: this.logger,
+      models: new Map(),
+    };
     this.timers = new WakeTimers({
       clock: this.clock,
       logger: this.logger,
@@ -234,6 +244,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   /** Stops all work, keeping every item's saved state, so a later start() resumes it. */
   async stop(): Promise<void> {
     this.running = false;
+    this.modelCheck.probe.close();
     for (const c of this.active.values()) c.abort('stop');
     for (const c of this.followers.values()) c.abort('stop');
     this.timers.stop();
@@ -455,6 +466,15 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.pump();
   }
 
+  /** A file the index's models refuse, which the person wants uploaded anyway, without indexing. */
+  uploadWithoutIndexing(id: string): void {
+    const item = this.items[id];
+    if (!item?.indexing?.refused || item.state !== 'failed') return;
+    item.options = { ...item.options, indexId: '' };
+    item.indexing = undefined;
+    this.retry(id);
+  }
+
   /** A duplicate the person wants uploaded anyway. */
   uploadAnyway(id: string): void {
     const item = this.items[id];
@@ -595,6 +615,12 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     const controller = new AbortController();
     this.active.set(item.id, controller);
     try {
+      if (wantsIndexing(item) && item.source.kind === 'file' && !item.assetId && !item.indexing?.checked) {
+        // Before a byte is sent: would the index's models take this file? (issue 17)
+        this.transition(item, 'preparing');
+        await checkForIndex(this.modelCheck, item, item.source.path);
+        this.doc.changedAt('items', item.id);
+      }
       await transferItem(this.transferContext, item, controller.signal);
     } catch (error) {
       this.handleError(

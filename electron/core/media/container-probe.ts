@@ -1,0 +1,108 @@
+import { open } from 'node:fs/promises';
+import mediaInfoFactory, { type MediaInfo } from 'mediainfo.js';
+
+/** What a file's container says about it: enough for the models' requirements. */
+export interface ContainerFacts {
+  durationSeconds?: number;
+  width?: number;
+  height?: number;
+  hasVideo: boolean;
+  hasAudio: boolean;
+  /** The file's size when it was read. */
+  size: number;
+  /** How many bytes were read to learn it. */
+  bytesRead: number;
+}
+
+const CHUNK = 64 * 1024;
+/**
+ * Bytes read in one run after the last seek. The header and index (an MP4's moov, wherever it
+ * is; Matroska's segment info and tracks) come within it; MediaInfo would go on into the media
+ * data to sample frames, which the requirements do not need, so reading stops there.
+ */
+const RUN_BUDGET = 1024 * 1024;
+
+/**
+ * Reads the container of a local file with MediaInfo (mediainfo.js: MediaInfoLib compiled to
+ * WASM, offline, the same in Node and Electron; maintained, and it knows every container the
+ * platform takes: MP4/MOV, Matroska/WebM, AVI, MPEG-TS, FLV, audio files). Chosen over spawning
+ * ffprobe (not on a person's machine) and hand-written box parsers (one per container, each a
+ * source of mistakes). One instance, one file at a time (MediaInfo is not re-entrant).
+ */
+export class ContainerProbe {
+  private instance: Promise<MediaInfo<'JSON'>> | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  probe(path: string): Promise<ContainerFacts> {
+    const run = this.chain.then(() => this.read(path));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  close(): void {
+    void this.instance?.then((mi) => mi.close()).catch(() => undefined);
+    this.instance = undefined;
+  }
+
+  private async read(path: string): Promise<ContainerFacts> {
+    this.instance ??= mediaInfoFactory({ format: 'JSON', chunkSize: CHUNK });
+    const mi = await this.instance;
+    const file = await open(path, 'r');
+    let bytesRead = 0;
+    try {
+      const { size } = await file.stat();
+      const buffer = Buffer.alloc(CHUNK);
+      let offset = 0;
+      let sinceSeek = 0;
+      mi.reset();
+      mi.openBufferInit(size, 0);
+      // Bounded: a parser that keeps asking for the same places cannot loop forever.
+      for (let step = 0; step < 4096 && offset < size; step++) {
+        const { bytesRead: n } = await file.read(buffer, 0, Math.min(CHUNK, size - offset), offset);
+        if (n === 0) break;
+        bytesRead += n;
+        sinceSeek += n;
+        const finished = mi.openBufferContinue(buffer.subarray(0, n), n);
+        const seekTo = mi.openBufferContinueGotoGet();
+        if (seekTo !== -1 && seekTo < size && seekTo !== offset) {
+          offset = seekTo;
+          sinceSeek = 0;
+          // -1: only a reposition while the parser still wants data (mediainfo.js does the same).
+          mi.openBufferInit(finished ? size : -1, seekTo);
+          continue;
+        }
+        offset += n;
+        if (finished || sinceSeek >= RUN_BUDGET) break;
+      }
+      mi.openBufferFinalize();
+      return { ...facts(mi.inform()), size, bytesRead };
+    } finally {
+      await file.close();
+    }
+  }
+}
+
+interface Track {
+  '@type'?: string;
+  Duration?: string | number;
+  Width?: string | number;
+  Height?: string | number;
+}
+
+function facts(json: string): Omit<ContainerFacts, 'bytesRead' | 'size'> {
+  const tracks = ((JSON.parse(json) as { media?: { track?: Track[] } }).media?.track ?? []) as Track[];
+  const num = (v: unknown) => {
+    const n = typeof v === 'number' ? v : Number(v);
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  };
+  const general = tracks.find((t) => t['@type'] === 'General');
+  const video = tracks.find((t) => t['@type'] === 'Video');
+  const audio = tracks.find((t) => t['@type'] === 'Audio');
+  return {
+    durationSeconds: num(general?.Duration) ?? num(video?.Duration) ?? num(audio?.Duration),
+    width: num(video?.Width),
+    height: num(video?.Height),
+    hasVideo: !!video,
+    hasAudio: !!audio,
+  };
+}
