@@ -533,7 +533,7 @@ export class UploaderCore {
         });
         return { ...result, canceled: false };
       },
-      'uploads:list': () => ({ items: q().list(), totals: q().totals() }),
+      'uploads:list': (r: R<'uploads:list'>) => q().page(r.filter, r.offset, r.limit),
       'uploads:pause': (r: R<'uploads:pause'>) => q().pause(r.id),
       'uploads:resume': (r: R<'uploads:resume'>) => q().resume(r.id),
       'uploads:cancel': (r: R<'uploads:cancel'>) => q().cancel(r.id),

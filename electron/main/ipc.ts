@@ -1,12 +1,12 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import {
   commandNames,
-  eventNames,
   InvalidRequestError,
   type CommandName,
   type CommandResult,
 } from '../shared/contract.ts';
 import type { Logger } from '../core/ports.ts';
+import { frontEndEvents } from '../core/front-end-events.ts';
 import type { UploaderCore } from '../core/uploader-core.ts';
 import { commandChannel, eventChannel } from '../shared/ipc-channels.ts';
 import { refusalReason } from './trusted-sender.ts';
@@ -78,11 +78,12 @@ export function registerCommands(options: {
 export function forwardEvents(core: UploaderCore, window: BrowserWindow): () => void {
   // Held once: a destroyed window throws on every use, even on reading its webContents.
   const contents = window.webContents;
-  const offs = eventNames.map((name) =>
-    core.on(name, (payload) => {
+  // Item events in bursts go as one `uploads:changed` (front-end-events.ts).
+  const offs = [
+    frontEndEvents(core, (name, payload) => {
       if (!contents.isDestroyed()) contents.send(eventChannel(name), payload);
     }),
-  );
+  ];
   // Damage found in the data folder at start-up (core.dataProblems()) is said again each time
   // the page (re)loads: the core's own replay may reach the window before its page listens.
   const replayDataProblems = () => {

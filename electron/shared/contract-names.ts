@@ -50,6 +50,7 @@ export const eventNames = [
   'uploads:item-added',
   'uploads:item-changed',
   'uploads:item-removed',
+  'uploads:changed',
   'uploads:totals-changed',
   'library:changed',
   'library:state-changed',

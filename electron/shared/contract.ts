@@ -9,12 +9,12 @@
  */
 import { z } from 'zod';
 import type { HistoryEntry, QueueItemView, QueueTotals } from './queue-types.ts';
+import { UPLOADS_PAGE_MAX, type UploadsPage } from './queue-page.ts';
 import type { DeleteOutcome, LibraryAsset, LibraryPage, LibraryState, Provenance } from './library-types.ts';
 import type { FolderPreview, FolderStatus, WatchedFolder } from './sync-types.ts';
 import type { IndexMembership, IndexOutcome, IndexSummary } from './index-types.ts';
 import type { AddResultView, AppSettings, KeyStatus } from './settings-types.ts';
 import { baseUrlProblem } from './base-url.ts';
-
 import {
   commandNames,
   eventNames,
@@ -22,6 +22,7 @@ import {
   type CommandName,
   type EventName,
 } from './contract-names.ts';
+
 const id = z.string().min(1).max(200);
 const ids = z.array(id).min(1).max(10_000);
 /** An id the platform handed out: 24 hex digits. */
@@ -148,7 +149,17 @@ export const commands = {
     z.object({ inputs: z.array(addInput).min(1).max(10_000) }).strict(),
     typed<AddResultView>(),
   ),
-  'uploads:list': command(empty, typed<{ items: QueueItemView[]; totals: QueueTotals }>()),
+  /** One window of the queue (in queue order) and the filter's size: never every item at once. */
+  'uploads:list': command(
+    z
+      .object({
+        filter: z.enum(['all', 'active', 'attention', 'done']).optional(),
+        offset: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(UPLOADS_PAGE_MAX).optional(),
+      })
+      .strict(),
+    typed<UploadsPage>(),
+  ),
   'uploads:pause': command(one, typed<void>()),
   'uploads:resume': command(one, typed<void>()),
   'uploads:cancel': command(one, typed<void>()),
@@ -263,6 +274,11 @@ export const events = {
   'uploads:item-added': typed<QueueItemView>(),
   'uploads:item-changed': typed<QueueItemView>(),
   'uploads:item-removed': typed<{ id: string }>(),
+  /**
+   * Many items changed in one go (pause all, clear finished, a folder's first scan): sent to front
+   * ends instead of an event per item (front-end-events.ts); re-read the page shown.
+   */
+  'uploads:changed': typed<{ count: number }>(),
   'uploads:totals-changed': typed<QueueTotals>(),
   'library:changed': typed<Record<string, never>>(),
   'library:state-changed': typed<LibraryState>(),

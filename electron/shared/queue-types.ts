@@ -79,6 +79,8 @@ export interface QueueTotals {
   pausedUntil?: number;
   /** Set while the API key is refused: the whole queue waits for a new key. */
   blockedByAuth: boolean;
+  /** Items "Retry all" would try again (failed but retryable, or their file missing). */
+  retryable?: number;
 }
 
 export interface HistoryEntry {

@@ -1,79 +1,148 @@
-import { SvelteMap } from 'svelte/reactivity';
 import type { QueueItemView, QueueTotals } from '../../electron/shared/queue-types.ts';
+import { filterCounts, inFilter, type UploadFilter } from '../../electron/shared/queue-page.ts';
 import { client } from '../lib/client.svelte.ts';
 
-export type UploadFilter = 'all' | 'active' | 'attention' | 'done';
+export type { UploadFilter };
 
-const ACTIVE = ['queued', 'preparing', 'uploading', 'finalizing', 'processing', 'waiting', 'paused'];
-const ATTENTION = ['failed', 'source-missing'];
-/** A duplicate is done, not a problem: its content is already in the library. */
-const DONE = ['ready', 'canceled', 'duplicate'];
+/** Rows fetched around the ones in view: a page covers a few screens of scrolling either way. */
+const AROUND = 60;
+/** Largest window held (the contract's page is larger; a window is a few screens). */
+const WINDOW = 240;
+/** Events that may move rows (added, removed, a row changing filter) refresh the window at most this often. */
+const REFRESH_MS = 120;
 
-/** The queue as the UI reads it: fed by contract events, changed only through commands. */
+/** Where each row of the window is: read by events, rebuilt with the rows (never itself state). */
+function positionsOf(rows: QueueItemView[]): ReadonlyMap<string, number> {
+  return new Map(rows.map((item, i) => [item.id, i]));
+}
+
+/**
+ * The queue as the Uploads view reads it: the counts of every filter (from the totals' per-state
+ * counters), and only the window of rows in view, fetched a page at a time (`uploads:list` with
+ * offset/limit). Nothing here holds or walks every item: with 100,000 items, each event costs the
+ * same as with ten. Fed by contract events, changed only through commands.
+ */
 export class UploadsState {
-  readonly items = new SvelteMap<string, QueueItemView>();
-  order = $state<string[]>([]);
   totals = $state<QueueTotals | undefined>();
   filter = $state<UploadFilter>('all');
   loaded = $state(false);
+  /** The rows held, from `windowStart` (the rows in view and some around them). */
+  rows = $state.raw<QueueItemView[]>([]);
+  windowStart = $state(0);
+  /** The item whose details are open, kept up to date even when its row scrolls away. */
+  detail = $state<QueueItemView | undefined>();
 
-  visible = $derived.by(() => {
-    const wanted =
-      this.filter === 'active'
-        ? ACTIVE
-        : this.filter === 'attention'
-          ? ATTENTION
-          : this.filter === 'done'
-            ? DONE
-            : undefined;
-    const out: QueueItemView[] = [];
-    for (const id of this.order) {
-      const item = this.items.get(id);
-      if (item && (!wanted || wanted.includes(item.state))) out.push(item);
-    }
-    return out;
-  });
+  counts = $derived(filterCounts(this.totals?.byState ?? {}));
+  /** Rows in the filter: the list's length. */
+  total = $derived(this.counts[this.filter]);
+  /** Items "Retry all" would try again. */
+  retryable = $derived(this.totals?.retryable ?? 0);
 
-  counts = $derived.by(() => {
-    const c = { all: 0, active: 0, attention: 0, done: 0 };
-    for (const item of this.items.values()) {
-      c.all++;
-      if (ACTIVE.includes(item.state)) c.active++;
-      else if (ATTENTION.includes(item.state)) c.attention++;
-      else if (DONE.includes(item.state)) c.done++;
-    }
-    return c;
-  });
+  private wanted = { first: 0, last: 0 };
+  private positions = positionsOf([]);
+  private fetching: Promise<void> | undefined;
+  private again = false;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private generation = 0;
 
   constructor() {
-    // An item may change (start preparing) before its "added" event arrives: either one adds it.
-    const upsert = (item: QueueItemView) => {
-      if (!this.items.has(item.id)) this.order = [...this.order, item.id];
-      this.items.set(item.id, item);
-    };
-    client.on('uploads:item-added', (item) => {
-      // Never let an "added" event overwrite a newer state that arrived first.
-      if (!this.items.has(item.id)) upsert(item);
+    client.on('uploads:item-added', () => {
+      // New items come last in queue order: they touch the window only when it reaches the end.
+      if (this.windowStart + this.rows.length >= this.total - 1) this.refreshSoon();
     });
-    client.on('uploads:item-changed', upsert);
+    client.on('uploads:item-changed', (item) => this.changed(item));
     client.on('uploads:item-removed', ({ id }) => {
-      this.items.delete(id);
-      this.order = this.order.filter((x) => x !== id);
+      if (this.detail?.id === id) this.detail = undefined;
+      // Rows after it move up: the window (or what comes before it) may have shifted.
+      this.refreshSoon();
     });
+    // Many at once (pause all, clear finished): one event instead of one per item; re-read the window.
+    client.on('uploads:changed', () => this.refreshSoon());
     client.on('uploads:totals-changed', (t) => (this.totals = t));
   }
 
-  async load(): Promise<void> {
-    const { items, totals } = await client.invoke('uploads:list', {});
-    this.items.clear();
-    for (const item of items) this.items.set(item.id, item);
-    this.order = items.map((i) => i.id);
-    this.totals = totals;
-    this.loaded = true;
+  /** The row at `index` of the filtered list, when it is in the window held. */
+  at(index: number): QueueItemView | undefined {
+    return this.rows[index - this.windowStart];
+  }
+
+  /** The list shows rows `first`..`last`: fetch the window around them unless it is held already. */
+  show(first: number, last: number): void {
+    this.wanted = { first, last };
+    const held = this.windowStart + this.rows.length;
+    const covered = first >= this.windowStart && Math.min(last, this.total - 1) < held;
+    if (!covered || !this.loaded) void this.fetch();
+  }
+
+  setFilter(filter: UploadFilter): void {
+    if (filter === this.filter) return;
+    this.filter = filter;
+    this.generation++;
+    this.rows = [];
+    this.positions = positionsOf([]);
+    this.windowStart = 0;
+    this.wanted = { first: 0, last: 0 };
+    void this.fetch();
+  }
+
+  load(): Promise<void> {
+    return this.fetch();
   }
 
   async moveToTop(id: string): Promise<void> {
     await client.invoke('uploads:move-to-top', { id });
-    await this.load();
+    await this.fetch();
+  }
+
+  private changed(item: QueueItemView): void {
+    if (this.detail?.id === item.id) this.detail = item;
+    const at = this.positions.get(item.id);
+    const belongs = inFilter(item.state, this.filter);
+    if (at !== undefined && belongs) {
+      const rows = this.rows.slice();
+      rows[at] = item;
+      this.rows = rows;
+    } else if (at !== undefined || belongs) {
+      // It left the filter, or came into it (perhaps before or inside the window): positions moved.
+      if (this.filter !== 'all') this.refreshSoon();
+    }
+  }
+
+  private refreshSoon(): void {
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.fetch();
+    }, REFRESH_MS);
+  }
+
+  /** One page call for the window around `wanted`; calls made meanwhile are folded into one more. */
+  private fetch(): Promise<void> {
+    if (this.fetching) {
+      this.again = true;
+      return this.fetching;
+    }
+    this.fetching = (async () => {
+      do {
+        this.again = false;
+        const generation = this.generation;
+        const span = Math.min(WINDOW, this.wanted.last - this.wanted.first + 1 + 2 * AROUND);
+        const offset = Math.max(0, this.wanted.first - AROUND);
+        const page = await client.invoke('uploads:list', { filter: this.filter, offset, limit: span });
+        if (generation !== this.generation) {
+          this.again = true;
+          continue;
+        }
+        this.totals = page.totals;
+        this.windowStart = page.offset;
+        this.rows = page.items;
+        this.positions = positionsOf(page.items);
+        const detail = this.detail && page.items[this.positions.get(this.detail.id) ?? -1];
+        if (detail) this.detail = detail;
+        this.loaded = true;
+      } while (this.again);
+    })()
+      .catch((error: unknown) => console.error('The upload queue could not be read:', error))
+      .finally(() => (this.fetching = undefined));
+    return this.fetching;
   }
 }

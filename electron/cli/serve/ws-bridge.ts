@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { eventNames, isCommandName, InvalidRequestError, type CommandError } from '../../shared/contract.ts';
+import { isCommandName, InvalidRequestError, type CommandError } from '../../shared/contract.ts';
+import { frontEndEvents } from '../../core/front-end-events.ts';
 import type { UploaderCore } from '../../core/uploader-core.ts';
 import type { Access } from './access.ts';
 import { WS_PROTOCOL } from './access.ts';
@@ -82,7 +83,8 @@ export class WsBridge {
         this.log.warn(`serve: a message could not be sent: ${errorMessage(error)}`);
       }
     };
-    const unsubscribe = eventNames.map((event) => this.core.on(event, (payload) => send({ event, payload })));
+    // Item events in bursts go as one `uploads:changed` (front-end-events.ts).
+    const unsubscribe = [frontEndEvents(this.core, (event, payload) => send({ event, payload }))];
     ws.on('error', (error) => this.log.warn(`serve: WebSocket closed on a bad frame: ${error.message}`));
     ws.on('close', () => unsubscribe.forEach((off) => off()));
     ws.on('message', (data, isBinary) => {

@@ -1,4 +1,6 @@
+import { inFilter, type UploadFilter } from '../../shared/queue-page.ts';
 import type { ItemRecord } from './item-record.ts';
+import { QueueOrder } from './queue-order.ts';
 import { QueueTally } from './queue-tally.ts';
 
 /** States whose item no longer stands for its content: a later copy of it is not a duplicate. */
@@ -9,11 +11,13 @@ const GAVE_UP: readonly string[] = ['failed', 'canceled', 'duplicate'];
  * 100,000 items, each walk took tens of milliseconds, several times a second.
  * - the items waiting to start (the scheduler's candidates),
  * - totals by state and bytes (queue-tally.ts),
- * - items by content hash (the duplicate check).
+ * - items by content hash (the duplicate check),
+ * - the items in queue order (queue-order.ts: the pages of `uploads:list`, "move to top").
  * `update` after any change of an item's state, size or hash; `remove` when it leaves the queue.
  */
 export class QueueIndex {
   readonly tally = new QueueTally();
+  readonly order = new QueueOrder();
   private readonly startable = new Set<string>();
   private readonly bySha256 = new Map<string, Set<string>>();
 
@@ -22,6 +26,7 @@ export class QueueIndex {
     if (item.state === 'queued' && inQueue) this.startable.add(item.id);
     else this.startable.delete(item.id);
     this.tally.update(item);
+    if (inQueue) this.order.note(item);
     if (item.sha256) {
       let ids = this.bySha256.get(item.sha256);
       if (!ids) this.bySha256.set(item.sha256, (ids = new Set()));
@@ -32,9 +37,37 @@ export class QueueIndex {
   remove(item: ItemRecord): void {
     this.startable.delete(item.id);
     this.tally.remove(item.id);
+    this.order.forget(item.id);
     const ids = item.sha256 ? this.bySha256.get(item.sha256) : undefined;
     ids?.delete(item.id);
     if (ids?.size === 0) this.bySha256.delete(item.sha256!);
+  }
+
+  /**
+   * One window of the items in `filter`, in queue order, and how many the filter holds. All items:
+   * a slice. A filter: a walk from the start that stops at the window's end, reading only states
+   * (the count comes from the tally), so a page costs at most one pass over ids, never a sort.
+   */
+  page(
+    items: Record<string, ItemRecord>,
+    filter: UploadFilter,
+    offset: number,
+    limit: number,
+  ): { items: ItemRecord[]; total: number } {
+    const ids = this.order.ids();
+    const picked: ItemRecord[] = [];
+    if (filter === 'all') {
+      for (const id of ids.slice(offset, offset + limit)) picked.push(items[id]!);
+      return { items: picked, total: ids.length };
+    }
+    let skip = offset;
+    for (const id of ids) {
+      const item = items[id]!;
+      if (!inFilter(item.state, filter)) continue;
+      if (skip > 0) skip--;
+      else if (picked.push(item) === limit) break;
+    }
+    return { items: picked, total: this.tally.inFilter(filter) };
   }
 
   /**

@@ -1,3 +1,5 @@
+import { filterCounts, type UploadFilter } from '../../shared/queue-page.ts';
+import { retryAllTakes } from '../../shared/item-state.ts';
 import type { ItemState, QueueTotals } from '../../shared/queue-types.ts';
 import type { ItemRecord } from './item-record.ts';
 
@@ -19,17 +21,26 @@ const BYTES_DROPPED: readonly ItemState[] = ['canceled', 'failed'];
  * count took 40 ms, several times a second.
  */
 export class QueueTally {
-  private readonly counted = new Map<string, { state: ItemState; size: number }>();
+  private readonly counted = new Map<string, Counted>();
   private readonly byState: QueueTotals['byState'] = {};
   /** Bytes of every item that is or will be sent. */
   bytesTotal = 0;
   /** Bytes of the items the platform has whole. */
   bytesDelivered = 0;
+  /** Items that "Retry all" would try again (failed but not refused as such, or file missing). */
+  retryable = 0;
 
   update(item: ItemRecord): void {
-    this.remove(item.id);
-    const entry = { state: item.state, size: item.size ?? 0 };
-    this.counted.set(item.id, entry);
+    const size = item.size ?? 0;
+    const retryable = retryAllTakes(item);
+    let entry = this.counted.get(item.id);
+    if (entry?.state === item.state && entry.size === size && entry.retryable === retryable) return;
+    // Changed in place: one object per item, not one per change (garbage, at 100,000 items).
+    if (entry) this.apply(entry, -1);
+    else this.counted.set(item.id, (entry = { state: item.state, size, retryable }));
+    entry.state = item.state;
+    entry.size = size;
+    entry.retryable = retryable;
     this.apply(entry, 1);
   }
 
@@ -44,6 +55,11 @@ export class QueueTally {
     return this.byState[state] ?? 0;
   }
 
+  /** Items shown under a filter of the Uploads view. */
+  inFilter(filter: UploadFilter): number {
+    return filterCounts(this.byState)[filter];
+  }
+
   states(): QueueTotals['byState'] {
     const copy: QueueTotals['byState'] = {};
     for (const [state, n] of Object.entries(this.byState) as Array<[ItemState, number]>)
@@ -56,10 +72,17 @@ export class QueueTally {
     return !BYTES_DELIVERED.includes(state) && !BYTES_DROPPED.includes(state);
   }
 
-  private apply(entry: { state: ItemState; size: number }, sign: 1 | -1): void {
+  private apply(entry: Counted, sign: 1 | -1): void {
     this.byState[entry.state] = (this.byState[entry.state] ?? 0) + sign;
+    if (entry.retryable) this.retryable += sign;
     if (BYTES_DROPPED.includes(entry.state) || !entry.size) return;
     this.bytesTotal += sign * entry.size;
     if (BYTES_DELIVERED.includes(entry.state)) this.bytesDelivered += sign * entry.size;
   }
+}
+
+interface Counted {
+  state: ItemState;
+  size: number;
+  retryable: boolean;
 }

@@ -11,6 +11,7 @@ import {
   type QueueItemView,
   type QueueTotals,
 } from '../../shared/queue-types.ts';
+import { UPLOADS_PAGE_DEFAULT, type UploadFilter, type UploadsPage } from '../../shared/queue-page.ts';
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
 import { isGone } from '../api/platform-answers.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
@@ -71,6 +72,8 @@ export interface UploadQueueOptions {
   historyLimit?: number;
   /** Video and audio from this size go through the multipart API (tests: a few KB); default: above the direct limit. */
   multipartFromBytes?: number;
+  /** How long a lost create's asset is looked for before it is sent again (reconcile.ts; tests: less). */
+  arrivalPatienceMs?: number;
   /** The Settings' upload options (thumbnails …), under each item's own: for every way in. */
   defaultOptions?: () => UploadOptions;
   /** An index's name, when known (indexing messages and views). */
@@ -127,7 +130,6 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   private readonly timers: WakeTimers;
   private readonly transferContext: TransferContext;
   private idleWaiters: Array<() => void> = [];
-  private addedCount = 0;
   /** Startable items, totals and content hashes, kept as items change (queue-index.ts). */
   private readonly index = new QueueIndex();
   /** The model preflight's container reader and the indexes' models (model-check.ts). */
@@ -196,6 +198,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       emitChanged: (id) => this.emitChanged(id),
       follow: (item) => this.follow(item),
       multipartFromBytes: options.multipartFromBytes,
+      arrivalPatienceMs: options.arrivalPatienceMs,
     };
     for (const item of Object.values(this.items)) this.reindex(item);
   }
@@ -351,8 +354,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       ...(paused && { pausedBy: 'all' as const, resumeTo: 'queued' as const }),
       addedAt: now,
       updatedAt: now,
-      // Insertion order within the same millisecond.
-      order: now + (this.addedCount++ % 1000) / 1000,
+      // After every item already queued, even thousands added within one millisecond.
+      order: this.index.order.next(now),
       ...(origin && { origin }),
     };
     this.items[item.id] = item;
@@ -489,10 +492,9 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   moveToTop(id: string): void {
     const item = this.items[id];
     if (!item) return;
-    // A loop, not Math.min(...all): spreading 100,000 orders overflows the call stack.
-    let lowest = item.order;
-    for (const other of Object.values(this.items)) if (other.order < lowest) lowest = other.order;
-    item.order = lowest - 1;
+    // The order index knows the lowest order: no walk over every item.
+    item.order = Math.min(item.order, this.index.order.lowest) - 1;
+    this.reindex(item);
     this.doc.changedAt('items', item.id);
     this.emitChanged(item.id);
     this.pump();
@@ -558,10 +560,20 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   // ---- reading ----
 
+  /** Every item in queue order: for the CLI and tests; front ends page (`page`). */
   list(): QueueItemView[] {
-    return Object.values(this.items)
-      .sort((a, b) => a.order - b.order)
-      .map((i) => this.view(i));
+    return this.index.order.ids().map((id) => this.view(this.items[id]!));
+  }
+
+  /** One window of the items in `filter`, in queue order, with the filter's size and the totals. */
+  page(filter: UploadFilter = 'all', offset = 0, limit = UPLOADS_PAGE_DEFAULT): UploadsPage {
+    const window = this.index.page(this.items, filter, offset, limit);
+    return {
+      items: window.items.map((i) => this.view(i)),
+      total: window.total,
+      offset,
+      totals: this.totals(),
+    };
   }
 
   get(id: string): QueueItemView | undefined {
@@ -592,6 +604,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       paused: this.doc.data.paused,
       ...(this.timedPauseEnd !== undefined && { pausedUntil: this.timedPauseEnd }),
       blockedByAuth: this.blockedByAuth,
+      retryable: this.index.tally.retryable,
     };
   }
 

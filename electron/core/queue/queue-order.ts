@@ -1,0 +1,81 @@
+import type { ItemRecord } from './item-record.ts';
+
+/**
+ * The queue's items in queue order (lowest `order` first), kept as items come and go instead of
+ * sorted on every read: `uploads:list` pages through it (offset/limit), and "move to top" asks
+ * for the lowest order without walking every item.
+ *
+ * New items almost always come last (their order is the time they were added), so they are
+ * appended; a removal only counts a stale entry, swept once at the next read (one filter, no
+ * sort); anything else out of order (a restart's load, a clock set back) marks the list for one
+ * sort at the next read.
+ */
+export class QueueOrder {
+  private sorted: string[] = [];
+  private readonly orders = new Map<string, number>();
+  private unsorted = false;
+  private stale = 0;
+  /** The highest order appended so far: a new item below it is out of order. */
+  private highest = -Infinity;
+  /** At or below every order in the queue (a bound: it stays low when the lowest item leaves). */
+  lowest = Infinity;
+
+  /**
+   * The order of an item added now: its time, or just after the last one when several come within
+   * a millisecond (a power-of-two step, exact in a double at today's epoch milliseconds).
+   */
+  next(now: number): number {
+    return Math.max(now, this.highest + 1 / 1024);
+  }
+
+  /** After an item is added or its order changed. */
+  note(item: ItemRecord): void {
+    const before = this.orders.get(item.id);
+    if (before === item.order) return;
+    this.orders.set(item.id, item.order);
+    if (item.order < this.lowest) this.lowest = item.order;
+    if (before !== undefined) {
+      this.moved(item);
+      return;
+    }
+    if (item.order < this.highest) this.unsorted = true;
+    else this.highest = item.order;
+    this.sorted.push(item.id);
+  }
+
+  forget(id: string): void {
+    if (this.orders.delete(id)) this.stale++;
+  }
+
+  get size(): number {
+    return this.orders.size;
+  }
+
+  /** The ids in queue order (the live array: read it, never keep it past the next change). */
+  ids(): readonly string[] {
+    if (this.unsorted) {
+      const orders = this.orders;
+      this.sorted = [...orders.keys()].sort((a, b) => orders.get(a)! - orders.get(b)!);
+      this.unsorted = false;
+      this.stale = 0;
+    } else if (this.stale > 0) {
+      this.sorted = this.sorted.filter((id) => this.orders.has(id));
+      this.stale = 0;
+    }
+    return this.sorted;
+  }
+
+  /** "Move to top" puts an item before the first: one splice, not a sort. */
+  private moved(item: ItemRecord): void {
+    if (this.unsorted || this.stale > 0) {
+      this.unsorted = true;
+      return;
+    }
+    const at = this.sorted.indexOf(item.id);
+    const first = this.sorted[0];
+    if (at >= 0 && first !== undefined && item.order <= this.orders.get(first)!) {
+      this.sorted.splice(at, 1);
+      this.sorted.unshift(item.id);
+    } else this.unsorted = true;
+  }
+}
