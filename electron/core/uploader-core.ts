@@ -258,7 +258,7 @@ export class UploaderCore {
           enableHls: kind !== 'image',
         }),
       });
-    await this.services.library.syncNow(true).catch(() => undefined);
+    await this.services.library.syncNow(true).catch(() => undefined); // the library logged it (noteFailure)
   }
 
   /**
