@@ -23,6 +23,8 @@ interface Traits {
   attention: boolean;
   /** Its asset is ready on the platform (it can be opened). */
   assetReady: boolean;
+  /** Its own bytes made that asset: the local file is never read again for it (not a duplicate). */
+  uploaded: boolean;
 }
 
 const no: Traits = {
@@ -34,6 +36,7 @@ const no: Traits = {
   retryable: false,
   attention: false,
   assetReady: false,
+  uploaded: false,
 };
 
 const TRAITS: Record<ItemState, Traits> = {
@@ -45,13 +48,21 @@ const TRAITS: Record<ItemState, Traits> = {
   waiting: { ...no, pending: true, pausable: true, resumable: true },
   paused: { ...no, resumable: true },
   'source-missing': { ...no, resumable: true, retryable: true, attention: true },
-  ready: { ...no, finished: true, assetReady: true },
+  ready: { ...no, finished: true, assetReady: true, uploaded: true },
   duplicate: { ...no, finished: true, assetReady: true },
   canceled: { ...no, finished: true, retryable: true },
   failed: { ...no, finished: true, retryable: true, attention: true },
-  indexing: { ...no, pending: true, assetReady: true },
-  indexed: { ...no, finished: true, assetReady: true },
-  'index-failed': { ...no, finished: true, retryable: true, attention: true, assetReady: true },
+  // Indexing follows `ready` (issue 17): the asset is uploaded; a retry indexes again, no bytes.
+  indexing: { ...no, pending: true, assetReady: true, uploaded: true },
+  indexed: { ...no, finished: true, assetReady: true, uploaded: true },
+  'index-failed': {
+    ...no,
+    finished: true,
+    retryable: true,
+    attention: true,
+    assetReady: true,
+    uploaded: true,
+  },
 };
 
 /** Every state, each once. */
@@ -72,6 +83,8 @@ export const canPause = (state: ItemState): boolean => TRAITS[state].pausable;
 export const canResume = (state: ItemState): boolean => TRAITS[state].resumable;
 export const needsAttention = (state: ItemState): boolean => TRAITS[state].attention;
 export const isAssetReady = (state: ItemState): boolean => TRAITS[state].assetReady;
+/** Uploaded for good: serve mode's staged copy of a dropped file is not needed any more. */
+export const isUploaded = (state: ItemState): boolean => TRAITS[state].uploaded;
 /** Retry applies to the state (the core takes any such item when asked by name). */
 export const isRetryableState = (state: ItemState): boolean => TRAITS[state].retryable;
 

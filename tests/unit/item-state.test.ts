@@ -14,6 +14,7 @@ import {
   isFinished,
   isRetryableState,
   isUnderWay,
+  isUploaded,
   ITEM_STATES,
   needsAttention,
   PENDING_STATES,
@@ -69,6 +70,12 @@ describe('item states', () => {
     expect(countWhere(byState, needsAttention)).toBe(3);
     const totals = { byState, paused: false, blockedByAuth: false, bytesDone: 0, bytesTotal: 0 };
     expect(attentionCount(totals as unknown as QueueTotals)).toBe(3);
+  });
+
+  it('a dropped file is uploaded for good once its own asset is ready, through indexing (not as a duplicate)', () => {
+    expect(states.filter(isUploaded).sort()).toEqual(['index-failed', 'indexed', 'indexing', 'ready']);
+    // Uploaded implies finished or still being indexed: never bytes still to send.
+    expect(states.filter(isUploaded).every((s) => isFinished(s) || s === 'indexing')).toBe(true);
   });
 
   it('an asset can be opened once it is ready, indexed or not', () => {

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { basename, extname, join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { isUploaded } from '../../shared/item-state.ts';
 import type { AddResultView } from '../../shared/settings-types.ts';
 import type { QueueItemView } from '../../shared/queue-types.ts';
 import type { Logger } from '../../core/ports.ts';
@@ -49,7 +50,7 @@ export class Staging {
     await this.adoptProfile();
     const finished = (item: QueueItemView) => {
       this.track(item);
-      if (item.state === 'ready' || item.state === 'canceled') this.discard(item.id);
+      if (isUploaded(item.state) || item.state === 'canceled') this.discard(item.id);
     };
     this.unsubscribe.push(
       this.core.on('uploads:item-added', finished),
@@ -128,7 +129,7 @@ export class Staging {
     for (const item of this.core.queue.list()) {
       this.track(item);
       // Finished while no serve mode watched (the CLI's resume, or before a crash).
-      if (item.state === 'ready' || item.state === 'canceled') done.push(item.id);
+      if (isUploaded(item.state) || item.state === 'canceled') done.push(item.id);
     }
     for (const id of done) this.discard(id);
     await ensurePrivateDir(this.base);
