@@ -35,11 +35,12 @@ export class ContainerProbe {
 
   probe(path: string): Promise<ContainerFacts> {
     const run = this.chain.then(() => this.read(path));
-    this.chain = run.catch(() => undefined);
+    this.chain = run.catch(() => undefined); // the chain only orders runs: probe's caller hears of a failure
     return run;
   }
 
   close(): void {
+    // Closing at shutdown: a MediaInfo that failed to load was already reported to its probe.
     void this.instance?.then((mi) => mi.close()).catch(() => undefined);
     this.instance = undefined;
   }

@@ -68,7 +68,7 @@ export async function writeJsonAtomically(path: string, data: Record<string, unk
     await file.close();
     await rename(tmp, path);
   } catch (error) {
-    await file.close().catch(() => undefined);
+    await file.close().catch(() => undefined); // may be closed already; the write's error (rethrown) is what counts
     // A cut temporary file would hold on to the space of a full disk, and pile up after crashes.
     await rm(tmp, { force: true }).catch(() => undefined);
     throw error;
