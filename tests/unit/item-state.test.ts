@@ -1,6 +1,7 @@
 /**
  * The one table of what an item's state allows (electron/shared/item-state.ts) holds together: the
- * buttons a row offers never contradict what the state is.
+ * buttons a row offers never contradict what the state is, and the Uploads view's filters
+ * (queue-page.ts, a table of its own) put each state where its traits say.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -20,6 +21,7 @@ import {
   PENDING_STATES,
   retryAllTakes,
 } from '../../electron/shared/item-state.ts';
+import { STATE_GROUP } from '../../electron/shared/queue-page.ts';
 import type { QueueTotals } from '../../electron/shared/queue-types.ts';
 import { attentionCount } from '../../electron/main/tray-state.ts';
 
@@ -43,6 +45,11 @@ describe('item states', () => {
     if (state !== 'waiting') expect(canPause(state) && canResume(state)).toBe(false);
     // Not finished, then either ours to work on or waiting on a person.
     if (!finished) expect(PENDING_STATES.includes(state) || canResume(state)).toBe(true);
+  });
+
+  it.each(states)('%s: the Uploads filter puts it where its traits say', (state) => {
+    const group = needsAttention(state) ? 'attention' : isFinished(state) ? 'done' : 'active';
+    expect(STATE_GROUP[state]).toBe(group);
   });
 
   it('lists are read from the table', () => {

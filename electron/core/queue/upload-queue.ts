@@ -3,7 +3,13 @@ import { stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import type { UploadOptions } from '../../shared/domain.ts';
-import { canResume, isRetryableState, retryAllTakes } from '../../shared/item-state.ts';
+import {
+  canResume,
+  isPending,
+  isRetryableState,
+  PENDING_STATES,
+  retryAllTakes,
+} from '../../shared/item-state.ts';
 import {
   FINISHED_STATES,
   type HistoryEntry,
@@ -91,17 +97,6 @@ interface QueueEvents {
 }
 
 type AbortReason = 'pause' | 'cancel' | 'stop' | 'auth' | 'remove' | 'restart' | 'sleep';
-
-/** Non-finished states that still need work from us. */
-const PENDING: readonly ItemState[] = [
-  'queued',
-  'preparing',
-  'uploading',
-  'finalizing',
-  'processing',
-  'waiting',
-  'indexing',
-];
 
 /**
  * The persistent upload queue: every file, folder and URL the user adds becomes an item here,
@@ -264,7 +259,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   private isIdle(): boolean {
     if (this.blockedByAuth) return this.active.size === 0;
-    return !PENDING.some((state) => this.index.tally.count(state) > 0);
+    return !PENDING_STATES.some((state) => this.index.tally.count(state) > 0);
   }
 
   private checkIdle(): void {
@@ -397,8 +392,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.doc.changedAt('paused');
     this.doc.changedAt('pausedUntil');
     this.timers.scheduleResumeAll();
-    for (const item of Object.values(this.items))
-      if (PENDING.includes(item.state)) this.pauseItem(item, 'all');
+    for (const item of Object.values(this.items)) if (isPending(item.state)) this.pauseItem(item, 'all');
     this.emitTotals();
   }
 
