@@ -120,11 +120,15 @@ export function summary(items: QueueItemView[], elapsedMs: number): string {
     failed: 'failed',
     canceled: 'canceled',
     'source-missing': 'file missing',
+    indexed: 'indexed',
+    'index-failed': 'not indexed',
   };
   const counts = new Map<string, number>();
   for (const item of items) counts.set(item.state, (counts.get(item.state) ?? 0) + 1);
   const parts = [...counts].map(([state, count]) => `${count} ${words[state] ?? state}`);
-  const bytes = items.filter((i) => i.state === 'ready').reduce((sum, i) => sum + (i.size ?? 0), 0);
+  const bytes = items
+    .filter((i) => i.state === 'ready' || i.state === 'indexed' || i.state === 'index-failed')
+    .reduce((sum, i) => sum + (i.size ?? 0), 0);
   return `Done: ${parts.join(', ') || 'nothing to upload'} · ${formatBytes(bytes)} uploaded in ${formatDuration(Math.round(elapsedMs / 1000))}`;
 }
 
@@ -137,8 +141,12 @@ export function jsonItem(i: QueueItemView) {
     assetId: i.assetId ?? i.duplicateOf?.assetId ?? null,
     error: i.error ?? null,
     size: i.size ?? null,
+    // With an index chosen (issue 17): the indexed asset and its status.
+    indexId: i.indexing?.indexId ?? null,
+    indexedAssetId: i.indexing?.indexedAssetId ?? null,
+    indexStatus: i.indexing?.status ?? null,
   };
 }
 
 export const allGood = (items: QueueItemView[]) =>
-  items.every((i) => i.state === 'ready' || i.state === 'duplicate');
+  items.every((i) => i.state === 'ready' || i.state === 'duplicate' || i.state === 'indexed');

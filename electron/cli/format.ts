@@ -9,8 +9,8 @@ export const formatDuration = (seconds: number | undefined) => duration(seconds,
 /** One line per item, for logs and pipes. */
 export function itemLine(item: QueueItemView): string {
   const what =
-    item.state === 'failed'
-      ? `failed: ${item.error}`
+    item.state === 'failed' || item.state === 'index-failed'
+      ? `${item.state === 'failed' ? 'failed' : 'not indexed'}: ${item.error}`
       : item.state === 'duplicate'
         ? `already in your library${item.duplicateOf?.assetId ? ` as asset ${item.duplicateOf.assetId}` : ''}`
         : item.state;

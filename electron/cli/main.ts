@@ -29,6 +29,7 @@ import {
   type ParsedValues,
 } from './command.ts';
 import * as getCommand from './commands/get.ts';
+import * as indexesCommand from './commands/indexes.ts';
 import * as loginCommand from './commands/login.ts';
 import * as lsCommand from './commands/ls.ts';
 import * as resumeCommand from './commands/resume.ts';
@@ -49,6 +50,7 @@ const CORE_COMMANDS = {
   get: getCommand,
   rm: rmCommand,
   serve: serveCommand,
+  indexes: indexesCommand,
 } as const;
 
 interface CommandModule {

@@ -4,16 +4,19 @@ import { resolve, sep } from 'node:path';
 import type { UploaderCore } from '../../core/uploader-core.ts';
 import { EXIT, UsageError, type CommandSpec, type ParsedValues } from '../command.ts';
 import { allGood, follow, jsonItem } from '../follow.ts';
+import { resolveIndexOption } from './indexes.ts';
 
 export const spec = {
   name: 'upload',
   summary: 'add files, folders or URLs to the queue; with --wait, upload until they settle',
-  help: `Usage: tl-uploader upload <file|folder|url>... [--wait] [--json] [--hls] [--no-thumbnail]
+  help: `Usage: tl-uploader upload <file|folder|url>... [--wait] [--json] [--hls] [--no-thumbnail] [--index <id or name>]
 
 Adds files, folders (every file inside, hidden and system files skipped) and public URLs to the
 saved queue. Without --wait they are only queued: \`tl-uploader resume\` (or the app) uploads them.
 
-  --wait                 upload now and return when every item has settled
+  --wait                 upload now and return when every item has settled (with --index: indexed, or not)
+  --index ID|NAME        index each upload into this index once it is ready (tl-uploader indexes ls);
+                         a file the index's models would refuse is not uploaded, and says why
   --json                 print the items as JSON (see README)
   --hls                  ask TwelveLabs for an HLS stream of each video
   --no-thumbnail         do not ask for thumbnails`,
@@ -22,6 +25,7 @@ saved queue. Without --wait they are only queued: \`tl-uploader resume\` (or the
     json: { type: 'boolean' },
     hls: { type: 'boolean' },
     'no-thumbnail': { type: 'boolean' },
+    index: { type: 'string' },
   },
   needsKey: true,
 } as const satisfies CommandSpec;
@@ -36,7 +40,9 @@ export function check(inputs: string[]): void {
 }
 
 export async function run(core: UploaderCore, inputs: string[], values: ParsedValues): Promise<number> {
+  const indexId = await resolveIndexOption(core, values.index);
   const options = {
+    ...(indexId && { indexId }),
     ...(values.hls === true && { enableHls: true }),
     ...(values['no-thumbnail'] === true && { enableThumbnail: false }),
   };

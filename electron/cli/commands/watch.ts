@@ -5,18 +5,20 @@ import { EXIT, UsageError, type CommandSpec, type ParsedValues } from '../comman
 import { SETTLED } from '../follow.ts';
 import { itemLine } from '../format.ts';
 import { untilInterrupted } from '../interrupt.ts';
+import { resolveIndexOption } from './indexes.ts';
 
 export const spec = {
   name: 'watch',
   summary: 'keep folders in sync until Ctrl-C',
-  help: `Usage: tl-uploader watch [<folder>...] [--existing|--new-only]
+  help: `Usage: tl-uploader watch [<folder>...] [--existing|--new-only] [--index <id or name>]
 
 Watches the given folders (and those already watched in the app) and uploads new and changed
 files until Ctrl-C. A folder given here stays watched, in the app too.
 
   --existing             upload the files already in a new folder (the default)
-  --new-only             only files that appear from now on`,
-  options: { existing: { type: 'boolean' }, 'new-only': { type: 'boolean' } },
+  --new-only             only files that appear from now on
+  --index ID|NAME        index what a new folder uploads into this index (tl-uploader indexes ls)`,
+  options: { existing: { type: 'boolean' }, 'new-only': { type: 'boolean' }, index: { type: 'string' } },
   needsKey: true,
 } as const satisfies CommandSpec;
 
@@ -29,6 +31,7 @@ export function check(paths: string[], values: ParsedValues): void {
 }
 
 export async function run(core: UploaderCore, paths: string[], values: ParsedValues): Promise<number> {
+  const indexId = await resolveIndexOption(core, values.index);
   const known = core.folders.list();
   for (const path of paths) {
     const absolute = resolve(path);
@@ -38,7 +41,10 @@ export async function run(core: UploaderCore, paths: string[], values: ParsedVal
     }
     await core.invoke('folders:add', {
       path: absolute,
-      settings: { existing: values['new-only'] ? 'skip' : 'upload' },
+      settings: {
+        existing: values['new-only'] ? 'skip' : 'upload',
+        ...(indexId && { options: { indexId } }),
+      },
     });
   }
   if (core.folders.list().length === 0)
