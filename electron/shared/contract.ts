@@ -15,6 +15,7 @@ import type { FolderPreview, FolderStatus, WatchedFolder } from './sync-types.ts
 import type { IndexMembership, IndexOutcome, IndexSummary } from './index-types.ts';
 import type { AddResultView, AppSettings, KeyStatus } from './settings-types.ts';
 import { baseUrlProblem } from './base-url.ts';
+import { FINISHED_STATES } from './item-state.ts';
 import {
   commandNames,
   eventNames,
@@ -173,10 +174,7 @@ export const commands = {
   'uploads:remove-finished': command(
     z
       .object({
-        states: z
-          .array(z.enum(['ready', 'canceled', 'failed', 'duplicate', 'indexed', 'index-failed']))
-          .min(1)
-          .optional(),
+        states: z.array(z.enum(FINISHED_STATES)).min(1).optional(),
       })
       .strict(),
     typed<{ removed: number }>(),
