@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<void>> = {
   sync: () => import('./sync.bench.ts').then((m) => m.run()),
   library: () => import('./library.bench.ts').then((m) => m.run()),
   ui: () => import('./ui.bench.ts').then((m) => m.run()),
+  preflight: () => import('./preflight.bench.ts').then((m) => m.run()),
 };
 
 const wanted = process.argv.slice(2);
