@@ -191,7 +191,12 @@ export default tseslint.config(
   layer({
     files: ['electron/main/**'],
     ...nodeLayer,
-    imports: [{ ...ban.frontEnds, regex: '^(\\.\\./)+(electron/)?preload/' }, ban.renderer, ban.tests],
+    imports: [
+      { ...ban.frontEnds, regex: '^(\\.\\./)+(electron/)?preload/' },
+      ban.cli,
+      ban.renderer,
+      ban.tests,
+    ],
   }),
   layer({
     // Sandboxed (contextIsolation + sandbox): a page's globals plus Electron's few; `require`

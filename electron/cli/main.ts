@@ -37,7 +37,7 @@ import * as rmCommand from './commands/rm.ts';
 import * as serveCommand from './commands/serve.ts';
 import * as uploadCommand from './commands/upload.ts';
 import * as watchCommand from './commands/watch.ts';
-import { defaultDataDir } from './data-dir.ts';
+import { defaultDataDir } from '../core/data-dir.ts';
 import { Interrupted } from './follow.ts';
 import { ensureRendererBuilt } from './renderer-build.ts';
 

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { app, dialog, Menu, Notification, powerMonitor, session, shell, type BrowserWindow } from 'electron';
-import { defaultDataDir } from '../cli/data-dir.ts';
+import { defaultDataDir } from '../core/data-dir.ts';
 import { DEFAULT_BASE_URL } from '../core/api/client.ts';
 import { startEmulator } from '../../emulator/index.ts';
 import { APP_VERSION } from '../shared/app-version.ts';

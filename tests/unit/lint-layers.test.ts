@@ -50,6 +50,7 @@ const violations: [string, string, string][] = [
   ['electron/cli/probe.ts', 'export const d = () => document.body;', GLOBAL],
   // electron/main: a front end, but not the renderer
   ['electron/main/probe.ts', use('formatBytes', '../../renderer/lib/format.ts'), IMPORT],
+  ['electron/main/probe.ts', use('packageVersion', '../cli/command.ts'), IMPORT],
   // the sandboxed preload: 'electron' and light shared modules only
   ['electron/preload/probe.ts', use('commandNames', '../shared/contract.ts'), IMPORT],
   ['electron/preload/probe.ts', use('z', 'zod'), IMPORT],
