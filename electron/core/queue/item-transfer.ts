@@ -305,19 +305,25 @@ async function assetCreated(ctx: TransferContext, item: ItemRecord, assetId: str
   item.failures = 0;
   item.wait = undefined;
   ctx.transition(item, 'processing');
-  if (item.sha256)
-    await ctx.ledger.record(item.sha256, {
-      assetId,
-      name: item.name,
-      size: item.size ?? 0,
-      uploadedAt: ctx.clock.now(),
+  // The asset exists: a record of it that cannot be written now (a full disk) does not fail the
+  // upload. It stays in memory and is written again by itself and at close (persisted-document);
+  // killed before that, the next start finds the asset by reconciliation (the attempt was saved).
+  const writeLater = (error: unknown) =>
+    ctx.logger.warn('an uploaded asset could not be written down yet; it is kept and written again', {
+      item: item.id,
+      asset: assetId,
+      error: (error as Error).message,
     });
+  if (item.sha256)
+    await ctx.ledger
+      .record(item.sha256, { assetId, name: item.name, size: item.size ?? 0, uploadedAt: ctx.clock.now() })
+      .catch(writeLater);
   for (const other of Object.values(ctx.items()))
     if (other.duplicateOf?.itemId === item.id) {
       other.duplicateOf = { ...other.duplicateOf, assetId };
       ctx.changed(other);
       ctx.emitChanged(other.id);
     }
-  await ctx.save(item);
+  await ctx.save(item).catch(writeLater);
   ctx.follow(item);
 }
