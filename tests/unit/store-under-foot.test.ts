@@ -3,7 +3,7 @@
  * next change must not be written where it cannot be read back (appended to a journal whose
  * document is gone, or to a journal without its header). Real files in a temp folder.
  */
-import { appendFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../electron/core/ports.ts';
@@ -140,5 +140,26 @@ describe('a document changed under a running app', () => {
     expect(copies.length).toBeGreaterThanOrEqual(1);
     for (const copy of copies) expect(await readFile(join(dir, copy), 'utf8')).toBe(cut);
     await first.close(); // its scheduled write must not outlive the test's folder
+  });
+
+  it('its whole folder deleted: the next change makes it again, private, with everything in it', async () => {
+    const inner = join(dir, 'account');
+    const nested = new PersistedDocument<Doc>(
+      new ConfDocumentStore(inner, 'queue'),
+      () => ({ items: {}, paused: false }),
+      60_000,
+      silentLogger,
+    );
+    nested.data.items.a = { state: 'queued' };
+    await nested.commit();
+    await rm(inner, { recursive: true });
+    nested.data.items.b = { state: 'queued' };
+    nested.changedAt('items', 'b');
+    await nested.commitChanges();
+    await nested.close();
+    expect((await stat(inner)).mode & 0o777).toBe(0o700);
+    const again = new ConfDocumentStore(inner, 'queue').load();
+    expect(Object.keys(again.data.items as object).sort()).toEqual(['a', 'b']);
+    expect(again.problems).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PRIVATE_FILE_MODE } from '../file-modes.ts';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../file-modes.ts';
 import type { DocumentChange, DocumentStore, LoadedDocument } from './document-store.ts';
 import {
   applyChanges,
@@ -205,7 +205,8 @@ export class ConfDocumentStore implements DocumentStore {
   async save(data: Record<string, unknown>): Promise<void> {
     const next = this.generation + 1;
     this.journalReady = false;
-    mkdirSync(this.dir, { recursive: true });
+    // Made again if it was deleted under the running app: private, as ensurePrivateDir makes it.
+    mkdirSync(this.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     this.documentBytes = await writeJsonAtomically(this.path, { ...data, [GENERATION_KEY]: next });
     this.documentFile = identity(this.path);
     this.generation = next;
