@@ -6,8 +6,9 @@ import { contextBridge, ipcRenderer, webUtils } from 'electron';
 // Names only, from a module without zod: the sandboxed preload stays small (a lint rule keeps it so).
 import { isCommandName, isEventName, type CommandName, type EventName } from '../shared/contract-names.ts';
 import { commandChannel, eventChannel } from '../shared/ipc-channels.ts';
+import type { PreloadApi } from '../shared/preload-api.ts';
 
-const api = {
+const api: PreloadApi = {
   invoke: (name: CommandName, payload: unknown) => {
     if (!isCommandName(name))
       return Promise.resolve({ ok: false, error: { code: 'unknown-command', message: name } });
@@ -21,7 +22,5 @@ const api = {
   },
   pathForFile: (file: File) => webUtils.getPathForFile(file),
 };
-
-export type PreloadApi = typeof api;
 
 contextBridge.exposeInMainWorld('tlUploader', api);

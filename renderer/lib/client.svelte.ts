@@ -8,13 +8,7 @@ import type {
 } from '../../electron/shared/contract.ts';
 import type { AddResultView } from '../../electron/shared/settings-types.ts';
 import type { LibraryAsset } from '../../electron/shared/library-types.ts';
-
-/** What the Electron preload exposes (electron/preload/preload.ts). */
-interface PreloadApi {
-  invoke(name: CommandName, payload: unknown): Promise<CommandResult<CommandName>>;
-  on(name: EventName, listener: (payload: unknown) => void): () => void;
-  pathForFile(file: File): string;
-}
+import type { PreloadApi } from '../../electron/shared/preload-api.ts';
 
 declare global {
   interface Window {
