@@ -8,7 +8,7 @@
  *   electron/core      plain Node: never electron, the renderer or the emulator (the Sandbox is
  *                      handed in by each front end: UploaderCoreOptions.startSandbox)
  *   electron/cli       Node: the CLI and serve mode (a front end: may start the emulator)
- *   electron/main      Node + Electron (a front end)
+ *   electron/main      Node + Electron (a front end: may start the emulator; not the CLI)
  *   electron/preload   the sandboxed preload's world: 'electron' and zod-free shared modules only
  *   renderer           the browser: the contract's types and shared pure helpers, nothing of Node
  *   emulator           Node: the Sandbox stands alone, it imports nothing of the app
