@@ -131,6 +131,10 @@ export class ConfDocumentStore implements DocumentStore {
           `${this.name}.journal was ${megabytes(journal.bytes)}, far longer than its journal ever grows: only its first ${megabytes(journal.bytes - journal.unread)} were read`,
         );
       if (journal.badHeader) problems.push(`${this.name}.journal was damaged (its first line is unreadable)`);
+      if (journal.unreadable)
+        problems.push(
+          `${this.name}.journal could not be read (${journal.unreadable}): changes made since the last full save are lost`,
+        );
       if (journal.rejected > 0)
         problems.push(
           `${journal.rejected} line${journal.rejected === 1 ? '' : 's'} of ${this.name}.journal could not be used (unreadable, or naming something that is not part of the document)`,
@@ -283,7 +287,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
-    return { ok: false };
+    return { ok: false }; // the caller salvages what it can and says the file was damaged
   }
 }
 
@@ -291,7 +295,7 @@ function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {
-    return false;
+    return false; // missing or unreadable: at least no folder in the way
   }
 }
 

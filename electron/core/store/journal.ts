@@ -71,6 +71,8 @@ export interface JournalRead {
   badHeader: boolean;
   /** Bytes past `maxBytes` that were not read (a journal far longer than any we write). */
   unread: number;
+  /** The journal is there but could not be read (its error code): nothing of it was applied. */
+  unreadable?: string;
 }
 
 /**
@@ -105,15 +107,26 @@ export function readJournal(
       }
       unread = size - maxBytes;
     }
-  } catch {
-    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    // No journal is the common case; a folder in its place is said by the caller.
+    if (code === 'ENOENT' || code === 'EISDIR') return undefined;
+    return {
+      changes: [],
+      bytes: 0,
+      intact: false,
+      rejected: 0,
+      badHeader: false,
+      unread: 0,
+      unreadable: code,
+    };
   }
   const lines = text.split('\n');
   let header: { generation?: unknown } | undefined;
   try {
     header = JSON.parse(lines[0] ?? '') as { generation?: unknown };
   } catch {
-    header = undefined;
+    header = undefined; // said as badHeader just below
   }
   const badHeader = typeof header?.generation !== 'number';
   // A header is written whole and atomically (startJournal): an unreadable one is damage, and
@@ -131,7 +144,7 @@ export function readJournal(
       // Every line we write is an object: anything else is refused without a (slow) failed parse.
       line = raw.charCodeAt(0) === 123 ? (JSON.parse(raw) as Partial<Line>) : undefined;
     } catch {
-      line = undefined;
+      line = undefined; // counted as rejected just below
     }
     if (!line || typeof line !== 'object' || !Array.isArray(line.p) || !pathAllowed(line.p, shape)) {
       intact = false;

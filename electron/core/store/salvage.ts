@@ -145,7 +145,7 @@ class PrefixParser {
       this.at = end;
       return value;
     } catch {
-      return this.stop();
+      return this.stop(); // a string that does not parse ends what can be salvaged (cut)
     }
   }
 
