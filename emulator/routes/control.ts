@@ -135,7 +135,9 @@ export function controlRoutes(emu: EmulatorCore): RouteDefinition[] {
         ids.push(asset.id);
         if (status === 'ready') {
           asset.status = 'ready';
-          if (asset.hlsStatus && (kind === 'video' || kind === 'audio')) asset.hlsStatus = 'ready';
+          // Seeded assets have no bytes, so no stream: HLS asked for and not made (never a
+          // `ready` whose playlist has nothing to play).
+          if (asset.hlsStatus && (kind === 'video' || kind === 'audio')) asset.hlsStatus = 'error';
           else asset.hlsStatus = undefined;
           if (asset.thumbnailStatus) asset.thumbnailStatus = 'ready';
         } else if (status === 'failed') emu.fail(asset, 'The file could not be decoded.');

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { EmulatorCore } from '../core.ts';
 import { ApiError } from '../http-helpers.ts';
+import { hlsPlaylist, hlsSourceOf } from '../hls-stream.ts';
 import { mediaTokenMatches } from '../media-token.ts';
 import { generatedThumbnail } from '../png.ts';
 import type { RouteDefinition } from '../router.ts';
@@ -37,6 +38,13 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
     if (asset.status !== 'ready' || !has(asset)) throw noSuchMedia();
     return asset;
   };
+  /** A ready asset whose HLS is ready, and how its upload is streamed (hls-stream.ts). */
+  const streamable = async (params: Record<string, string>) => {
+    const asset = readyAsset(params, (a) => a.hlsStatus === 'ready' && !!a.blobPath);
+    const source = await hlsSourceOf(asset.blobPath!).catch(() => undefined);
+    if (!source) throw noSuchMedia();
+    return { asset, source };
+  };
 
   return [
     {
@@ -66,21 +74,30 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
       method: 'GET',
       path: '/media/:assetId/:token/hls/master.m3u8',
       auth: false,
-      handler: (ctx) => {
-        const asset = readyAsset(ctx.params, (a) => a.hlsStatus === 'ready');
-        const seconds = Math.max(1, Math.ceil(asset.duration ?? 1));
-        const playlist = [
-          '#EXTM3U',
-          '#EXT-X-VERSION:3',
-          `#EXT-X-TARGETDURATION:${seconds}`,
-          '#EXT-X-PLAYLIST-TYPE:VOD',
-          `#EXTINF:${(asset.duration ?? 1).toFixed(3)},`,
-          `${emu.mediaBase(ctx.origin, asset.id)}/source`,
-          '#EXT-X-ENDLIST',
-          '',
-        ].join('\n');
+      handler: async (ctx) => {
+        const { asset, source } = await streamable(ctx.params);
         ctx.res.writeHead(200, { ...INERT, 'Content-Type': 'application/vnd.apple.mpegurl' });
-        ctx.res.end(playlist);
+        ctx.res.end(hlsPlaylist(source, asset.duration));
+      },
+    },
+    {
+      // A fragmented MP4's init section and its fragments, as byte ranges of the upload.
+      name: 'media.hls-part',
+      method: 'GET',
+      path: '/media/:assetId/:token/hls/:part',
+      auth: false,
+      handler: async (ctx) => {
+        const part = ctx.params.part;
+        if (part !== 'init.mp4' && part !== 'segment.m4s') throw noSuchMedia();
+        const { asset, source } = await streamable(ctx.params);
+        if (source.kind !== 'fmp4') throw noSuchMedia();
+        const range = part === 'init.mp4' ? source.init : source.media;
+        ctx.res.writeHead(200, {
+          ...INERT,
+          'Content-Type': asset.sniffed?.kind === 'audio' ? 'audio/mp4' : 'video/mp4',
+          'Content-Length': range.end - range.start,
+        });
+        createReadStream(asset.blobPath!, { start: range.start, end: range.end - 1 }).pipe(ctx.res);
       },
     },
     {

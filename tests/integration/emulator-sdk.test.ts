@@ -97,13 +97,14 @@ describe('create from a file stream', () => {
     expect(ready.size).toBe(mp4({ durationSeconds: 42.5 }).length);
     expect(ready.duration).toBeCloseTo(42.5, 3);
     expect(ready.technicalMetadata).toMatchObject({ videoWidth: 1280, videoHeight: 720, hasAudio: true });
-    expect(ready.hls?.status).toBe('ready');
+    // Not a fragmented MP4 nor MPEG-TS: the Sandbox makes no stream of it and says so
+    // (emulator-hls.test.ts plays the ones it can).
+    expect(ready.hls?.status).toBe('error');
+    expect(ready.hls?.manifestUrl).toBeUndefined();
     expect(ready.thumbnail?.status).toBe('ready');
     const thumb = await fetch(ready.thumbnail!.representativeUrl!);
     expect(thumb.headers.get('content-type')).toBe('image/png');
     expect((await thumb.arrayBuffer()).byteLength).toBeGreaterThan(100);
-    const playlist = await (await fetch(ready.hls!.manifestUrl!)).text();
-    expect(playlist.startsWith('#EXTM3U')).toBe(true);
   });
 
   it('reads WAV duration and serves an image as its own thumbnail', async () => {
