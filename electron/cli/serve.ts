@@ -97,8 +97,12 @@ export async function startServe(core: UploaderCore, options: ServeOptions = {})
   });
 
   await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, options.port ?? 0)));
     server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen());
+  }).catch((error: unknown) => {
+    staging.close();
+    bridge.close();
+    throw error;
   });
   server.on('error', (error) => log.warn(`serve: server error: ${error.message}`));
   port = (server.address() as AddressInfo).port;
@@ -115,4 +119,17 @@ export async function startServe(core: UploaderCore, options: ServeOptions = {})
       await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
     },
   };
+}
+
+/** Why the port could not be had, said so the person can choose another. */
+function listenError(error: NodeJS.ErrnoException, port: number): Error {
+  if (error.code === 'EADDRINUSE')
+    return new Error(
+      `Port ${port} is already in use on 127.0.0.1 (another program, or another tl-uploader serve): choose another with --port, or leave --port out for a free one.`,
+    );
+  if (error.code === 'EACCES')
+    return new Error(
+      `Port ${port} may not be used by this user (ports below 1024 need administrator rights on most systems): choose one from 1024 to 65535, or leave --port out.`,
+    );
+  return error;
 }

@@ -140,6 +140,16 @@ describe('credentials and places', () => {
   });
 });
 
+describe('the port', () => {
+  it('says a port in use is in use, and how to choose another', async () => {
+    await expect(
+      startServe(core, { port: serve.port, rendererDir: join(root, 'no-ui'), logger: silentLogger }),
+    ).rejects.toThrow(`Port ${serve.port} is already in use on 127.0.0.1`);
+    // The first one still serves.
+    expect((await http(serve.port, '/favicon.ico')).status).toBe(204);
+  });
+});
+
 describe('names Windows opens as devices', () => {
   it('are staged under a name every system creates as a file; the platform still gets the dropped name', async () => {
     for (const name of ['CON.wav', 'nul.wav', 'Com1.wav', 'LPT9 .x.wav', 'aux', 'conout$.wav']) {
