@@ -29,7 +29,7 @@ const BOOT_ID = (() => {
   try {
     return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
   } catch {
-    return undefined;
+    return undefined; // not Linux: the PID checks alone decide
   }
 })();
 
@@ -47,6 +47,7 @@ interface Holder {
 }
 
 async function holderOf(path: string): Promise<Holder> {
+  // Released meanwhile, or unreadable: it names no process then, and the takeover re-checks it.
   const text = await readFile(path, 'utf8').catch(() => '');
   const [first = '', ...rest] = text.split('\n');
   const pid = /^\s*\d{1,10}\s*$/.test(first) ? Number(first) : 0;

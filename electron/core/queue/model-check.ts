@@ -33,7 +33,7 @@ export async function checkForIndex(ctx: ModelCheckContext, item: ItemRecord, pa
         models: i.models.map((m) => m.name),
       }));
       ctx.models.set(indexId, known);
-      known.catch(() => ctx.models.delete(indexId));
+      known.catch(() => ctx.models.delete(indexId)); // not cached, so asked again; logged just below
     }
     index = await known;
   } catch (error) {

@@ -85,7 +85,7 @@ export class WakeTimers {
       try {
         await this.host.probe();
       } catch {
-        return this.scheduleProbe();
+        return this.scheduleProbe(); // still unreachable (expected while offline): look again later
       }
       if (this.host.running()) for (const item of waiting()) this.host.wake(item);
     });

@@ -22,7 +22,7 @@ export function within(inner: string, outer: string): boolean {
 const SYSTEM_FOLDERS = process.platform === 'win32' ? [] : ['/proc', '/sys', '/dev'];
 
 async function real(path: string): Promise<string> {
-  return realpath(path).catch(() => resolve(path));
+  return realpath(path).catch(() => resolve(path)); // missing or unreadable: compared as given
 }
 
 /**
@@ -88,7 +88,7 @@ function realOrSelf(path: string): string {
   try {
     return realpathSync.native(path);
   } catch {
-    return resolve(path);
+    return resolve(path); // missing or unreadable: compared as given
   }
 }
 
