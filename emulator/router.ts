@@ -77,6 +77,6 @@ function safeDecode(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {
-    return value;
+    return value; // bad percent-encoding: passed on as written, for the route to refuse
   }
 }

@@ -242,7 +242,7 @@ function parseTarget(target: string | undefined): URL | undefined {
   try {
     return new URL(`http://127.0.0.1${target}`);
   } catch {
-    return undefined;
+    return undefined; // refused (400) by the caller, like any target that is not a path
   }
 }
 

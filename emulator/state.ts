@@ -148,7 +148,7 @@ export class EmulatorState {
     try {
       raw = JSON.parse(text);
     } catch {
-      parsed = false;
+      parsed = false; // said as a problem just below, and the file kept aside
     }
     const { snapshot, problems } = parsed
       ? checkSnapshot(raw)
