@@ -87,6 +87,7 @@ function start(): void {
   const quitFlow = installQuitFlow({
     appScope,
     closeCore: async () => {
+      // A core that failed to start was logged there, and has nothing to close.
       if (!core && !coreFailed) await coreReady.promise.catch(() => undefined);
       await core?.close();
     },
@@ -213,6 +214,7 @@ function start(): void {
           join(outDir, 'renderer'),
           (id) => core?.library.detail(id)?.asset.thumbnailPath,
           logger,
+          () => core?.apiBaseUrl,
         ),
       );
       appScope.add(

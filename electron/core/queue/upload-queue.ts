@@ -292,6 +292,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
             ),
           );
         } else {
+          // Missing, unreadable or no folder: each is said by the rejection just below.
           const info = await stat(input.path).catch(() => undefined);
           if (!info?.isDirectory())
             throw new InputRejected(`${input.path} is not a folder that can be read.`);
