@@ -5,6 +5,7 @@
  */
 import { AuthError } from '../core/api/errors.ts';
 import type { UploaderCore } from '../core/uploader-core.ts';
+import { isUploaded } from '../shared/item-state.ts';
 import { FINISHED_STATES, type QueueItemView } from '../shared/queue-types.ts';
 import { formatBytes, formatDuration, itemLine } from './format.ts';
 
@@ -126,9 +127,7 @@ export function summary(items: QueueItemView[], elapsedMs: number): string {
   const counts = new Map<string, number>();
   for (const item of items) counts.set(item.state, (counts.get(item.state) ?? 0) + 1);
   const parts = [...counts].map(([state, count]) => `${count} ${words[state] ?? state}`);
-  const bytes = items
-    .filter((i) => i.state === 'ready' || i.state === 'indexed' || i.state === 'index-failed')
-    .reduce((sum, i) => sum + (i.size ?? 0), 0);
+  const bytes = items.filter((i) => isUploaded(i.state)).reduce((sum, i) => sum + (i.size ?? 0), 0);
   return `Done: ${parts.join(', ') || 'nothing to upload'} · ${formatBytes(bytes)} uploaded in ${formatDuration(Math.round(elapsedMs / 1000))}`;
 }
 
