@@ -41,6 +41,7 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
   /** A ready asset whose HLS is ready, and how its upload is streamed (hls-stream.ts). */
   const streamable = async (params: Record<string, string>) => {
     const asset = readyAsset(params, (a) => a.hlsStatus === 'ready' && !!a.blobPath);
+    // A blob that cannot be read as media has no stream to give: a 404, as for no media at all.
     const source = await hlsSourceOf(asset.blobPath!).catch(() => undefined);
     if (!source) throw noSuchMedia();
     return { asset, source };
