@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { isAssetReady } from '../../shared/item-state.ts';
 import type { QueueItemView } from '../../shared/queue-types.ts';
 import type { WatchedFolder } from '../../shared/sync-types.ts';
 import type { LifecycleScope } from '../lifecycle-scope.ts';
@@ -163,7 +164,8 @@ export class FolderHandOver {
 
 /** A handed-over file's ledger entry once its item finished (undefined while it has not). */
 export function entryAfter(entry: FileEntry, view: QueueItemView): FileEntry | undefined {
-  if (view.state === 'ready' || view.state === 'duplicate') {
+  // Its content is in the library: ready, a duplicate, or uploaded and (being) indexed.
+  if (isAssetReady(view.state)) {
     const assetId = view.assetId ?? view.duplicateOf?.assetId;
     const replaced =
       entry.assetId && entry.assetId !== assetId
