@@ -7,6 +7,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../electron/core/ports.ts';
+import type { QueueItemView } from '../../electron/shared/queue-types.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { EmulatorControl } from '../helpers/emulator-control.ts';
 import { startLostAnswerProxy, type LostAnswerProxy } from '../helpers/lost-answer-proxy.ts';
@@ -90,7 +92,7 @@ describe('a create answer whose asset id is not an id', () => {
 
   it('nor sent again when the listing gives no id either: the item fails saying why', async () => {
     await writeFixture(join(dir, 'odder.mp4'), mp4({ seed: 22, payloadBytes: 5_000 }));
-    const queue = start();
+    const queue = start({ clock: quickLooks });
     const rules = [
       proxy.lose({ method: 'POST', path: CREATE, fault: replaceIds('constructor'), count: 1 }),
       proxy.lose({ method: 'GET', path: CREATE, fault: replaceIds('constructor'), count: 100 }),
@@ -118,5 +120,69 @@ describe('a garbled success to a request that is safe to repeat', () => {
     expect(item).toMatchObject({ state: 'ready', method: 'multipart' });
     expect((await emulatorAssets()).map((a) => a._id)).toEqual([item!.assetId]);
     expect(await control.requests('multipart.create')).toHaveLength(1);
+  });
+});
+
+/** The listing leaves out assets of this name for its first `count` answers (a lagging index). */
+function listsLate(name: string, count: number) {
+  return proxy.lose({
+    method: 'GET',
+    path: CREATE,
+    count,
+    fault: {
+      rewrite: (body: string) => {
+        const page = JSON.parse(body) as { data: Array<{ filename: string }> };
+        return JSON.stringify({ ...page, data: page.data.filter((a) => a.filename !== name) });
+      },
+    },
+  });
+}
+
+/** Looks a little apart go fast; the queue's own waits keep their length (they are timers). */
+const quickLooks = {
+  now: () => Date.now(),
+  sleep: (ms: number, s?: AbortSignal) => systemClock.sleep(ms / 10, s),
+};
+
+describe('a platform that lists a new asset late (eventual consistency)', () => {
+  it('a lost create answer: looked for again, patiently, saying so, and never sent twice', async () => {
+    await writeFixture(join(dir, 'late.mp4'), mp4({ seed: 31, payloadBytes: 5_000 }));
+    const queue = start({ clock: quickLooks });
+    const waits: QueueItemView[] = [];
+    queue.on('item-changed', (v: QueueItemView) => v.state === 'waiting' && waits.push(v));
+    const lost = proxy.lose({ method: 'POST', path: CREATE, fault: 504, count: 1 });
+    // Not listed on the first looks of the lost answer's attempt, nor on the first of the next.
+    const late = listsLate('late.mp4', 4);
+    await queue.add([{ kind: 'file', path: join(dir, 'late.mp4') }]);
+    const [item] = await waitFor(queue, allIn('ready', 'failed'), 45_000);
+    expect([lost.hits, late.hits]).toEqual([1, 4]);
+    const assets = await emulatorAssets();
+    expect(assets.map((a) => a._id)).toEqual([item!.assetId]);
+    expect(await control.requests('assets.create')).toHaveLength(1);
+    expect(waits[0]!.wait?.message).toMatch(/checking whether the upload arrived/i);
+  });
+
+  it('a lost session answer: the session it made is adopted once listed, none left behind', async () => {
+    await writeFixture(join(dir, 'late-big.mp4'), mp4({ seed: 32, payloadBytes: 9_000 }));
+    const queue = start({ clock: quickLooks, multipartFromBytes: 1_000 });
+    const lost = proxy.lose({
+      method: 'POST',
+      path: /^\/v1\.3\/assets\/multipart-uploads$/,
+      fault: 'cut',
+      count: 1,
+    });
+    const late = proxy.lose({
+      method: 'GET',
+      path: /^\/v1\.3\/assets\/multipart-uploads$/,
+      count: 4,
+      fault: { rewrite: (body: string) => JSON.stringify({ ...JSON.parse(body), data: [] }) },
+    });
+    await queue.add([{ kind: 'file', path: join(dir, 'late-big.mp4') }]);
+    const [item] = await waitFor(queue, allIn('ready', 'failed'), 45_000);
+    expect([lost.hits, late.hits]).toEqual([1, 4]);
+    expect(item).toMatchObject({ state: 'ready', method: 'multipart' });
+    expect(await control.requests('multipart.create')).toHaveLength(1);
+    const res = await fetch(`${emulator.url}/assets/multipart-uploads?page_limit=50`, { headers: KEY });
+    expect(((await res.json()) as { data: unknown[] }).data).toEqual([]);
   });
 });

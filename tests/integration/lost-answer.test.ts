@@ -330,7 +330,8 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 20_000) {
 describe('when the lost request never reached the platform', () => {
   it('looks, finds nothing, and only then sends again: still one asset', async () => {
     await writeFixture(join(dir, 'swallowed.mp4'), mp4({ seed: 7, payloadBytes: 5_000 }));
-    harness = makeQueue(`${proxy.origin}/v1.3`, dataDir);
+    // Patience short of its default (minutes: lost-answer-hostile.test.ts attacks a late listing).
+    harness = makeQueue(`${proxy.origin}/v1.3`, dataDir, { arrivalPatienceMs: 3_000 });
     harness.queue.start();
     // The gateway reads the whole body and answers 504 without forwarding it: the client cannot
     // tell this from a create that was carried out, so it looks (patiently: the whole body went

@@ -10,6 +10,7 @@ import {
 } from '../api/errors.ts';
 import { UploadSessionLostError } from '../api/multipart-upload.ts';
 import { InputRejected } from './preflight.ts';
+import { ArrivalUnconfirmedError } from './reconcile.ts';
 
 export type Decision =
   | { kind: 'wait'; reason: WaitReason }
@@ -59,6 +60,12 @@ export function decide(error: unknown, failures: number, now: number, random?: (
         message: 'Waiting for the network',
         resumeAt: now + waitAfter(failures, random),
       },
+    };
+  // A lost answer's asset not listed yet: said as what it is, not as the platform failing.
+  if (error instanceof ArrivalUnconfirmedError)
+    return {
+      kind: 'wait',
+      reason: { code: 'server', message: error.message, resumeAt: now + waitAfter(failures, random) },
     };
   if (error instanceof StallError || (error instanceof TwelveLabsError && error.retryable)) {
     const status = error instanceof ApiError ? ` (HTTP ${error.status})` : '';

@@ -2,7 +2,14 @@ import { stat } from 'node:fs/promises';
 import type { ItemState } from '../../shared/queue-types.ts';
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
 import type { BandwidthLimiter } from '../api/counted-body.ts';
-import { AbortedError, OutcomeUnknownError, ResponseFormatError, SourceChangedError } from '../api/errors.ts';
+import {
+  AbortedError,
+  ApiError,
+  mayHaveActed,
+  OutcomeUnknownError,
+  ResponseFormatError,
+  SourceChangedError,
+} from '../api/errors.ts';
 import { runMultipartUpload, startMultipartUpload } from '../api/multipart-upload.ts';
 import { InvalidPlatformId, isPlatformId } from '../library/platform-ids.ts';
 import type { Clock, Logger } from '../ports.ts';
@@ -10,7 +17,14 @@ import { sha256File } from './hashing.ts';
 import type { ItemRecord } from './item-record.ts';
 import { InputRejected, preflightFile } from './preflight.ts';
 import type { ProgressTracker } from './progress-tracker.ts';
-import { adoptOrphanSession, createKey, findOrphanAsset, oneCreateAtATime } from './reconcile.ts';
+import {
+  adoptOrphanSession,
+  ArrivalUnconfirmedError,
+  createKey,
+  findOrphanAsset,
+  noteCutByUs,
+  oneCreateAtATime,
+} from './reconcile.ts';
 import type { UploadLedger } from './upload-ledger.ts';
 
 /** What a transfer needs from the queue that owns the item. */
@@ -40,6 +54,8 @@ export interface TransferContext {
   follow(item: ItemRecord): void;
   /** Video and audio from this size go through the multipart API (default: above the direct limit). */
   multipartFromBytes?: number;
+  /** How long a lost create's asset is looked for before it is sent again (default: reconcile.ts). */
+  arrivalPatienceMs?: number;
 }
 
 /**
@@ -112,7 +128,11 @@ async function sendOnce(
   signal: AbortSignal,
   send: () => Promise<string>,
 ): Promise<string | undefined> {
-  if (item.attemptStartedAt && (await reconcile(ctx, item, signal))) return undefined;
+  if (item.attemptStartedAt) {
+    if (await reconcile(ctx, item, signal)) return undefined;
+    // Not listed yet, and still remembered: the platform may list it late. Looked for again later.
+    if (item.attemptStartedAt) throw new ArrivalUnconfirmedError();
+  }
   item.attemptStartedAt = ctx.clock.now();
   item.attemptBodySent = undefined;
   ctx.transition(item, 'uploading');
@@ -121,15 +141,45 @@ async function sendOnce(
     // An answer whose id is not one was garbled on the way (a proxy) or is not the platform's:
     // the create reached it, so what it made is looked for rather than sent again.
     const id = await send();
-    if (!isPlatformId(id)) throw new OutcomeUnknownError(invalidId(id), true);
+    if (!isPlatformId(id)) return await unreadableId(ctx, item, signal, id);
     // Claimed at once, before another create of this name and size may start.
     return (item.assetId = id);
   } catch (error) {
-    if (!(error instanceof OutcomeUnknownError)) throw error;
+    if (!(error instanceof OutcomeUnknownError)) {
+      if (signal.aborted) noteCutByUs(item);
+      // The platform answered that it made nothing (a 4xx, a 503 asking to come back later): there
+      // is nothing to look for. A pause or a cut may have come after it acted: that is looked for.
+      if (error instanceof ApiError && !mayHaveActed(error)) forgetAttempt(ctx, item);
+      throw error;
+    }
     await lostAnswer(ctx, item, error);
     if (await reconcile(ctx, item, signal)) return undefined;
-    throw error.underlying;
+    throw item.attemptStartedAt ? new ArrivalUnconfirmedError() : error.underlying;
   }
+}
+
+/**
+ * The platform answered a create with an id that is not one: it made something. What it made is
+ * looked for by its listing and adopted; when it cannot be found, the item fails saying why (the
+ * person may retry), and the create is not sent again by itself: it would make another asset.
+ */
+async function unreadableId(
+  ctx: TransferContext,
+  item: ItemRecord,
+  signal: AbortSignal,
+  id: unknown,
+): Promise<undefined> {
+  await lostAnswer(ctx, item, new OutcomeUnknownError(invalidId(id), true));
+  if (await reconcile(ctx, item, signal)) return undefined;
+  forgetAttempt(ctx, item);
+  throw invalidId(id);
+}
+
+/** Nothing the last attempt could have made is left to look for. */
+function forgetAttempt(ctx: TransferContext, item: ItemRecord): void {
+  item.attemptStartedAt = undefined;
+  item.attemptBodySent = undefined;
+  ctx.changed(item);
 }
 
 /** Notes a lost answer on the item (saved: a crash now reconciles with the same patience). */
@@ -251,7 +301,10 @@ function invalidId(id: unknown): ResponseFormatError {
  */
 async function beginSession(ctx: TransferContext, item: ItemRecord, path: string, signal: AbortSignal) {
   let urls: Awaited<ReturnType<typeof startMultipartUpload>>['urls'] = [];
-  if (!(item.attemptStartedAt && (await adoptOrphanSession(ctx, item, path, signal)))) {
+  const adopted = item.attemptStartedAt !== undefined && (await adoptOrphanSession(ctx, item, path, signal));
+  // Not listed yet, and still remembered (see sendOnce): looked for again later.
+  if (!adopted && item.attemptStartedAt) throw new ArrivalUnconfirmedError();
+  if (!adopted) {
     // Saved before the request: a crash before its answer is saved is reconciled above.
     item.attemptStartedAt = ctx.clock.now();
     item.attemptBodySent = undefined;
@@ -272,7 +325,8 @@ async function beginSession(ctx: TransferContext, item: ItemRecord, path: string
     } catch (error) {
       if (!(error instanceof OutcomeUnknownError)) throw error;
       await lostAnswer(ctx, item, error);
-      if (!(await adoptOrphanSession(ctx, item, path, signal))) throw error.underlying;
+      if (!(await adoptOrphanSession(ctx, item, path, signal)))
+        throw item.attemptStartedAt ? new ArrivalUnconfirmedError() : error.underlying;
     }
   }
   item.attemptStartedAt = undefined;

@@ -1,5 +1,5 @@
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
-import { AbortedError } from '../api/errors.ts';
+import { AbortedError, TwelveLabsError } from '../api/errors.ts';
 import type { IncompleteUpload } from '../api/wire.ts';
 import { isPlatformId } from '../library/platform-ids.ts';
 import type { ItemRecord } from './item-record.ts';
@@ -54,6 +54,38 @@ export async function findOrphanSessions(
 
 /** Waits before looking again for what an attempt whose whole body was sent made. */
 const BODY_SENT_LOOKS_MS = [2_000, 4_000];
+
+/**
+ * How long after an attempt whose whole body went out what it made is looked for before the
+ * request is sent again. A platform may list a new asset late (eventual consistency): sending
+ * again too soon makes the duplicate a person trusts this app never to make. Past this, the
+ * attempt is taken as lost (a gateway that swallowed it) and sent again.
+ */
+export const ARRIVAL_PATIENCE_MS = 2 * 60_000;
+
+/**
+ * Attempts this process cut itself (a pause, a key refused for another item): looked for a few
+ * seconds only, as before (a pause must not hold a file for minutes). Patience is for what nobody
+ * chose: a lost answer, a crash.
+ */
+const cutByUs = new WeakSet<ItemRecord>();
+
+/** The item's attempt was aborted here (after its body may have gone out). */
+export function noteCutByUs(item: ItemRecord): void {
+  cutByUs.add(item);
+}
+
+/**
+ * What an attempt whose whole body went out made is not listed yet, and the patience above is not
+ * spent: the item waits (the queue's own waits) and looks again before sending anything.
+ */
+export class ArrivalUnconfirmedError extends TwelveLabsError {
+  readonly retryable = true;
+  constructor() {
+    super('Checking whether the upload arrived at TwelveLabs before sending it again.');
+    this.name = 'ArrivalUnconfirmedError';
+  }
+}
 
 /**
  * The asset the item's last create made, claimed for it (`item.assetId`), or undefined (then the
@@ -129,8 +161,10 @@ export async function adoptOrphanSession(
 /**
  * Looks for what the last attempt made. When its whole body had been handed over, the platform
  * may still be acting on it when we first look (it finishes a request whose sender is gone), so
- * it is looked for again a little later before it is called absent. Absent: the attempt is
- * forgotten (the next one sends again).
+ * it is looked for again a little later before it is called absent; and again on the item's
+ * next tries (the caller throws ArrivalUnconfirmedError) until ARRIVAL_PATIENCE_MS since the
+ * attempt. Absent after that, or when the body never went out whole: the attempt is forgotten
+ * (the next one sends again).
  */
 async function withPatience<T>(
   ctx: TransferContext,
@@ -144,7 +178,12 @@ async function withPatience<T>(
     await ctx.clock.sleep(waitMs, signal);
     found = await look();
   }
-  if (found === undefined) {
+  const patient =
+    item.attemptBodySent &&
+    !cutByUs.has(item) &&
+    ctx.clock.now() - (item.attemptStartedAt ?? 0) < (ctx.arrivalPatienceMs ?? ARRIVAL_PATIENCE_MS);
+  if (found !== undefined || !patient) cutByUs.delete(item);
+  if (found === undefined && !patient) {
     item.attemptStartedAt = undefined;
     item.attemptBodySent = undefined;
     ctx.changed(item);
