@@ -11,10 +11,13 @@ export function normalizeApiKey(key: string): string {
   return key.trim();
 }
 
-/** Why this key cannot be sent (after normalizeApiKey), or undefined. Never quotes the key. */
+/**
+ * Why this key cannot be sent (after normalizeApiKey), phrased to follow "The API key" or
+ * "apiKey", or undefined. Never quotes the key: it names the character and its place.
+ */
 export function apiKeyProblem(key: string): string | undefined {
   const bad = [...key].find((c) => c < '\u0021' || c > '\u007e');
   if (bad === undefined) return undefined;
   const code = bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-  return `The API key contains a character no key has (U+${code}, at position ${key.indexOf(bad) + 1}), often picked up when copying it: enter it again from the TwelveLabs dashboard (or fix TWELVELABS_API_KEY).`;
+  return `has a character no key has (U+${code}, at position ${key.indexOf(bad) + 1}), often picked up when copying it`;
 }

@@ -14,6 +14,7 @@ import type { DeleteOutcome, LibraryAsset, LibraryPage, LibraryState, Provenance
 import type { FolderPreview, FolderStatus, WatchedFolder } from './sync-types.ts';
 import type { IndexMembership, IndexOutcome, IndexSummary } from './index-types.ts';
 import type { AddResultView, AppSettings, KeyStatus } from './settings-types.ts';
+import { apiKeyProblem } from './api-key.ts';
 import { baseUrlProblem } from './base-url.ts';
 import { FINISHED_STATES } from './item-state.ts';
 import {
@@ -253,7 +254,21 @@ export const commands = {
   'settings:update': command(settingsPatchSchema, typed<AppSettings>()),
   /** The key goes in, never out: the front end only learns whether one is set and whether it works. */
   'settings:set-api-key': command(
-    z.object({ apiKey: z.string().trim().min(8).max(500) }).strict(),
+    z
+      .object({
+        /** Spaces and line breaks around it are dropped; one inside it is refused (api-key.ts). */
+        apiKey: z
+          .string()
+          .trim()
+          .min(8)
+          .max(500)
+          .superRefine((value, ctx) => {
+            const problem = apiKeyProblem(value);
+            if (problem)
+              ctx.addIssue({ code: 'custom', message: `${problem}: paste it again from the dashboard` });
+          }),
+      })
+      .strict(),
     typed<KeyStatus>(),
   ),
   'settings:clear-api-key': command(empty, typed<KeyStatus>()),

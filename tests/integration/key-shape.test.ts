@@ -51,15 +51,28 @@ describe('an API key with characters around or inside it', () => {
     await waitFor(core.queue, (items) => items[0]?.state === 'ready');
   });
 
-  it('is a key problem, never sent, when a character no key has is inside it', async () => {
+  it('is refused when entered with a character no key has inside it, naming the character', async () => {
     core = await UploaderCore.create({ dataDir: join(dir, 'data'), secrets: new MemorySecretStore() });
-    await core.invoke('settings:update', { baseUrl: emulator.url, confirmHost: new URL(emulator.url).host });
-    await control.clearRequests();
     // A non-breaking space copied from a web page, inside the key.
     const pasted = `${KEY.slice(0, 8)}\u00a0${KEY.slice(8)}`;
-    const status = await core.invoke('settings:set-api-key', { apiKey: pasted });
-    expect(status).toMatchObject({ set: true, valid: false });
-    const path = await writeMp4File(join(dir, 'nbsp.mp4'), 20_000, 2);
+    const refused = await core.invoke('settings:set-api-key', { apiKey: pasted }).catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toContain(
+      'apiKey has a character no key has (U+00A0, at position 9), often picked up when copying it',
+    );
+    expect((refused as Error).message).not.toContain(KEY.slice(8));
+    expect(core.settings().apiKeySet).toBe(false);
+  });
+
+  it('stops uploads for the key, never sent, when the environment gives such a key', async () => {
+    const pasted = `${KEY.slice(0, 8)}\u200b${KEY.slice(8)}`; // a zero-width space
+    core = await UploaderCore.create({
+      dataDir: join(dir, 'data'),
+      secrets: new FileSecretStore(join(dir, 'data'), { TWELVELABS_API_KEY: pasted }),
+      overrides: { baseUrl: emulator.url },
+    });
+    await control.clearRequests();
+    const path = await writeMp4File(join(dir, 'zwsp.mp4'), 20_000, 2);
     await core.invoke('uploads:add', { inputs: [{ kind: 'file', path }] });
     // Waiting for a key, not for the network (which is fine: the emulator is right there).
     const [item] = await waitFor(core.queue, (items) => items[0]?.wait?.code === 'auth');

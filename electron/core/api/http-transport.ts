@@ -98,6 +98,11 @@ interface BodyProgress {
  */
 export class HttpTransport {
   private readonly backoff: BackoffPolicy;
+  /**
+   * The platform's clock minus ours, from the Date header of its latest answer (to the second);
+   * 0 until one came. What it makes is dated by its clock: reconciliation compares in its time.
+   */
+  platformClockOffsetMs = 0;
 
   constructor(private readonly options: TransportOptions) {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -207,7 +212,11 @@ export class HttpTransport {
       if (!key) throw new AuthError('api_key_missing');
       // A key no header can carry is a key problem (the person can fix it), not a network one.
       const problem = apiKeyProblem(key);
-      if (problem) throw new AuthError('api_key_malformed', problem);
+      if (problem)
+        throw new AuthError(
+          'api_key_malformed',
+          `The API key ${problem}: enter it again in Settings (or fix TWELVELABS_API_KEY).`,
+        );
       headers['x-api-key'] = key;
     }
     let body: string | AsyncIterable<Uint8Array> | undefined;
@@ -268,6 +277,8 @@ export class HttpTransport {
       });
       // The whole body was sent once headers arrive for a successful upload; stop watching.
       clearInterval(watchdog);
+      const date = call.sendKey === false ? NaN : Date.parse(String(res.headers.date ?? ''));
+      if (Number.isFinite(date)) this.platformClockOffsetMs = date - clock.now();
       // What the platform says may quote the key (an echo in a reason, a gateway's page): it is cut
       // out here, before the body becomes item errors, the library's mirror or a page's events.
       const text = this.withoutKey(await res.body.text());
