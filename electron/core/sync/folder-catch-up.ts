@@ -1,4 +1,5 @@
 import type { WatchedFolder } from '../../shared/sync-types.ts';
+import type { Logger } from '../ports.ts';
 import { isKnown } from './folder-handover.ts';
 import { scanFolder } from './folder-scan.ts';
 import type { IgnoreRules } from './ignore-rules.ts';
@@ -10,6 +11,7 @@ export interface ScanHost {
   readonly folder: WatchedFolder;
   readonly ignore: IgnoreRules;
   readonly ledger: SyncLedger;
+  readonly logger: Logger;
   stopped(): boolean;
   /** A file to wait on until it is finished, unless the ledger has it already. */
   consider(path: string, file: StableFile): Promise<void>;
@@ -52,7 +54,13 @@ export async function catchUpScan(host: ScanHost, baseline: boolean): Promise<vo
       if (isKnown(entry, file)) continue;
       await host.consider(file.path, file);
     }
-  } catch {
+  } catch (error) {
+    // The root cannot be read (unmounted, removed): expected, the folder waits until it is back.
+    const expected = isGoneError(error);
+    host.logger[expected ? 'info' : 'warn']('watched folder scan stopped; folder unavailable', {
+      folder: folder.path,
+      error,
+    });
     return host.becomeUnavailable();
   }
   for (const [rel, entry] of Object.entries(ledger.files(folder.id)))
@@ -73,7 +81,15 @@ export async function scanPart(host: ScanHost, dir: string, recursive: boolean):
       if (host.stopped()) return;
       await host.consider(file.path, file); // files the ledger already has are passed over there
     }
-  } catch {
-    // Gone again already: its removal is its own event.
+  } catch (error) {
+    // Gone again already: its removal is its own event. Anything else is logged.
+    if (!isGoneError(error))
+      host.logger.warn('watched folder: a part could not be scanned', { path: dir, error });
   }
+}
+
+/** A path that is no longer there (or no longer a folder): what a watched tree does. */
+function isGoneError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }

@@ -73,6 +73,7 @@ export class FolderRunner {
       folder,
       ignore: this.ignore,
       ledger: deps.ledger,
+      logger: deps.logger,
       stopped: () => this.stopped,
       consider: (path, file) => this.consider(path, file),
       problem: (text) => this.problem(text),
@@ -236,7 +237,12 @@ export class FolderRunner {
 
   /** Something happened at `path` (a directory watch names the file, not what happened): look. */
   private async touched(path: string): Promise<void> {
-    const info = await stat(path).catch(() => undefined);
+    const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+      // Gone is what a watch event mostly means; anything else is worth a line, and is handled alike.
+      if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR')
+        this.deps.logger.warn('watched file cannot be read; noted as missing', { path, code: error.code });
+      return undefined;
+    });
     if (!info) this.removed(path);
     else if (info.isFile()) await this.consider(path, info);
   }

@@ -30,7 +30,7 @@ export async function* scanFolder(
   },
 ): AsyncGenerator<ScannedFile> {
   const start = options.from ?? root;
-  const realStart = await realpath(start).catch(() => start);
+  const realStart = await realpath(start).catch(() => start); // unreadable: opendir below says so
   const pending = [start];
   let sinceYield = 0;
   while (pending.length > 0) {
@@ -60,11 +60,11 @@ export async function* scanFolder(
       if (!entry.isFile()) continue;
       batch.push({ path, relativePath });
       if (batch.length === STAT_BATCH) {
-        yield* statBatch(batch);
+        yield* statBatch(batch, options.onProblem);
         batch = [];
       }
     }
-    yield* statBatch(batch);
+    yield* statBatch(batch, options.onProblem);
   }
 }
 
@@ -76,8 +76,19 @@ export async function* scanFolder(
  */
 const STAT_BATCH = 8;
 
-async function* statBatch(batch: Array<{ path: string; relativePath: string }>): AsyncGenerator<ScannedFile> {
-  const infos = await Promise.all(batch.map(({ path }) => stat(path).catch(() => undefined)));
+async function* statBatch(
+  batch: Array<{ path: string; relativePath: string }>,
+  onProblem: (path: string, code: string) => void,
+): AsyncGenerator<ScannedFile> {
+  const infos = await Promise.all(
+    batch.map(({ path }) =>
+      stat(path).catch((error: NodeJS.ErrnoException) => {
+        // Gone since it was listed is no problem; unreadable is, like an unreadable folder.
+        if (error.code !== 'ENOENT') onProblem(path, error.code ?? 'unreadable');
+        return undefined;
+      }),
+    ),
+  );
   for (const [i, info] of infos.entries())
     if (info?.isFile()) yield { ...batch[i]!, size: info.size, mtimeMs: info.mtimeMs };
 }

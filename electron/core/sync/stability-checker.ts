@@ -45,6 +45,7 @@ export class StabilityChecker {
    * the caller's own stat just said, so the file is not looked at twice in a row.
    */
   async observe(path: string, known?: StableFile): Promise<void> {
+    // Gone or unreadable: no longer waited on (a rescan reports one that cannot be read).
     const info = known ? { ...known, isFile: () => true } : await stat(path).catch(() => undefined);
     if (!info?.isFile()) {
       if (this.pending.delete(path)) this.onGone(path);
@@ -108,7 +109,7 @@ export class StabilityChecker {
 
   private async look(path: string, before: Pending): Promise<void> {
     if (this.pending.get(path) !== before) return; // observed again meanwhile
-    const info = await stat(path).catch(() => undefined);
+    const info = await stat(path).catch(() => undefined); // as in observe: gone or unreadable
     if (this.pending.get(path) !== before) return;
     if (!info?.isFile()) {
       this.pending.delete(path);
