@@ -607,7 +607,15 @@ export class UploaderCore {
       'settings:set-api-key': async (r: R<'settings:set-api-key'>) => {
         await this.options.secrets.set(r.apiKey);
         this.apiKey = r.apiKey;
-        const status = await this.keyStatus(true);
+        // On the Sandbox a check reaches the Sandbox with its own key: it would say "The key
+        // works" of a key nobody tried. Saved is all that is true until the Sandbox is off.
+        const status: KeyStatus = this.settings().sandbox
+          ? {
+              set: true,
+              message:
+                'Saved. It is not checked while the Sandbox is on (the Sandbox uses a key of its own): it is used and checked once you turn the Sandbox off.',
+            }
+          : await this.keyStatus(true);
         q().credentialsChanged();
         lib().start();
         this.emit('settings:changed', this.settings());
