@@ -54,6 +54,7 @@ export async function previewFolder(
       preview.complete = false;
       break;
     }
+    // A preview is an estimate: a header that cannot be read (gone, no permission) counts as skipped.
     const type = await readHeader(file.path).then(detectType, () => undefined);
     if (!type || !folder.kinds.includes(type.kind)) {
       preview.skipped++;
