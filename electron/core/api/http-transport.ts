@@ -103,11 +103,6 @@ export class HttpTransport {
    * 0 until one came. What it makes is dated by its clock: reconciliation compares in its time.
    */
   platformClockOffsetMs = 0;
-  /**
-   * The platform's clock minus ours, from the Date header of its latest answer (to the second);
-   * 0 until one came. What it makes is dated by its clock: reconciliation compares in its time.
-   */
-  platformClockOffsetMs = 0;
 
   constructor(private readonly options: TransportOptions) {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -282,8 +277,6 @@ export class HttpTransport {
       });
       // The whole body was sent once headers arrive for a successful upload; stop watching.
       clearInterval(watchdog);
-      const date = call.sendKey === false ? NaN : Date.parse(String(res.headers.date ?? ''));
-      if (Number.isFinite(date)) this.platformClockOffsetMs = date - clock.now();
       const date = call.sendKey === false ? NaN : Date.parse(String(res.headers.date ?? ''));
       if (Number.isFinite(date)) this.platformClockOffsetMs = date - clock.now();
       // What the platform says may quote the key (an echo in a reason, a gateway's page): it is cut
