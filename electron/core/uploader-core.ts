@@ -399,7 +399,9 @@ export class UploaderCore {
     queue.on('item-changed', (v) => {
       this.emit('uploads:item-changed', v);
       // A new asset the library has not seen yet: refresh it at once.
-      if (v.state === 'ready' && v.assetId) void library.refreshOne(v.assetId).catch(() => undefined);
+      // (With an index chosen, "ready" is the first step of indexing: the asset is ready then.)
+      const ready = v.state === 'ready' || (v.state === 'indexing' && v.indexing?.status === undefined);
+      if (ready && v.assetId) void library.refreshOne(v.assetId).catch(() => undefined);
     });
     queue.on('item-removed', (id) => this.emit('uploads:item-removed', { id }));
     queue.on('totals', (t) => this.emit('uploads:totals-changed', t));

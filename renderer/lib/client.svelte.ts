@@ -120,7 +120,8 @@ export class Client {
   }
 
   /** Adds dropped files: by path in the desktop app, streamed to the server in a browser. */
-  async addFiles(files: File[]): Promise<AddResultView> {
+  /** `indexId`: the index chosen for these files ('' = upload without indexing; absent = Settings' default). */
+  async addFiles(files: File[], indexId?: string): Promise<AddResultView> {
     if (this.preload) {
       // Items with no file on disk (text or an image dragged from a web page) are skipped and said,
       // rather than failing the whole drop.
@@ -131,7 +132,8 @@ export class Client {
           input: f.file.name || 'A dropped item',
           message: 'It is not a file on this computer, so it was skipped.',
         }));
-      const inputs = withPath.filter((f) => f.path).map((f) => ({ kind: 'file' as const, path: f.path }));
+      const options = indexId === undefined ? undefined : { indexId };
+      const inputs = withPath.filter((f) => f.path).map((f) => ({ kind: 'file' as const, path: f.path, options }));
       if (inputs.length === 0) return { added: [], rejected };
       const result = await this.invoke('uploads:add', { inputs });
       return { ...result, rejected: [...rejected, ...result.rejected] };
@@ -145,7 +147,8 @@ export class Client {
         });
         continue;
       }
-      const res = await fetch(`/upload?name=${encodeURIComponent(file.name)}`, {
+      const index = indexId === undefined ? '' : `&index=${encodeURIComponent(indexId)}`;
+      const res = await fetch(`/upload?name=${encodeURIComponent(file.name)}${index}`, {
         method: 'POST',
         body: file,
         headers: { authorization: `Bearer ${this.token ?? ''}` },

@@ -186,36 +186,3 @@ describe('a platform that lists a new asset late (eventual consistency)', () => 
     expect(((await res.json()) as { data: unknown[] }).data).toEqual([]);
   });
 });
-
-describe("the platform's clock and ours apart", () => {
-  // Our clock 10 minutes ahead of the platform's: what it made looks dated 10 minutes before the
-  // attempt, beyond any margin for skew. Its Date header says how far apart the clocks are.
-  const ahead = { ...quickLooks, now: () => Date.now() + 10 * 60_000 };
-
-  it('a lost create answer: the asset is still found and adopted, not sent again', async () => {
-    await writeFixture(join(dir, 'skew.mp4'), mp4({ seed: 41, payloadBytes: 5_000 }));
-    const queue = start({ clock: ahead, arrivalPatienceMs: 1 });
-    const lost = proxy.lose({ method: 'POST', path: CREATE, fault: 'cut', count: 1 });
-    await queue.add([{ kind: 'file', path: join(dir, 'skew.mp4') }]);
-    const [item] = await waitFor(queue, allIn('ready', 'failed'), 45_000);
-    expect(lost.hits).toBe(1);
-    expect((await emulatorAssets()).map((a) => a._id)).toEqual([item!.assetId]);
-    expect(await control.requests('assets.create')).toHaveLength(1);
-  });
-
-  it('a lost session answer: the session is still adopted, none left behind', async () => {
-    await writeFixture(join(dir, 'skew-big.mp4'), mp4({ seed: 42, payloadBytes: 9_000 }));
-    const queue = start({ clock: ahead, arrivalPatienceMs: 1, multipartFromBytes: 1_000 });
-    const lost = proxy.lose({
-      method: 'POST',
-      path: /^\/v1\.3\/assets\/multipart-uploads$/,
-      fault: 'cut',
-      count: 1,
-    });
-    await queue.add([{ kind: 'file', path: join(dir, 'skew-big.mp4') }]);
-    const [item] = await waitFor(queue, allIn('ready', 'failed'), 45_000);
-    expect(lost.hits).toBe(1);
-    expect(item).toMatchObject({ state: 'ready', method: 'multipart' });
-    expect(await control.requests('multipart.create')).toHaveLength(1);
-  });
-});

@@ -111,7 +111,11 @@ const ROUTES: Route[] = [
     methods: ['POST'],
     access: 'token',
     answer: async ({ staging }, req, res, target) =>
-      sendJson(res, 200, await staging.receive(req, target.query.get('name') ?? '')),
+      sendJson(
+        res,
+        200,
+        await staging.receive(req, target.query.get('name') ?? '', target.query.get('index') ?? undefined),
+      ),
   },
   {
     matches: (s) => s.length === 2 && s[0] === 'thumbnail',

@@ -69,8 +69,11 @@ export class Staging {
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
-  /** Streams one dropped file in, then queues it. Answers what `uploads:add` answered. */
-  async receive(req: IncomingMessage, rawName: string): Promise<AddResultView> {
+  /**
+   * Streams one dropped file in, then queues it. Answers what `uploads:add` answered. `indexId`:
+   * the index chosen in the page ('' = upload without indexing), checked by the contract.
+   */
+  async receive(req: IncomingMessage, rawName: string, indexId?: string): Promise<AddResultView> {
     const name = sanitizeName(rawName);
     if (!name) throw new RequestRefused(400, 'A file name is required (?name=).');
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -102,7 +105,9 @@ export class Staging {
       });
       // The item-added event tracks the staged copy (it fires before this returns).
       const result = await this.core.invoke('uploads:add', {
-        inputs: [{ kind: 'file', path, options: { filename: name } }],
+        inputs: [
+          { kind: 'file', path, options: { filename: name, ...(indexId !== undefined && { indexId }) } },
+        ],
       });
       if (result.added.length === 0) await this.remove(dir);
       return result;
