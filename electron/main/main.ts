@@ -142,7 +142,7 @@ function start(): void {
       (c) => {
         if (!window.isDestroyed()) windowScope.add('events', forwardEvents(c, window));
       },
-      () => undefined,
+      () => undefined, // a core that failed to start is logged and shown where it fails
     );
     if (surfaces) windowScope.add('progress', surfaces.bindWindow(window));
     window.on('close', (event) => {

@@ -271,7 +271,7 @@ export class FolderRunner {
       known ??
       (await stat(path).then(
         (s) => (s.isFile() ? s : undefined),
-        () => undefined,
+        () => undefined, // gone by now (or unreadable: the folder's next scan lists it as a problem)
       ));
     if (!info) return;
     const entry = this.deps.ledger.get(this.folder.id, rel);
