@@ -1,7 +1,7 @@
 /**
  * Finds the places in our sources that swallow an error without a word: a `catch {}` block with
- * no statement and no comment, and a `.catch(() => undefined)` (or `{}`, `null`, `void 0`) with
- * no comment on its lines or the line above. Such a place either logs or says why silence is
+ * no statement and no comment, and a `.catch(() => undefined)` or `.then(f, () => undefined)` (or
+ * `{}`, `null`, `void 0`) with no comment on its lines or the line above. Such a place either logs or says why silence is
  * right; tests/unit/no-silent-catch.test.ts holds every source file to that.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ function doesNothing(handler: ts.Expression): boolean {
 
 /** The silent catches in one file's text. */
 export function findSilentCatches(fileName: string, text: string): SilentCatch[] {
-  if (!text.includes('catch')) return []; // most files: no parse needed
+  if (!/catch|then/.test(text)) return []; // most files: no parse needed
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const lines = text.split('\n');
   const found: SilentCatch[] = [];
@@ -51,16 +51,17 @@ export function findSilentCatches(fileName: string, text: string): SilentCatch[]
       const block = node.block;
       const inside = text.slice(block.getStart(source), block.getEnd());
       if (block.statements.length === 0 && !COMMENT.test(inside)) report(node);
-    } else if (
-      ts.isCallExpression(node) &&
-      ts.isPropertyAccessExpression(node.expression) &&
-      node.expression.name.text === 'catch' &&
-      node.arguments.length === 1 &&
-      doesNothing(node.arguments[0]!) &&
-      !commented(node.expression.name) &&
-      !commented(node.arguments[0]!)
-    ) {
-      report(node.expression.name);
+    } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+      // `.catch(handler)`, or the rejection handler of `.then(onFulfilled, onRejected)`.
+      const name = node.expression.name.text;
+      const handler =
+        name === 'catch' && node.arguments.length === 1
+          ? node.arguments[0]
+          : name === 'then' && node.arguments.length === 2
+            ? node.arguments[1]
+            : undefined;
+      if (handler && doesNothing(handler) && !commented(node.expression.name) && !commented(handler))
+        report(node.expression.name);
     }
     ts.forEachChild(node, visit);
   };

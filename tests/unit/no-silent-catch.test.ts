@@ -20,6 +20,7 @@ describe('the silent-catch scanner', () => {
     expect(lines('void p.catch(() => null);\n')).toEqual(['sample.ts:1']);
     expect(lines('void p.catch(function () {});\n')).toEqual(['sample.ts:1']);
     expect(lines('void p\n  .then(g)\n  .catch(() => void 0);\n')).toEqual(['sample.ts:3']);
+    expect(lines('const t = await p.then(g, () => undefined);\n')).toEqual(['sample.ts:1']);
   });
 
   it('passes catches that act, and silent ones that say why', () => {
@@ -31,6 +32,8 @@ describe('the silent-catch scanner', () => {
       '// the caller hears of it\nvoid p.catch(() => undefined);\n',
       'void p.catch((error: unknown) => log.error("p failed", { error }));\n',
       'const text = await readFile(f, "utf8").catch(() => "");\n',
+      'const t = await p.then(g, (error) => log.warn("p failed", { error }));\n',
+      'const t = await p.then(() => undefined);\n',
     ];
     for (const code of quiet) expect(lines(code), code).toEqual([]);
   });
