@@ -401,7 +401,7 @@ export class UploaderCore {
       // A new asset the library has not seen yet: refresh it at once.
       // (With an index chosen, "ready" is the first step of indexing: the asset is ready then.)
       const ready = v.state === 'ready' || (v.state === 'indexing' && v.indexing?.status === undefined);
-      if (ready && v.assetId) void library.refreshOne(v.assetId).catch(() => undefined);
+      if (ready && v.assetId) void library.refreshOne(v.assetId).catch(() => undefined); // library logs it
     });
     queue.on('item-removed', (id) => this.emit('uploads:item-removed', { id }));
     queue.on('totals', (t) => this.emit('uploads:totals-changed', t));
