@@ -4,7 +4,7 @@
  * repeat, lost answers under concurrency. Every file ends as exactly one asset, or fails saying
  * why; never a second create sent blindly, never an id that is not one saved on an item.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../electron/core/ports.ts';
@@ -185,4 +185,68 @@ describe('a platform that lists a new asset late (eventual consistency)', () => 
     const res = await fetch(`${emulator.url}/assets/multipart-uploads?page_limit=50`, { headers: KEY });
     expect(((await res.json()) as { data: unknown[] }).data).toEqual([]);
   });
+});
+
+describe("the platform's clock and ours apart", () => {
+  // Our clock 10 minutes ahead of the platform's: what it made looks dated 10 minutes before the
+  // attempt, beyond any margin for skew. Its Date header says how far apart the clocks are.
+  const ahead = { ...quickLooks, now: () => Date.now() + 10 * 60_000 };
+
+  it('a lost create answer: the asset is still found and adopted, not sent again', async () => {
+    await writeFixture(join(dir, 'skew.mp4'), mp4({ seed: 41, payloadBytes: 5_000 }));
+    const queue = start({ clock: ahead, arrivalPatienceMs: 1 });
+    const lost = proxy.lose({ method: 'POST', path: CREATE, fault: 'cut', count: 1 });
+    await queue.add([{ kind: 'file', path: join(dir, 'skew.mp4') }]);
+    const [item] = await waitFor(queue, allIn('ready', 'failed'), 45_000);
+    expect(lost.hits).toBe(1);
+    expect((await emulatorAssets()).map((a) => a._id)).toEqual([item!.assetId]);
+    expect(await control.requests('assets.create')).toHaveLength(1);
+  });
+
+  it('a lost session answer: the session is still adopted, none left behind', async () => {
+    await writeFixture(join(dir, 'skew-big.mp4'), mp4({ seed: 42, payloadBytes: 9_000 }));
+    const queue = start({ clock: ahead, arrivalPatienceMs: 1, multipartFromBytes: 1_000 });
+    const lost = proxy.lose({
+      method: 'POST',
+      path: /^\/v1\.3\/assets\/multipart-uploads$/,
+      fault: 'cut',
+      count: 1,
+    });
+    await queue.add([{ kind: 'file', path: join(dir, 'skew-big.mp4') }]);
+    const [item] = await waitFor(queue, allIn('ready', 'failed'), 45_000);
+    expect(lost.hits).toBe(1);
+    expect(item).toMatchObject({ state: 'ready', method: 'multipart' });
+    expect(await control.requests('multipart.create')).toHaveLength(1);
+  });
+});
+
+describe('lost answers with three uploads at once', () => {
+  // Files of one size and other names go in parallel (a session listing names no file: sessions
+  // of one size go one at a time): each must adopt what its own create made.
+  const NAMES = ['cam-a.mp4', 'cam-b.mp4', 'cam-c.mp4'];
+  async function sameSize() {
+    for (const [i, name] of NAMES.entries())
+      await writeFixture(join(dir, name), mp4({ seed: 50 + i, payloadBytes: 9_000 }));
+  }
+  for (const [what, path, route, multipartFromBytes] of [
+    ['direct creates', CREATE, 'assets.create', undefined],
+    ['session creates', /^\/v1\.3\/assets\/multipart-uploads$/, 'multipart.create', 1_000],
+  ] as const)
+    it(`${what}: one asset per file, each its own bytes`, async () => {
+      await sameSize();
+      const queue = start({ concurrency: 3, multipartFromBytes });
+      const rule = proxy.lose({ method: 'POST', path, fault: 'cut', count: 3 });
+      await queue.add(NAMES.map((name) => ({ kind: 'file' as const, path: join(dir, name) })));
+      const items = await waitFor(queue, allIn('ready', 'failed'), 45_000);
+      expect(rule.hits).toBe(3);
+      expect(items.map((i) => i.state)).toEqual(['ready', 'ready', 'ready']);
+      const assets = new Map((await emulatorAssets()).map((a) => [a._id, a.filename]));
+      expect(assets.size).toBe(3);
+      for (const item of items) expect(assets.get(item.assetId!)).toBe(item.name);
+      for (const item of items) {
+        const stored = emulator.core.state.assets.get(item.assetId!)?.blobPath;
+        expect(stored && (await readFile(stored)).equals(await readFile(join(dir, item.name)))).toBe(true);
+      }
+      expect(await control.requests(route)).toHaveLength(3);
+    });
 });
