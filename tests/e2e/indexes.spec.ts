@@ -105,3 +105,16 @@ test('choose an index for a watched folder, and what it uploads ends indexed', a
   const detail = page.getByRole('dialog', { name: 'take1.mp4' });
   await expect(detail.getByRole('region', { name: 'Indexes' })).toContainText('exports: Indexed');
 });
+
+test('a default index in Settings applies to what is added with the default chosen', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto(server.url);
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.locator('#settings-index').selectOption({ label: 'talks' });
+  await page.getByRole('button', { name: 'Uploads', exact: true }).click();
+  await expect(page.locator('#uploads-index option:checked')).toHaveText('Default (talks)');
+  const third = await readFile(video(join(dir, 'third.mp4'), 8));
+  await drop(page, 'third.mp4', third);
+  const row = page.getByRole('list', { name: 'Upload queue' }).getByRole('article', { name: 'third.mp4' });
+  await expect(row.getByText('Indexed')).toBeVisible({ timeout: 60_000 });
+});
