@@ -63,6 +63,21 @@ export function sniffIsoBmff(h: ByteView): DetectedType | undefined {
   return seenMovie ? { kind: 'video', mime: 'video/quicktime' } : undefined;
 }
 
+/**
+ * Every top-level box from `at` whose header is in reach ends within the file: a file cut short
+ * (its first kilobyte only, a copy that stopped) has a box that claims more bytes than there are.
+ * Bytes after the last box that are no box (padding a copy left) end the walk.
+ */
+function boxesFit(h: ByteView, at: number): boolean {
+  while (h.has(at + 8) && at < h.size) {
+    if (!h.printable(at + 4, 4)) return true;
+    const size = boxSize(h, at);
+    if (size < 0 || at + size > h.size) return false;
+    at += size;
+  }
+  return true;
+}
+
 function sniffFtyp(h: ByteView): DetectedType | undefined {
   const size = h.be32(0);
   // ftyp: size, 'ftyp', major brand, minor version, compatible brands (4 bytes each).
@@ -82,6 +97,7 @@ function sniffFtyp(h: ByteView): DetectedType | undefined {
   // A brand this table does not know (some camera's own) is still a movie when the movie or its
   // media data follows.
   if (!known && !MOVIE_BOXES.has(h.ascii(size + 4, size + 8))) return undefined;
+  if (!boxesFit(h, size)) return undefined;
   const major = brands[0]!;
   if (AVIF_BRANDS.has(major)) return { kind: 'image', mime: 'image/avif' };
   if (HEIF_BRANDS.has(major)) return { kind: 'image', mime: 'image/heic' };
