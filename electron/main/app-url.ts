@@ -4,17 +4,24 @@
  * senders against, and no other local file is reachable from it. Pure; app-protocol.ts serves it.
  */
 import { extname, resolve, sep } from 'node:path';
-import { policyWithMediaSources } from '../shared/content-security-policy.ts';
+import { CONTENT_SECURITY_POLICY } from '../shared/content-security-policy.ts';
+import { SANDBOX_MEDIA_SEGMENT, sandboxMediaPath } from '../shared/sandbox-media.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'tl-uploader';
 export const APP_ENTRY_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
-/** The pages' CSP: the one serve mode shares, plus the Sandbox's loopback media. */
-export const DESKTOP_POLICY = policyWithMediaSources(['http://127.0.0.1:*']);
+/**
+ * The pages' CSP: the one serve mode shares, nothing added. The Sandbox's media comes through
+ * app:// itself (`/sandbox-media/…`, electron/shared/sandbox-media.ts), so no local port is allowed
+ * and the policy stays right when the person switches to or from the Sandbox with the window open.
+ */
+export const DESKTOP_POLICY = CONTENT_SECURITY_POLICY;
 
 export type AppRequest =
   | { kind: 'file'; path: string; type: string; page: boolean }
   | { kind: 'thumbnail'; assetId: string }
+  /** The Sandbox's media (HLS, thumbnails), relayed from wherever it runs now. */
+  | { kind: 'sandbox-media'; path: string }
   | { kind: 'not-found' };
 
 const TYPES: Record<string, string> = {
@@ -45,6 +52,10 @@ export function resolveAppRequest(url: string, rendererDir: string): AppRequest 
     path = decodeURIComponent(parsed.pathname);
   } catch {
     return { kind: 'not-found' }; // a malformed %-escape names nothing we serve
+  }
+  if (path.startsWith(`/${SANDBOX_MEDIA_SEGMENT}/`)) {
+    const media = sandboxMediaPath(path.slice(SANDBOX_MEDIA_SEGMENT.length + 2).split('/'));
+    return media ? { kind: 'sandbox-media', path: media } : { kind: 'not-found' };
   }
   if (path.startsWith('/thumbnail/')) {
     const assetId = path.slice('/thumbnail/'.length);

@@ -3,7 +3,9 @@
  * (sent with every page of the app:// protocol, electron/main/app-protocol.ts) and serve mode
  * (sent with index.html). Our own code only; images from us and data: URLs; media and the HLS
  * preview's playlists and segments from the platform's CDN over https (hls.js fetches them and
- * plays them through blob: MediaSource URLs); nothing can be framed, posted or based elsewhere.
+ * plays them through blob: MediaSource URLs), the Sandbox's through our own origin ('self':
+ * shared/sandbox-media.ts, so no local port is ever allowed and no mode change needs another
+ * policy); nothing can be framed, posted or based elsewhere.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -18,18 +20,3 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
-
-/**
- * The policy with more sources for images, media and fetches: the Sandbox's media and HLS
- * preview come over http from loopback, which `https:` does not cover. Serve mode adds the
- * running Sandbox's own origin; the desktop page, which loads before the core knows whether it
- * runs the Sandbox, adds loopback (`http://127.0.0.1:*`), where only the Sandbox listens for us.
- */
-export function policyWithMediaSources(sources: readonly string[]): string {
-  if (sources.length === 0) return CONTENT_SECURITY_POLICY;
-  return CONTENT_SECURITY_POLICY.split('; ')
-    .map((directive) =>
-      /^(img|media|connect)-src /.test(directive) ? `${directive} ${sources.join(' ')}` : directive,
-    )
-    .join('; ');
-}

@@ -8,6 +8,7 @@ import type {
 } from '../../electron/shared/contract.ts';
 import type { AddResultView } from '../../electron/shared/settings-types.ts';
 import type { LibraryAsset } from '../../electron/shared/library-types.ts';
+import { pageMediaUrl, SANDBOX_MEDIA_SEGMENT } from '../../electron/shared/sandbox-media.ts';
 import type { PreloadApi } from '../../electron/shared/preload-api.ts';
 
 declare global {
@@ -175,6 +176,20 @@ export class Client {
     // Only once the core has it cached (thumbnailPath): before that, serve mode has nothing to send.
     if (!asset.thumbnailPath || !this.mediaKey) return undefined;
     return `/thumbnail/${encodeURIComponent(asset.id)}?key=${encodeURIComponent(this.mediaKey)}`;
+  }
+
+  /**
+   * Where the page loads a stream from: the platform's (https) as it is, the Sandbox's through our
+   * own origin (shared/sandbox-media.ts: the page's CSP allows no other port, in any mode); in
+   * serve mode the relay takes the media key in its path (a playlist's relative URIs keep it).
+   */
+  mediaSrc(url: string): string | undefined {
+    const relay = this.preload
+      ? `/${SANDBOX_MEDIA_SEGMENT}`
+      : this.mediaKey && `/${SANDBOX_MEDIA_SEGMENT}/${encodeURIComponent(this.mediaKey)}`;
+    // Before serve's session answered there is no key yet: only the platform's URLs can load.
+    if (!relay) return url.startsWith('https:') ? url : undefined;
+    return pageMediaUrl(url, relay);
   }
 
   private async viaSocket(name: CommandName, payload: unknown): Promise<CommandResult<CommandName>> {

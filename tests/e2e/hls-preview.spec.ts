@@ -1,9 +1,11 @@
 /**
- * The asset detail plays the HLS stream (hls.js: Chromium has no native HLS), on the Sandbox in
- * serve mode: Settings ask for HLS, a real H.264 clip made by ffmpeg is dropped, and its preview
- * loads the manifest and its segment through the page's CSP and decodes frames.
+ * The asset detail plays the HLS stream (hls.js: Chromium has no native HLS) in serve mode, on
+ * the Sandbox the person switched to with the page open ("Try the Sandbox"): the page loaded
+ * before the Sandbox ran, and its CSP allows no local port, so the stream must come through the
+ * page's own origin (shared/sandbox-media.ts). Real ffmpeg clips: MPEG-TS and fragmented MP4
+ * play and decode frames; an ordinary MP4 says the Sandbox has no stream of it, not an error.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,50 +14,95 @@ import { startServeProcess } from './serve-harness.ts';
 
 let server: Awaited<ReturnType<typeof startServeProcess>>;
 let cleanup: () => Promise<void>;
-let clip: Buffer;
+const clips: Record<string, Buffer> = {};
 
 test.beforeAll(async () => {
   const tmp = await makeTempDir('tl-e2e-hls-');
   cleanup = tmp.cleanup;
-  const path = join(tmp.dir, 'clip.ts');
-  // An MPEG-TS clip: the Sandbox's HLS playlist has the uploaded file as its one segment.
-  execFileSync('ffmpeg', [
-    ...['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=d=2:s=160x120:r=10'],
-    ...['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-f', 'mpegts', path],
-  ]);
-  clip = await readFile(path);
-  server = await startServeProcess(join(tmp.dir, 'data'), {}, { args: ['--sandbox'] });
+  const make = async (name: string, ...format: string[]) => {
+    const path = join(tmp.dir, name);
+    execFileSync('ffmpeg', [
+      ...['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=d=2:s=160x120:r=10'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', ...format, path],
+    ]);
+    clips[name] = await readFile(path);
+  };
+  await make('clip.ts', '-f', 'mpegts');
+  await make('frag.mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof');
+  await make('plain.mp4', '-movflags', '+faststart');
+  // No --sandbox and no key: the page first loads on the welcome screen, before any Sandbox runs.
+  server = await startServeProcess(join(tmp.dir, 'data'));
 });
 test.afterAll(async () => {
   await server.stop();
   await cleanup();
 });
 
-test('the asset detail plays its HLS stream', async ({ page }) => {
-  await page.goto(server.url);
+async function drop(page: Page, name: string) {
+  await page.evaluate(
+    ([file, b64]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64!), (c) => c.charCodeAt(0))], file!));
+      for (const type of ['dragenter', 'dragover', 'drop'])
+        window.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true }));
+    },
+    [name, clips[name]!.toString('base64')],
+  );
+  const row = page.getByRole('list', { name: 'Upload queue' }).getByRole('article', { name });
+  await expect(row.getByText('Ready')).toBeVisible({ timeout: 30_000 });
+  await row.getByRole('button', { name: 'Open asset' }).click();
+  return page.getByRole('dialog', { name });
+}
+
+test('switched to the Sandbox with the page open, the asset detail plays TS and fMP4 streams through its own origin', async ({
+  page,
+}) => {
+  const foreign: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(server.origin) && !r.url().startsWith('blob:') && !r.url().startsWith('data:'))
+      foreign.push(r.url());
+  });
+  const blocked: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+  });
+  const loaded = await page.goto(server.url);
+  // The page's policy allows no local port (no http source at all), whatever the mode.
+  expect(loaded?.headers()['content-security-policy']).not.toMatch(/http:/);
+  await page.getByRole('button', { name: 'Try the Sandbox' }).click();
   await page.getByRole('button', { name: 'Settings' }).click();
   await page.getByLabel('Ask for HLS streams (video and audio)').check();
   await page.getByRole('button', { name: 'Uploads' }).click();
-  await page.evaluate((b64) => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'clip.ts'));
-    for (const type of ['dragenter', 'dragover', 'drop'])
-      window.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true }));
-  }, clip.toString('base64'));
-  const row = page.getByRole('list', { name: 'Upload queue' }).getByRole('article', { name: 'clip.ts' });
-  await expect(row.getByText('Ready')).toBeVisible();
-  await row.getByRole('button', { name: 'Open asset' }).click();
-  const detail = page.getByRole('dialog', { name: 'clip.ts' });
-  // Dropped in the browser: the staged copy's path is not shown as if it were the person's file.
-  await expect(detail).toContainText('Added through the browser');
-  await expect(detail).not.toContainText('/staging/');
-  await detail.getByRole('button', { name: '▶ Play the HLS preview' }).click();
-  await expect(detail.getByLabel('Preview of clip.ts')).toBeVisible();
-  // Frames decoded: the stream went through hls.js and MediaSource, not a still image.
-  await expect
-    .poll(() => detail.locator('video').evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 })
-    .toBeGreaterThanOrEqual(2);
-  expect(await detail.locator('video').evaluate((v: HTMLVideoElement) => v.videoWidth)).toBe(160);
-  await expect(detail.getByText('cannot be played')).toHaveCount(0);
-  await page.screenshot({ path: 'test-results/screens/asset-detail-hls-light.png' });
+
+  for (const name of ['clip.ts', 'frag.mp4']) {
+    const detail = await drop(page, name);
+    await detail.getByRole('button', { name: '▶ Play the HLS preview' }).click();
+    await expect(detail.getByLabel(`Preview of ${name}`)).toBeVisible();
+    // Frames decoded: the stream went through hls.js and MediaSource, not a still image.
+    await expect
+      .poll(() => detail.locator('video').evaluate((v: HTMLVideoElement) => v.readyState), {
+        message: `${name} decodes`,
+        timeout: 20_000,
+      })
+      .toBeGreaterThanOrEqual(2);
+    expect(await detail.locator('video').evaluate((v: HTMLVideoElement) => v.videoWidth)).toBe(160);
+    await expect(detail.getByText('cannot be played')).toHaveCount(0);
+    if (name === 'clip.ts')
+      await page.screenshot({ path: 'test-results/screens/asset-detail-hls-light.png' });
+    await page.keyboard.press('Escape');
+    await expect(detail).toHaveCount(0);
+  }
+  expect(foreign, 'every request went to serve itself').toEqual([]);
+  expect(blocked, 'nothing was blocked by the page policy').toEqual([]);
+});
+
+test('an ordinary MP4 has no stream in the Sandbox, and the detail says so instead of an error', async ({
+  page,
+}) => {
+  await page.goto(server.url);
+  await page.getByRole('button', { name: 'Uploads' }).click();
+  const detail = await drop(page, 'plain.mp4');
+  await expect(detail.getByText('No stream for this asset in the Sandbox')).toBeVisible();
+  await expect(detail.getByRole('button', { name: '▶ Play the HLS preview' })).toHaveCount(0);
+  await expect(detail.locator('video')).toHaveCount(0);
 });

@@ -12,7 +12,7 @@ const TOKEN_PROTOCOL_PREFIX = 'tl-token.';
  * - the token: commands (WebSocket), dropped files and the session, given only in an
  *   `Authorization: Bearer` header or the WebSocket subprotocol — never in a URL the server reads;
  * - the media key: read-only, for `/thumbnail/<id>?key=…` in `<img>` tags, which cannot carry a
- *   header. The page gets it from `/session` with its token.
+ *   header, and `/sandbox-media/<key>/…` for the HLS preview (sandbox-media.ts). The page gets it from `/session` with its token.
  * Every request must name our Host (DNS rebinding) and, when a browser says where it comes from,
  * come from our own origin.
  */
@@ -66,9 +66,9 @@ export class Access {
       );
   }
 
-  requireMediaKey(query: URLSearchParams): void {
-    if (!same(query.get('key') ?? '', this.mediaKey))
-      throw new RequestRefused(401, 'A valid media key is required.');
+  /** `given`: the `key` query of a thumbnail, or the path segment of the Sandbox media relay. */
+  requireMediaKey(given: string): void {
+    if (!same(given, this.mediaKey)) throw new RequestRefused(401, 'A valid media key is required.');
   }
 }
 

@@ -5,10 +5,12 @@ import type { UploaderCore } from '../../core/uploader-core.ts';
 import type { Access } from './access.ts';
 import type { LogLimiter } from './log-limiter.ts';
 import { parseTarget, RequestRefused, targetForLog, type RequestTarget } from './request-target.ts';
-import { pagePolicy, sendError, sendJson } from './security-headers.ts';
+import { PAGE_POLICY, sendError, sendJson } from './security-headers.ts';
 import type { Staging } from './staging.ts';
 import { sendStatic } from './static-files.ts';
 import { sendThumbnail } from './thumbnails.ts';
+import { sendSandboxMedia } from './sandbox-media.ts';
+import { SANDBOX_MEDIA_SEGMENT } from '../../shared/sandbox-media.ts';
 
 export interface PipelineParts {
   core: UploaderCore;
@@ -63,7 +65,8 @@ async function handle(parts: PipelineParts, req: IncomingMessage, res: ServerRes
     });
   if (route.access !== 'public') parts.access.checkSameOrigin(req);
   if (route.access === 'token') parts.access.requireToken(req);
-  if (route.access === 'media-key') parts.access.requireMediaKey(target.query);
+  if (route.access === 'media-key')
+    parts.access.requireMediaKey(route.mediaKey?.(target) ?? target.query.get('key') ?? '');
   await route.answer(parts, req, res, target);
 }
 
@@ -72,22 +75,14 @@ interface Route {
   methods: string[];
   /** public: the renderer's files; token: the page's own calls; media-key: `<img>` sources. */
   access: 'public' | 'token' | 'media-key';
+  /** Where a media-key route carries its key, when not in the `key` query. */
+  mediaKey?(target: RequestTarget): string;
   answer(
     parts: PipelineParts,
     req: IncomingMessage,
     res: ServerResponse,
     target: RequestTarget,
   ): Promise<void> | void;
-}
-
-/** The in-process Sandbox's origin, when the core runs on it (its media is ours to show). */
-function sandboxOrigin(core: UploaderCore): string | undefined {
-  if (!core.settings().sandbox) return undefined;
-  try {
-    return new URL(core.apiBaseUrl).origin;
-  } catch {
-    return undefined; // no origin to trust (the core refuses such a base URL when it is set)
-  }
 }
 
 const exactly = (path: string) => (segments: string[]) => segments.length === 1 && segments[0] === path;
@@ -124,6 +119,14 @@ const ROUTES: Route[] = [
     answer: ({ core }, _req, res, target) => sendThumbnail(core, res, target.segments[1]!),
   },
   {
+    // The Sandbox's media through our own origin: the page's CSP needs no other port (sandbox-media.ts).
+    matches: (s) => s.length >= 5 && s[0] === SANDBOX_MEDIA_SEGMENT,
+    methods: ['GET', 'HEAD'],
+    access: 'media-key',
+    mediaKey: (target) => target.segments[1]!,
+    answer: ({ core, log }, req, res, target) => sendSandboxMedia(core, log, req, res, target.segments),
+  },
+  {
     // Reached only without an Upgrade header (upgrades go to the WebSocket bridge).
     matches: exactly('ws'),
     methods: ['GET'],
@@ -136,8 +139,8 @@ const ROUTES: Route[] = [
     matches: () => true,
     methods: ['GET', 'HEAD'],
     access: 'public',
-    answer: ({ rendererDir, core }, req, res, target) =>
-      sendStatic(req, res, rendererDir, target.segments, pagePolicy(sandboxOrigin(core))),
+    answer: ({ rendererDir }, req, res, target) =>
+      sendStatic(req, res, rendererDir, target.segments, PAGE_POLICY),
   },
 ];
 

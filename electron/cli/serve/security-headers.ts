@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { policyWithMediaSources } from '../../shared/content-security-policy.ts';
+import { CONTENT_SECURITY_POLICY } from '../../shared/content-security-policy.ts';
 
 /**
  * The headers every answer of serve mode carries, and the few ways it answers. No answer is ever
@@ -8,13 +8,11 @@ import { policyWithMediaSources } from '../../shared/content-security-policy.ts'
  */
 
 /**
- * The page's policy: the one both front ends share, plus, on the Sandbox, the Sandbox's own
- * origin for thumbnails, media and the HLS preview (it is served over http on loopback, which the
- * shared policy's `https:` does not cover).
+ * The page's policy: the one both front ends share, nothing added. The Sandbox's media reaches the
+ * page through our own origin (sandbox-media.ts), so the policy is right in every mode, also after
+ * the person switches modes with the page open (a loaded page's policy cannot change).
  */
-export function pagePolicy(sandboxOrigin?: string): string {
-  return policyWithMediaSources(sandboxOrigin ? [sandboxOrigin] : []);
-}
+export const PAGE_POLICY = CONTENT_SECURITY_POLICY;
 
 /** Everything that is not the page (JSON, images, scripts) needs no policy of its own but this. */
 const RESOURCE_CSP = "default-src 'none'; frame-ancestors 'none'";
