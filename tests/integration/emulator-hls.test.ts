@@ -48,7 +48,7 @@ async function uploadWithHls(name: string, bytes: Buffer): Promise<WireAsset> {
     const asset = (await (
       await fetch(`${emulator.url}/assets/${id}`, { headers: { 'x-api-key': 'k' } })
     ).json()) as WireAsset;
-    return asset.status !== 'processing' && asset;
+    return asset.status !== 'processing' ? asset : undefined;
   });
 }
 
