@@ -43,6 +43,13 @@ describe('what an id is', () => {
       '66a1f0c2e4b0a1b2c3d4e5f67',
       '66a1f0c2e4b0a1b2c3d4e5fg',
       '66a1f0c2e4b0a1b2c3d4e5f\n',
+      // 24 digits and a line break or a space (a regular expression's `$` may match before a
+      // final newline in other languages; not here), and digits that only look like hex.
+      '66a1f0c2e4b0a1b2c3d4e5f6\n',
+      '66a1f0c2e4b0a1b2c3d4e5f6\r\n',
+      ' 66a1f0c2e4b0a1b2c3d4e5f6',
+      '66a1f0c2e4b0a1b2c3d4e5f6\u0000',
+      '６６a1f0c2e4b0a1b2c3d4e5f6',
       null,
       42,
       { toString: () => '66a1f0c2e4b0a1b2c3d4e5f6' },
