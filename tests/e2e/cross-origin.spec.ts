@@ -5,6 +5,7 @@
  * receives no token (no cookie: cookies ignore ports) when the person visits it after the app.
  */
 import { expect, test } from '@playwright/test';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -28,6 +29,18 @@ async function otherLocalServer() {
   const seen: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
   const server = createServer((req, res) => {
     seen.push({ url: req.url ?? '', headers: req.headers });
+    // A frame with no origin (sandboxed) that tries what a page has, and tells its parent.
+    if (req.url === '/null-frame') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return void res.end(`<!doctype html><script>${NULL_ORIGIN_ATTACK}
+        attack(${JSON.stringify(serve.origin)}).then((r) => parent.postMessage(r, '*'));</script>`);
+    }
+    if (req.url === '/null-attack') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return void res.end(`<!doctype html><title>Another site</title><script>
+        addEventListener('message', (e) => { window.result = e.data; });</script>
+        <iframe sandbox="allow-scripts" src="/null-frame"></iframe>`);
+    }
     if (req.url === '/attack') {
       res.writeHead(200, { 'content-type': 'text/html' });
       return void res.end(`<!doctype html><title>Another site</title><h1>Another site</h1>
@@ -47,6 +60,26 @@ async function otherLocalServer() {
       }),
   };
 }
+
+/**
+ * What a page with no origin (`Origin: null`: a sandboxed frame, a file:// page) can try: a
+ * WebSocket with a guessed token, reading the session, a no-cors drop, a text/plain form post.
+ */
+const NULL_ORIGIN_ATTACK = `async function attack(target) {
+  const outcome = async (run) => { try { return await run(); } catch (e) { return 'refused: ' + e.name; } };
+  const socket = (protocols) => new Promise((resolve) => {
+    const ws = new WebSocket(target.replace('http', 'ws') + '/ws', protocols);
+    ws.onopen = () => resolve('opened');
+    ws.onclose = () => resolve('refused');
+  });
+  return {
+    origin: String(self.origin),
+    socket: await socket(['tl-uploader', 'tl-token.guess']),
+    readSession: await outcome(async () => (await fetch(target + '/session')).text()),
+    drop: await outcome(async () => (await fetch(target + '/upload?name=null-origin.wav',
+      { method: 'POST', mode: 'no-cors', body: new Blob([new Uint8Array(1000)]) })).type),
+  };
+}`;
 
 /** A contract command from Node, with the token (as the app's own page would). */
 async function command(name: string, payload: unknown = {}): Promise<unknown> {
@@ -222,6 +255,40 @@ test('a page on another local port cannot read the token, run a command, drop a 
   expect(((await command('library:query', { limit: 100 })) as { total: number }).total).toBe(library.total);
   // The app's own tab is still connected and working.
   await expect(app.getByText('Reconnecting…')).toHaveCount(0);
+});
+
+test('a page with no origin (a sandboxed frame, a file:// page) cannot run a command or drop a file', async ({
+  page,
+}) => {
+  const queueBefore = ((await command('uploads:list')) as { items: unknown[] }).items.length;
+  await page.goto(`${other.origin}/null-attack`);
+  const framed = await (
+    await page.waitForFunction(() => (window as { result?: unknown }).result)
+  ).jsonValue();
+  const tmp = await makeTempDir('tl-e2e-file-page-');
+  try {
+    const file = join(tmp.dir, 'attack.html');
+    await writeFile(file, `<!doctype html><title>A saved page</title><script>${NULL_ORIGIN_ATTACK}</script>`);
+    await page.goto(`file://${file}`);
+    const fromFile = await page.evaluate(
+      (target) => (window as unknown as { attack(t: string): Promise<unknown> }).attack(target),
+      serve.origin,
+    );
+    for (const attempts of [framed, fromFile])
+      expect(attempts).toEqual({
+        origin: 'null',
+        socket: 'refused',
+        readSession: 'refused: TypeError',
+        // Sent either way: opaque, or cut by Cross-Origin-Resource-Policy; serve refused it (below).
+        drop: expect.stringMatching(/^(opaque|refused: TypeError)$/),
+      });
+  } finally {
+    await tmp.cleanup();
+  }
+  expect(serve.child.exitCode).toBeNull();
+  const queueAfter = (await command('uploads:list')) as { items: Array<{ name: string }> };
+  expect(queueAfter.items.length).toBe(queueBefore);
+  expect(queueAfter.items.map((i) => i.name)).not.toContain('null-origin.wav');
 });
 
 test('a tab of an earlier start is told to open the new address, its old token refused', async ({ page }) => {
