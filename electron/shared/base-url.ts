@@ -28,7 +28,8 @@ export function baseUrlProblem(value: string): string | undefined {
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     return `must start with https:// (not ${url.protocol})`;
   if (url.username || url.password) return 'must not contain a user name or password';
-  if (url.search || url.hash) return 'must not contain a ?query or #fragment';
+  // An empty one too (`…/v1.3?`): URL reports it as none, but every path would be appended after it.
+  if (url.search || url.hash || /[?#]/.test(value)) return 'must not contain a ?query or #fragment';
   if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname))
     return `must use https:// for ${url.host}: your API key goes with every request, and plain http:// is allowed only for this computer (localhost, 127.x.x.x, [::1])`;
   return undefined;

@@ -31,6 +31,8 @@ describe('baseUrlProblem', () => {
     ['https://a:b@api.example.com/', /user name or password/],
     ['https://@api.example.com/', undefined],
     ['https://api.example.com/#x', /fragment/],
+    ['https://api.example.com/v1.3?', /query/], // empty: "/assets" would become the query
+    ['https://api.example.com/v1.3#', /fragment/], // empty: "/assets" would be cut off
     ['https://', /full address/],
     ['api.twelvelabs.io/v1.3', /full address/],
     ['', /full address/],
