@@ -16,6 +16,8 @@ export function makeQueue(
     baseUrl,
     apiKey: overrides.apiKey ?? (() => 'test-key'),
     backoff: FAST,
+    // One clock for the app, as in the app (a test's skewed clock is the client's too).
+    clock: overrides.clock,
   });
   const ledger = new UploadLedger(new ConfDocumentStore(dataDir, 'ledger'));
   const queue = new UploadQueue({

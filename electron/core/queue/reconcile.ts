@@ -21,7 +21,7 @@ export async function findOrphanAssets(
 ): Promise<string[]> {
   const candidates: Array<{ id: string; createdAt: number }> = [];
   for await (const asset of client.listAssets({ filename: query.name }, { signal: query.signal })) {
-    const createdAt = asset.createdAt ? Date.parse(asset.createdAt) : NaN;
+    const createdAt = platformToOurs(client, asset.createdAt);
     // Newest first: once assets are older than the attempt, none further can match.
     if (Number.isFinite(createdAt) && createdAt < query.since - CLOCK_SKEW_MS) break;
     // The filter is a substring match: the name must be the same. An id that is not one is never
@@ -48,9 +48,22 @@ export async function findOrphanSessions(
     (u) =>
       u.status === 'active' &&
       u.totalSize === query.size &&
-      (!u.createdAt || Date.parse(u.createdAt) >= query.since - CLOCK_SKEW_MS),
+      !(platformToOurs(client, u.createdAt) < query.since - CLOCK_SKEW_MS),
   );
 }
+
+/**
+ * A date the platform gave, on our clock: the platform's clock and ours may be minutes apart (a
+ * laptop's clock set by hand), and the attempt was dated by ours. NaN when there is none.
+ */
+export function platformToOurs(client: UndiciTwelveLabsClient, date: string | undefined): number {
+  const offset = client.transport.platformClockOffsetMs;
+  // The Date header is to the second and comes after a trip over the network: an offset that
+  // small is noise (clocks kept by NTP agree far better), and would blur "made since the attempt".
+  return date ? Date.parse(date) - (Math.abs(offset) < CLOCK_NOISE_MS ? 0 : offset) : NaN;
+}
+
+const CLOCK_NOISE_MS = 5_000;
 
 /** Waits before looking again for what an attempt whose whole body was sent made. */
 const BODY_SENT_LOOKS_MS = [2_000, 4_000];
@@ -134,7 +147,7 @@ export async function adoptOrphanSession(
       if (other !== item && other.multipart) taken.add(other.multipart.uploadId);
     const free = candidates.filter((c) => !taken.has(c.uploadId));
     // Those the platform dates since the attempt first (the skew margin lets in older ones).
-    const recent = free.filter((c) => !c.createdAt || Date.parse(c.createdAt) >= since);
+    const recent = free.filter((c) => !(platformToOurs(ctx.client, c.createdAt) < since));
     // The listing names no file: only a single candidate is taken (adopting the wrong one would
     // put these bytes under another file's name). oneCreateAtATime keeps ours single.
     const [session, other] = recent.length > 0 ? recent : free;

@@ -3,7 +3,8 @@ import { excludedFolders } from './folder-guards.ts';
 import type { FolderWatcher, FolderWatcherOptions, WatchEventType } from './folder-watcher.ts';
 
 /**
- * Watches a folder with chokidar, in a worker thread (chokidar-worker.mjs): setting up watches on
+ * Watches a folder in a worker thread: natively with one OS watch per directory
+ * (native-dir-worker.mjs), polling with chokidar (chokidar-worker.mjs): setting up watches on
  * a tree of thousands of folders stalls the thread that does it, so it is not the main one.
  * Our own stability rule decides when a file is finished (awaitWriteFinish off), and the initial
  * listing is ours (ignoreInitial), batched. Natively only directories are watched, and what
@@ -21,7 +22,9 @@ export async function chokidarWatchFolder(
   root: string,
   options: FolderWatcherOptions,
 ): Promise<FolderWatcher> {
-  const worker = new Worker(new URL('./chokidar-worker.mjs', import.meta.url), {
+  // Natively, a lean watch of directories (native-dir-worker.mjs); polling needs chokidar's.
+  const script = options.polling ? './chokidar-worker.mjs' : './native-dir-worker.mjs';
+  const worker = new Worker(new URL(script, import.meta.url), {
     workerData: {
       root,
       recursive: options.recursive,

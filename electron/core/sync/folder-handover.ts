@@ -3,9 +3,10 @@ import { isAssetReady } from '../../shared/item-state.ts';
 import type { QueueItemView } from '../../shared/queue-types.ts';
 import type { WatchedFolder } from '../../shared/sync-types.ts';
 import type { LifecycleScope } from '../lifecycle-scope.ts';
-import { detectType, readHeader } from '../media/detect-type.ts';
+import { detectType, type FileHead } from '../media/detect-type.ts';
 import type { Clock, Logger } from '../ports.ts';
 import type { AddInput, UploadQueue } from '../queue/upload-queue.ts';
+import { readHead } from './read-head.ts';
 import type { StableFile } from './stability-checker.ts';
 import type { FileEntry, SyncLedger } from './sync-ledger.ts';
 
@@ -25,6 +26,8 @@ export interface HandOverHost {
   changed(handedOver: boolean): void;
 }
 
+/** Files handed over in one queue write. */
+const MAX_BATCH = 2_000;
 /** Waits before trying a failed hand-over again: doubles from the first to the last. */
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 30_000;
@@ -72,8 +75,16 @@ export class FolderHandOver {
   }
 
   private async flush(): Promise<void> {
-    const batch = [...this.outbox];
-    this.outbox.clear();
+    // At most a batch at a time: one queue write of 100,000 items held the event loop for
+    // hundreds of milliseconds; the rest follows at once on the same chain.
+    const batch: Array<[string, StableFile]> = [];
+    for (const entry of this.outbox) {
+      batch.push(entry);
+      this.outbox.delete(entry[0]);
+      if (batch.length === MAX_BATCH) break;
+    }
+    if (this.outbox.size > 0)
+      this.flushTimer ??= this.scope.setTimeout('hand-over timer', 0, () => this.flushSoon());
     if (batch.length === 0 || !this.host.accepting()) return;
     const { inputs, entries } = await this.prepare(batch);
     let added: QueueItemView[] = [];
@@ -125,8 +136,15 @@ export class FolderHandOver {
     const { folder, ledger } = this.host;
     const inputs: AddInput[] = [];
     const entries: Array<[string, FileEntry]> = [];
+    // The heads are read a few at once: one at a time, a first scan's 100,000 files waited on
+    // 100,000 round trips to the thread pool, one after the other.
+    const heads = await readHeads(
+      batch.map(([path, file]) =>
+        isKnown(ledger.get(folder.id, this.host.relativePath(path)), file) ? undefined : [path, file.size],
+      ),
+    );
     let sinceYield = 0;
-    for (const [path, file] of batch) {
+    for (const [i, [path, file]] of batch.entries()) {
       // A first scan hands over tens of thousands at once: let other work run between slices.
       if (++sinceYield % 500 === 0) await new Promise((r) => setImmediate(r));
       const rel = this.host.relativePath(path);
@@ -138,7 +156,7 @@ export class FolderHandOver {
         ...(entry?.assetId && { assetId: entry.assetId }),
         ...(entry?.replaced && { replaced: entry.replaced }),
       };
-      const head = await readHeader(path).catch((error: NodeJS.ErrnoException) => error);
+      const head = heads[i]!;
       // Gone since it held still: its removal is its own event, not "not a media file".
       if (head instanceof Error && head.code === 'ENOENT') continue;
       const type = head instanceof Error ? undefined : detectType(head);
@@ -160,6 +178,25 @@ export class FolderHandOver {
     }
     return { inputs, entries };
   }
+}
+
+/** Heads read at once: enough to keep the thread pool (4 threads by default) busy, no more. */
+const READS_AT_ONCE = 8;
+
+/** The head of each file (or the error reading it), in order; undefined where none is asked for. */
+async function readHeads(
+  files: Array<[path: string, size: number] | undefined>,
+): Promise<Array<FileHead | NodeJS.ErrnoException | undefined>> {
+  const heads: Array<FileHead | NodeJS.ErrnoException | undefined> = new Array(files.length);
+  let next = 0;
+  const reader = async () => {
+    for (let i = next++; i < files.length; i = next++) {
+      const file = files[i];
+      if (file) heads[i] = await readHead(...file).catch((error: NodeJS.ErrnoException) => error);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, files.length) }, reader));
+  return heads;
 }
 
 /** A handed-over file's ledger entry once its item finished (undefined while it has not). */

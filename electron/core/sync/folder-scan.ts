@@ -70,11 +70,12 @@ export async function* scanFolder(
 
 /**
  * Files whose size and mtime are looked up together: one `stat` after another left the thread
- * pool mostly idle. At 100,000 files, 8 at once halved the first scan (15 s to 8.8 s) and kept
- * the first upload's start where it was (1.7 s); 32 at once scanned in 7.6 s but started the
- * first upload a second later, its stability checks queued behind the scan's stats.
+ * pool mostly idle. At 100,000 files, 8 at once halved the first scan (15 s to 8.8 s); 32 at once
+ * scanned in 7.6 s but started the first upload a second later, its stability checks queued
+ * behind the scan's stats. Files already still when first met no longer wait for a second look
+ * (stability-checker.ts), so 32 it is: 10,000 files scanned in 220–270 ms instead of ~300.
  */
-const STAT_BATCH = 8;
+const STAT_BATCH = 32;
 
 async function* statBatch(
   batch: Array<{ path: string; relativePath: string }>,

@@ -15,7 +15,7 @@ interface Pending extends StableFile {
 
 /**
  * Decides when a file is finished: its size and mtime held still across two checks a set interval
- * apart (longer for large files). chokidar's awaitWriteFinish alone is not enough for big copies
+ * apart (longer for large files), or its mtime already older than that interval when first seen. chokidar's awaitWriteFinish alone is not enough for big copies
  * or files present at start. Only stat is used: no handle is kept open between checks, so the
  * writer is never disturbed.
  */
@@ -54,6 +54,14 @@ export class StabilityChecker {
     // Already waiting on exactly this (a rescan met it again): its clock keeps running.
     const waiting = this.pending.get(path);
     if (waiting && waiting.size === info.size && waiting.mtimeMs === info.mtimeMs) return;
+    // Not written to for longer than the interval already (a first scan meets thousands such):
+    // a second look an interval later could only say the same. Every write moves the mtime, and
+    // copy tools that keep the source's mtime set it when the data is all there.
+    if (this.clock.now() - info.mtimeMs >= this.intervalFor(info.size)) {
+      this.pending.delete(path);
+      this.onStable(path, { size: info.size, mtimeMs: info.mtimeMs });
+      return;
+    }
     this.pending.set(path, {
       size: info.size,
       mtimeMs: info.mtimeMs,
