@@ -89,13 +89,16 @@ describe('PersistedDocument after a failed write', () => {
     doc.data.items.c = { state: 'queued' };
     doc.changed();
     // The first try fails (logged, not swallowed); the retry comes on its own.
-    await vi.waitFor(() => expect(onDisk().items).toEqual({ c: { state: 'queued' } }), {
-      timeout: 30_000,
-      interval: 50,
-    });
+    // Waited for as a whole: the file lands a moment before the write reports it saved.
+    await vi.waitFor(
+      () => {
+        expect(onDisk().items).toEqual({ c: { state: 'queued' } });
+        expect(lines.join('\n')).toMatch(/info queue: saved again after 1 failed write/);
+      },
+      { timeout: 30_000, interval: 50 },
+    );
     expect(store.attempts).toBeGreaterThanOrEqual(2);
     expect(lines.join('\n')).toMatch(/warn queue: changes could not be saved/);
-    expect(lines.join('\n')).toMatch(/info queue: saved again after 1 failed write/);
     await doc.close();
   });
 

@@ -153,7 +153,8 @@ export class ConfDocumentStore implements DocumentStore {
 
   /**
    * Temporary files of a save cut short by a crash (`<name>.json.<pid>.tmp`): the data folder is
-   * ours alone (data-dir-lock.ts), so any found at load are leftovers, never a save under way.
+   * ours alone (data-dir-lock.ts), so another process's found at load are leftovers, never a save
+   * under way.
    */
   private removeLeftovers(): void {
     let names: string[];
@@ -165,8 +166,9 @@ export class ConfDocumentStore implements DocumentStore {
     const prefixes = [`${this.name}.json.`, `${this.name}.journal.`];
     for (const name of names) {
       const prefix = prefixes.find((p) => name.startsWith(p));
-      if (prefix && /^\d+\.tmp$/.test(name.slice(prefix.length)))
-        rmSync(join(this.dir, name), { force: true });
+      // Never this process's own: another store of the same document may be saving right now.
+      const pid = prefix && /^(\d+)\.tmp$/.exec(name.slice(prefix.length))?.[1];
+      if (pid && Number(pid) !== process.pid) rmSync(join(this.dir, name), { force: true });
     }
   }
 
