@@ -11,6 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskName } from '../../electron/cli/serve/staging.ts';
@@ -20,7 +21,7 @@ import { MemorySecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
 import { startEmulator } from '../../emulator/index.ts';
 import { wav } from '../helpers/media.ts';
-import { ContractClient, http } from '../helpers/serve-client.ts';
+import { ContractClient, http, until } from '../helpers/serve-client.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 let root: string;
@@ -166,6 +167,21 @@ describe('names Windows opens as devices', () => {
 });
 
 describe('refusals mid-body', () => {
+  it('keeps nothing of a drop the client cuts off halfway', async () => {
+    const before = await staged();
+    const socket = connect(serve.port, '127.0.0.1');
+    socket.on('error', () => undefined); // our own cut
+    socket.write(
+      `POST /upload?name=cut.wav HTTP/1.1\r\nHost: 127.0.0.1:${serve.port}\r\n` +
+        `Authorization: Bearer ${serve.token}\r\nContent-Length: ${MAX_UPLOAD - 1}\r\n\r\n`,
+    );
+    socket.write(Buffer.alloc(MAX_UPLOAD / 4, 1));
+    await until('the copy to start', async () => (await staged()).length > before.length);
+    socket.destroy();
+    await until('the cut copy to go', async () => (await staged()).length === before.length);
+    expect(await staged()).toEqual(before);
+  });
+
   it('answers a body streamed past the limit with 413, not a reset, and keeps nothing of it', async () => {
     const before = await staged();
     const res = await drop('endless.wav', Buffer.alloc(2 * MAX_UPLOAD, 1), true);
