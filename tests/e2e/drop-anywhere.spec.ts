@@ -17,7 +17,9 @@ test.beforeAll(async () => {
   const tmp = await makeTempDir('tl-e2e-drop-');
   cleanup = tmp.cleanup;
   root = tmp.dir;
-  server = await startServeProcess(join(tmp.dir, 'data'));
+  // On the Sandbox from the start: each test stands alone (a retry, or one test run by itself, gets
+  // a fresh server and must not land on the welcome screen another test clicked past).
+  server = await startServeProcess(join(tmp.dir, 'data'), {}, { args: ['--sandbox'] });
 });
 test.afterAll(async () => {
   await server.stop();
@@ -26,7 +28,6 @@ test.afterAll(async () => {
 
 test('files dropped on another view are added and shown in Uploads', async ({ page }) => {
   await page.goto(server.url);
-  await page.getByRole('button', { name: 'Try the Sandbox' }).click();
   await page.getByRole('button', { name: 'Library' }).click();
   await expect(page.getByRole('heading', { name: 'Library' })).toBeVisible();
 
