@@ -10,12 +10,13 @@ import type {
 } from '../../shared/library-types.ts';
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
 import { AuthError, TwelveLabsError } from '../api/errors.ts';
-import { isConflict, isGone } from '../api/platform-answers.ts';
+import { isGone } from '../api/platform-answers.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
+import { carryOut, deleteOne, markDeleteState, type DeleteContext } from './library-deletes.ts';
 import { mirrorSchema, type MirrorData } from './library-schema.ts';
-import { acceptPlatformId, describeId, isPlatformId } from './platform-ids.ts';
+import { acceptPlatformId, isPlatformId } from './platform-ids.ts';
 import { queryAssets } from './query.ts';
 import type { ThumbnailCache } from './thumbnail-cache.ts';
 
@@ -70,6 +71,8 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
   private problem: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private started = false;
+  /** What the deletes (library-deletes.ts) act on: this mirror and its online state. */
+  private readonly deletes: DeleteContext;
 
   constructor(private readonly options: AssetLibraryOptions) {
     super();
@@ -77,6 +80,15 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
     this.logger = options.logger ?? silentLogger;
     // Checked entry by entry at load (library-schema.ts).
     this.doc = new PersistedDocument<MirrorData>(options.store, mirrorSchema, 1_000);
+    this.deletes = {
+      doc: this.doc,
+      client: options.client,
+      clock: this.clock,
+      logger: this.logger,
+      markOnline: () => this.markOnline(),
+      noteFailure: (error) => this.noteFailure(error),
+      removeLocal: (assetId) => this.removeLocal(assetId),
+    };
   }
 
   /** What loading the mirror found damaged, in words (the core says it as a notice). */
@@ -272,7 +284,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
   private removeLocal(assetId: string): void {
     delete this.doc.data.assets[assetId];
     delete this.doc.data.pendingDeletes[assetId];
-    this.markDeleteState(assetId);
+    markDeleteState(this.doc, assetId);
     void this.options.thumbnails?.forget(assetId);
     this.options.onAssetGone?.(assetId);
   }
@@ -295,85 +307,26 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
   /**
    * Deletes assets. `confirmed` must be true: the UI asks the person first, and the core refuses
    * a delete nobody confirmed. Offline, deletes wait; a 409 marks the asset `deleteBlocked` with
-   * how many indexed assets reference it; only `force` overrides that.
+   * how many indexed assets reference it; only `force` overrides that (library-deletes.ts).
    */
   async delete(ids: string[], options: { confirmed: boolean; force?: boolean }): Promise<DeleteOutcome[]> {
     if (options.confirmed !== true) throw new Error('A delete needs the person’s explicit confirmation.');
     const outcomes: DeleteOutcome[] = [];
-    for (const id of ids) outcomes.push(await this.deleteOne(id, options.force === true));
+    for (const id of ids) outcomes.push(await deleteOne(this.deletes, id, options.force === true));
     await this.doc.commitChanges();
     this.emit('changed');
     this.emit('state', this.state());
     return outcomes;
   }
 
-  private async deleteOne(id: string, force: boolean): Promise<DeleteOutcome> {
-    if (!isPlatformId(id)) return { id, outcome: 'failed', message: `${describeId(id)} is not an asset id.` };
-    const asset = this.doc.data.assets[id];
-    try {
-      await this.options.client.deleteAsset(id, { force });
-      this.markOnline();
-      this.removeLocal(id);
-      return { id, outcome: 'deleted' };
-    } catch (error) {
-      if (isGone(error)) {
-        this.removeLocal(id);
-        return { id, outcome: 'deleted' };
-      }
-      if (isConflict(error)) {
-        const references = await this.options.client
-          .listIndexedAssets(id, { pageLimit: 1 })
-          .then((page) => page.pageInfo.totalResults ?? page.data.length)
-          .catch(() => 0); // only for the wording: the message then says "Some"
-        const message = `${references || 'Some'} indexed asset${references === 1 ? '' : 's'} reference${references === 1 ? 's' : ''} this asset. Deleting it anyway unlinks ${references === 1 ? 'it' : 'them'}; this cannot be undone.`;
-        if (asset) {
-          asset.deleteBlocked = { message, references };
-          asset.deleting = undefined;
-        }
-        delete this.doc.data.pendingDeletes[id];
-        this.markDeleteState(id);
-        return { id, outcome: 'blocked', message, references };
-      }
-      if (error instanceof TwelveLabsError && error.retryable) {
-        // No network (or the platform is down): the delete waits, and the asset shows "deleting".
-        this.noteFailure(error);
-        this.doc.data.pendingDeletes[id] = { force, requestedAt: this.clock.now() };
-        if (asset) asset.deleting = true;
-        this.markDeleteState(id);
-        return { id, outcome: 'pending' };
-      }
-      return { id, outcome: 'failed', message: (error as Error).message };
-    }
-  }
-
-  /** An asset's entry and its pending delete changed (either may be gone). */
-  private markDeleteState(id: string): void {
-    this.doc.changedAt('assets', id);
-    this.doc.changedAt('pendingDeletes', id);
-  }
-
   private async processPendingDeletes(): Promise<void> {
     const pendingDeletes = Object.entries(this.doc.data.pendingDeletes);
     if (pendingDeletes.length === 0) return;
     try {
-      await this.carryOut(pendingDeletes);
+      await carryOut(this.deletes, pendingDeletes);
     } finally {
       this.emit('changed');
       this.emit('state', this.state());
-    }
-  }
-
-  private async carryOut(pendingDeletes: Array<[string, { force: boolean }]>): Promise<void> {
-    for (const [id, pending] of pendingDeletes) {
-      const outcome = await this.deleteOne(id, pending.force);
-      if (outcome.outcome === 'pending') throw new Error('still offline');
-      if (outcome.outcome !== 'deleted') {
-        delete this.doc.data.pendingDeletes[id];
-        const asset = this.doc.data.assets[id];
-        if (asset) asset.deleting = undefined;
-        this.markDeleteState(id);
-      }
-      this.logger.info('pending delete carried out', { asset: id, outcome: outcome.outcome });
     }
   }
 
