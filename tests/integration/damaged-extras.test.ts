@@ -4,12 +4,14 @@
  * on real temp folders; one CLI child checks what a person sees on stderr.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../emulator/index.ts';
-import { FileSecretStore } from '../../electron/core/secrets.ts';
+import { silentLogger } from '../../electron/core/ports.ts';
+import { FileSecretStore, MemorySecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
+import { wav } from '../helpers/media.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 let dir: string;
@@ -118,4 +120,50 @@ describe("a damaged Sandbox state (the app's Sandbox)", () => {
       await again.close();
     }
   });
+});
+
+describe('a document deleted or replaced under the running core', () => {
+  for (const [name, act] of [
+    ['queue.json deleted', (account: string) => rm(join(account, 'queue.json'))],
+    ['queue.journal deleted', (account: string) => rm(join(account, 'queue.journal'))],
+    ['queue.json replaced by `null`', (account: string) => writeFile(join(account, 'queue.json'), 'null')],
+  ] as const)
+    it(`${name}, then a change and a restart: every item is there and nothing is called damaged`, async () => {
+      const media = join(dir, 'media');
+      await mkdir(media);
+      const names = ['one.wav', 'two.wav', 'three.wav'];
+      for (const [i, n] of names.entries()) await writeFile(join(media, n), wav(0.1, 8000, 300 + i * 40));
+      const emulator = await startEmulator({ apiKey: 'k-12345678' }); // nothing is uploaded: all paused
+      const open = () =>
+        UploaderCore.create({
+          dataDir: dir,
+          secrets: new MemorySecretStore('k-12345678'),
+          overrides: { baseUrl: emulator.url },
+          logger: silentLogger,
+        });
+      const core = await open();
+      try {
+        await core.invoke('uploads:pause-all', {});
+        await core.invoke('uploads:add', {
+          inputs: names.slice(0, 2).map((n) => ({ kind: 'file', path: join(media, n) })),
+        });
+        await act(join(dir, 'account'));
+        await core.invoke('uploads:add', { inputs: [{ kind: 'file', path: join(media, names[2]!) }] });
+      } finally {
+        await core.close();
+      }
+      const again = await open();
+      try {
+        expect(again.dataProblems()).toEqual([]);
+        expect(
+          again.queue
+            .list()
+            .map((i) => i.name)
+            .sort(),
+        ).toEqual([...names].sort());
+      } finally {
+        await again.close();
+        await emulator.close();
+      }
+    });
 });
