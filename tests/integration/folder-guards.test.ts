@@ -4,11 +4,12 @@
  * not get round it), the data folder is never scanned even when a path still leads into it, and
  * adding a folder answers while a huge tree is still being taken in.
  */
+import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chokidarWatchFolder } from '../../electron/core/sync/chokidar-folder-watcher.ts';
-import { excludeFromScans, makeEventFilter } from '../../electron/core/sync/folder-guards.ts';
+import { checkWatchable, excludeFromScans, makeEventFilter } from '../../electron/core/sync/folder-guards.ts';
 import { IgnoreRules } from '../../electron/core/sync/ignore-rules.ts';
 import { scanFolder } from '../../electron/core/sync/folder-scan.ts';
 import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
@@ -328,3 +329,48 @@ async function watchedInodes(): Promise<number[]> {
   }
   return inodes;
 }
+
+describe('the data folder under a path of its own (a bind mount)', () => {
+  /** Mounts `from` at `at` (Linux, as root); false when this machine does not allow it. */
+  async function bindMount(from: string, at: string): Promise<boolean> {
+    if (process.platform !== 'linux') return false;
+    return new Promise((resolve) => execFile('mount', ['--bind', from, at], (error) => resolve(!error)));
+  }
+
+  it('is neither scanned nor walked by the watcher, and a path with .. is the folder it leads to', async (ctx) => {
+    const media = join(base, 'media');
+    await mkdir(join(media, 'mnt'), { recursive: true });
+    // A path through ".." into the data folder is the data folder.
+    await expect(checkWatchable(join(media, '..', 'app-data'), { dataDir })).rejects.toThrow(
+      /inside TL Uploader's own data folder/,
+    );
+    if (!(await bindMount(dataDir, join(media, 'mnt')))) {
+      console.warn('skipped: a bind mount needs Linux and the right to mount (root)');
+      return ctx.skip();
+    }
+    const stop = excludeFromScans(dataDir);
+    try {
+      const listed: string[] = [];
+      for await (const f of scanFolder(media, { recursive: true, ignored: () => false, onProblem: () => {} }))
+        listed.push(f.relativePath);
+      expect(listed).toEqual([]);
+      const watcher = await chokidarWatchFolder(media, {
+        recursive: true,
+        polling: false,
+        ignored: () => false,
+        onEvent: () => {},
+        onError: () => {},
+      });
+      try {
+        const watched = await watchedInodes();
+        expect(watched).toContain((await stat(media)).ino);
+        expect(watched).not.toContain((await stat(join(dataDir, 'thumbnails'))).ino);
+      } finally {
+        await watcher.close();
+      }
+    } finally {
+      stop();
+      await new Promise((resolve) => execFile('umount', [join(media, 'mnt')], resolve));
+    }
+  });
+});

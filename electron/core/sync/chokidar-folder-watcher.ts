@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { excludedFolders } from './folder-guards.ts';
+import { excludedFolders, excludedIdentities } from './folder-guards.ts';
 import type { FolderWatcher, FolderWatcherOptions, WatchEventType } from './folder-watcher.ts';
 
 /**
@@ -33,6 +33,7 @@ export async function chokidarWatchFolder(
       // The data folder: events from it are dropped on this side, but the worker must not even
       // walk into it (one OS watch per folder of thumbnails, through a symlink in the tree).
       excluded: excludedFolders(),
+      excludedIds: excludedIdentities(),
     },
   });
   let closed = false;

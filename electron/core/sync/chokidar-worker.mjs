@@ -13,14 +13,16 @@ import { join, sep } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { watch } from 'chokidar';
 
-const { root, recursive, polling, ignorePatterns, excluded = [] } = workerData;
+const { root, recursive, polling, ignorePatterns, excluded = [], excludedIds = [] } = workerData;
 const ignoreRules = ignorePatterns.map((source) => new RegExp(source, 'i'));
 const within = (inner, outer) =>
   inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
 // A folder that is (or leads, through a symlink, into) an excluded one (the app's data folder) is
 // not entered: chokidar follows symlinks, and the main side only filters events. By real path,
 // once per folder (chokidar hands over the stats of what a symlink points to).
-const excludedFolder = (path) => {
+const excludedFolder = (path, stats) => {
+  // A bind mount of it has a path of its own: known by its device and inode.
+  if (excludedIds.includes(`${stats.dev}:${stats.ino}`)) return true;
   if (excluded.length === 0) return false;
   let real = path;
   try {
@@ -31,7 +33,7 @@ const excludedFolder = (path) => {
   return excluded.some((dir) => within(path, dir) || within(real, dir));
 };
 const ignored = (path, stats) => {
-  if (stats?.isDirectory() && excludedFolder(path)) return true;
+  if (stats?.isDirectory() && excludedFolder(path, stats)) return true;
   if (path === root) return false;
   if (!polling && stats?.isFile()) return true;
   const rel = path.slice(root.length + 1).split(/[\\/]/);

@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { parse, resolve, sep } from 'node:path';
@@ -72,6 +72,10 @@ const excluded = new Map<string, number>();
 export function excludeFromScans(dir: string): () => void {
   const paths = [...new Set([resolve(dir), realOrSelf(dir)])];
   for (const path of paths) excluded.set(path, (excluded.get(path) ?? 0) + 1);
+  // By identity too: a bind mount of the data folder (or a second mount of its disk) shows it
+  // under a path no real path leads back from.
+  const id = identityOf(dir);
+  if (id) excludedIds.set(id, (excludedIds.get(id) ?? 0) + 1);
   let done = false;
   return () => {
     if (done) return;
@@ -81,7 +85,33 @@ export function excludeFromScans(dir: string): () => void {
       if (left > 0) excluded.set(path, left);
       else excluded.delete(path);
     }
+    if (!id) return;
+    const left = (excludedIds.get(id) ?? 1) - 1;
+    if (left > 0) excludedIds.set(id, left);
+    else excludedIds.delete(id);
   };
+}
+
+/** Device and inode of the excluded folders, as `dev:ino`, with how many owners asked. */
+const excludedIds = new Map<string, number>();
+
+function identityOf(dir: string): string | undefined {
+  try {
+    const info = statSync(dir);
+    return `${info.dev}:${info.ino}`;
+  } catch {
+    return undefined; // not made yet: its paths still keep it out
+  }
+}
+
+/** The excluded folders by identity (`dev:ino`), for a watcher that runs elsewhere. */
+export function excludedIdentities(): string[] {
+  return [...excludedIds.keys()];
+}
+
+/** Whether a folder, by its stat, is an excluded one under whatever path (a bind mount). */
+export function isExcludedIdentity(info: { dev: number; ino: number }): boolean {
+  return excludedIds.size > 0 && excludedIds.has(`${info.dev}:${info.ino}`);
 }
 
 function realOrSelf(path: string): string {

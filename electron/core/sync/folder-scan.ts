@@ -1,6 +1,6 @@
 import { opendir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { isExcluded } from './folder-guards.ts';
+import { excludedIdentities, isExcluded, isExcludedIdentity } from './folder-guards.ts';
 
 export interface ScannedFile {
   path: string;
@@ -11,6 +11,7 @@ export interface ScannedFile {
 }
 
 const YIELD_EVERY = 200;
+const NO_ID = { dev: -1, ino: -1 };
 
 /**
  * Lists a watched folder without blocking the event loop for long: one directory handle open at
@@ -36,6 +37,8 @@ export async function* scanFolder(
   while (pending.length > 0) {
     const dir = pending.pop()!;
     if (isExcluded(dir === start ? realStart : join(realStart, relative(start, dir)))) continue;
+    // A bind mount of the data folder has a path of its own: known by its device and inode.
+    if (excludedIdentities().length > 0 && isExcludedIdentity(await stat(dir).catch(() => NO_ID))) continue;
     let handle;
     try {
       handle = await opendir(dir, { bufferSize: 64 });

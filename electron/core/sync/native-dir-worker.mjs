@@ -9,16 +9,25 @@
 // Here only directories are listed (no stat of files) and one small watcher is kept per directory.
 // A new sub-directory is watched and reported ('addDir': the main side scans it); a watched one
 // gone is unwatched and reported ('unlinkDir'). Symlinks are not followed, as the scan does not.
-import { lstatSync, opendirSync, realpathSync, watch } from 'node:fs';
+import { lstatSync, opendirSync, realpathSync, statSync, watch } from 'node:fs';
 import { join, sep } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { root, recursive, ignorePatterns, excluded = [] } = workerData;
+const { root, recursive, ignorePatterns, excluded = [], excludedIds = [] } = workerData;
 const ignoreRules = ignorePatterns.map((source) => new RegExp(source, 'i'));
 const within = (inner, outer) =>
   inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
 const ignoredName = (name) => ignoreRules.some((r) => r.test(name));
 const excludedFolder = (path) => {
+  // A bind mount of it has a path of its own: known by its device and inode.
+  if (excludedIds.length > 0) {
+    try {
+      const info = statSync(path);
+      if (excludedIds.includes(`${info.dev}:${info.ino}`)) return true;
+    } catch {
+      // Gone already: as below.
+    }
+  }
   if (excluded.length === 0) return false;
   let real = path;
   try {
