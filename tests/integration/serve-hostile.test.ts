@@ -141,6 +141,25 @@ describe('credentials and places', () => {
   });
 });
 
+describe('bad percent-encoding in a URL to upload', () => {
+  it('names the item as the URL is written, and the rest of the batch is added', async () => {
+    const client = await ContractClient.open(serve.port, serve.token);
+    try {
+      const reply = await client.call('uploads:add', {
+        inputs: [
+          { kind: 'url', url: 'https://media.example/%E0%A4%A.mp4' },
+          { kind: 'url', url: 'https://media.example/clip%20one.mp4' },
+        ],
+      });
+      expect(reply, JSON.stringify(reply.error)).toMatchObject({ ok: true });
+      const names = (reply.value as Added).added.map((i) => i.name);
+      expect(names).toEqual(['%E0%A4%A.mp4', 'clip one.mp4']);
+    } finally {
+      client.close();
+    }
+  });
+});
+
 describe('the port', () => {
   it('says a port in use is in use, and how to choose another', async () => {
     await expect(

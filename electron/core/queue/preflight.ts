@@ -86,6 +86,12 @@ export function validateMediaUrl(raw: string): string {
 
 export function filenameFromUrl(url: string): string {
   const u = new URL(url);
-  const last = decodeURIComponent(u.pathname.split('/').filter(Boolean).pop() ?? '');
+  const segment = u.pathname.split('/').filter(Boolean).pop() ?? '';
+  let last = segment;
+  try {
+    last = decodeURIComponent(segment);
+  } catch {
+    // Bad percent-encoding (`%E0%A4%A`): the name is the segment as written; the URL stays valid.
+  }
   return (last || u.hostname).slice(0, LIMITS.filenameLength);
 }
