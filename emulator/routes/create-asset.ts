@@ -84,8 +84,7 @@ async function validateAndCreate(emu: EmulatorCore, form: ParsedForm) {
     throw invalid('url', 'Only http and https URLs are supported.');
   const asset = emu.newAsset({
     method: 'url',
-    filename:
-      fields.filename ?? (decodeURIComponent(parsed.pathname.split('/').pop() ?? '') || parsed.hostname),
+    filename: fields.filename ?? (lastSegment(parsed) || parsed.hostname),
     enableHls,
     enableThumbnail,
     userMetadata,
@@ -191,4 +190,14 @@ function parseForm(emu: EmulatorCore, ctx: RequestContext): Promise<ParsedForm> 
     });
     ctx.body.pipe(parser);
   });
+}
+
+/** The URL's last path segment, decoded; as written when its percent-encoding is bad (no 500). */
+function lastSegment(url: URL): string {
+  const segment = url.pathname.split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
