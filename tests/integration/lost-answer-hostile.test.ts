@@ -14,6 +14,7 @@ import { EmulatorControl } from '../helpers/emulator-control.ts';
 import { startLostAnswerProxy, type LostAnswerProxy } from '../helpers/lost-answer-proxy.ts';
 import { mp4, writeFixture } from '../helpers/media.ts';
 import { allIn, makeQueue, waitFor } from '../helpers/queue-harness.ts';
+import { serveFolder } from '../helpers/static-server.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 let emulator: RunningEmulator;
@@ -249,4 +250,44 @@ describe('lost answers with three uploads at once', () => {
       }
       expect(await control.requests(route)).toHaveLength(3);
     });
+});
+
+describe('a URL uploaded before, sent again, its answer lost', () => {
+  it('the earlier upload is not taken for the new one while the new one may still be listed late', async () => {
+    await writeFixture(join(dir, 'again.mp4'), mp4({ seed: 61, payloadBytes: 5_000 }));
+    const served = await serveFolder(dir);
+    try {
+      const url = `${served.origin}/again.mp4`;
+      // Uploaded a minute ago (from another device, or an item since removed): in no ledger.
+      const form = new FormData();
+      form.append('method', 'url');
+      form.append('url', url);
+      const res = await fetch(`${emulator.url}/assets`, { method: 'POST', headers: KEY, body: form });
+      const earlier = ((await res.json()) as { _id: string })._id;
+      const queue = start({ clock: quickLooks });
+      const lost = proxy.lose({ method: 'POST', path: CREATE, fault: 504, count: 1 });
+      // The new asset is left out of the first three listings; the earlier one is always there.
+      const late = proxy.lose({
+        method: 'GET',
+        path: CREATE,
+        count: 3,
+        fault: {
+          rewrite: (body: string) => {
+            const page = JSON.parse(body) as { data: Array<{ _id: string }> };
+            return JSON.stringify({ ...page, data: page.data.filter((a) => a._id === earlier) });
+          },
+        },
+      });
+      await queue.add([{ kind: 'url', url }]);
+      const [item] = await waitFor(queue, allIn('ready', 'failed'), 45_000);
+      expect([lost.hits, late.hits]).toEqual([1, 3]);
+      const ids = (await emulatorAssets()).map((a) => a._id);
+      expect(ids).toHaveLength(2);
+      expect(item!.assetId).not.toBe(earlier);
+      expect(ids).toContain(item!.assetId);
+      expect(await control.requests('assets.create')).toHaveLength(2);
+    } finally {
+      await served.close();
+    }
+  });
 });

@@ -17,7 +17,14 @@ const CLOCK_SKEW_MS = 5 * 60_000;
  */
 export async function findOrphanAssets(
   client: UndiciTwelveLabsClient,
-  query: { name: string; since: number; size?: number; signal?: AbortSignal },
+  query: {
+    name: string;
+    since: number;
+    size?: number;
+    signal?: AbortSignal;
+    /** false: leave out those dated before the attempt (let in only by the skew margin). */
+    earlyToo?: boolean;
+  },
 ): Promise<string[]> {
   const candidates: Array<{ id: string; createdAt: number }> = [];
   for await (const asset of client.listAssets({ filename: query.name }, { signal: query.signal })) {
@@ -32,7 +39,7 @@ export async function findOrphanAssets(
   }
   const early = (c: { createdAt: number }) => (c.createdAt < query.since ? 1 : 0);
   candidates.sort((a, b) => early(a) - early(b) || a.createdAt - b.createdAt);
-  return candidates.map((c) => c.id);
+  return candidates.filter((c) => query.earlyToo !== false || !early(c)).map((c) => c.id);
 }
 
 /**
@@ -116,6 +123,9 @@ export async function findOrphanAsset(
       since,
       size: item.size,
       signal,
+      // One dated before the attempt is most likely an earlier upload of the same file or URL
+      // (a URL's is in no ledger): while ours may still be listed late, it is not taken for ours.
+      earlyToo: !stillPatient(ctx, item),
     });
     const claimed = new Set<string>();
     for (const other of Object.values(ctx.items()))
@@ -191,10 +201,7 @@ async function withPatience<T>(
     await ctx.clock.sleep(waitMs, signal);
     found = await look();
   }
-  const patient =
-    item.attemptBodySent &&
-    !cutByUs.has(item) &&
-    ctx.clock.now() - (item.attemptStartedAt ?? 0) < (ctx.arrivalPatienceMs ?? ARRIVAL_PATIENCE_MS);
+  const patient = stillPatient(ctx, item);
   if (found !== undefined || !patient) cutByUs.delete(item);
   if (found === undefined && !patient) {
     item.attemptStartedAt = undefined;
@@ -202,6 +209,15 @@ async function withPatience<T>(
     ctx.changed(item);
   }
   return found;
+}
+
+/** Whether what the item's attempt made may still be listed later (see ARRIVAL_PATIENCE_MS). */
+function stillPatient(ctx: TransferContext, item: ItemRecord): boolean {
+  return (
+    item.attemptBodySent === true &&
+    !cutByUs.has(item) &&
+    ctx.clock.now() - (item.attemptStartedAt ?? 0) < (ctx.arrivalPatienceMs ?? ARRIVAL_PATIENCE_MS)
+  );
 }
 
 const outstanding = new WeakMap<TransferContext, Map<string, Promise<unknown>>>();
