@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { join, sep } from 'node:path';
 import {
   parseRequest,
   type CommandName,
@@ -21,7 +22,7 @@ import { defaultLogger, systemClock, type Clock, type Logger } from './ports.ts'
 import type { UploadQueue } from './queue/upload-queue.ts';
 import { BandwidthScheduler } from './queue/bandwidth-scheduler.ts';
 import { ConfDocumentStore } from './store/conf-document-store.ts';
-import { PersistedDocument } from './store/persisted-document.ts';
+import { PersistedDocument, writeProblems, type WriteProblem } from './store/persisted-document.ts';
 import { settingsSchema } from './settings-schema.ts';
 import type { FolderSync } from './sync/folder-sync.ts';
 
@@ -100,6 +101,7 @@ export class UploaderCore {
     }
     // The lock first, so that it is released last: after every service closed, even a failing one.
     core.lifecycle.onClose('data-folder lock', lock.release);
+    core.lifecycle.onClose('write-problem notices', core.hearWriteProblems());
     core.lifecycle.onClose('settings', () => core.settingsDoc.close());
     core.lifecycle.onClose('bandwidth schedule', () => core.bandwidth.stop());
     core.lifecycle.onClose('services', async () => {
@@ -234,6 +236,26 @@ export class UploaderCore {
     if (!message) return;
     this.problems.push(message);
     this.notice('warning', message, true); // stays on screen until dismissed: something was lost
+  }
+
+  /**
+   * A document of this data folder that cannot be written (a full disk, a read-only folder): said
+   * once when it starts and once when it is saved again, not only logged. Returns the unsubscribe.
+   */
+  private hearWriteProblems(): () => void {
+    const ours = (p: WriteProblem) =>
+      p.path !== undefined && p.path.startsWith(join(this.options.dataDir, sep));
+    const failed = (p: WriteProblem) => {
+      if (ours(p))
+        this.notice('warning', `${p.message} Until then your changes are kept while TL Uploader runs.`);
+    };
+    const recovered = (p: WriteProblem) => {
+      if (ours(p)) this.notice('info', p.message);
+    };
+    writeProblems.on('failed', failed).on('recovered', recovered);
+    return () => {
+      writeProblems.off('failed', failed).off('recovered', recovered);
+    };
   }
 
   private notice(level: 'info' | 'warning', message: string, lasting = false): void {

@@ -73,6 +73,8 @@ describe('a data folder whose disk is full', () => {
           logger: silentLogger,
         });
       const core = await open();
+      const notices: Array<{ level: string; message: string }> = [];
+      core.on('app:notice', (n) => notices.push(n));
       let fillers: string[] = [];
       try {
         await core.invoke('uploads:pause-all', {});
@@ -93,6 +95,14 @@ describe('a data folder whose disk is full', () => {
         // and is saved by the retry (or at close at the latest).
         const { added } = await core.invoke('uploads:add', { inputs: [{ kind: 'file', path: media }] });
         expect(added).toHaveLength(1);
+        // The person was told while it failed (once a document, not at every retry), and when it
+        // was saved again; not only the log.
+        const said = notices.map((n) => `${n.level} ${n.message}`).join('\n');
+        expect(said).toMatch(
+          /^warning The queue could not be saved \(ENOSPC\).*kept while TL Uploader runs/m,
+        );
+        expect(said.match(/^warning The queue could not be saved/gm)).toHaveLength(1);
+        expect(said).toMatch(/^info The queue was saved again\./m);
       } finally {
         for (const file of fillers) await rm(file, { force: true });
         await core.close();

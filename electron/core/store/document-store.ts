@@ -23,6 +23,8 @@ export interface LoadedDocument {
  */
 export interface DocumentStore {
   readonly name: string;
+  /** Where it is kept on disk, when it is (a ConfDocumentStore's `<dir>/<name>.json`). */
+  readonly path?: string;
   /** The saved data; `shape` says which paths its journal may name (journal.ts). */
   load(shape?: JournalShape): LoadedDocument;
   /** May be asynchronous: big documents are written without blocking the event loop. */

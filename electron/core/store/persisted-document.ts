@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { defaultLogger, type Logger } from '../ports.ts';
 import type { DocumentSchema } from './document-schema.ts';
 import type { DocumentChange, DocumentStore } from './document-store.ts';
@@ -10,6 +11,22 @@ const MAX_JOURNALED_CHANGES = 5_000;
 /** After a failed write, the next try waits this long, doubling up to the longest (disk full, EACCES). */
 const RETRY_FIRST_MS = 1_000;
 const RETRY_LONGEST_MS = 60_000;
+
+/** A document whose writes started failing (`failed`, once per streak) or work again (`recovered`). */
+export interface WriteProblem {
+  /** The store's name (queue, ledger, settings…). */
+  name: string;
+  /** Its file, so that a listener can tell its own data folder's documents from another's. */
+  path?: string;
+  /** What went wrong, in words (explainWriteError). */
+  message: string;
+}
+
+/**
+ * Where failing writes are heard by whoever tells the person (the core's notices): each service
+ * opens its own documents, so this is one emitter for the process rather than one per owner.
+ */
+export const writeProblems = new EventEmitter<{ failed: [WriteProblem]; recovered: [WriteProblem] }>();
 
 /**
  * An in-memory document saved through a DocumentStore with coalesced writes: many changes made
@@ -157,8 +174,10 @@ export class PersistedDocument<T extends Record<string, unknown>> {
           await this.store.append!(paths.map((path) => this.changeAt(path)));
           this.appends++;
         }
-        if (anything && this.failures > 0)
+        if (anything && this.failures > 0) {
           this.logger.info(`${this.store.name}: saved again after ${this.failures} failed write(s)`);
+          writeProblems.emit('recovered', this.problem(`The ${this.store.name} was saved again.`));
+        }
         if (anything) this.failures = 0;
         for (const w of waiters) w.resolve();
       } catch (error) {
@@ -174,10 +193,15 @@ export class PersistedDocument<T extends Record<string, unknown>> {
         });
         if (!this.closed) this.schedule(retryMs);
         const said = explainWriteError(this.store.name, error);
+        if (this.failures === 1) writeProblems.emit('failed', this.problem(said.message));
         for (const w of waiters) w.reject(said);
       }
     } while (this.wholeDirty || this.marked.size > 0 || this.waiters.length > 0);
     this.writing = undefined;
+  }
+
+  private problem(message: string): WriteProblem {
+    return { name: this.store.name, message, ...(this.store.path && { path: this.store.path }) };
   }
 
   private changeAt(path: string[]): DocumentChange {
