@@ -114,6 +114,7 @@ describe('the contract over the WebSocket', () => {
     await run('uploads:retry-all');
     await run('uploads:move-to-top', { id: third!.id });
     await run('uploads:upload-anyway', { id: third!.id });
+    await run('uploads:upload-without-indexing', { id: third!.id }); // not refused by an index: no-op
     await run('uploads:pause-all');
     await run('uploads:resume-all');
     await run('uploads:pause-all', { until: Date.now() + 60_000 });
@@ -141,6 +142,20 @@ describe('the contract over the WebSocket', () => {
       asset: { id: page.items[0]!.id },
     });
     await run('library:state');
+    // Indexes (issue 17): made, listed, an asset indexed from the Library and its membership read.
+    expect(page.total).toBeGreaterThan(1);
+    const index = (await run('indexes:create', {
+      name: 'serve-test',
+      models: [{ name: 'marengo3.0', options: ['visual', 'audio'] }],
+    })) as { id: string };
+    expect(((await run('indexes:list')) as Array<{ id: string }>).map((i) => i.id)).toContain(index.id);
+    const indexed = page.items[1]!.id;
+    expect(await run('library:index-assets', { ids: [indexed], indexId: index.id })).toEqual([
+      expect.objectContaining({ assetId: indexed, outcome: 'indexing' }),
+    ]);
+    expect(await run('library:memberships', { id: indexed })).toEqual([
+      expect.objectContaining({ indexId: index.id, indexName: 'serve-test' }),
+    ]);
     expect(await run('library:delete', { ids: [page.items[0]!.id], confirmed: true })).toEqual([
       { id: page.items[0]!.id, outcome: 'deleted' },
     ]);
