@@ -291,3 +291,30 @@ describe('a URL uploaded before, sent again, its answer lost', () => {
     }
   });
 });
+
+describe('the last chunk report’s answer lost while the person pauses', () => {
+  it('resumed, the upload ends as the one asset its session made', async () => {
+    await writeFixture(join(dir, 'paused.mp4'), mp4({ seed: 81, payloadBytes: 9_000 }));
+    const queue = start({ multipartFromBytes: 1_000 });
+    // Three chunks, one report: it completes the upload. The platform acts on it; as its answer
+    // comes back garbled, the person presses Pause.
+    const lost = proxy.lose({
+      method: 'POST',
+      path: REPORT,
+      count: 1,
+      fault: {
+        rewrite: () => {
+          queue.pause(queue.list()[0]!.id);
+          return '<html>gateway</html>';
+        },
+      },
+    });
+    await queue.add([{ kind: 'file', path: join(dir, 'paused.mp4') }]);
+    await waitFor(queue, (items) => lost.hits === 1 && items[0]!.state === 'paused', 45_000);
+    queue.resume(queue.list()[0]!.id);
+    const [item] = await waitFor(queue, allIn('ready', 'failed'), 45_000);
+    expect(item).toMatchObject({ state: 'ready', method: 'multipart' });
+    expect((await emulatorAssets()).map((a) => a._id)).toEqual([item!.assetId]);
+    expect(await control.requests('multipart.create')).toHaveLength(1);
+  });
+});
