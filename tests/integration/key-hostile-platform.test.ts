@@ -54,6 +54,8 @@ const seen: Seen[] = [];
 let redirects = 0;
 /** Every API call answered with a 307 to the capture (a moved or mistyped API address). */
 let redirectAll = false;
+/** Chunk uploads answered with a 307 (as S3 does for a bucket in another region). */
+let redirectStorage = false;
 let dir: string;
 let cleanup: () => Promise<void>;
 let core: UploaderCore | undefined;
@@ -65,6 +67,11 @@ beforeAll(async () => {
   capture = createServer((req, res) => {
     const text = `${req.url} ${JSON.stringify(req.headers)}`;
     seen.push({ method: req.method ?? '', url: req.url ?? '', carriesKey: text.includes(KEY) });
+    if (redirectStorage && req.method === 'PUT') {
+      req.resume();
+      res.writeHead(307, { location: `http://127.0.0.1:${gatewayPort}${req.url}` });
+      return res.end();
+    }
     forward(req, res, emulatorPort, `127.0.0.1:${capturePort}`);
   });
   capturePort = await listen(capture);
@@ -138,5 +145,24 @@ it('says a redirect is not followed, instead of "The key works"', async () => {
   } finally {
     await c.close();
     redirectAll = false;
+  }
+});
+
+it('fails a chunk answered with a redirect, saying so, instead of taking it for stored', async () => {
+  redirectStorage = true;
+  const c = await UploaderCore.create({ dataDir: join(dir, 'storage'), secrets: new MemorySecretStore() });
+  try {
+    await c.invoke('settings:update', {
+      baseUrl: `http://127.0.0.1:${gatewayPort}/v1.3`,
+      confirmHost: `127.0.0.1:${gatewayPort}`,
+    });
+    await c.invoke('settings:set-api-key', { apiKey: KEY });
+    const path = await writeMp4File(join(dir, 'moved.mp4'), 10 * 1024 * 1024 + 1, 3);
+    await c.invoke('uploads:add', { inputs: [{ kind: 'file', path }] });
+    const [item] = await waitFor(c.queue, (all) => all[0]?.state === 'failed');
+    expect(item!.error).toContain('The upload storage answered with a redirect (HTTP 307)');
+  } finally {
+    await c.close();
+    redirectStorage = false;
   }
 });

@@ -307,11 +307,12 @@ export class HttpTransport {
     } catch {
       // A Location that is no URL: "another address".
     }
-    return new ApiError(
-      status,
-      'redirect_not_followed',
-      `TwelveLabs answered with a redirect (HTTP ${status}) to ${to}, which is not followed: your API key goes only to the API address in Settings (${this.baseUrl}). Check that address.`,
-    );
+    // Presigned storage carries no key: a redirect there is only a transfer that did not happen.
+    const message =
+      call.sendKey === false
+        ? `The upload storage answered with a redirect (HTTP ${status}) to ${to}, which is not followed: the part was not stored.`
+        : `TwelveLabs answered with a redirect (HTTP ${status}) to ${to}, which is not followed: your API key goes only to the API address in Settings (${this.baseUrl}). Check that address.`;
+    return new ApiError(status, 'redirect_not_followed', message);
   }
 
   private toApiError(
