@@ -348,6 +348,10 @@ describe('the data folder under a path of its own (a bind mount)', () => {
       console.warn('skipped: a bind mount needs Linux and the right to mount (root)');
       return ctx.skip();
     }
+    // Added as a folder of its own, it is refused like the data folder itself.
+    await expect(checkWatchable(join(media, 'mnt'), { dataDir })).rejects.toThrow(
+      /inside TL Uploader's own data folder/,
+    );
     const stop = excludeFromScans(dataDir);
     try {
       const listed: string[] = [];
@@ -372,5 +376,24 @@ describe('the data folder under a path of its own (a bind mount)', () => {
       stop();
       await new Promise((resolve) => execFile('umount', [join(media, 'mnt')], resolve));
     }
+  });
+});
+
+describe('the data folder named in another case', () => {
+  it('is refused on a disk that ignores case (macOS, Windows)', async (ctx) => {
+    // Does this disk ignore case? The data folder under its name in capitals says.
+    const upper = join(base, 'APP-DATA');
+    const ignoresCase = await stat(upper).then(
+      () => true,
+      () => false,
+    );
+    if (!ignoresCase) {
+      console.warn('skipped: this disk tells names apart by case (Linux), so another case is another folder');
+      return ctx.skip();
+    }
+    await expect(checkWatchable(upper, { dataDir })).rejects.toThrow(/inside TL Uploader's own data folder/);
+    await expect(checkWatchable(join(base.toUpperCase()), { dataDir })).rejects.toThrow(
+      /contains TL Uploader's own data folder/,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { parse, resolve, sep } from 'node:path';
+import { dirname, parse, resolve, sep } from 'node:path';
 import { FolderError } from './folder-errors.ts';
 
 /**
@@ -50,16 +50,35 @@ export async function checkWatchable(
     );
   if (options.dataDir) {
     const data = await real(options.dataDir);
-    if (within(folder, data))
+    // By identity too (device and inode of each folder up to the root): a bind mount, or a name in
+    // another case on a disk that ignores case, is the same folder under a path of its own.
+    const [folderIds, dataIds] = await Promise.all([identities(folder), identities(data)]);
+    const inside = dataIds[0] !== undefined && folderIds.includes(dataIds[0]);
+    const contains = folderIds[0] !== undefined && dataIds.includes(folderIds[0]);
+    if (within(folder, data) || inside)
       throw new FolderError(
         `${shown} is inside TL Uploader's own data folder (${data}), which holds its queue and thumbnails, not your media. Choose a folder outside it.`,
       );
-    if (within(data, folder))
+    if (within(data, folder) || contains)
       throw new FolderError(
         `${shown} contains TL Uploader's own data folder (${data}): its thumbnails and working files would be uploaded. Choose a folder that does not contain it, or move the data folder elsewhere (TL_UPLOADER_DATA_DIR or --data-dir).`,
       );
   }
   return folder;
+}
+
+/**
+ * `dev:ino` of `path` and of each folder above it, nearest first; none when `path` itself cannot
+ * be read (a folder above that cannot be read is left out).
+ */
+async function identities(path: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let at = path; ; at = dirname(at)) {
+    const info = await stat(at).catch(() => undefined);
+    if (info) ids.push(`${info.dev}:${info.ino}`);
+    else if (at === path) return [];
+    if (dirname(at) === at) return ids;
+  }
 }
 
 /** Real paths no scan enters, with how many owners asked for each (two cores may share one). */
