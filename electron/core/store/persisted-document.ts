@@ -27,6 +27,8 @@ export interface WriteProblem {
  * opens its own documents, so this is one emitter for the process rather than one per owner.
  */
 export const writeProblems = new EventEmitter<{ failed: [WriteProblem]; recovered: [WriteProblem] }>();
+// One listener pair per open core: tests open many at once, which is no leak.
+writeProblems.setMaxListeners(0);
 
 /**
  * An in-memory document saved through a DocumentStore with coalesced writes: many changes made
