@@ -5,7 +5,7 @@ import { IndexingWork } from './indexing.ts';
 import { ingestStream, TooLargeError } from './ingest.ts';
 import { mediaToken } from './media-token.ts';
 import { DEFAULT_LIMITS, type MediaKind, type UploadLimits } from './limits.ts';
-import { hlsSourceOf } from './hls-stream.ts';
+import { prepareStream } from './hls-remux.ts';
 import { probeMedia } from './media-probe.ts';
 import { settleDocument } from './sniff-document.ts';
 import { RateLimiter, type RateLimit } from './rate-limiter.ts';
@@ -136,12 +136,12 @@ export class EmulatorCore {
       asset.blobPath && asset.sniffed
         ? await probeMedia(asset.blobPath, asset.sniffed, asset.size ?? 0)
         : undefined;
-    // A stream only where the Sandbox can make one from the upload as it is (hls-stream.ts); for
-    // any other file HLS was asked for and not made: `error`, as the platform says of a failure.
+    // A stream only where the Sandbox can make one without transcoding (hls-stream.ts,
+    // hls-remux.ts); for any other file HLS was asked for and not made: `error`.
     const streamable =
       asset.enableHls && asset.blobPath && (kind === 'video' || kind === 'audio')
-        ? await hlsSourceOf(asset.blobPath).catch(() => undefined) // unreadable bytes: no stream to claim
-        : undefined;
+        ? await prepareStream(asset.blobPath)
+        : false;
     if (!this.state.assets.has(assetId)) return; // deleted while probing
     asset.status = 'ready';
     asset.duration = probe?.duration ?? asset.duration;

@@ -259,6 +259,7 @@ export class BlobStore {
 
   async removeBlob(assetId: string): Promise<void> {
     await rm(this.blobPath(assetId), { force: true });
+    await rm(`${this.blobPath(assetId)}.stream.mp4`, { force: true }); // its stream copy (hls-remux.ts)
   }
 
   async clear(): Promise<void> {

@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import type { EmulatorCore } from '../core.ts';
 import { ApiError } from '../http-helpers.ts';
-import { hlsPlaylist, hlsSourceOf } from '../hls-stream.ts';
+import { streamOf } from '../hls-remux.ts';
+import { hlsPlaylist } from '../hls-stream.ts';
 import { mediaTokenMatches } from '../media-token.ts';
 import { generatedThumbnail } from '../png.ts';
 import type { RouteDefinition } from '../router.ts';
@@ -38,13 +39,13 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
     if (asset.status !== 'ready' || !has(asset)) throw noSuchMedia();
     return asset;
   };
-  /** A ready asset whose HLS is ready, and how its upload is streamed (hls-stream.ts). */
+  /** A ready asset whose HLS is ready, the file streamed and how (hls-stream.ts, hls-remux.ts). */
   const streamable = async (params: Record<string, string>) => {
     const asset = readyAsset(params, (a) => a.hlsStatus === 'ready' && !!a.blobPath);
     // A blob that cannot be read as media has no stream to give: a 404, as for no media at all.
-    const source = await hlsSourceOf(asset.blobPath!).catch(() => undefined);
-    if (!source) throw noSuchMedia();
-    return { asset, source };
+    const stream = await streamOf(asset.blobPath!);
+    if (!stream) throw noSuchMedia();
+    return { asset, ...stream };
   };
 
   return [
@@ -90,7 +91,7 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
       handler: async (ctx) => {
         const part = ctx.params.part;
         if (part !== 'init.mp4' && part !== 'segment.m4s') throw noSuchMedia();
-        const { asset, source } = await streamable(ctx.params);
+        const { asset, path, source } = await streamable(ctx.params);
         if (source.kind !== 'fmp4') throw noSuchMedia();
         const range = part === 'init.mp4' ? source.init : source.media;
         ctx.res.writeHead(200, {
@@ -98,7 +99,7 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
           'Content-Type': asset.sniffed?.kind === 'audio' ? 'audio/mp4' : 'video/mp4',
           'Content-Length': range.end - range.start,
         });
-        createReadStream(asset.blobPath!, { start: range.start, end: range.end - 1 }).pipe(ctx.res);
+        createReadStream(path, { start: range.start, end: range.end - 1 }).pipe(ctx.res);
       },
     },
     {

@@ -2,8 +2,9 @@
  * The asset detail plays the HLS stream (hls.js: Chromium has no native HLS) in serve mode, on
  * the Sandbox the person switched to with the page open ("Try the Sandbox"): the page loaded
  * before the Sandbox ran, and its CSP allows no local port, so the stream must come through the
- * page's own origin (shared/sandbox-media.ts). Real ffmpeg clips: MPEG-TS and fragmented MP4
- * play and decode frames; an ordinary MP4 says the Sandbox has no stream of it, not an error.
+ * page's own origin (shared/sandbox-media.ts). Real ffmpeg clips: MPEG-TS, fragmented MP4 and an
+ * ordinary MP4 (repackaged by the Sandbox's ffmpeg) play and decode frames; a WAV, which the
+ * Sandbox cannot stream, says so instead of an error.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
@@ -30,6 +31,10 @@ test.beforeAll(async () => {
   await make('clip.ts', '-f', 'mpegts');
   await make('frag.mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof');
   await make('plain.mp4', '-movflags', '+faststart');
+  execFileSync('ffmpeg', [
+    ...['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:d=1', join(tmp.dir, 'tone.wav')],
+  ]);
+  clips['tone.wav'] = await readFile(join(tmp.dir, 'tone.wav'));
   // No --sandbox and no key: the page first loads on the welcome screen, before any Sandbox runs.
   server = await startServeProcess(join(tmp.dir, 'data'));
 });
@@ -54,7 +59,7 @@ async function drop(page: Page, name: string) {
   return page.getByRole('dialog', { name });
 }
 
-test('switched to the Sandbox with the page open, the asset detail plays TS and fMP4 streams through its own origin', async ({
+test('switched to the Sandbox with the page open, the asset detail plays TS, fMP4 and MP4 streams through its own origin', async ({
   page,
 }) => {
   const foreign: string[] = [];
@@ -74,7 +79,7 @@ test('switched to the Sandbox with the page open, the asset detail plays TS and 
   await page.getByLabel('Ask for HLS streams (video and audio)').check();
   await page.getByRole('button', { name: 'Uploads' }).click();
 
-  for (const name of ['clip.ts', 'frag.mp4']) {
+  for (const name of ['clip.ts', 'frag.mp4', 'plain.mp4']) {
     const detail = await drop(page, name);
     await detail.getByRole('button', { name: '▶ Play the HLS preview' }).click();
     await expect(detail.getByLabel(`Preview of ${name}`)).toBeVisible();
@@ -96,12 +101,16 @@ test('switched to the Sandbox with the page open, the asset detail plays TS and 
   expect(blocked, 'nothing was blocked by the page policy').toEqual([]);
 });
 
-test('an ordinary MP4 has no stream in the Sandbox, and the detail says so instead of an error', async ({
-  page,
-}) => {
+test('a file the Sandbox cannot stream says so in the detail instead of an error', async ({ page }) => {
+  // Stands alone (run by itself, or retried on a fresh server): on the Sandbox, HLS asked for.
   await page.goto(server.url);
+  await expect(page.getByRole('button', { name: /^(Try the Sandbox|Settings)$/ }).first()).toBeVisible();
+  const welcome = page.getByRole('button', { name: 'Try the Sandbox' });
+  if (await welcome.isVisible()) await welcome.click();
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByLabel('Ask for HLS streams (video and audio)').check();
   await page.getByRole('button', { name: 'Uploads' }).click();
-  const detail = await drop(page, 'plain.mp4');
+  const detail = await drop(page, 'tone.wav');
   await expect(detail.getByText('No stream for this asset in the Sandbox')).toBeVisible();
   await expect(detail.getByRole('button', { name: '▶ Play the HLS preview' })).toHaveCount(0);
   await expect(detail.locator('video')).toHaveCount(0);

@@ -1,8 +1,9 @@
 /**
  * The Sandbox's HLS tells the truth (emulator/hls-stream.ts): `hls.status: ready` only for an
- * upload it can stream as it is (MPEG-TS, fragmented MP4), with a playlist whose URIs resolve to
- * the file's bytes; an ordinary MP4, a WAV and a seeded asset with no bytes say `error` and have no
- * playlist. Real ffmpeg-made files over real HTTP.
+ * upload it can stream without transcoding (MPEG-TS, fragmented MP4, or repackaged by ffmpeg when
+ * installed), with a playlist whose URIs resolve to the file's bytes; without ffmpeg an ordinary MP4,
+ * and always a WAV and a seeded asset with no bytes, say `error` and have no playlist. Real
+ * ffmpeg-made files over real HTTP.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -104,16 +105,41 @@ describe('the Sandbox streams what it can and says so for the rest', () => {
     expect(init.length + segment.length).toBeGreaterThan(fmp4.length - 200);
   });
 
-  it('an ordinary MP4 and a WAV have no stream: hls.status error, no manifest URL, no playlist', async () => {
+  it('an ordinary MP4 is repackaged by ffmpeg (copied, not re-encoded) into fMP4 and plays', async () => {
     const plain = await ffmpeg('plain.mp4', '-movflags', '+faststart');
-    for (const [name, bytes] of [
-      ['plain.mp4', plain],
-      ['tone.wav', wav(1)],
-    ] as const) {
-      const asset = await uploadWithHls(name, bytes);
-      expect(asset, name).toMatchObject({ status: 'ready', hls: { status: 'error' } });
-      expect(asset.hls!.manifest_url, name).toBeUndefined();
+    const asset = await uploadWithHls('plain.mp4', plain);
+    expect(asset).toMatchObject({ status: 'ready', hls: { status: 'ready' } });
+    const { url, lines } = await playlistOf(asset);
+    expect(lines).toContain('#EXT-X-MAP:URI="init.mp4"');
+    const init = await bytesAt(new URL('init.mp4', url).href);
+    const segment = await bytesAt(new URL('segment.m4s', url).href);
+    expect(init.toString('latin1', 4, 8)).toBe('ftyp');
+    expect(init.includes(Buffer.from('mvex'))).toBe(true);
+    expect(segment.toString('latin1', 4, 8)).toBe('moof');
+    // The source is still the upload itself, byte for byte.
+    expect((await bytesAt(new URL('../source', url).href)).equals(plain)).toBe(true);
+  });
+
+  it('without ffmpeg (a packaged app) an ordinary MP4 has no stream, nor has a WAV: error, no manifest', async () => {
+    const plain = await ffmpeg('plain-2.mp4', '-movflags', '+faststart');
+    const saved = process.env.TL_EMULATOR_FFMPEG;
+    process.env.TL_EMULATOR_FFMPEG = '';
+    try {
+      for (const [name, bytes] of [
+        ['plain-2.mp4', plain],
+        ['tone.wav', wav(1)],
+      ] as const) {
+        const asset = await uploadWithHls(name, bytes);
+        expect(asset, name).toMatchObject({ status: 'ready', hls: { status: 'error' } });
+        expect(asset.hls!.manifest_url, name).toBeUndefined();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TL_EMULATOR_FFMPEG;
+      else process.env.TL_EMULATOR_FFMPEG = saved;
     }
+    // PCM audio cannot be copied into MP4: no stream even with ffmpeg.
+    const wave = await uploadWithHls('tone-2.wav', wav(1));
+    expect(wave).toMatchObject({ status: 'ready', hls: { status: 'error' } });
   });
 
   it('seeded assets (the demo) have no bytes and claim no stream', async () => {
