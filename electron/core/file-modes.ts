@@ -14,6 +14,8 @@ export const PRIVATE_FILE_MODE = 0o600;
 
 /** The group/other bits: none may be set on anything in the data folder. */
 const SHARED_BITS = 0o077;
+/** The sticky bit: set on folders every user shares, such as /tmp. */
+const STICKY = 0o1000;
 
 /** What the app keeps at the top of a data folder: narrowed when an older version left it open. */
 const OWN_DIRS = new Set(['account', 'sandbox', 'staging', 'logs']);
@@ -31,8 +33,16 @@ export async function ensurePrivateDir(dir: string, logger?: Logger): Promise<vo
   const info = await stat(dir);
   if ((info.mode & SHARED_BITS) === 0) return;
   const absolute = resolve(dir);
+  // --data-dir ~ : closing the home folder to others could break what else lives there. A
+  // sticky folder (/tmp, /var/tmp) is shared by design: 0700 would lock every other user and
+  // service out of it (and drop its sticky bit), which root, for one, would be allowed to do.
+  if ((info.mode & STICKY) !== 0) {
+    logger?.warn(
+      `The data folder ${dir} is a folder every user shares: it is left as it is, and what the app keeps in it is private, but choose a folder of its own.`,
+    );
+    return;
+  }
   if (absolute === resolve(homedir()) || absolute === parse(absolute).root) {
-    // --data-dir ~ : closing the home folder to others could break what else lives there.
     logger?.warn(`The data folder ${dir} is readable by other users; choose a folder of its own.`);
     return;
   }

@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import { join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { silentLogger } from '../../electron/core/ports.ts';
 import { FileSecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
 import { writeMp4File } from '../helpers/media.ts';
@@ -118,6 +119,26 @@ describe('file modes of the data folder', () => {
     });
     await core.close();
     expect(await openEntries(data)).toEqual([]);
+  });
+
+  it('leave a folder every user shares (sticky, as /tmp) as it is, and what the app keeps in it private', async () => {
+    const shared = join(dir, 'shared');
+    await mkdir(shared);
+    await chmod(shared, 0o1777);
+    const warnings: string[] = [];
+    const core = await UploaderCore.create({
+      dataDir: shared,
+      secrets: new FileSecretStore(shared, {}),
+      logger: { ...silentLogger, warn: (message) => warnings.push(message) },
+      overrides: { baseUrl: emulator.url },
+    });
+    await core.invoke('settings:set-api-key', { apiKey: KEY });
+    await core.close();
+    expect((await lstat(shared)).mode & 0o7777).toBe(0o1777);
+    expect(warnings.join('\n')).toContain('is a folder every user shares');
+    const own = (await readdir(shared)).map((name) => join(shared, name));
+    expect(own.length).toBeGreaterThan(1);
+    for (const path of own) expect(await openEntries(path), path).toEqual([]);
   });
 
   it('are 0700 / 0600 after serve mode ran as a child process, with a dropped file staged', async () => {
