@@ -170,6 +170,23 @@ describe('the port', () => {
   });
 });
 
+describe('names that read as something else', () => {
+  it('lose their bidi and C1 controls: the queue shows what the file is', async () => {
+    for (const [name, shown] of [
+      ['\u202egpj.exe', '_gpj.exe'],
+      ['a\u2067b\u2069.wav', 'a_b_.wav'],
+      ['x\u200f.wav', 'x_.wav'],
+      ['c1\u0085.wav', 'c1_.wav'],
+    ]) {
+      const res = await drop(name!, wav(0.05));
+      expect(res.status, res.text).toBe(200);
+      const item = (JSON.parse(res.text) as Added).added[0]!;
+      expect(item.name).toBe(shown);
+      expect(basename(item.source.path)).toBe(shown);
+    }
+  });
+});
+
 describe('names Windows opens as devices', () => {
   it('are staged under a name every system creates as a file; the platform still gets the dropped name', async () => {
     for (const name of ['CON.wav', 'nul.wav', 'Com1.wav', 'LPT9 .x.wav', 'aux', 'conout$.wav']) {

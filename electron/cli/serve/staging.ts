@@ -184,11 +184,14 @@ async function ensurePrivateDir(dir: string): Promise<void> {
   await chmod(dir, 0o700);
 }
 
-/** A dropped file's name, made safe: no folders, no control characters, no dot-only names. */
+/**
+ * A dropped file's name, made safe: no folders, no control characters (C0, C1, and the bidi
+ * controls that make `\u202Egpj.exe` read as "exe.jpg" in the queue), no dot-only names.
+ */
 export function sanitizeName(raw: string): string {
   let name = basename(raw.replace(/\\/g, '/'))
     .replace(
-      /[\u0000-\u001f\u007f<>:"|?*]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069<>:"|?*]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
       '_',
     )
     .trim();
