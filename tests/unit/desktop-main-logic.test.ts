@@ -183,18 +183,39 @@ describe('app:// requests', () => {
 });
 
 describe('the desktop page policy', () => {
-  it('is the shared policy with loopback added for images, media and fetches only', () => {
-    const directives = (policy: string) => new Map(policy.split('; ').map((d) => [d.split(' ')[0]!, d]));
-    const shared = directives(CONTENT_SECURITY_POLICY);
-    const desktop = directives(DESKTOP_POLICY);
-    expect([...desktop.keys()]).toEqual([...shared.keys()]);
-    for (const [name, directive] of shared)
-      expect(desktop.get(name)).toBe(
-        ['img-src', 'media-src', 'connect-src'].includes(name)
-          ? `${directive} http://127.0.0.1:*`
-          : directive,
-      );
-    expect(desktop.get('script-src')).toBe("script-src 'self'");
+  it("is the shared policy, with no local port (the Sandbox's media comes through app://)", () => {
+    expect(DESKTOP_POLICY).toBe(CONTENT_SECURITY_POLICY);
+    expect(DESKTOP_POLICY).not.toMatch(/127\.0\.0\.1|localhost|http:/);
+    expect(DESKTOP_POLICY).toContain("script-src 'self';");
+  });
+});
+
+describe("app:// relay of the Sandbox's media", () => {
+  const id = '0123456789abcdef01234567';
+  const token = 'AbCdEfGhIjKlMnOpQrStUvWxYz012345';
+  it("names only an asset's media files on the Sandbox", () => {
+    for (const file of ['hls/master.m3u8', 'hls/init.mp4', 'hls/segment.m4s', 'source', 'thumbnail'])
+      expect(resolveAppRequest(`app://tl-uploader/sandbox-media/${id}/${token}/${file}`, '/r')).toEqual({
+        kind: 'sandbox-media',
+        path: `/media/${id}/${token}/${file}`,
+      });
+    for (const rest of [
+      '_emulator/reset',
+      `${id}/${token}/%2e%2e%2f%2e%2e%2f_emulator%2freset`,
+      `${id}/${token}/..%2F..%2F..%2F_emulator%2Freset`,
+      `${id}/${token}/hls/master.m3u8/x`,
+      `${id}/${token}/hls`,
+      `${id.toUpperCase()}/${token}/source`,
+      `${id}/short/source`,
+      `${id}/${token}`,
+    ])
+      expect(resolveAppRequest(`app://tl-uploader/sandbox-media/${rest}`, '/r'), rest).toEqual({
+        kind: 'not-found',
+      });
+    // Dot-segments are resolved by the URL itself: what is left is a renderer file, not the Sandbox.
+    expect(
+      resolveAppRequest(`app://tl-uploader/sandbox-media/${id}/${token}/../../../_emulator/reset`, '/r'),
+    ).toMatchObject({ kind: 'file', path: '/r/_emulator/reset' });
   });
 });
 
