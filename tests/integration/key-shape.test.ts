@@ -5,6 +5,7 @@
  * Windows line endings gives `KEY\r`), and a key with a character inside it is a key problem,
  * said as such, and never sent. Against the emulator over real HTTP, which takes only the key.
  */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
@@ -80,6 +81,24 @@ describe('an API key with characters around or inside it', () => {
     expect(core.queue.totals().blockedByAuth).toBe(true);
     // Nothing reached the platform with it (nor without a key).
     expect(await control.requests()).toEqual([]);
+  });
+});
+
+describe('tl-uploader login', () => {
+  it('refuses a key with a character no key has inside it, and stores nothing', async () => {
+    const data = join(dir, 'login');
+    const child = spawn(process.execPath, ['bin/tl-uploader.mjs', 'login'], {
+      env: { ...process.env, TWELVELABS_API_KEY: undefined, TL_UPLOADER_DATA_DIR: data },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.end(`${KEY.slice(0, 8)}\u00a0${KEY.slice(8)}\n`);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(stderr).toContain('That key has a character no key has (U+00A0, at position 9)');
+    expect(stderr).not.toContain(KEY.slice(8));
+    expect(code).toBe(2);
+    expect(await new FileSecretStore(data, {}).get()).toBeUndefined();
   });
 });
 

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { FileSecretStore } from '../../core/secrets.ts';
+import { apiKeyProblem } from '../../shared/api-key.ts';
 import { EXIT, UsageError, type CommandSpec } from '../command.ts';
 
 export const spec = {
@@ -25,6 +26,9 @@ export async function run(secrets: FileSecretStore): Promise<number> {
   const key = (await rl.question(process.stdin.isTTY ? 'TwelveLabs API key: ' : '')).trim();
   rl.close();
   if (key.length < 8) throw new UsageError('That does not look like an API key (too short).');
+  // Refused now rather than stored and refused at every request (a pasted NBSP, a line break).
+  const problem = apiKeyProblem(key);
+  if (problem) throw new UsageError(`That key ${problem}: paste it again from the TwelveLabs dashboard.`);
   await secrets.set(key);
   console.error('The key is stored (readable by you only). Check it with: tl-uploader ls');
   return EXIT.ok;
