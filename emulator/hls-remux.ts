@@ -4,6 +4,8 @@ import { promisify } from 'node:util';
 import { hlsSourceOf, type HlsSource } from './hls-stream.ts';
 
 const run = promisify(execFile);
+/** The end of the last repackaging asked for (they run one after another). */
+let lastRemux: Promise<void> = Promise.resolve();
 
 /**
  * The Sandbox has no encoder of its own, so an upload that is not already streamable (an ordinary
@@ -32,6 +34,11 @@ export async function prepareStream(blobPath: string): Promise<boolean> {
   if (!ffmpeg) return false;
   const copy = streamCopyPath(blobPath);
   const part = `${copy}.part`;
+  // One ffmpeg at a time: a hundred videos dropped at once must not start a hundred processes.
+  const turn = lastRemux.then(() => undefined);
+  let done!: () => void;
+  lastRemux = new Promise<void>((resolve) => (done = resolve));
+  await turn;
   try {
     await run(
       ffmpeg,
@@ -48,6 +55,8 @@ export async function prepareStream(blobPath: string): Promise<boolean> {
     // No ffmpeg, or nothing it can copy into MP4: no stream, which hls.status says (error).
     await rm(part, { force: true });
     return false;
+  } finally {
+    done();
   }
   return (await streamOf(blobPath)) !== undefined;
 }
