@@ -6,75 +6,29 @@
  * replays app.quit()'s event order, so these tests fail where the app would fail.
  */
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
 import { startEmulator } from '../../emulator/index.ts';
 import { DESKTOP_POLICY } from '../../electron/main/app-url.ts';
 import { baseUrlHost } from '../../electron/shared/base-url.ts';
 import type { QueueItemView, QueueTotals } from '../../electron/shared/queue-types.ts';
-import { buildDesktopBundle, StandInApp } from '../helpers/electron-stand-in/driver.ts';
+import { StandInApp } from '../helpers/electron-stand-in/driver.ts';
+import {
+  NO_PROXY_ENV,
+  quit,
+  quitOrder,
+  startConnectProxy,
+  startSlowUpload,
+  untilItem,
+  useDesktopApp,
+} from '../helpers/desktop-app.ts';
 import { writeMp4File } from '../helpers/media.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
-let bundle: { dir: string; cleanup: () => Promise<void> };
-beforeAll(async () => {
-  bundle = await buildDesktopBundle();
-});
-afterAll(() => bundle?.cleanup());
-
-async function launch(dataDir?: string, options: { env?: Record<string, string>; args?: string[] } = {}) {
-  let dir = dataDir;
-  if (!dir) {
-    const temp = await makeTempDir('tl-desktop-');
-    onTestFinished(temp.cleanup);
-    dir = temp.dir;
-  }
-  const app = new StandInApp(bundle.dir, { dataDir: dir, ...options });
-  onTestFinished(() => app.kill());
-  await app.waitFor('page-loaded');
-  return { app, dataDir: dir };
-}
-
-/** The queue as the page reads it (the contract's uploads:list), whatever events carried it. */
-async function items(app: StandInApp): Promise<QueueItemView[]> {
-  return (await app.invoke<{ items: QueueItemView[] }>('uploads:list')).value?.items ?? [];
-}
-/** Waits until an item matches (checked at each report the app makes, and every 200 ms). */
-async function untilItem(app: StandInApp, match: (item: QueueItemView) => boolean, what: string) {
-  let found: QueueItemView | undefined;
-  await app.until(async () => (found = (await items(app)).find(match)) !== undefined, what);
-  return found!;
-}
-const quitOrder = (app: StandInApp) =>
-  app.reports
-    .filter((r) => ['quit-event', 'quit-canceled', 'window-closed'].includes(r.kind))
-    .map((r) =>
-      r.kind === 'quit-event' ? r.name : r.kind === 'quit-canceled' ? `canceled at ${r.at}` : r.kind,
-    );
-
-/** Quits as the person would, answering "Quit" should it ask (uploads may still be running). */
-async function quit(app: StandInApp) {
-  await app.control('answer', { kind: 'messageBox', value: 0 });
-  await app.control('quit');
-  expect(await app.exited).toBe(0);
-}
-
-/** Starts a slow upload (the bandwidth limit holds it in `uploading`) and waits until it runs. */
-async function startSlowUpload(app: StandInApp, dataDir: string) {
-  const limited = await app.invoke('settings:update', { bandwidthBytesPerSecond: 64_000 });
-  expect(limited.ok).toBe(true);
-  const file = await writeMp4File(join(dataDir, 'clip.mp4'), 3_000_000, 7);
-  const added = await app.invoke('uploads:add', { inputs: [{ kind: 'file', path: file }] });
-  expect(added.ok, JSON.stringify(added.error)).toBe(true);
-  await untilItem(app, (i) => i.state === 'uploading', 'the upload runs');
-  return file;
-}
+const { launch, bundleDir } = useDesktopApp();
 
 describe('the desktop main process under the stand-in Electron', () => {
   it('serves the page over app:// with the CSP, refuses strangers, and quits from the tray in order', async () => {
@@ -215,7 +169,7 @@ describe('the desktop main process under the stand-in Electron', () => {
     await mkdir(folder);
     await writeMp4File(join(folder, 'second.mp4'), 40_000, 3);
     // Launched from the folder with a relative path, as a file manager's "Open with" does.
-    const second = new StandInApp(bundle.dir, { dataDir, args: ['second.mp4', '--some-switch'] });
+    const second = new StandInApp(bundleDir(), { dataDir, args: ['second.mp4', '--some-switch'] });
     onTestFinished(() => second.kill());
     const secondCwd = await second.waitFor('single-instance');
     expect(secondCwd.primary).toBe(false);
@@ -416,36 +370,12 @@ describe('the desktop main process under the stand-in Electron', () => {
     const emulator = await startEmulator({ processingMs: 50, apiKey: KEY });
     onTestFinished(() => emulator.close());
     const { port: apiPort } = new URL(emulator.url);
-    // An HTTP proxy that records what it is asked for and tunnels it to the emulator (undici asks
-    // for a CONNECT tunnel, for http targets too).
-    const proxied: string[] = [];
-    const proxy = createServer((_req, res) => res.writeHead(405).end());
-    proxy.on('connect', (req: IncomingMessage, client: Duplex, head: Buffer) => {
-      proxied.push(`CONNECT ${req.url}`);
-      const upstream = connect(Number(apiPort), '127.0.0.1', () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(client);
-        client.pipe(upstream);
-      });
-      upstream.on('error', () => client.destroy());
-      client.on('error', () => upstream.destroy());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    onTestFinished(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
-    const proxyPort = (proxy.address() as AddressInfo).port;
+    // A proxy that records what it is asked for and tunnels it to the emulator.
+    const { port: proxyPort, proxied } = await startConnectProxy(Number(apiPort));
 
-    const none = {
-      HTTP_PROXY: '',
-      HTTPS_PROXY: '',
-      http_proxy: '',
-      https_proxy: '',
-      NO_PROXY: '',
-      no_proxy: '',
-    };
     const { app, dataDir } = await launch(undefined, {
       env: {
-        ...none,
+        ...NO_PROXY_ENV,
         TL_UPLOADER_SANDBOX: '',
         TWELVELABS_API_KEY: KEY,
         STANDIN_SYSTEM_PROXY: `PROXY 127.0.0.1:${proxyPort}; DIRECT`,
