@@ -16,30 +16,37 @@ const external = [
   ...Object.keys(pkg.dependencies),
 ];
 
-const WORKER_URL = `new URL("./chokidar-worker.mjs", import.meta.url)`;
+/** The folder watcher's workers: the native directory watch, and chokidar's for polling. */
+const WORKERS = ['chokidar-worker.mjs', 'native-dir-worker.mjs'];
 
 /**
- * The folder watcher's worker is loaded by URL next to the bundle: ship it there. In the packaged
- * app it is unpacked from the asar (electron-builder.yml, asarUnpack): worker threads cannot load
- * a script from inside an asar, so its URL is pointed at `app.asar.unpacked`. The build fails if
- * the URL's spelling changes, rather than shipping a watcher that cannot start.
+ * The folder watcher's workers are loaded by URL next to the bundle: ship them there. In the
+ * packaged app they are unpacked from the asar (electron-builder.yml, asarUnpack): worker threads
+ * cannot load a script from inside an asar, so their URLs are pointed at `app.asar.unpacked`. The
+ * build fails if a URL's spelling changes, rather than shipping a watcher that cannot start.
  */
-const chokidarWorker: Plugin = {
-  name: 'tl-chokidar-worker',
+const watcherWorkers: Plugin = {
+  name: 'tl-watcher-workers',
   renderChunk(code) {
-    if (!code.includes(WORKER_URL))
-      this.error(`vite.desktop.config.ts: ${WORKER_URL} not found in the bundle; update the asar rewrite.`);
-    return code.replace(
-      WORKER_URL,
-      `new URL("./chokidar-worker.mjs", import.meta.url.replace("/app.asar/", "/app.asar.unpacked/"))`,
-    );
+    let out = code;
+    for (const file of WORKERS) {
+      const url = `new URL("./${file}", import.meta.url)`;
+      if (!out.includes(url))
+        this.error(`vite.desktop.config.ts: ${url} not found in the bundle; update the asar rewrite.`);
+      out = out.replaceAll(
+        url,
+        `new URL("./${file}", import.meta.url.replace("/app.asar/", "/app.asar.unpacked/"))`,
+      );
+    }
+    return out;
   },
   generateBundle() {
-    this.emitFile({
-      type: 'asset',
-      fileName: 'chokidar-worker.mjs',
-      source: readFileSync('electron/core/sync/chokidar-worker.mjs', 'utf8'),
-    });
+    for (const file of WORKERS)
+      this.emitFile({
+        type: 'asset',
+        fileName: file,
+        source: readFileSync(`electron/core/sync/${file}`, 'utf8'),
+      });
   },
 };
 
@@ -59,7 +66,7 @@ const appImages: Plugin = {
 export default defineConfig(({ mode }) => {
   const preload = mode === 'preload';
   return {
-    plugins: preload ? [] : [chokidarWorker, appImages],
+    plugins: preload ? [] : [watcherWorkers, appImages],
     build: {
       ssr: true,
       target: 'node20',

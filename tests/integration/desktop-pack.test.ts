@@ -77,6 +77,7 @@ describe.runIf(linux)('npm run pack', () => {
       [
         ...bundle('main.js').matchAll(/^import .* from "([^"]+)";$/gm),
         ...bundle('chokidar-worker.mjs').matchAll(/from ['"]([^'"]+)['"]/g),
+        ...bundle('native-dir-worker.mjs').matchAll(/from ['"]([^'"]+)['"]/g),
       ]
         .map((m) => m[1]!)
         .filter((spec) => !spec.startsWith('.') && !builtins.has(spec))
@@ -85,10 +86,11 @@ describe.runIf(linux)('npm run pack', () => {
     expect(imported.size).toBeGreaterThan(3);
     for (const name of imported) expect(has(`/node_modules/${name}/package.json`), name).toBe(true);
 
-    // The watcher's worker, and what it imports, next to the asar where a worker thread can load it.
+    // The watcher's workers, and what they import, next to the asar where a worker thread can load them.
     const unpacked = join(appDir, 'resources', 'app.asar.unpacked');
     for (const path of [
       'out/main/chokidar-worker.mjs',
+      'out/main/native-dir-worker.mjs',
       'node_modules/chokidar/package.json',
       'node_modules/readdirp/package.json',
     ])

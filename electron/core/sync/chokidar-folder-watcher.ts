@@ -23,8 +23,12 @@ export async function chokidarWatchFolder(
   options: FolderWatcherOptions,
 ): Promise<FolderWatcher> {
   // Natively, a lean watch of directories (native-dir-worker.mjs); polling needs chokidar's.
-  const script = options.polling ? './chokidar-worker.mjs' : './native-dir-worker.mjs';
-  const worker = new Worker(new URL(script, import.meta.url), {
+  // Each URL is spelt out literally: the desktop build finds these spellings and points them at
+  // the files unpacked next to the asar (vite.desktop.config.ts).
+  const script = options.polling
+    ? new URL('./chokidar-worker.mjs', import.meta.url)
+    : new URL('./native-dir-worker.mjs', import.meta.url);
+  const worker = new Worker(script, {
     workerData: {
       root,
       recursive: options.recursive,
