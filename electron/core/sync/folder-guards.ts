@@ -74,6 +74,7 @@ export async function checkWatchable(
 async function identities(path: string): Promise<string[]> {
   const ids: string[] = [];
   for (let at = path; ; at = dirname(at)) {
+    // A folder that cannot be read has no identity to compare: left out, as the comment above says.
     const info = await stat(at).catch(() => undefined);
     if (info) ids.push(`${info.dev}:${info.ino}`);
     else if (at === path) return [];
