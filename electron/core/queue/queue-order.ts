@@ -14,7 +14,8 @@ export class QueueOrder {
   private sorted: string[] = [];
   private readonly orders = new Map<string, number>();
   private unsorted = false;
-  private stale = 0;
+  /** Ids forgotten but still in `sorted` until the next read sweeps them. */
+  private readonly stale = new Set<string>();
   /** The highest order appended so far: a new item below it is out of order. */
   private highest = -Infinity;
   /** At or below every order in the queue (a bound: it stays low when the lowest item leaves). */
@@ -38,13 +39,19 @@ export class QueueOrder {
       this.moved(item);
       return;
     }
+    if (this.stale.delete(item.id)) {
+      // Forgotten, then back before the sweep (a removed item that comes back): its old entry is
+      // still in `sorted`, so appending would list it twice. One rebuild at the next read instead.
+      this.unsorted = true;
+      return;
+    }
     if (item.order < this.highest) this.unsorted = true;
     else this.highest = item.order;
     this.sorted.push(item.id);
   }
 
   forget(id: string): void {
-    if (this.orders.delete(id)) this.stale++;
+    if (this.orders.delete(id)) this.stale.add(id);
   }
 
   get size(): number {
@@ -57,17 +64,17 @@ export class QueueOrder {
       const orders = this.orders;
       this.sorted = [...orders.keys()].sort((a, b) => orders.get(a)! - orders.get(b)!);
       this.unsorted = false;
-      this.stale = 0;
-    } else if (this.stale > 0) {
-      this.sorted = this.sorted.filter((id) => this.orders.has(id));
-      this.stale = 0;
+      this.stale.clear();
+    } else if (this.stale.size > 0) {
+      this.sorted = this.sorted.filter((id) => !this.stale.has(id));
+      this.stale.clear();
     }
     return this.sorted;
   }
 
   /** "Move to top" puts an item before the first: one splice, not a sort. */
   private moved(item: ItemRecord): void {
-    if (this.unsorted || this.stale > 0) {
+    if (this.unsorted || this.stale.size > 0) {
       this.unsorted = true;
       return;
     }
