@@ -21,22 +21,6 @@ const ASSETS = Number(process.env.UI_BENCH_ASSETS ?? 100_000);
 const CANCELED = Math.floor(ITEMS / 5);
 const n = (x: number) => x.toLocaleString('en-US');
 
-/** Many commands down one WebSocket at once (pipelined), resolved when every reply is in. */
-async function callMany(url: string, calls: Array<[string, unknown]>): Promise<void> {
-  const u = new URL(url);
-  const token = new URLSearchParams(u.hash.slice(1)).get('token');
-  const ws = new WebSocket(`ws://${u.host}/ws`, ['tl-uploader', `tl-token.${token}`]);
-  await new Promise((r) => ws.once('open', r));
-  let left = calls.length;
-  await new Promise<void>((resolve) => {
-    ws.on('message', (d) => {
-      if (typeof JSON.parse(String(d)).id === 'number' && --left === 0) resolve();
-    });
-    calls.forEach(([command, payload], i) => ws.send(JSON.stringify({ id: i + 1, command, payload })));
-  });
-  ws.close();
-}
-
 async function call(url: string, command: string, payload: unknown): Promise<unknown> {
   const u = new URL(url);
   // serve prints the token in the fragment; the WebSocket takes it as its subprotocol.
@@ -54,17 +38,48 @@ async function call(url: string, command: string, payload: unknown): Promise<unk
   return reply.value;
 }
 
+/**
+ * Many commands down one WebSocket, a window of them in flight at once (serve refuses more than
+ * 64 at a time); resolves when every one succeeded.
+ */
+async function callMany(url: string, calls: Array<[string, unknown]>): Promise<void> {
+  const u = new URL(url);
+  const token = new URLSearchParams(u.hash.slice(1)).get('token');
+  const ws = new WebSocket(`ws://${u.host}/ws`, ['tl-uploader', `tl-token.${token}`]);
+  await new Promise((r) => ws.once('open', r));
+  let sent = 0;
+  let left = calls.length;
+  await new Promise<void>((resolve, reject) => {
+    const send = () => {
+      const [command, payload] = calls[sent]!;
+      ws.send(JSON.stringify({ id: ++sent, command, payload }));
+    };
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d)) as { id?: number; ok?: boolean; error?: unknown };
+      if (typeof m.id !== 'number') return;
+      if (!m.ok) return reject(new Error(`command ${m.id} failed: ${JSON.stringify(m.error)}`));
+      if (--left === 0) resolve();
+      else if (sent < calls.length) send();
+    });
+    while (sent < Math.min(32, calls.length)) send();
+  });
+  ws.close();
+}
+
 export async function run(): Promise<void> {
   await timeCommand('npx', ['vite', 'build']);
   const { dir, cleanup } = await makeTempDir('tl-bench-ui-');
   const emulator = await startEmulator({ apiKey: KEY, processingMs: 600_000 });
   const rows: string[][] = [];
+  // Stopped whatever happens: a failed step must not leave a serve process behind.
+  let server: Awaited<ReturnType<typeof startServeProcess>> | undefined;
+  let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
   try {
     await fetch(`${emulator.origin}/_emulator/seed`, {
       method: 'POST',
       body: JSON.stringify({ count: ASSETS, kind: 'video', filenamePrefix: 'take' }),
     });
-    const server = await startServeProcess(join(dir, 'data'), {
+    server = await startServeProcess(join(dir, 'data'), {
       TWELVELABS_BASE_URL: emulator.url,
       TWELVELABS_API_KEY: KEY,
     });
@@ -90,7 +105,7 @@ export async function run(): Promise<void> {
       ids.map((id) => ['uploads:cancel', { id }]),
     );
 
-    const browser = await chromium.launch({
+    browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
@@ -152,7 +167,7 @@ export async function run(): Promise<void> {
     await page.getByRole('button', { name: 'Resume all', exact: true }).click();
     await page.getByRole('button', { name: 'Pause all', exact: true }).waitFor();
     await timed(`pause all (${n(ITEMS - CANCELED)} pending)`, 'Pause all', 'Resume all');
-    const clear = page.getByRole('button', { name: /^Clear failed/ });
+    const clear = page.getByRole('button', { name: /^Clear (failed|canceled)/ });
     const clearSince = performance.now();
     await clear.click();
     await clear.waitFor({ state: 'detached' });
@@ -175,8 +190,6 @@ export async function run(): Promise<void> {
       await page.getByRole('heading', { name, level: 1 }).waitFor();
       firstRender(name, t);
     }
-    await browser.close();
-    await server.stop();
 
     const assets = join('out', 'renderer', 'assets');
     for (const ext of ['.js', '.css']) {
@@ -190,6 +203,8 @@ export async function run(): Promise<void> {
       ]);
     }
   } finally {
+    await browser?.close();
+    await server?.stop();
     await emulator.close();
     await cleanup();
   }
