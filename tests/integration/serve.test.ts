@@ -125,6 +125,20 @@ describe('the contract over the WebSocket', () => {
       ok: false,
       error: { code: 'invalid-request', message: expect.stringMatching(/within the coming week/) },
     });
+    // A burst (more item events in one turn than a page needs) reaches the page as one
+    // `uploads:changed`: 120 URLs added while everything is paused, then removed in one go.
+    const burst = (await run('uploads:add', {
+      inputs: Array.from({ length: 120 }, (_, i) => ({
+        kind: 'url',
+        url: `http://127.0.0.1:9/burst-${i}.mp4`,
+      })),
+    })) as { added: Array<{ id: string }> };
+    expect(burst.added).toHaveLength(120);
+    for (const item of burst.added) await run('uploads:cancel', { id: item.id });
+    expect(await run('uploads:remove-finished', { states: ['canceled'] })).toMatchObject({
+      removed: expect.any(Number),
+    });
+    await client.waitForEvent('uploads:changed');
     await run('uploads:resume-all');
     await run('uploads:remove', { id: first!.id });
     await run('uploads:remove-finished');
