@@ -134,7 +134,9 @@ export class Client {
           message: 'It is not a file on this computer, so it was skipped.',
         }));
       const options = indexId === undefined ? undefined : { indexId };
-      const inputs = withPath.filter((f) => f.path).map((f) => ({ kind: 'file' as const, path: f.path, options }));
+      const inputs = withPath
+        .filter((f) => f.path)
+        .map((f) => ({ kind: 'file' as const, path: f.path, options }));
       if (inputs.length === 0) return { added: [], rejected };
       const result = await this.invoke('uploads:add', { inputs });
       return { ...result, rejected: [...rejected, ...result.rejected] };
