@@ -132,3 +132,17 @@ describe('eslint.config.js: the layers', () => {
     expect(await lint(path, code)).toEqual([]);
   });
 });
+
+describe('eslint.config.js: files of one job', () => {
+  const lines = (n: number) => Array.from({ length: n }, (_, i) => `export const x${i} = ${i};`).join('\n');
+
+  it.each([
+    'electron/core/probe.ts',
+    'renderer/lib/probe.ts',
+    'tests/unit/probe.test.ts',
+    'emulator/probe.ts',
+  ])('%s may not pass 400 lines', async (path) => {
+    expect(await lint(path, lines(400))).toEqual([]);
+    expect((await lint(path, lines(401))).some((m) => m.startsWith('max-lines:'))).toBe(true);
+  });
+});
