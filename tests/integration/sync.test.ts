@@ -1,5 +1,5 @@
 /** Watched folders on real temp folders, with the real queue and the emulator. */
-import { appendFile, copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderStatus } from '../../electron/shared/sync-types.ts';
@@ -114,7 +114,8 @@ const settled = (s: FolderStatus) => s.state === 'watching' && s.pending === 0 &
 describe('finished files only, exactly once', () => {
   it('waits for a writer appending a 300 MB file in bursts, then uploads it once', async () => {
     const { sync, harness } = await startAll();
-    await sync.addFolder(watched, { stabilityMs: 4_000 });
+    const stabilityMs = 4_000;
+    await sync.addFolder(watched, { stabilityMs });
     const file = await open(join(watched, 'recording.mp4'), 'w');
     const header = mp4({ payloadBytes: 0 });
     await file.write(header);
@@ -123,7 +124,9 @@ describe('finished files only, exactly once', () => {
     for (let burst = 0; burst < 6; burst++) {
       await file.write(pseudoRandom(50 * 1024 * 1024, burst));
       expect(addedAt, `handed over during burst ${burst}`).toBe(0);
-      await new Promise((r) => setTimeout(r, 3_000));
+      // Real time must pass for the stability rule: a pause shorter than its interval, so the
+      // file keeps changing within it (derived from the interval, not tuned to the machine).
+      await new Promise((r) => setTimeout(r, (stabilityMs * 3) / 4));
     }
     await file.close();
     const writerDone = Date.now();
@@ -140,15 +143,19 @@ describe('finished files only, exactly once', () => {
         mp4({ payloadBytes: 64, seed: i }),
       );
     let { sync } = await startAll();
-    await sync.addFolder(watched, { stabilityMs: 300 });
+    const stabilityMs = 300;
+    await sync.addFolder(watched, { stabilityMs });
     await statusWhere(sync, (s) => s.uploaded === 1000 && settled(s), 120_000);
     expect(await creates()).toBe(1000);
     await stopAll();
 
     await control.clearRequests();
     ({ sync } = await startAll());
-    const status = await statusWhere(sync, (s) => s.state === 'watching' && s.seen === 1000);
-    await new Promise((r) => setTimeout(r, 800)); // longer than the stability interval
+    await statusWhere(sync, (s) => s.state === 'watching' && s.seen === 1000);
+    // A file is handed over only once it has been still for the stability interval: real time
+    // must pass for that rule (twice the configured interval), then the folder must be settled.
+    await new Promise((r) => setTimeout(r, stabilityMs * 2));
+    const status = await statusWhere(sync, settled);
     expect(status.uploaded).toBe(1000);
     expect(await creates()).toBe(0);
     expect(running!.harness.queue.list().filter((i) => i.state !== 'ready')).toEqual([]);
@@ -232,11 +239,11 @@ describe('what is uploaded', () => {
 
     // A download written as .part, renamed when complete.
     await writeFixture(join(watched, 'clip.mp4.part'), mp4({ seed: 7, payloadBytes: 200_000 }));
-    await new Promise((r) => setTimeout(r, 700));
-    expect(await assetNames()).toEqual(['keep.mp4', 'voice.wav']);
     await rename(join(watched, 'clip.mp4.part'), join(watched, 'clip.mp4'));
     await statusWhere(sync, (s) => s.uploaded === 3 && settled(s));
+    // Settled: nothing left to hand over. The .part never made an asset or a create of its own.
     expect(await assetNames()).toEqual(['clip.mp4', 'keep.mp4', 'voice.wav']);
+    expect(await creates()).toBe(3);
   }, 60_000);
 
   it('skips existing files when asked, and adds path metadata', async () => {
@@ -299,10 +306,10 @@ describe('availability', () => {
     await rename(watched, away);
     await statusWhere(sync, (s) => s.state === 'unavailable');
     await rename(away, watched);
-    await statusWhere(sync, (s) => s.state === 'watching' && s.uploaded === 5);
-    await appendFile(join(watched, 'v0.wav'), Buffer.alloc(0)); // touches nothing: still the same file
-    await new Promise((r) => setTimeout(r, 800));
+    // Back: the return's rescan finds the five files it knows and settles with nothing to hand over.
+    await statusWhere(sync, (s) => s.state === 'watching' && s.uploaded === 5 && settled(s));
     expect(await creates()).toBe(5);
+    expect(running!.harness.queue.list()).toHaveLength(5);
   }, 60_000);
 
   it('refuses folders it cannot watch, with a reason', async () => {
