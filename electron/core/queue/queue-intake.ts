@@ -1,0 +1,126 @@
+import { stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import type { UploadOptions } from '../../shared/domain.ts';
+import type { QueueItemView } from '../../shared/queue-types.ts';
+import { walkFiles } from './folder-walk.ts';
+import { toView, type ItemRecord } from './item-record.ts';
+import { filenameFromUrl, InputRejected, validateMediaUrl } from './preflight.ts';
+import type { QueueContext } from './queue-context.ts';
+
+export type AddInput =
+  | {
+      kind: 'file';
+      path: string;
+      options?: UploadOptions;
+      origin?: { folderId: string; relativePath: string };
+    }
+  | { kind: 'folder'; path: string; options?: UploadOptions }
+  | { kind: 'url'; url: string; options?: UploadOptions };
+
+export interface AddResult {
+  added: QueueItemView[];
+  rejected: Array<{ input: string; message: string }>;
+}
+
+/** Files, folders and URLs become queued items, saved before anyone hears of them. */
+export async function addItems(ctx: QueueContext, inputs: AddInput[]): Promise<AddResult> {
+  const result: AddResult = { added: [], rejected: [] };
+  let sinceYield = 0;
+  for (const input of inputs) {
+    // Thousands of files at once (a watched folder's first scan): let other work run between batches.
+    if (++sinceYield % 500 === 0) await new Promise((r) => setImmediate(r));
+    try {
+      if (input.kind === 'url') {
+        const url = validateMediaUrl(input.url);
+        result.added.push(createItem(ctx, { kind: 'url', url }, input.options ?? {}, filenameFromUrl(url)));
+      } else if (input.kind === 'file') {
+        result.added.push(
+          createItem(
+            ctx,
+            { kind: 'file', path: input.path },
+            input.options ?? {},
+            basename(input.path),
+            input.origin,
+          ),
+        );
+      } else {
+        // Missing, unreadable or no folder: each is said by the rejection just below.
+        const info = await stat(input.path).catch(() => undefined);
+        if (!info?.isDirectory()) throw new InputRejected(`${input.path} is not a folder that can be read.`);
+        for await (const path of walkFiles(input.path, (p, why) =>
+          ctx.logger.warn('skipped unreadable folder', { path: p, why }),
+        ))
+          result.added.push(createItem(ctx, { kind: 'file', path }, input.options ?? {}, basename(path)));
+      }
+    } catch (error) {
+      if (!(error instanceof InputRejected)) throw error;
+      result.rejected.push({
+        input: input.kind === 'url' ? input.url : input.path,
+        message: error.message,
+      });
+    }
+  }
+  try {
+    await ctx.doc.commitChanges(); // createItem marked each new item
+  } catch (error) {
+    // Not saved (a full disk, a store that cannot be written): the items are taken back, so a
+    // caller that tries again (a watched folder's hand-over does) adds each file once.
+    for (const view of result.added) takeBack(ctx, view.id);
+    ctx.emitTotals();
+    throw error;
+  }
+  // The current view, not the one from creation: an item may have started meanwhile.
+  for (const [i, view] of result.added.entries()) {
+    ctx.emitAdded(ctx.get(view.id) ?? view);
+    if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+  }
+  ctx.emitTotals();
+  ctx.pump();
+  return result;
+}
+
+function createItem(
+  ctx: QueueContext,
+  source: ItemRecord['source'],
+  options: UploadOptions,
+  fallbackName: string,
+  origin?: ItemRecord['origin'],
+): QueueItemView {
+  const now = ctx.clock.now();
+  // Dropped, from the CLI or from a watched folder alike: an option the item leaves unset is
+  // the Settings' (watched-folder uploads had no thumbnail although Settings asked for one).
+  const own = Object.entries(options).filter(([, value]) => value !== undefined);
+  options = { ...ctx.options.defaultOptions?.(), ...Object.fromEntries(own) };
+  // While everything is paused, new items wait too, until "resume all".
+  const paused = ctx.doc.data.paused;
+  const item: ItemRecord = {
+    id: randomUUID(),
+    source,
+    name: options.filename ?? fallbackName,
+    options,
+    state: paused ? 'paused' : 'queued',
+    ...(paused && { pausedBy: 'all' as const, resumeTo: 'queued' as const }),
+    addedAt: now,
+    updatedAt: now,
+    // After every item already queued, even thousands added within one millisecond.
+    order: ctx.index.order.next(now),
+    ...(origin && { origin }),
+  };
+  ctx.items()[item.id] = item;
+  ctx.doc.changedAt('items', item.id);
+  ctx.reindex(item);
+  return toView(item);
+}
+
+/** An item whose adding was not saved: gone as if never added (its transfer, if started, too). */
+function takeBack(ctx: QueueContext, id: string): void {
+  const item = ctx.items()[id];
+  if (!item) return;
+  const controller = ctx.active.get(id) ?? ctx.followers.get(id);
+  controller?.abort('remove');
+  ctx.unindex(item);
+  delete ctx.items()[id];
+  ctx.doc.changedAt('items', id);
+  if (controller) ctx.emitRemoved(id); // it was seen changing: say it is gone
+}
