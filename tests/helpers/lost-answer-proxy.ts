@@ -1,5 +1,7 @@
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { EmulatorControl } from './emulator-control.ts';
 
 /**
  * How the answer to a matching request is lost. The request reaches the emulator whole and its
@@ -140,5 +142,35 @@ export async function startLostAnswerProxy(upstreamOrigin: string): Promise<Lost
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** The emulator behind a lost-answer proxy, as every lost-answer suite sets them up. */
+export interface LostAnswerRig {
+  emulator: RunningEmulator;
+  control: EmulatorControl;
+  proxy: LostAnswerProxy;
+  /** Before each test: a clean emulator with small multipart chunks, and no proxy rules. */
+  reset(chunkSize: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startLostAnswerRig(): Promise<LostAnswerRig> {
+  const emulator = await startEmulator({ processingMs: 30 });
+  const control = new EmulatorControl(emulator.origin);
+  const proxy = await startLostAnswerProxy(emulator.origin);
+  return {
+    emulator,
+    control,
+    proxy,
+    reset: async (chunkSize) => {
+      await control.reset();
+      await control.settings({ chunkSize });
+      proxy.clear();
+    },
+    close: async () => {
+      await proxy.close();
+      await emulator.close();
+    },
   };
 }

@@ -15,12 +15,17 @@ import {
 } from '../../electron/core/api/errors.ts';
 import { runMultipartUpload, startMultipartUpload } from '../../electron/core/api/multipart-upload.ts';
 import type { Logger } from '../../electron/core/ports.ts';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
-import { startLostAnswerProxy, type LostAnswerProxy } from '../helpers/lost-answer-proxy.ts';
+import type { RunningEmulator } from '../../emulator/index.ts';
+import type { EmulatorControl } from '../helpers/emulator-control.ts';
+import {
+  startLostAnswerRig,
+  type LostAnswerProxy,
+  type LostAnswerRig,
+} from '../helpers/lost-answer-proxy.ts';
 import { mp4, wav, writeFixture } from '../helpers/media.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
+let rig: LostAnswerRig;
 let emulator: RunningEmulator;
 let control: EmulatorControl;
 let proxy: LostAnswerProxy;
@@ -29,19 +34,15 @@ let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   ({ dir, cleanup } = await makeTempDir());
-  emulator = await startEmulator({ processingMs: 30 });
-  control = new EmulatorControl(emulator.origin);
-  proxy = await startLostAnswerProxy(emulator.origin);
+  rig = await startLostAnswerRig();
+  ({ emulator, control, proxy } = rig);
 });
 afterAll(async () => {
-  await proxy.close();
-  await emulator.close();
+  await rig.close();
   await cleanup();
 });
 beforeEach(async () => {
-  await control.reset();
-  await control.settings({ chunkSize: 4096 });
-  proxy.clear();
+  await rig.reset(4096);
 });
 
 async function emulatorAssets() {

@@ -9,18 +9,20 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
+import type { RunningEmulator } from '../../emulator/index.ts';
+import type { EmulatorControl } from '../helpers/emulator-control.ts';
 import {
-  startLostAnswerProxy,
+  startLostAnswerRig,
   type LostAnswerFault,
   type LostAnswerProxy,
+  type LostAnswerRig,
 } from '../helpers/lost-answer-proxy.ts';
 import { mp4, writeFixture } from '../helpers/media.ts';
 import { allIn, makeQueue, waitFor } from '../helpers/queue-harness.ts';
 import { serveFolder } from '../helpers/static-server.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
+let rig: LostAnswerRig;
 let emulator: RunningEmulator;
 let control: EmulatorControl;
 let proxy: LostAnswerProxy;
@@ -38,19 +40,15 @@ const CHUNK = 4096;
 
 beforeAll(async () => {
   ({ dir: root, cleanup: cleanupRoot } = await makeTempDir());
-  emulator = await startEmulator({ processingMs: 30 });
-  control = new EmulatorControl(emulator.origin);
-  proxy = await startLostAnswerProxy(emulator.origin);
+  rig = await startLostAnswerRig();
+  ({ emulator, control, proxy } = rig);
 });
 afterAll(async () => {
-  await proxy.close();
-  await emulator.close();
+  await rig.close();
   await cleanupRoot();
 });
 beforeEach(async () => {
-  await control.reset();
-  await control.settings({ chunkSize: CHUNK });
-  proxy.clear();
+  await rig.reset(CHUNK);
   n++;
   dir = join(root, `files-${n}`);
   dataDir = join(root, `data-${n}`);
