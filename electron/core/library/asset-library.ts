@@ -15,6 +15,7 @@ import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts'
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
 import { carryOut, deleteOne, markDeleteState, type DeleteContext } from './library-deletes.ts';
+import { LibraryOrder } from './library-order.ts';
 import { mirrorSchema, type MirrorData } from './library-schema.ts';
 import { acceptPlatformId, isPlatformId } from './platform-ids.ts';
 import { queryAssets } from './query.ts';
@@ -73,6 +74,8 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
   private started = false;
   /** What the deletes (library-deletes.ts) act on: this mirror and its online state. */
   private readonly deletes: DeleteContext;
+  /** The assets in each sort order asked for, kept as they change (a page is a slice, not a sort). */
+  private readonly order: LibraryOrder;
 
   constructor(private readonly options: AssetLibraryOptions) {
     super();
@@ -80,6 +83,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
     this.logger = options.logger ?? silentLogger;
     // Checked entry by entry at load (library-schema.ts).
     this.doc = new PersistedDocument<MirrorData>(options.store, mirrorSchema, 1_000);
+    this.order = new LibraryOrder(() => this.doc.data.assets);
     this.deletes = {
       doc: this.doc,
       client: options.client,
@@ -105,6 +109,8 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
   start(): void {
     if (this.started) return;
     this.started = true;
+    // The default order built before the Library opens, not when it does (100,000 assets: a sort).
+    setImmediate(() => this.order.warm('date')).unref();
     void this.syncNow().catch(() => undefined); // noteFailure recorded and logged it
   }
 
@@ -122,7 +128,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
       syncing: this.syncing !== undefined,
       ...(this.doc.data.lastSyncedAt && { lastSyncedAt: this.doc.data.lastSyncedAt }),
       ...(this.doc.data.lastFullSyncAt && { lastFullSyncAt: this.doc.data.lastFullSyncAt }),
-      assetCount: Object.keys(this.doc.data.assets).length,
+      assetCount: this.order.size,
       pendingDeletes: Object.keys(this.doc.data.pendingDeletes).length,
       ...(this.problem && { problem: this.problem }),
     };
@@ -131,7 +137,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
   // ---- reading: never waits for the network ----
 
   query(q: LibraryQuery = {}): LibraryPage {
-    const { items, total } = queryAssets(Object.values(this.doc.data.assets), q);
+    const { items, total } = queryAssets(this.order, this.doc.data.assets, q);
     return {
       items: items.map((a) => this.withThumbnail(a)),
       total,
@@ -216,6 +222,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
       // Only what changed is written (a journal line per asset): a library of 100,000 assets is
       // not rewritten every minute.
       await this.doc.commitChanges();
+      this.order.warm('date');
     } catch (error) {
       this.noteFailure(error);
       throw error;
@@ -272,16 +279,21 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
     const assets = this.doc.data.assets;
     const current = assets[asset.id];
     if (current && fingerprint(current) === fingerprint(asset)) return false;
-    assets[asset.id] = {
+    const next: LibraryAsset = {
       ...asset,
       ...(current?.deleting && { deleting: true }),
       ...(current?.deleteBlocked && { deleteBlocked: current.deleteBlocked }),
     };
+    if (current) this.order.changed(current, next);
+    assets[asset.id] = next;
+    if (!current) this.order.added(next);
     this.doc.changedAt('assets', asset.id);
     return true;
   }
 
   private removeLocal(assetId: string): void {
+    const asset = this.doc.data.assets[assetId];
+    if (asset) this.order.removed(asset);
     delete this.doc.data.assets[assetId];
     delete this.doc.data.pendingDeletes[assetId];
     markDeleteState(this.doc, assetId);
