@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import type { Clock, Logger } from '../ports.ts';
 import { backoffDelay, DEFAULT_BACKOFF, serverWaitMs, type BackoffPolicy } from './backoff.ts';
+import { watchConnection } from './connection-reset.ts';
 import { countedBody, type BandwidthLimiter } from './counted-body.ts';
 import type { TwelveLabsError } from './errors.ts';
 import {
@@ -263,6 +264,11 @@ export class HttpTransport {
       body = tracked ? trackedBody(counted, upload.length, tracked) : counted;
     }
     const signal = call.signal ? AbortSignal.any([call.signal, stall.signal]) : stall.signal;
+    // An upload stopped (a cancel, a pause, a stall) resets its connection: registered before
+    // undici's own listener, so it runs before undici closes the socket gracefully, which would
+    // let the kernel deliver the megabytes it still buffers for the server.
+    const connection =
+      typeof body === 'object' ? watchConnection(body, signal, this.options.logger) : undefined;
     try {
       const res = await request(this.url(call), {
         method: call.method,
@@ -297,6 +303,7 @@ export class HttpTransport {
       throw error;
     } finally {
       clearInterval(watchdog);
+      connection?.release();
     }
   }
 

@@ -104,7 +104,10 @@ async function sendMissingChunks(
   options: MultipartRunOptions,
   initialUrls: PresignedUrl[],
 ): Promise<{ assetId: string }> {
-  const signal = options.signal;
+  // Stopped by the caller, or by the first part that fails: then every part in flight is aborted
+  // at once (its connection reset, http-transport.ts) and no further part is sent.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const urls = new Map<number, PresignedUrl>(initialUrls.map((u) => [u.chunkIndex, u]));
   const saved = async () => options.onHandleChange?.(handle);
   const chunkLength = (index: number) =>
@@ -235,18 +238,30 @@ async function sendMissingChunks(
     return reporting;
   };
 
+  let firstFailure: { error: unknown } | undefined;
   const workers = Array.from(
     { length: Math.min(options.concurrency ?? 4, Math.max(pending.length, 1)) },
     async () => {
-      for (let index = pending.shift(); index !== undefined; index = pending.shift()) {
-        if (signal?.aborted) throw new AbortedError();
-        await sendChunk(index);
-        // Not lost: a failed report stays in the chain and is thrown by the final reportReady(true).
-        void reportReady(false).catch(() => undefined);
+      try {
+        for (let index = pending.shift(); index !== undefined; index = pending.shift()) {
+          if (signal.aborted) throw new AbortedError();
+          await sendChunk(index);
+          // Not lost: a failed report stays in the chain and is thrown by the final reportReady(true).
+          void reportReady(false).catch(() => undefined);
+        }
+      } catch (error) {
+        if (!stop.signal.aborted) firstFailure = { error };
+        stop.abort(error);
       }
     },
   );
+  // Every worker has stopped before this returns or throws: a cancel that "is done" has no part
+  // still streaming behind it. The first failure is the one said (the others followed from it).
   await Promise.all(workers);
+  if (firstFailure) {
+    await reporting.catch(() => undefined); // aborted with the rest; its failure is not the cause
+    throw firstFailure.error;
+  }
   await reportReady(true);
 
   if (!completedUrl) {
