@@ -4,8 +4,9 @@ import { arrayParam, booleanParam, pageParams } from '../query.ts';
 import type { RequestContext, RouteDefinition } from '../router.ts';
 import type { AssetRecord } from '../state.ts';
 import { mergeMetadata, replaceMetadata, validateMetadata } from '../user-metadata.ts';
-import { assetDetailWire, paginate } from '../wire.ts';
+import { assetDetailWire } from '../wire.ts';
 import { createAsset } from './create-asset.ts';
+import { sendPage } from './page-answer.ts';
 
 const ASSET_TYPES = ['image', 'video', 'audio', 'document'];
 
@@ -47,7 +48,7 @@ export function assetRoutes(emu: EmulatorCore): RouteDefinition[] {
       rateCategory: 'assets:read',
       handler: (ctx) => {
         const q = ctx.url.searchParams;
-        const { page, limit } = pageParams(q);
+        const paging = pageParams(q);
         const ids = arrayParam(q, 'asset_ids');
         const types = arrayParam(q, 'asset_types');
         for (const t of types)
@@ -62,11 +63,7 @@ export function assetRoutes(emu: EmulatorCore): RouteDefinition[] {
           )
           .filter((a) => !filename || a.filename.toLowerCase().includes(filename))
           .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.seq - a.seq);
-        const result = paginate(matches, page, limit);
-        sendJson(ctx.res, 200, {
-          data: result.data.map((a) => assetDetailWire(a, emu.mediaBase(ctx.origin, a.id))),
-          page_info: result.page_info,
-        });
+        sendPage(ctx.res, matches, paging, (a) => assetDetailWire(a, emu.mediaBase(ctx.origin, a.id)));
       },
     },
     {
@@ -128,7 +125,7 @@ export function assetRoutes(emu: EmulatorCore): RouteDefinition[] {
       auth: true,
       handler: (ctx) => {
         const asset = findAsset(ctx.params.assetId!);
-        const { page, limit } = pageParams(ctx.url.searchParams);
+        const paging = pageParams(ctx.url.searchParams);
         const refs = [...emu.state.indexedAssets.values()]
           .filter((ia) => ia.assetId === asset.id)
           .map((ia) => {
@@ -136,7 +133,7 @@ export function assetRoutes(emu: EmulatorCore): RouteDefinition[] {
             // `IndexedAssetSummary` (§2.4): the key is `name`, which is what the SDK reads.
             return { _id: ia.id, index: { _id: ia.indexId, ...(index && { name: index.name }) } };
           });
-        sendJson(ctx.res, 200, paginate(refs, page, limit));
+        sendPage(ctx.res, refs, paging);
       },
     },
     {
@@ -146,9 +143,8 @@ export function assetRoutes(emu: EmulatorCore): RouteDefinition[] {
       auth: true,
       handler: (ctx) => {
         findAsset(ctx.params.assetId!);
-        const { page, limit } = pageParams(ctx.url.searchParams);
         // Entities are out of the emulator's scope: every asset has none.
-        sendJson(ctx.res, 200, paginate([], page, limit));
+        sendPage(ctx.res, [], pageParams(ctx.url.searchParams));
       },
     },
   ];

@@ -16,7 +16,7 @@ import { arrayParam, booleanParam, pageParams } from '../query.ts';
 import type { RouteDefinition } from '../router.ts';
 import type { IndexedAssetRecord, IndexModel, IndexRecord, UserMetadata } from '../state.ts';
 import { mergeMetadata, validateMetadata } from '../user-metadata.ts';
-import { paginate } from '../wire.ts';
+import { sendPage } from './page-answer.ts';
 
 const STATUSES = ['pending', 'queued', 'indexing', 'ready', 'failed'];
 
@@ -72,7 +72,7 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       auth: true,
       handler: (ctx) => {
         const q = ctx.url.searchParams;
-        const { page, limit } = pageParams(q);
+        const paging = pageParams(q);
         const name = q.get('index_name')?.toLowerCase();
         const family = q.get('model_family');
         const asc = q.get('sort_option') === 'asc';
@@ -80,11 +80,7 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
           .filter((i) => !name || i.name.toLowerCase().includes(name))
           .filter((i) => !family || i.models.some((m) => m.model_name.startsWith(family)))
           .sort((a, b) => (asc ? 1 : -1) * a.createdAt.localeCompare(b.createdAt));
-        const result = paginate(all, page, limit);
-        sendJson(ctx.res, 200, {
-          data: result.data.map((i) => indexWire(emu.state, i)),
-          page_info: result.page_info,
-        });
+        sendPage(ctx.res, all, paging, (i) => indexWire(emu.state, i));
       },
     },
     {
@@ -170,7 +166,7 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       handler: (ctx) => {
         const index = findIndex(ctx.params.indexId!);
         const q = ctx.url.searchParams;
-        const { page, limit } = pageParams(q);
+        const paging = pageParams(q);
         const statuses = arrayParam(q, 'status');
         for (const s of statuses)
           if (!STATUSES.includes(s)) throw invalid('status', `'${s}' is not one of ${STATUSES.join(', ')}.`);
@@ -184,11 +180,7 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
               (emu.state.assets.get(ia.assetId)?.filename.toLowerCase().includes(filename) ?? false),
           )
           .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-        const result = paginate(items, page, limit);
-        sendJson(ctx.res, 200, {
-          data: result.data.map((ia) => indexedAssetWire(emu.state, ia)),
-          page_info: result.page_info,
-        });
+        sendPage(ctx.res, items, paging, (ia) => indexedAssetWire(emu.state, ia));
       },
     },
     {

@@ -14,6 +14,7 @@ import {
   requireActive,
   sessionSummary,
 } from './multipart-sessions.ts';
+import { sendPage } from './page-answer.ts';
 import { putChunk } from './multipart-storage.ts';
 
 const MiB = 1024 * 1024;
@@ -135,13 +136,12 @@ async function createSession(emu: EmulatorCore, ctx: RequestContext): Promise<vo
 
 /** The active sessions, newest first. */
 function listSessions(emu: EmulatorCore, ctx: RequestContext): void {
-  const { page, limit } = pageParams(ctx.url.searchParams);
+  const paging = pageParams(ctx.url.searchParams);
   const sessions = [...emu.state.sessions.keys()]
     .map((id) => findSession(emu, id))
     .filter((x) => x.status === 'active')
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  const result = paginate(sessions, page, limit);
-  sendJson(ctx.res, 200, { data: result.data.map(sessionSummary), page_info: result.page_info });
+  sendPage(ctx.res, sessions, paging, sessionSummary);
 }
 
 /** A session's chunks (paged): reported ones are completed, the rest pending. */

@@ -7,6 +7,7 @@ import {
   checkMap,
   count,
   epochMs,
+  keyedEntry,
   plural,
   type DocumentSchema,
 } from '../store/document-schema.ts';
@@ -71,11 +72,7 @@ export const mirrorSchema: DocumentSchema<MirrorData> = {
       raw.pendingDeletes,
       ['delete waiting for the network', 'deletes waiting for the network'],
       problems,
-      (value, id) => {
-        if (!platformId.safeParse(id).success) return { ok: false, reason: 'not an asset id' };
-        const parsed = pendingDelete.safeParse(value);
-        return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: 'unreadable' };
-      },
+      keyedEntry(platformId, 'not an asset id', pendingDelete),
     );
     // A lost pending delete leaves its asset marked "deleting" forever: show it as it is.
     for (const entry of Object.values(assets))
@@ -121,11 +118,12 @@ export const thumbnailIndexSchema: DocumentSchema<CacheIndex> = {
   check: (raw, problems) => ({
     ...raw,
     version: 1,
-    entries: checkMap(raw.entries, 'cached thumbnail', problems, (value, id) => {
-      if (!platformId.safeParse(id).success) return { ok: false, reason: 'not an asset id' };
-      const parsed = cacheEntry.safeParse(value);
-      return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: 'unreadable' };
-    }),
+    entries: checkMap(
+      raw.entries,
+      'cached thumbnail',
+      problems,
+      keyedEntry(platformId, 'not an asset id', cacheEntry),
+    ),
   }),
   kept: (data) =>
     `${plural(Object.keys(data.entries).length, 'cached thumbnail')} (the others download again)`,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { uploadOptionsSchema } from '../../shared/contract.ts';
 import type { HistoryEntry } from '../../shared/queue-types.ts';
+import { MEDIA_KINDS } from '../../shared/domain.ts';
 import {
   checkEntry,
   checkField,
@@ -8,6 +9,7 @@ import {
   count,
   epochMs,
   isRecord,
+  keyedEntry,
   plural,
   safeId,
   type DocumentSchema,
@@ -85,7 +87,7 @@ const ITEM: EntryShape = {
     addedAt: epochMs,
     updatedAt: epochMs,
     finishedAt: epochMs,
-    kind: z.enum(['video', 'audio', 'image']),
+    kind: z.enum(MEDIA_KINDS),
     size: count,
     sha256,
     method: z.enum(['direct', 'multipart', 'url']),
@@ -110,6 +112,7 @@ const ITEM: EntryShape = {
       createStartedAt: epochMs.optional(),
       checked: z.boolean().optional(),
       refused: text.optional(),
+      skipped: text.optional(),
     }),
   },
 };
@@ -185,6 +188,11 @@ export type QueueData = {
   paused: boolean;
   /** A timed "pause all" ends then (ms since epoch), also across restarts. */
   pausedUntil?: number;
+  /**
+   * A "pause all" over many items whose items are not saved paused yet (queue-bulk.ts): loading
+   * finds it only after a crash, and then pauses every pending item itself.
+   */
+  pausing?: boolean;
 } & Record<string, unknown>;
 
 export const HISTORY_LIMIT = 1000;
@@ -192,13 +200,16 @@ export const HISTORY_LIMIT = 1000;
 export const queueSchema: DocumentSchema<QueueData> = {
   label: 'the upload queue (queue.json)',
   initial: () => ({ version: 1, items: {}, history: [], paused: false }),
-  journal: { version: 1, items: 2, history: 1, paused: 1, pausedUntil: 1 },
+  journal: { version: 1, items: 2, history: 1, paused: 1, pausedUntil: 1, pausing: 1 },
   check(raw, problems) {
     const paused = checkField(raw, 'paused', z.boolean(), false, problems, 'whether all uploads are paused');
     // A timed pause is at most a week (uploads:pause-all): a later end is no end the person chose.
     const until = epochMs.max(Date.now() + WEEK_MS).optional();
     const pausedUntil = paused
       ? checkField(raw, 'pausedUntil', until, undefined, problems, 'the end of the timed pause')
+      : undefined;
+    const pausing = paused
+      ? checkField(raw, 'pausing', z.boolean().optional(), undefined, problems, 'the "pause all" mark')
       : undefined;
     const items = checkMap(
       raw.items,
@@ -217,7 +228,7 @@ export const queueSchema: DocumentSchema<QueueData> = {
       if (lost > 0) problems.push(`${plural(lost, 'history entry', 'history entries')} could not be read`);
       history.splice(HISTORY_LIMIT);
     } else if (raw.history !== undefined) problems.push('the upload history was unreadable');
-    return { ...raw, version: 1, items, history, paused, pausedUntil };
+    return { ...raw, version: 1, items, history, paused, pausedUntil, pausing };
   },
   kept: (data) =>
     `${plural(Object.keys(data.items).length, 'item')} in the queue (files missing from it must be added again)`,
@@ -239,11 +250,12 @@ export const ledgerSchema: DocumentSchema<LedgerData> = {
   check: (raw, problems) => ({
     ...raw,
     version: 1,
-    byHash: checkMap(raw.byHash, 'uploaded-content record', problems, (value, hash) => {
-      if (!sha256.safeParse(hash).success) return { ok: false, reason: 'not a content hash' };
-      const parsed = ledgerEntry.safeParse(value);
-      return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: 'unreadable' };
-    }),
+    byHash: checkMap(
+      raw.byHash,
+      'uploaded-content record',
+      problems,
+      keyedEntry(sha256, 'not a content hash', ledgerEntry),
+    ),
   }),
   kept: (data) =>
     `${plural(Object.keys(data.byHash).length, 'uploaded file')} (a file whose record was lost is uploaded again if it is added again)`,

@@ -100,6 +100,26 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** What `checkMap` makes of one entry: kept (perhaps repaired), or dropped for a reason. */
+export type MapEntryResult<V> = { ok: true; value: V; repaired?: string[] } | { ok: false; reason: string };
+
+/**
+ * The entry check of a map whose keys and values each have a schema of their own (the thumbnail
+ * cache by asset id, the ledger by content hash…): an entry under a key that is not one
+ * (`keyReason` says what it should be) or whose value does not read is dropped whole.
+ */
+export function keyedEntry<V>(
+  key: z.ZodType,
+  keyReason: string,
+  value: z.ZodType<V>,
+): (raw: unknown, id: string) => MapEntryResult<V> {
+  return (raw, id) => {
+    if (!key.safeParse(id).success) return { ok: false, reason: keyReason };
+    const parsed = value.safeParse(raw);
+    return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: 'unreadable' };
+  };
+}
+
 /**
  * A map of entries by id: each entry checked on its own (`check` returns the entry, or a reason to
  * drop it), the good ones kept in a null-prototype map. `what` names one entry ("queue item");
@@ -110,10 +130,7 @@ export function checkMap<V>(
   /** One entry, or one and many ("delete waiting for the network", "deletes waiting …"). */
   what: string | readonly [string, string],
   problems: string[],
-  check: (
-    value: unknown,
-    id: string,
-  ) => { ok: true; value: V; repaired?: string[] } | { ok: false; reason: string },
+  check: (value: unknown, id: string) => MapEntryResult<V>,
   // Quoted and escaped: an id read from a damaged file may hold anything, terminal escapes too.
   nameOf: (value: unknown, id: string) => string = (_value, id) => JSON.stringify(id.slice(0, 80)),
 ): Record<string, V> {
