@@ -34,7 +34,15 @@ export class ContainerProbe {
   private chain: Promise<unknown> = Promise.resolve();
 
   probe(path: string): Promise<ContainerFacts> {
-    const run = this.chain.then(() => this.read(path));
+    return this.probeSource(() => fileSource(path));
+  }
+
+  /**
+   * Reads a container from any source of bytes (a local file, or a URL read by Range requests:
+   * url-probe.ts), opened when its turn comes and closed after.
+   */
+  probeSource(open: () => Promise<ByteSource>): Promise<ContainerFacts> {
+    const run = this.chain.then(() => this.read(open));
     this.chain = run.catch(() => undefined); // the chain only orders runs: probe's caller hears of a failure
     return run;
   }
@@ -45,13 +53,13 @@ export class ContainerProbe {
     this.instance = undefined;
   }
 
-  private async read(path: string): Promise<ContainerFacts> {
+  private async read(open: () => Promise<ByteSource>): Promise<ContainerFacts> {
     this.instance ??= mediaInfoFactory({ format: 'JSON', chunkSize: CHUNK });
     const mi = await this.instance;
-    const file = await open(path, 'r');
+    const source = await open();
     let bytesRead = 0;
     try {
-      const { size } = await file.stat();
+      const { size } = source;
       const buffer = Buffer.alloc(CHUNK);
       let offset = 0;
       let sinceSeek = 0;
@@ -59,7 +67,7 @@ export class ContainerProbe {
       mi.openBufferInit(size, 0);
       // Bounded: a parser that keeps asking for the same places cannot loop forever.
       for (let step = 0; step < 4096 && offset < size; step++) {
-        const { bytesRead: n } = await file.read(buffer, 0, Math.min(CHUNK, size - offset), offset);
+        const n = await source.read(buffer, Math.min(CHUNK, size - offset), offset);
         if (n === 0) break;
         bytesRead += n;
         sinceSeek += n;
@@ -78,8 +86,31 @@ export class ContainerProbe {
       mi.openBufferFinalize();
       return { ...facts(mi.inform()), size, bytesRead };
     } finally {
-      await file.close();
+      await source.close();
     }
+  }
+}
+
+/** Bytes of a container, read at any offset: a file, or a URL by Range requests. */
+export interface ByteSource {
+  readonly size: number;
+  /** Reads up to `length` bytes at `offset` into `buffer`; 0 when nothing more will be given. */
+  read(buffer: Buffer, length: number, offset: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function fileSource(path: string): Promise<ByteSource> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    return {
+      size,
+      read: async (buffer, length, offset) => (await file.read(buffer, 0, length, offset)).bytesRead,
+      close: () => file.close(),
+    };
+  } catch (error) {
+    await file.close();
+    throw error;
   }
 }
 

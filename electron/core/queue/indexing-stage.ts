@@ -1,10 +1,13 @@
+import type { AssetDetail } from '../../shared/domain.ts';
 import type { ItemState } from '../../shared/queue-types.ts';
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
 import { ApiError, OutcomeUnknownError } from '../api/errors.ts';
 import { indexAsset, membershipsOf, waitUntilIndexed } from '../api/indexes.ts';
 import { isGone } from '../api/platform-answers.ts';
+import { factsFromAsset } from '../media/model-preflight.ts';
 import type { Clock, Logger } from '../ports.ts';
 import type { ItemRecord } from './item-record.ts';
+import { assetRefusal, sharedIndexModels } from './model-check.ts';
 
 export interface IndexingContext {
   client: UndiciTwelveLabsClient;
@@ -35,8 +38,17 @@ export function wantsIndexing(item: ItemRecord): boolean {
  * looking at the asset's indexed assets (X11) for this index, never by sending it again blindly.
  * Transient trouble (429 under the `indexes` category, 5xx, network) is thrown for the queue's
  * error policy, which waits and comes back here.
+ *
+ * An item whose file was not checked against the index's models before upload (a URL whose
+ * server gave no byte ranges, a container not read) is checked now on the ready `asset`'s own
+ * metadata: a create sure to be refused is not sent, and the item says why.
  */
-export async function indexItem(ctx: IndexingContext, item: ItemRecord, signal: AbortSignal): Promise<void> {
+export async function indexItem(
+  ctx: IndexingContext,
+  item: ItemRecord,
+  signal: AbortSignal,
+  asset?: AssetDetail,
+): Promise<void> {
   const indexId = item.options.indexId!;
   const assetId = item.assetId!;
   if (item.indexing?.indexId !== indexId) item.indexing = { indexId };
@@ -52,6 +64,7 @@ export async function indexItem(ctx: IndexingContext, item: ItemRecord, signal: 
       await ctx.save(item);
     }
     if (!ix.indexedAssetId) {
+      if (asset && !ix.checked && (await refusedByModels(ctx, item, asset))) return;
       ix.createStartedAt = ctx.clock.now();
       await ctx.save(item);
       ix.indexedAssetId = await createOnce(ctx, assetId, indexId, signal);
@@ -85,6 +98,20 @@ export async function indexItem(ctx: IndexingContext, item: ItemRecord, signal: 
       : `TwelveLabs refused to index ${item.name} into ${label(ix)}: ${refusal}`;
     ctx.transition(item, 'index-failed');
   }
+}
+
+/** The ready asset's metadata says the index's models will refuse it: the item ends index-failed. */
+async function refusedByModels(ctx: IndexingContext, item: ItemRecord, asset: AssetDetail): Promise<boolean> {
+  const ix = item.indexing!;
+  const models = { client: ctx.client, logger: ctx.logger, models: sharedIndexModels(ctx.client) };
+  const refusal = await assetRefusal(models, ix.indexId, factsFromAsset(asset));
+  if (!refusal) return false;
+  ctx.logger.info('an indexing request sure to be refused was not sent', { item: item.id, refusal });
+  ix.refused = refusal;
+  item.finishedAt = ctx.clock.now();
+  item.error = `${item.name} cannot be indexed into ${label(ix)}: ${refusal}. It is uploaded and ready; it was not sent to the index.`;
+  ctx.transition(item, 'index-failed');
+  return true;
 }
 
 async function createOnce(

@@ -22,7 +22,7 @@ export function follow(ctx: QueueContext, item: ItemRecord): void {
       if (asset.status === 'ready') {
         if (!wantsIndexing(item)) return ctx.transition(item, 'ready');
         item.finishedAt = undefined;
-        return indexItem(indexingContextFor(ctx), item, controller.signal);
+        return indexItem(indexingContextFor(ctx), item, controller.signal, asset);
       } else {
         item.error = `TwelveLabs could not process ${item.name}: ${asset.error?.message ?? 'no reason given'}`;
         ctx.options.ledger.forgetAsset(item.assetId!);

@@ -21,10 +21,11 @@ export async function runItem(ctx: QueueContext, run: RunContext, item: ItemReco
   const controller = new AbortController();
   ctx.active.set(item.id, controller);
   try {
-    if (wantsIndexing(item) && item.source.kind === 'file' && !item.assetId && !item.indexing?.checked) {
-      // Before a byte is sent: would the index's models take this file? (issue 17)
+    if (wantsIndexing(item) && !item.assetId && !item.indexing?.checked && !item.attemptStartedAt) {
+      // Before a byte is sent (a URL: before its asset is created): would the index's models take
+      // this file? (issue 17) Not again once a create may have gone out: that is reconciled.
       ctx.transition(item, 'preparing');
-      await checkForIndex(run.modelCheck, item, item.source.path);
+      await checkForIndex(run.modelCheck, item, controller.signal);
       ctx.doc.changedAt('items', item.id);
     }
     await transferItem(run.transfer, item, controller.signal);

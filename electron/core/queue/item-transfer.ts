@@ -14,6 +14,7 @@ import { runMultipartUpload, startMultipartUpload } from '../api/multipart-uploa
 import { InvalidPlatformId, isPlatformId } from '../library/platform-ids.ts';
 import type { Clock, Logger } from '../ports.ts';
 import { sha256File } from './hashing.ts';
+import { adoptionPending, continueTwinsOf, duplicateWithIndex } from './duplicate-index.ts';
 import type { ItemRecord } from './item-record.ts';
 import { InputRejected, preflightFile } from './preflight.ts';
 import type { ProgressTracker } from './progress-tracker.ts';
@@ -82,6 +83,7 @@ export async function transferItem(
       throw new InputRejected(`${item.name} was not found. It may have been moved or deleted.`, true);
     if (info.size !== item.size || info.mtimeMs !== item.mtimeMs)
       throw new SourceChangedError('The file changed since it was checked.');
+    if (adoptionPending(item) && (await duplicateFound(ctx, item, signal))) return;
   }
   if (item.method === 'multipart') return transferMultipart(ctx, item, path, signal);
 
@@ -232,12 +234,19 @@ async function prepare(
       item.duplicateOf = known
         ? { assetId: known.assetId }
         : { itemId: twin!.id, ...(twin!.assetId && { assetId: twin!.assetId }) };
-      item.finishedAt = ctx.clock.now();
-      ctx.transition(item, 'duplicate');
-      return false;
+      return !(await duplicateFound(ctx, item, signal));
     }
   }
   ctx.changed(item);
+  return true;
+}
+
+/** A duplicate with an index chosen is indexed (duplicate-index.ts); without, it ends here. False: upload it. */
+async function duplicateFound(ctx: TransferContext, item: ItemRecord, signal: AbortSignal) {
+  const next = await duplicateWithIndex(ctx, item, signal);
+  if (next !== 'duplicate') return next === 'adopted';
+  item.finishedAt = ctx.clock.now();
+  ctx.transition(item, 'duplicate');
   return true;
 }
 
@@ -378,6 +387,7 @@ async function assetCreated(ctx: TransferContext, item: ItemRecord, assetId: str
       ctx.changed(other);
       ctx.emitChanged(other.id);
     }
+  continueTwinsOf(ctx, item, assetId);
   await ctx.save(item).catch(writeLater);
   ctx.follow(item);
 }

@@ -1,0 +1,215 @@
+/**
+ * A file already in the library, added again with an index chosen (issue 17), through the real
+ * queue against the emulator over real HTTP with a real ffmpeg MP4: it adopts the existing asset
+ * (no second POST /assets) and is indexed into that index; already a member, it ends indexed with
+ * that indexed asset (no create); its asset deleted on the platform meanwhile, the file is
+ * uploaded as new; a SIGKILL between "indexing request saved" and its answer indexes it once.
+ * Without an index it stays today's duplicate.
+ */
+import { spawn } from 'node:child_process';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { makeVideo } from '../helpers/ffmpeg-media.ts';
+import { makeQueue, waitFor } from '../helpers/queue-harness.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+import { until } from '../helpers/until.ts';
+
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+let dir: string;
+let cleanup: () => Promise<void>;
+let clip: string;
+const H = { 'x-api-key': 'k', 'content-type': 'application/json' };
+
+async function newIndex(name: string) {
+  const res = await fetch(`${emulator.url}/indexes`, {
+    method: 'POST',
+    headers: H,
+    body: JSON.stringify({
+      index_name: name,
+      models: [{ model_name: 'marengo3.0', model_options: ['visual'] }],
+    }),
+  });
+  return ((await res.json()) as { _id: string })._id;
+}
+async function indexedAssetsOf(indexId: string) {
+  const res = await fetch(`${emulator.url}/indexes/${indexId}/indexed-assets?page_limit=50`, { headers: H });
+  return ((await res.json()) as { data: Array<{ _id: string; asset_id: string; status: string }> }).data;
+}
+const settled = (n: number) => (items: Array<{ state: string }>) =>
+  items.length === n &&
+  items.every((i) => ['ready', 'duplicate', 'indexed', 'index-failed', 'failed'].includes(i.state));
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await makeTempDir());
+  emulator = await startEmulator({ processingMs: 20, indexingMs: 60 });
+  control = new EmulatorControl(emulator.origin);
+  clip = await makeVideo(join(dir, 'talk.mp4'), { seconds: 5, width: 640, height: 360 });
+}, 60_000);
+afterAll(async () => {
+  await emulator.close();
+  await cleanup();
+});
+beforeEach(async () => {
+  await control.reset();
+});
+
+describe('a duplicate with an index chosen', () => {
+  it('adopts the existing asset and indexes it: one asset in all; without an index, a plain duplicate', async () => {
+    const indexId = await newIndex('talks');
+    const { dir: data, cleanup: done } = await makeTempDir();
+    const { queue, close } = makeQueue(emulator.url, data, { indexName: () => 'talks' });
+    try {
+      queue.start();
+      await queue.add([{ kind: 'file', path: clip }]);
+      const [first] = await waitFor(queue, settled(1));
+      expect(first!.state).toBe('ready');
+
+      await queue.add([{ kind: 'file', path: clip }]); // no index: today's duplicate
+      await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
+      const items = await waitFor(queue, settled(3));
+      const [, plain, adopted] = items;
+      expect(plain).toMatchObject({ state: 'duplicate', duplicateOf: { assetId: first!.assetId } });
+      expect(adopted).toMatchObject({
+        state: 'indexed',
+        assetId: first!.assetId,
+        duplicateOf: { assetId: first!.assetId },
+        indexing: { indexId, indexName: 'talks', status: 'ready', checked: true },
+      });
+      // No upload of the second copy, and one indexed asset of the existing asset.
+      expect(await control.requests('assets.create')).toHaveLength(1);
+      expect(await indexedAssetsOf(indexId)).toEqual([
+        expect.objectContaining({ _id: adopted!.indexing!.indexedAssetId, asset_id: first!.assetId }),
+      ]);
+    } finally {
+      await close();
+      await done();
+    }
+  });
+
+  it('ends indexed with the indexed asset already there, sending no create', async () => {
+    const indexId = await newIndex('members');
+    const { dir: data, cleanup: done } = await makeTempDir();
+    const { queue, close } = makeQueue(emulator.url, data);
+    try {
+      queue.start();
+      await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
+      const [first] = await waitFor(queue, settled(1));
+      expect(first!.state).toBe('indexed');
+      expect(await control.requests('indexed-assets.create')).toHaveLength(1);
+
+      await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
+      const [, again] = await waitFor(queue, settled(2));
+      expect(again).toMatchObject({
+        state: 'indexed',
+        assetId: first!.assetId,
+        indexing: { indexId, indexedAssetId: first!.indexing!.indexedAssetId, status: 'ready' },
+      });
+      expect(await control.requests('indexed-assets.create')).toHaveLength(1);
+      expect(await control.requests('assets.create')).toHaveLength(1);
+      expect(await control.requests('assets.indexed-assets')).not.toHaveLength(0);
+    } finally {
+      await close();
+      await done();
+    }
+  });
+
+  it('uploads the file as new when the existing asset was deleted on the platform', async () => {
+    const indexId = await newIndex('fresh');
+    const { dir: data, cleanup: done } = await makeTempDir();
+    const { queue, close } = makeQueue(emulator.url, data);
+    try {
+      queue.start();
+      await queue.add([{ kind: 'file', path: clip }]);
+      const [first] = await waitFor(queue, settled(1));
+      // Deleted elsewhere (another app, the console): the ledger here still names it.
+      const del = await fetch(`${emulator.url}/assets/${first!.assetId}`, { method: 'DELETE', headers: H });
+      expect(del.status).toBe(204);
+
+      await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
+      const [, again] = await waitFor(queue, settled(2));
+      expect(again!.state).toBe('indexed');
+      expect(again!.duplicateOf).toBeUndefined();
+      expect(again!.assetId).not.toBe(first!.assetId);
+      expect(await control.requests('assets.create')).toHaveLength(2);
+      expect(await indexedAssetsOf(indexId)).toEqual([expect.objectContaining({ asset_id: again!.assetId })]);
+    } finally {
+      await close();
+      await done();
+    }
+  });
+
+  it('survives a SIGKILL between the indexing request and its answer: one indexed asset', async () => {
+    const indexId = await newIndex('crash');
+    const { dir: data, cleanup: done } = await makeTempDir();
+    // The content is in the library already (uploaded without an index, then cleared).
+    const before = makeQueue(emulator.url, data);
+    before.queue.start();
+    await before.queue.add([{ kind: 'file', path: clip }]);
+    const [first] = await waitFor(before.queue, settled(1));
+    before.queue.remove(first!.id);
+    await before.close();
+
+    // A gateway that forwards the indexing request, lets the emulator make it, and never answers.
+    const held: Array<() => void> = [];
+    const gateway = createServer((req, res) => {
+      const holdIt = req.method === 'POST' && /\/indexed-assets$/.test(req.url ?? '');
+      const out = request(
+        `${emulator.origin}${req.url}`,
+        { method: req.method, headers: req.headers },
+        (up) => {
+          if (holdIt) {
+            up.resume();
+            held.push(() => res.destroy());
+            return;
+          }
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      req.pipe(out);
+    });
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+    const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/v1.3`;
+    const run = (baseUrl: string) =>
+      spawn(
+        process.execPath,
+        ['--import', 'tsx', 'tests/helpers/index-child.ts', baseUrl, data, clip, indexId],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+    try {
+      const child = run(gatewayUrl);
+      const exited = new Promise((r) => child.on('exit', r));
+      await until('the platform to make the indexed asset', async () =>
+        (await control.requests('indexed-assets.create')).some((r) => r.status === 202),
+      );
+      child.kill('SIGKILL');
+      await exited;
+      for (const release of held) release();
+
+      const second = run(emulator.url);
+      let out = '';
+      second.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise((r) => second.on('exit', r));
+      expect(code).toBe(0);
+      const items = JSON.parse(out.slice(out.indexOf('idle ') + 5)) as Array<{
+        state: string;
+        assetId?: string;
+      }>;
+      expect(items).toEqual([expect.objectContaining({ state: 'indexed', assetId: first!.assetId })]);
+      expect(await control.requests('indexed-assets.create')).toHaveLength(1);
+      expect(await control.requests('assets.create')).toHaveLength(1);
+      expect(await indexedAssetsOf(indexId)).toHaveLength(1);
+    } finally {
+      gateway.closeAllConnections();
+      gateway.close();
+      await done();
+    }
+  }, 60_000);
+});
