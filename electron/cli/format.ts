@@ -13,7 +13,9 @@ export function itemLine(item: QueueItemView): string {
       ? `${item.state === 'failed' ? 'failed' : 'not indexed'}: ${item.error}`
       : item.state === 'duplicate'
         ? `already in your library${item.duplicateOf?.assetId ? ` as asset ${item.duplicateOf.assetId}` : ''}`
-        : item.state;
+        : item.indexing?.skipped
+          ? `${item.state} (${item.indexing.skipped})`
+          : item.state;
   return `${item.name}\t${what}${item.assetId ? `\t${item.assetId}` : ''}`;
 }
 

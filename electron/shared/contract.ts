@@ -17,6 +17,7 @@ import type { AddResultView, AppSettings, KeyStatus } from './settings-types.ts'
 import { apiKeyProblem } from './api-key.ts';
 import { baseUrlProblem } from './base-url.ts';
 import { FINISHED_STATES } from './item-state.ts';
+import { MEDIA_KINDS } from './domain.ts';
 import {
   commandNames,
   eventNames,
@@ -69,7 +70,7 @@ const addInput = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
-const kinds = z.array(z.enum(['video', 'audio', 'image']));
+const kinds = z.array(z.enum(MEDIA_KINDS));
 export const folderSettings = z
   .object({
     recursive: z.boolean(),
@@ -125,7 +126,7 @@ export const settingsPatchSchema = z
 
 const libraryQuery = z
   .object({
-    types: z.array(z.enum(['video', 'audio', 'image', 'document'])).optional(),
+    types: z.array(z.enum(MEDIA_KINDS)).optional(),
     statuses: z.array(z.string().max(40)).optional(),
     filename: z.string().max(255).optional(),
     from: z.number().optional(),

@@ -7,7 +7,9 @@
 export type AssetStatus = 'processing' | 'ready' | 'failed' | (string & {});
 export type AssetMethod = 'direct' | 'url' | 'multipart' | 'connector' | (string & {});
 export type SubStatus = 'pending' | 'processing' | 'ready' | 'error' | (string & {});
-export type MediaKind = 'video' | 'audio' | 'image';
+/** What an asset is, by its content. Documents (PDF, text, Markdown) are assets too (JS 1.3.4). */
+export const MEDIA_KINDS = ['video', 'audio', 'image', 'document'] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
 export type UserMetadata = Record<string, string | number | boolean>;
 
 export interface Asset {
@@ -44,7 +46,7 @@ export interface Page<T> {
 
 export interface AssetListFilter {
   assetIds?: string[];
-  assetTypes?: Array<MediaKind | 'document'>;
+  assetTypes?: MediaKind[];
   filename?: string;
 }
 
@@ -65,4 +67,15 @@ export interface UploadOptions {
    * indexing", whatever Settings choose; absent means Settings' default index, if any.
    */
   indexId?: string;
+}
+
+/**
+ * What an asset is, from its `file_type` (a MIME type): documents are `application/pdf`,
+ * `text/plain` and `text/markdown` (reference twelvelabs-api.md §2.1). Undefined when unknown.
+ */
+export function kindOfMime(mime: string | undefined): MediaKind | undefined {
+  if (!mime) return undefined;
+  if (mime === 'application/pdf' || mime.startsWith('text/')) return 'document';
+  const top = mime.split('/')[0];
+  return top === 'video' || top === 'audio' || top === 'image' ? top : undefined;
 }

@@ -65,6 +65,8 @@ export interface ItemIndexing {
   checked?: boolean;
   /** Why the index's models would refuse the file: it was not uploaded (the person may upload it without indexing). */
   refused?: string;
+  /** Why the upload was not indexed although an index was chosen (a document): it ended `ready`. */
+  skipped?: string;
 }
 
 export const TERMINAL_INDEXED: readonly string[] = ['ready', 'failed'];

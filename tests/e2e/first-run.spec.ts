@@ -67,12 +67,12 @@ test('first run → Sandbox → drop → ready → library → delete', async ({
   await drop(page, [
     { name: 'interview.mp4', bytes: mp4({ payloadBytes: 400_000, seed: 7, durationSeconds: 31 }) },
     { name: 'voice.wav', bytes: wav(2) },
-    { name: 'notes.txt', bytes: Buffer.from('just some notes, not media') },
+    { name: 'notes.log', bytes: Buffer.from('just some notes, not media') },
   ]);
   const queue = page.getByRole('list', { name: 'Upload queue' });
   await expect(queue.getByRole('article', { name: 'interview.mp4' }).getByText('Ready')).toBeVisible();
   await expect(queue.getByRole('article', { name: 'voice.wav' }).getByText('Ready')).toBeVisible();
-  const rejected = queue.getByRole('article', { name: 'notes.txt' });
+  const rejected = queue.getByRole('article', { name: 'notes.log' });
   await expect(rejected.getByText('Failed')).toBeVisible();
   await expect(rejected).toContainText('not a video, audio or image file');
   // Trying again cannot help a file that is not media: no Retry is offered for it.
@@ -129,12 +129,12 @@ test('first run → Sandbox → drop → ready → library → delete', async ({
   const history = page.getByRole('list', { name: 'Upload history' });
   await page.getByRole('button', { name: 'Clear finished' }).click();
   await expect(history.getByText('voice.wav', { exact: true })).toBeVisible();
-  await expect(history.getByText('notes.txt', { exact: true })).toHaveCount(0);
+  await expect(history.getByText('notes.log', { exact: true })).toHaveCount(0);
   await page.getByRole('tab', { name: /^Needs attention/ }).click();
-  await expect(queue.getByRole('article', { name: 'notes.txt' })).toBeVisible();
+  await expect(queue.getByRole('article', { name: 'notes.log' })).toBeVisible();
   await page.getByRole('tab', { name: 'History' }).click();
   await page.getByRole('button', { name: 'Clear failed (1)' }).click();
-  await expect(history.getByText('notes.txt', { exact: true })).toBeVisible();
+  await expect(history.getByText('notes.log', { exact: true })).toBeVisible();
   await noSeriousA11yViolations(page);
   await photograph(page, 'history');
 

@@ -202,7 +202,7 @@ test('the interface tells the truth, at 800×600 and with the keyboard', async (
   await expect(copy.getByText('Ready')).toBeVisible();
 
   // A long error is read whole, in a dialog.
-  const longName = `${'a-very-long-file-name-that-goes-on-'.repeat(4)}notes.txt`;
+  const longName = `${'a-very-long-file-name-that-goes-on-'.repeat(4)}notes.log`;
   await drop(page, longName, Buffer.from('not media at all, just words'));
   const failed = queue.getByRole('article', { name: longName });
   await expect(failed.getByText('Failed')).toBeVisible();

@@ -73,8 +73,8 @@ it('a file whose asset was deleted uploads again; Clear finished and Retry all d
   const three = await waitFor(core.queue, (all) => all[2]?.state === 'duplicate', 30_000);
   expect(three[2]!.duplicateOf?.assetId).toBe(items[1]!.assetId);
 
-  // A text file is refused as such: failed, not retryable; Retry all leaves it alone.
-  const notes = join(dir, 'notes.txt');
+  // A text file not named as a document is refused as such: failed, not retryable; Retry all leaves it alone.
+  const notes = join(dir, 'notes.log');
   await writeFile(notes, 'just words, not media');
   await core.invoke('uploads:add', { inputs: [{ kind: 'file', path: notes }] });
   const four = await waitFor(core.queue, (all) => all[3]?.state === 'failed', 30_000);
@@ -85,7 +85,7 @@ it('a file whose asset was deleted uploads again; Clear finished and Retry all d
   expect(await core.invoke('uploads:remove-finished', { states: ['ready', 'duplicate'] })).toEqual({
     removed: 3,
   });
-  expect(core.queue.list().map((i) => i.name)).toEqual(['notes.txt']);
+  expect(core.queue.list().map((i) => i.name)).toEqual(['notes.log']);
   expect(await core.invoke('uploads:remove-finished', { states: ['failed', 'canceled'] })).toEqual({
     removed: 1,
   });
@@ -93,7 +93,7 @@ it('a file whose asset was deleted uploads again; Clear finished and Retry all d
     'clip.mp4',
     'clip.mp4',
     'clip.mp4',
-    'notes.txt',
+    'notes.log',
   ]);
 }, 60_000);
 

@@ -1,3 +1,4 @@
+import { MEDIA_KINDS } from '../../shared/domain.ts';
 import { AuthError } from '../../core/api/errors.ts';
 import type { UploaderCore } from '../../core/uploader-core.ts';
 import { EXIT, UsageError, type CommandSpec, type ParsedValues } from '../command.ts';
@@ -11,7 +12,7 @@ export const spec = {
 
 Lists the assets in your library. Offline, it shows the saved copy and says from when.
 
-  --type T               video, audio or image (comma-separated for several)
+  --type T               video, audio, image or document (comma-separated for several)
   --status S             ready, processing, failed, … (comma-separated)
   --filename F           only names containing F
   --json                 print {total, online, assets} as JSON (see README)`,
@@ -24,7 +25,7 @@ Lists the assets in your library. Offline, it shows the saved copy and says from
   needsKey: true,
 } as const satisfies CommandSpec;
 
-const TYPES = ['video', 'audio', 'image'] as const;
+const TYPES = MEDIA_KINDS;
 
 export function check(positionals: string[], values: ParsedValues): void {
   if (positionals.length > 0)
@@ -33,7 +34,7 @@ export function check(positionals: string[], values: ParsedValues): void {
     .split(',')
     .filter(Boolean))
     if (!(TYPES as readonly string[]).includes(type))
-      throw new UsageError(`--type ${type}: choose video, audio or image.`);
+      throw new UsageError(`--type ${type}: choose video, audio, image or document.`);
 }
 
 export async function run(core: UploaderCore, _positionals: string[], values: ParsedValues): Promise<number> {

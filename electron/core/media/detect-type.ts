@@ -2,6 +2,15 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { MediaKind } from '../../shared/domain.ts';
 import { ByteView } from './byte-view.ts';
+import {
+  DOCUMENT_EXTENSIONS,
+  DOCUMENT_WORDS,
+  extensionOf,
+  isPdf,
+  isUtf8Text,
+  MEDIA_EXTENSION,
+  SUPPORTED_TYPES,
+} from './detect-document.ts';
 import { sniffFlac, sniffMpegAudio, sniffOgg } from './sniff-audio.ts';
 import {
   sniffEbml,
@@ -58,16 +67,78 @@ const DETECTORS: Array<(h: ByteView) => DetectedType | undefined> = [
 
 /**
  * What a file is, from its head. A bare Buffer is taken to be the whole file (tests, small
- * files); `readHeader` gives the first bytes of a bigger one together with its size.
+ * files); `readHeader` gives the first bytes of a bigger one together with its size. Without a
+ * name only media is recognised (a document is one only when its name matches its content);
+ * with the name the platform will see, documents too, and a mismatch is undefined
+ * (`classifyFile` says why).
  */
-export function detectType(head: Buffer | FileHead): DetectedType | undefined {
-  const view = Buffer.isBuffer(head) ? new ByteView(head, head.length) : new ByteView(head.bytes, head.size);
+export function detectType(head: Buffer | FileHead, name?: string): DetectedType | undefined {
+  if (name === undefined) return detectMedia(viewOf(head));
+  const result = classifyFile(head, name);
+  return 'type' in result ? result.type : undefined;
+}
+
+const viewOf = (head: Buffer | FileHead) =>
+  Buffer.isBuffer(head) ? new ByteView(head, head.length) : new ByteView(head.bytes, head.size);
+
+function detectMedia(view: ByteView): DetectedType | undefined {
   if (view.length < 4 || !hasBinaryByte(view.bytes)) return undefined;
   for (const detect of DETECTORS) {
     const hit = detect(view);
     if (hit) return hit;
   }
   return undefined;
+}
+
+/** A file's type, or why the platform would refuse it, in words a person can act on. */
+export type Classified = { type: DetectedType } | { refused: string };
+
+/**
+ * What the content and the name say together, as the platform judges them: media by its bytes
+ * whatever its name (a video named .bin still is one), except under a document's extension,
+ * which must hold that document ("the extension must match the detected content", JS 1.3.4); a
+ * PDF only as .pdf; UTF-8 text only as .txt, .md or .markdown. A text under a media extension
+ * stays text, never a video (no binary byte: detectMedia).
+ */
+export function classifyFile(head: Buffer | FileHead, name: string): Classified {
+  const view = viewOf(head);
+  const extension = extensionOf(name);
+  const promised = DOCUMENT_EXTENSIONS[extension];
+  const named = extension ? `its name ends in .${extension}` : 'its name has no extension';
+  const media = detectMedia(view);
+  if (media) {
+    if (!promised) return { type: media };
+    const usual = MEDIA_EXTENSION[media.mime];
+    return {
+      refused:
+        `${name} is named .${extension} but its content is ${media.kind === 'image' ? 'an' : 'a'} ${media.kind} file (${media.mime}), not ${DOCUMENT_WORDS[promised]}: ` +
+        `TwelveLabs requires the extension to match the content. Rename it${usual ? ` to .${usual}` : ' with its format’s extension'} to upload it.`,
+    };
+  }
+  if (isPdf(view)) {
+    if (promised === 'application/pdf') return { type: { kind: 'document', mime: 'application/pdf' } };
+    return {
+      refused: `${name} is a PDF but ${named}: TwelveLabs takes a PDF only when it is named .pdf. Rename it to .pdf to upload it.`,
+    };
+  }
+  if (isUtf8Text(view)) {
+    if (promised === 'text/plain' || promised === 'text/markdown')
+      return { type: { kind: 'document', mime: promised } };
+    if (promised === 'application/pdf')
+      return {
+        refused: `${name} is named .pdf but its content is plain text, not a PDF. Rename it to .txt (or .md for Markdown) to upload it as text.`,
+      };
+    return {
+      refused: `${name} is not a video, audio or image file TwelveLabs accepts: its content is text, and ${named}, while text is taken only as .txt, .md or .markdown. ${SUPPORTED_TYPES}`,
+    };
+  }
+  if (promised)
+    return {
+      refused: `${name} is named .${extension} but its content is not ${DOCUMENT_WORDS[promised]}${promised === 'application/pdf' ? '' : ' (it is not UTF-8 text)'} nor any other type TwelveLabs accepts.`,
+    };
+  return {
+    refused: `${name} is not a video, audio or image file TwelveLabs accepts, nor a PDF or text document. ${SUPPORTED_TYPES}`,
+  };
 }
 
 /**

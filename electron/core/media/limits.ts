@@ -9,10 +9,16 @@ export const MB = 1_000_000;
 export const GB = 1_000_000_000;
 
 export const LIMITS = {
-  /** One multipart/form-data POST: video/audio 200 MB, images 32 MB (was 5 MB). */
-  direct: { video: 200 * MB, audio: 200 * MB, image: 32 * MB } satisfies Record<MediaKind, number>,
-  /** The multipart upload API: video/audio 10 GB (was 4 GB), images 32 MB. */
-  multipart: { video: 10 * GB, audio: 10 * GB, image: 32 * MB } satisfies Record<MediaKind, number>,
+  /** One multipart/form-data POST: video/audio 200 MB, images 32 MB (was 5 MB), documents 200 MB. */
+  direct: { video: 200 * MB, audio: 200 * MB, image: 32 * MB, document: 200 * MB } satisfies Record<
+    MediaKind,
+    number
+  >,
+  /**
+   * The multipart upload API: video/audio 10 GB (was 4 GB), images 32 MB. Documents have none
+   * (its `type` takes video, audio, image only): a local document goes direct or not at all.
+   */
+  multipart: { video: 10 * GB, audio: 10 * GB, image: 32 * MB } satisfies Record<ChunkedKind, number>,
   /**
    * Video and audio from this size go through the multipart API although direct would take them,
    * so a pause, a crash or a dropped network resumes from the last chunk (5 MiB on the platform)
@@ -27,18 +33,24 @@ export const LIMITS = {
   url: 4 * GB,
   urlImage: 32 * MB,
   /**
-   * Documents (PDF, text, Markdown) are assets too (JS 1.3.4): 200 MB local, 512 MB by URL, and
-   * the extension must match the content. The queue does not send documents yet; the figures are
-   * here so that the one table stays the platform's.
+   * Documents (PDF, text, Markdown) are assets too (JS 1.3.4): 200 MB local (`direct` above), 512
+   * MB by URL, and the extension must match the content, case-insensitively (detect-document.ts).
    */
-  document: { direct: 200 * MB, url: 512 * MB, extensions: ['pdf', 'txt', 'md', 'markdown'] },
+  document: { url: 512 * MB, extensions: ['pdf', 'txt', 'md', 'markdown'] },
   filenameLength: 255,
 } as const;
 
 export type UploadMethod = 'direct' | 'multipart';
+/** The kinds a multipart upload session takes. */
+export type ChunkedKind = Exclude<MediaKind, 'document'>;
+
+/** Whether files of this kind can go through the multipart upload API. */
+export const canChunk = (kind: MediaKind): kind is ChunkedKind => kind !== 'document';
 
 /** How a local file of this kind and size is sent, or why it cannot be. */
 export function chooseMethod(kind: MediaKind, size: number): { method: UploadMethod } | { tooLarge: number } {
+  if (!canChunk(kind))
+    return size <= LIMITS.direct[kind] ? { method: 'direct' } : { tooLarge: LIMITS.direct[kind] };
   if (kind !== 'image' && size >= LIMITS.multipartFrom && size <= LIMITS.multipart[kind])
     return { method: 'multipart' };
   if (size <= LIMITS.direct[kind]) return { method: 'direct' };

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { MediaKind } from '../../shared/domain.ts';
-import { detectType, readHeader } from '../media/detect-type.ts';
+import { classifyFile, readHeader } from '../media/detect-type.ts';
 import { formatBytes } from '../../shared/format.ts';
 import { chooseMethod, LIMITS, type UploadMethod } from '../media/limits.ts';
 
@@ -25,9 +25,17 @@ export class InputRejected extends Error {
   }
 }
 
+export interface PreflightOptions {
+  /**
+   * The name the upload will carry (the `filename` sent, else the file's own name): the platform
+   * checks a document's extension against its content on that name, so the preflight does too.
+   */
+  name?: string;
+}
+
 /** Checks a local file against everything the platform will check, before a byte is sent. */
-export async function preflightFile(path: string): Promise<PreparedFile> {
-  const name = basename(path);
+export async function preflightFile(path: string, options: PreflightOptions = {}): Promise<PreparedFile> {
+  const name = options.name ?? basename(path);
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
       throw new InputRejected(`${name} was not found. It may have been moved or deleted.`, true);
@@ -46,19 +54,22 @@ export async function preflightFile(path: string): Promise<PreparedFile> {
         : `${name} cannot be read (${error.code}).`,
     );
   });
-  const type = detectType(header);
-  if (!type)
-    throw new InputRejected(
-      `${name} is not a video, audio or image file TwelveLabs accepts (its content was checked, not its name).`,
-    );
+  const classified = classifyFile(header, name);
+  if ('refused' in classified) throw new InputRejected(classified.refused);
+  const { type } = classified;
   const choice = chooseMethod(type.kind, info.size);
   if ('tooLarge' in choice)
-    throw new InputRejected(
-      `${name} is ${formatBytes(info.size)}; ${type.kind} files can be at most ${formatBytes(choice.tooLarge)}.` +
-        // A URL upload takes less (4 GB), so splitting is the only way.
-        (type.kind !== 'image' ? ` Split it into parts of at most ${formatBytes(choice.tooLarge)}.` : ''),
-    );
+    throw new InputRejected(tooLargeMessage(name, info.size, type.kind, choice.tooLarge));
   return { size: info.size, mtimeMs: info.mtimeMs, kind: type.kind, mime: type.mime, method: choice.method };
+}
+
+function tooLargeMessage(name: string, size: number, kind: MediaKind, limit: number): string {
+  const over = `${name} is ${formatBytes(size)}; `;
+  // Documents have no multipart upload: 200 MB from disk, 512 MB when the platform fetches a URL.
+  if (kind === 'document')
+    return `${over}documents uploaded from this computer can be at most ${formatBytes(limit)}. Split it, or put it at an https URL (up to ${formatBytes(LIMITS.document.url)}) and add the link.`;
+  // A URL upload takes less (4 GB) than multipart, so splitting is the only way for video and audio.
+  return `${over}${kind} files can be at most ${formatBytes(limit)}.${kind !== 'image' ? ` Split it into parts of at most ${formatBytes(limit)}.` : ''}`;
 }
 
 /** Checks a URL for `method=url` (syntax only: the platform downloads it). */

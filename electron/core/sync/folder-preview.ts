@@ -1,10 +1,11 @@
+import { basename } from 'node:path';
 import {
   DEFAULT_FOLDER_SETTINGS,
   type FolderPreview,
   type WatchedFolderSettings,
 } from '../../shared/sync-types.ts';
 import { detectType, readHeader } from '../media/detect-type.ts';
-import { scanFolder } from './folder-scan.ts';
+import { scanBatches } from './folder-scan.ts';
 import { existingFolder } from './folder-errors.ts';
 import { IgnoreRules } from './ignore-rules.ts';
 
@@ -39,32 +40,36 @@ export async function previewFolder(
   };
   const deadline = Date.now() + budgetMs;
   let ignored = 0;
-  for await (const file of scanFolder(root, {
+  scan: for await (const batch of scanBatches(root, {
     recursive: folder.recursive,
-    ignored: (relativePath) => {
-      const hit = ignore.ignores(relativePath);
-      if (hit) ignored++;
-      return hit;
-    },
+    ignore,
     onProblem: (problemPath) => {
       if (problemPath !== root) preview.unreadable++;
     },
   })) {
-    if (Date.now() > deadline) {
-      preview.complete = false;
-      break;
+    ignored += batch.ignored;
+    for (const [i, path] of batch.paths.entries()) {
+      const file = { path, size: batch.sizes[i]! };
+      if (Date.now() > deadline) {
+        preview.complete = false;
+        break scan;
+      }
+      // A preview is an estimate: a header that cannot be read (gone, no permission) counts as skipped.
+      // With its name: a document is one only when its extension matches its content.
+      const type = await readHeader(file.path).then(
+        (head) => detectType(head, basename(file.path)),
+        () => undefined,
+      );
+      if (!type || !folder.kinds.includes(type.kind)) {
+        preview.skipped++;
+        continue;
+      }
+      const kind = (preview.byKind[type.kind] ??= { files: 0, bytes: 0 });
+      kind.files++;
+      kind.bytes += file.size;
+      preview.files++;
+      preview.bytes += file.size;
     }
-    // A preview is an estimate: a header that cannot be read (gone, no permission) counts as skipped.
-    const type = await readHeader(file.path).then(detectType, () => undefined);
-    if (!type || !folder.kinds.includes(type.kind)) {
-      preview.skipped++;
-      continue;
-    }
-    const kind = (preview.byKind[type.kind] ??= { files: 0, bytes: 0 });
-    kind.files++;
-    kind.bytes += file.size;
-    preview.files++;
-    preview.bytes += file.size;
   }
   // Ignored folders count as one entry each: their contents were never listed.
   preview.skipped += ignored;
