@@ -60,9 +60,11 @@ export function indexedAssetDetailWire(
   const detail = indexedAssetWire(state, ia);
   if (ia.userMetadata && Object.keys(ia.userMetadata).length > 0) detail.user_metadata = ia.userMetadata;
   if (ia.enableVideoStream) {
-    const ready = statusOf(ia) === 'ready';
+    // A URL only to a stream that exists: never to media the asset does not have (indexed-stream.ts).
+    const ready = statusOf(ia) === 'ready' && ia.stream === 'ready';
+    const error = statusOf(ia) === 'failed' || (statusOf(ia) === 'ready' && ia.stream === 'error');
     detail.hls = {
-      status: ready ? 'COMPLETE' : statusOf(ia) === 'failed' ? 'ERROR' : 'PROCESSING',
+      status: ready ? 'COMPLETE' : error ? 'ERROR' : 'PROCESSING',
       ...(ready && { video_url: `${mediaBase}/hls/master.m3u8`, thumbnail_urls: [`${mediaBase}/thumbnail`] }),
       updated_at: ia.updatedAt ?? ia.createdAt,
     };

@@ -1,4 +1,5 @@
 import type { FaultInjector } from './faults.ts';
+import { prepareIndexedStream, streamDue } from './indexed-stream.ts';
 import { modelRefusal } from './model-requirements.ts';
 import type { EmulatorState, IndexedAssetRecord } from './state.ts';
 
@@ -22,8 +23,10 @@ export class IndexingWork {
   }
 
   resume(): void {
-    for (const ia of this.state.indexedAssets.values())
+    for (const ia of this.state.indexedAssets.values()) {
       if (ia.status && ia.status !== 'ready' && ia.status !== 'failed') this.start(ia);
+      else if (streamDue(ia)) void prepareIndexedStream(this.state, ia.id);
+    }
   }
 
   stop(): void {
@@ -55,6 +58,8 @@ export class IndexingWork {
     if (failure) ia.failure = failure;
     else ia.indexedAt = now;
     this.state.changed();
+    // The streamable copy follows the indexing (indexed-stream.ts): `PROCESSING` until it is made.
+    if (!failure && ia.enableVideoStream) void prepareIndexedStream(this.state, id);
   }
 
   private refusal(ia: IndexedAssetRecord): string | undefined {

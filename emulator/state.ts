@@ -61,6 +61,12 @@ export interface IndexedAssetRecord {
   updatedAt?: string;
   indexedAt?: string;
   enableVideoStream?: boolean;
+  /**
+   * The streamable copy `enable_video_stream` asked for, once indexed: `pending` while it is
+   * made, `ready` when the asset's video can be streamed, `error` when it has none to stream
+   * (a document, an image, audio only) or the Sandbox cannot make one (indexed-stream.ts).
+   */
+  stream?: 'pending' | 'ready' | 'error';
   userMetadata?: UserMetadata;
   /** Why it failed, for the emulator's log and tests only: the platform's wire has no such field. */
   failure?: string;

@@ -3,6 +3,7 @@ import type { EmulatorCore } from '../core.ts';
 import { ApiError } from '../http-helpers.ts';
 import { streamOf } from '../hls-remux.ts';
 import { hlsPlaylist } from '../hls-stream.ts';
+import { hasIndexedStream } from '../indexed-stream.ts';
 import { mediaTokenMatches } from '../media-token.ts';
 import { generatedThumbnail } from '../png.ts';
 import type { RouteDefinition } from '../router.ts';
@@ -41,7 +42,11 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
   };
   /** A ready asset whose HLS is ready, the file streamed and how (hls-stream.ts, hls-remux.ts). */
   const streamable = async (params: Record<string, string>) => {
-    const asset = readyAsset(params, (a) => a.hlsStatus === 'ready' && !!a.blobPath);
+    // The asset's own HLS (`enable_hls`), or the copy an indexed asset's `enable_video_stream` made.
+    const asset = readyAsset(
+      params,
+      (a) => (a.hlsStatus === 'ready' || hasIndexedStream(emu.state, a.id)) && !!a.blobPath,
+    );
     // A blob that cannot be read as media has no stream to give: a 404, as for no media at all.
     const stream = await streamOf(asset.blobPath!);
     if (!stream) throw noSuchMedia();
@@ -55,7 +60,11 @@ export function mediaRoutes(emu: EmulatorCore): RouteDefinition[] {
       path: '/media/:assetId/:token/thumbnail',
       auth: false,
       handler: (ctx) => {
-        const asset = readyAsset(ctx.params, (a) => a.thumbnailStatus === 'ready');
+        // Asked for with the asset (`enable_thumbnail`), or an indexed stream's `thumbnail_urls`.
+        const asset = readyAsset(
+          ctx.params,
+          (a) => a.thumbnailStatus === 'ready' || hasIndexedStream(emu.state, a.id),
+        );
         const headers = { ...INERT, 'Cache-Control': 'public, max-age=86400' };
         if (asset.sniffed?.kind === 'image' && asset.blobPath) {
           ctx.res.writeHead(200, {
