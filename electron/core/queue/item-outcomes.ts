@@ -1,6 +1,7 @@
 import { FINISHED_STATES } from '../../shared/queue-types.ts';
 import { isGone } from '../api/platform-answers.ts';
 import { decide } from './error-policy.ts';
+import { noteNotIndexed } from './document-indexing.ts';
 import { indexItem, wantsIndexing } from './indexing-stage.ts';
 import type { ItemRecord } from './item-record.ts';
 import { InputRejected } from './preflight.ts';
@@ -20,7 +21,10 @@ export function follow(ctx: QueueContext, item: ItemRecord): void {
     .then(async (asset) => {
       item.finishedAt = ctx.clock.now();
       if (asset.status === 'ready') {
-        if (!wantsIndexing(item)) return ctx.transition(item, 'ready');
+        if (!wantsIndexing(item)) {
+          noteNotIndexed(item);
+          return ctx.transition(item, 'ready');
+        }
         item.finishedAt = undefined;
         return indexItem(indexingContextFor(ctx), item, controller.signal, asset);
       } else {

@@ -203,7 +203,7 @@ async function prepare(
   signal: AbortSignal,
 ): Promise<boolean> {
   ctx.transition(item, 'preparing');
-  const prepared = await preflightFile(path);
+  const prepared = await preflightFile(path, { name: item.name });
   const sha256 = await sha256File(path, signal).catch((error: unknown) => {
     if (signal.aborted) throw new AbortedError();
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
@@ -219,9 +219,11 @@ async function prepare(
     kind: prepared.kind,
     mime: prepared.mime,
     method:
+      // Images and documents are never chunked (documents have no multipart upload: limits.ts).
       ctx.multipartFromBytes !== undefined &&
       prepared.size >= ctx.multipartFromBytes &&
-      prepared.kind !== 'image'
+      prepared.kind !== 'image' &&
+      prepared.kind !== 'document'
         ? 'multipart'
         : prepared.method,
     sha256,
