@@ -6,6 +6,7 @@ import { indexAsset, membershipsOf, waitUntilIndexed } from '../api/indexes.ts';
 import { isGone } from '../api/platform-answers.ts';
 import { factsFromAsset } from '../media/model-preflight.ts';
 import type { Clock, Logger } from '../ports.ts';
+import { notIndexable } from './document-indexing.ts';
 import type { ItemRecord } from './item-record.ts';
 import { assetRefusal, sharedIndexModels } from './model-check.ts';
 
@@ -27,7 +28,8 @@ export interface IndexingContext {
 
 /** An item whose upload names an index (`options.indexId`, '' = "upload without indexing"). */
 export function wantsIndexing(item: ItemRecord): boolean {
-  return typeof item.options.indexId === 'string' && item.options.indexId !== '';
+  // A document is uploaded without indexing: no index model takes one (document-indexing.ts).
+  return typeof item.options.indexId === 'string' && item.options.indexId !== '' && !notIndexable(item);
 }
 
 /**
