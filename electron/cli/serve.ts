@@ -76,6 +76,7 @@ export async function startServe(core: UploaderCore, options: ServeOptions = {})
   await staging.start();
   const bridge = new WsBridge(core, access, log);
 
+  const handler = requestHandler({ core, access, staging, log, rendererDir });
   const server = createServer(
     {
       // Dropped files can be large: no limit on a whole request, but a client that sends
@@ -83,8 +84,11 @@ export async function startServe(core: UploaderCore, options: ServeOptions = {})
       requestTimeout: 0,
       headersTimeout: 30_000,
     },
-    requestHandler({ core, access, staging, log, rendererDir }),
+    handler,
   );
+  // `Expect: 100-continue`: Node would send `100 Continue` before any check; the pipeline sends
+  // it only once the request's origin and token passed (request-pipeline.ts).
+  server.on('checkContinue', handler);
   server.setTimeout(120_000, (socket) => socket.destroy());
   server.maxConnections = 512;
   server.on('clientError', clientErrorHandler(log));

@@ -40,7 +40,10 @@ export function requestHandler(parts: PipelineParts): (req: IncomingMessage, res
           `serve: ${status} ${req.method} ${targetForLog(req.url)}: ${refused || status === 400 ? message : String((error as Error)?.stack ?? error)}`,
         );
         if (res.headersSent) res.destroy();
-        else {
+        else if (awaitsContinue(req, res)) {
+          // The body was never invited: answered and closed, so none of it is read.
+          sendError(req, res, status, message, { ...(refused ? error.headers : {}), connection: 'close' });
+        } else {
           sendError(req, res, status, message, refused ? error.headers : {});
           if (!req.complete) drainThenClose(req);
         }
@@ -67,8 +70,23 @@ async function handle(parts: PipelineParts, req: IncomingMessage, res: ServerRes
   if (route.access === 'token') parts.access.requireToken(req);
   if (route.access === 'media-key')
     parts.access.requireMediaKey(route.mediaKey?.(target) ?? target.query.get('key') ?? '');
+  // A client that asked first (Expect: 100-continue) is invited to send its body only now, once
+  // where it comes from and its token were checked (serve.ts routes it here via checkContinue).
+  if (awaitsContinue(req, res)) {
+    continued.add(res);
+    res.writeContinue();
+  }
   await route.answer(parts, req, res, target);
 }
+
+/**
+ * The client waits for `100 Continue` before sending its body (Node emits `checkContinue` for it
+ * and leaves the answer to us; without that listener Node would invite every body unchecked).
+ */
+function awaitsContinue(req: IncomingMessage, res: ServerResponse): boolean {
+  return /(^|,)\s*100-continue\s*(,|$)/i.test(req.headers.expect ?? '') && !continued.has(res);
+}
+const continued = new WeakSet<ServerResponse>();
 
 interface Route {
   matches(segments: string[]): boolean;
