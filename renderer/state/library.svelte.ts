@@ -1,5 +1,6 @@
 import { SvelteSet } from 'svelte/reactivity';
 import type { LibraryAsset, LibraryQuery, LibraryState } from '../../electron/shared/library-types.ts';
+import type { MediaKind } from '../../electron/shared/domain.ts';
 import { client } from '../lib/client.svelte.ts';
 
 const PAGE = 200;
@@ -18,7 +19,7 @@ function savedLayout(): 'grid' | 'list' {
  * the virtual list asks for them), the sync state for the offline banner, and the selection.
  */
 export class LibraryViewState {
-  types = $state<Array<'video' | 'audio' | 'image'>>([]);
+  types = $state<MediaKind[]>([]);
   statuses = $state<string[]>([]);
   search = $state('');
   sort = $state<NonNullable<LibraryQuery['sort']>>({ by: 'date', direction: 'desc' });
