@@ -69,6 +69,8 @@ export interface FolderPreview {
 
 export const DEFAULT_FOLDER_SETTINGS: WatchedFolderSettings = {
   recursive: true,
+  // Documents are asked for, never assumed: the .txt and .md notes that sit beside media (shot
+  // lists, READMEs) would otherwise become assets of their own the moment a folder is added.
   kinds: ['video', 'audio', 'image'],
   ignore: DEFAULT_IGNORE,
   existing: 'upload',
