@@ -16,11 +16,16 @@ const external = [
   ...Object.keys(pkg.dependencies),
 ];
 
-/** The folder watcher's workers: the native directory watch, and chokidar's for polling. */
-const WORKERS = ['chokidar-worker.mjs', 'native-dir-worker.mjs'];
+/**
+ * The folder workers, loaded by URL: the native directory watch, chokidar's for polling, and the
+ * folder scan (scan-worker.mjs).
+ */
+const WORKERS = ['chokidar-worker.mjs', 'native-dir-worker.mjs', 'scan-worker.mjs'];
+/** What they import from next to them (the data folder's exclusion, shared by all three). */
+const WORKER_MODULES = ['folder-exclusion.mjs'];
 
 /**
- * The folder watcher's workers are loaded by URL next to the bundle: ship them there. In the
+ * The folder workers are loaded by URL next to the bundle: ship them there, with what they import. In the
  * packaged app they are unpacked from the asar (electron-builder.yml, asarUnpack): worker threads
  * cannot load a script from inside an asar, so their URLs are pointed at `app.asar.unpacked`. The
  * build fails if a URL's spelling changes, rather than shipping a watcher that cannot start.
@@ -41,7 +46,7 @@ const watcherWorkers: Plugin = {
     return out;
   },
   generateBundle() {
-    for (const file of WORKERS)
+    for (const file of [...WORKERS, ...WORKER_MODULES])
       this.emitFile({
         type: 'asset',
         fileName: file,

@@ -73,12 +73,15 @@ describe.runIf(linux)('npm run pack', () => {
     // Every package the bundles import is shipped.
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`), 'electron']);
     const bundle = (name: string) => readFileSync(join(root, 'out', 'main', name), 'utf8');
+    const workers = [
+      'chokidar-worker.mjs',
+      'native-dir-worker.mjs',
+      'scan-worker.mjs',
+      'folder-exclusion.mjs',
+    ];
+    const workerImports = workers.flatMap((name) => [...bundle(name).matchAll(/from ['"]([^'"]+)['"]/g)]);
     const imported = new Set(
-      [
-        ...bundle('main.js').matchAll(/^import .* from "([^"]+)";$/gm),
-        ...bundle('chokidar-worker.mjs').matchAll(/from ['"]([^'"]+)['"]/g),
-        ...bundle('native-dir-worker.mjs').matchAll(/from ['"]([^'"]+)['"]/g),
-      ]
+      [...bundle('main.js').matchAll(/^import .* from "([^"]+)";$/gm), ...workerImports]
         .map((m) => m[1]!)
         .filter((spec) => !spec.startsWith('.') && !builtins.has(spec))
         .map((spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!)),
@@ -89,13 +92,20 @@ describe.runIf(linux)('npm run pack', () => {
     // The watcher's workers, and what they import, next to the asar where a worker thread can load them.
     const unpacked = join(appDir, 'resources', 'app.asar.unpacked');
     for (const path of [
-      'out/main/chokidar-worker.mjs',
-      'out/main/native-dir-worker.mjs',
+      ...workers.map((name) => `out/main/${name}`),
       'node_modules/chokidar/package.json',
       'node_modules/readdirp/package.json',
     ])
       expect(existsSync(join(unpacked, path)), path).toBe(true);
-    expect(bundle('main.js')).toContain('import.meta.url.replace("/app.asar/", "/app.asar.unpacked/")');
+    // What a worker imports from next to it (the shared exclusion module) is unpacked next to it.
+    const relativeImports = workerImports.map((m) => m[1]!).filter((spec) => spec.startsWith('./'));
+    expect(relativeImports).toContain('./folder-exclusion.mjs');
+    for (const spec of relativeImports)
+      expect(existsSync(join(unpacked, 'out', 'main', spec)), spec).toBe(true);
+    for (const name of ['chokidar-worker.mjs', 'native-dir-worker.mjs', 'scan-worker.mjs'])
+      expect(bundle('main.js')).toContain(
+        `new URL("./${name}", import.meta.url.replace("/app.asar/", "/app.asar.unpacked/"))`,
+      );
 
     // The fuses in the packed executable.
     const wire = await getCurrentFuseWire(join(appDir, 'tl-uploader'));

@@ -8,36 +8,23 @@
 // events. Those are passed on as 'touch' (something happened at this path: the main side stats it
 // and decides whether it was an add, a change or a removal). Polling has no such per-directory
 // report, so in polling mode files are watched one by one as before.
-import { realpathSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { watch } from 'chokidar';
+import { folderExclusion, nameIgnorer } from './folder-exclusion.mjs';
 
 const { root, recursive, polling, ignorePatterns, excluded = [], excludedIds = [] } = workerData;
-const ignoreRules = ignorePatterns.map((source) => new RegExp(source, 'i'));
-const within = (inner, outer) =>
-  inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
+const ignoredName = nameIgnorer(ignorePatterns);
 // A folder that is (or leads, through a symlink, into) an excluded one (the app's data folder) is
 // not entered: chokidar follows symlinks, and the main side only filters events. By real path,
-// once per folder (chokidar hands over the stats of what a symlink points to).
-const excludedFolder = (path, stats) => {
-  // A bind mount of it has a path of its own: known by its device and inode.
-  if (excludedIds.includes(`${stats.dev}:${stats.ino}`)) return true;
-  if (excluded.length === 0) return false;
-  let real = path;
-  try {
-    real = realpathSync.native(path);
-  } catch {
-    // Gone or unreadable: chokidar reports that itself.
-  }
-  return excluded.some((dir) => within(path, dir) || within(real, dir));
-};
+// once per folder; by identity with the stats chokidar hands over (of what a symlink points to).
+const excludedFolder = folderExclusion({ excluded, excludedIds });
 const ignored = (path, stats) => {
   if (stats?.isDirectory() && excludedFolder(path, stats)) return true;
   if (path === root) return false;
   if (!polling && stats?.isFile()) return true;
   const rel = path.slice(root.length + 1).split(/[\\/]/);
-  return rel.some((part) => ignoreRules.some((r) => r.test(part)));
+  return rel.some(ignoredName);
 };
 
 // Events are coalesced per path and sent in batches: a file being written fires a raw event per

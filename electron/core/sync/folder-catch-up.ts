@@ -1,7 +1,7 @@
 import type { WatchedFolder } from '../../shared/sync-types.ts';
 import type { Logger } from '../ports.ts';
 import { isKnown } from './folder-handover.ts';
-import { scanFolder } from './folder-scan.ts';
+import { scanBatches } from './folder-scan.ts';
 import type { IgnoreRules } from './ignore-rules.ts';
 import type { StableFile } from './stability-checker.ts';
 import type { SyncLedger } from './sync-ledger.ts';
@@ -14,7 +14,7 @@ export interface ScanHost {
   readonly logger: Logger;
   stopped(): boolean;
   /** A file to wait on until it is finished, unless the ledger has it already. */
-  consider(path: string, file: StableFile): Promise<void>;
+  consider(path: string, file: StableFile & { rel: string }): Promise<void>;
   problem(text: string): void;
   markMissing(relativePath: string): void;
   becomeUnavailable(): Promise<void>;
@@ -31,30 +31,34 @@ export async function catchUpScan(host: ScanHost, baseline: boolean): Promise<vo
   const { folder, ledger } = host;
   const seen = new Set<string>();
   try {
-    for await (const file of scanFolder(folder.path, {
+    for await (const batch of scanBatches(folder.path, {
       recursive: folder.recursive,
-      ignored: (rel) => host.ignore.ignores(rel),
+      ignore: host.ignore,
       onProblem: (path, code) => {
         if (path !== folder.path) host.problem(`${path} could not be read (${code}) and is skipped.`);
       },
     })) {
-      if (host.stopped()) return;
-      seen.add(file.relativePath);
-      const entry = ledger.get(folder.id, file.relativePath);
-      if (baseline && !entry) {
-        ledger.set(folder.id, file.relativePath, {
-          size: file.size,
-          mtimeMs: file.mtimeMs,
-          state: 'skipped',
-          note: 'there before the folder was added',
-        });
-        continue;
+      for (const [i, rel] of batch.rels.entries()) {
+        if (host.stopped()) return;
+        seen.add(rel);
+        const entry = ledger.get(folder.id, rel);
+        const file = { size: batch.sizes[i]!, mtimeMs: batch.mtimes[i]! };
+        if (baseline && !entry) {
+          ledger.set(folder.id, rel, {
+            ...file,
+            state: 'skipped',
+            note: 'there before the folder was added',
+          });
+          continue;
+        }
+        // Unchanged since last time: not even re-hashed.
+        if (isKnown(entry, file)) continue;
+        await host.consider(batch.paths[i]!, { ...file, rel });
       }
-      // Unchanged since last time: not even re-hashed.
-      if (isKnown(entry, file)) continue;
-      await host.consider(file.path, file);
     }
   } catch (error) {
+    // The scan thread itself failed: not the folder's absence, the scope reports it.
+    if (!(error as NodeJS.ErrnoException).code) throw error;
     // The root cannot be read (unmounted, removed): expected, the folder waits until it is back.
     const expected = isGoneError(error);
     host.logger[expected ? 'info' : 'warn']('watched folder scan stopped; folder unavailable', {
@@ -72,15 +76,17 @@ export async function catchUpScan(host: ScanHost, baseline: boolean): Promise<vo
 /** Considers the files of one directory (and below, with `recursive`) that the ledger lacks. */
 export async function scanPart(host: ScanHost, dir: string, recursive: boolean): Promise<void> {
   try {
-    for await (const file of scanFolder(host.folder.path, {
+    for await (const batch of scanBatches(host.folder.path, {
       from: dir,
       recursive,
-      ignored: (rel) => host.ignore.ignores(rel),
+      ignore: host.ignore,
       onProblem: () => undefined, // the next full scan reports it
-    })) {
-      if (host.stopped()) return;
-      await host.consider(file.path, file); // files the ledger already has are passed over there
-    }
+    }))
+      for (const [i, rel] of batch.rels.entries()) {
+        if (host.stopped()) return;
+        // Files the ledger already has are passed over there.
+        await host.consider(batch.paths[i]!, { size: batch.sizes[i]!, mtimeMs: batch.mtimes[i]!, rel });
+      }
   } catch (error) {
     // Gone again already: its removal is its own event. Anything else is logged.
     if (!isGoneError(error))

@@ -3,7 +3,7 @@ import { isAssetReady } from '../../shared/item-state.ts';
 import type { QueueItemView } from '../../shared/queue-types.ts';
 import type { WatchedFolder } from '../../shared/sync-types.ts';
 import type { LifecycleScope } from '../lifecycle-scope.ts';
-import { detectType, type FileHead } from '../media/detect-type.ts';
+import { detectType } from '../media/detect-type.ts';
 import type { Clock, Logger } from '../ports.ts';
 import type { AddInput, UploadQueue } from '../queue/upload-queue.ts';
 import { readHeadsInThread } from './scan-client.ts';

@@ -10,7 +10,7 @@ import { catchUpScan, scanPart, type ScanHost } from './folder-catch-up.ts';
 import { FolderWatch, type FolderWatchHost } from './folder-watch.ts';
 import type { WatchEventType, WatchFolder } from './folder-watcher.ts';
 import { IgnoreRules } from './ignore-rules.ts';
-import { StabilityChecker } from './stability-checker.ts';
+import { StabilityChecker, type StableFile } from './stability-checker.ts';
 import type { SyncLedger } from './sync-ledger.ts';
 
 export interface FolderRunnerDeps {
@@ -264,9 +264,10 @@ export class FolderRunner {
    * A file appeared or changed: unless the ledger already has exactly this, wait until it is
    * finished. `known`: the file's size and mtime from a stat the caller just made.
    */
-  private async consider(path: string, known?: { size: number; mtimeMs: number }): Promise<void> {
-    const rel = this.relativePath(path);
-    if (this.ignore.ignores(rel)) return;
+  private async consider(path: string, known?: StableFile): Promise<void> {
+    // A scan names the relative path and has applied the ignore rules already.
+    const rel = known?.rel ?? this.relativePath(path);
+    if (!known?.rel && this.ignore.ignores(rel)) return;
     const info =
       known ??
       (await stat(path).then(
@@ -278,7 +279,7 @@ export class FolderRunner {
     if (isKnown(entry, info)) return;
     // Still in the queue from an earlier version: the queue itself restarts changed files.
     if (entry?.state === 'queued' && entry.itemId && this.deps.queue.get(entry.itemId)) return;
-    await this.stability.observe(path, { size: info.size, mtimeMs: info.mtimeMs });
+    await this.stability.observe(path, { size: info.size, mtimeMs: info.mtimeMs, rel });
     this.statusChanged();
   }
 

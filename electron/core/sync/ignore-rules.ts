@@ -21,6 +21,11 @@ export class IgnoreRules {
     return this.nameRules.map((r) => r.source);
   }
 
+  /** The path-level rules, likewise (for the scan thread). */
+  pathSources(): string[] {
+    return this.pathRules.map((r) => r.source);
+  }
+
   /** `relativePath` uses "/" separators. */
   ignores(relativePath: string): boolean {
     const parts = relativePath.split('/');

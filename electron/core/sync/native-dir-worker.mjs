@@ -9,34 +9,15 @@
 // Here only directories are listed (no stat of files) and one small watcher is kept per directory.
 // A new sub-directory is watched and reported ('addDir': the main side scans it); a watched one
 // gone is unwatched and reported ('unlinkDir'). Symlinks are not followed, as the scan does not.
-import { lstatSync, opendirSync, realpathSync, statSync, watch } from 'node:fs';
-import { join, sep } from 'node:path';
+import { lstatSync, opendirSync, watch } from 'node:fs';
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { folderExclusion, nameIgnorer, within } from './folder-exclusion.mjs';
 
 const { root, recursive, ignorePatterns, excluded = [], excludedIds = [] } = workerData;
-const ignoreRules = ignorePatterns.map((source) => new RegExp(source, 'i'));
-const within = (inner, outer) =>
-  inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
-const ignoredName = (name) => ignoreRules.some((r) => r.test(name));
-const excludedFolder = (path) => {
-  // A bind mount of it has a path of its own: known by its device and inode.
-  if (excludedIds.length > 0) {
-    try {
-      const info = statSync(path);
-      if (excludedIds.includes(`${info.dev}:${info.ino}`)) return true;
-    } catch {
-      // Gone already: as below.
-    }
-  }
-  if (excluded.length === 0) return false;
-  let real = path;
-  try {
-    real = realpathSync.native(path);
-  } catch {
-    // Gone already: its removal is reported by its parent's watch.
-  }
-  return excluded.some((dir) => within(path, dir) || within(real, dir));
-};
+const ignoredName = nameIgnorer(ignorePatterns);
+// The app's data folder is never watched, whatever path leads to it (folder-exclusion.mjs).
+const excludedFolder = folderExclusion({ excluded, excludedIds });
 
 // Events coalesced per path and sent in batches, as the chokidar worker does.
 const BATCH_MS = 100;

@@ -4,6 +4,8 @@ import type { Clock } from '../ports.ts';
 export interface StableFile {
   size: number;
   mtimeMs: number;
+  /** Its path relative to the watched folder, when known (computed once, not at each step). */
+  rel?: string;
 }
 
 /** Files looked at in parallel when many fall due at once. */
@@ -46,8 +48,12 @@ export class StabilityChecker {
    */
   async observe(path: string, known?: StableFile): Promise<void> {
     // Gone or unreadable: no longer waited on (a rescan reports one that cannot be read).
-    const info = known ? { ...known, isFile: () => true } : await stat(path).catch(() => undefined);
-    if (!info?.isFile()) {
+    let info = known;
+    if (!info) {
+      const found = await stat(path).catch(() => undefined);
+      if (found?.isFile()) info = { size: found.size, mtimeMs: found.mtimeMs };
+    }
+    if (!info) {
       if (this.pending.delete(path)) this.onGone(path);
       return;
     }
@@ -59,7 +65,7 @@ export class StabilityChecker {
     // copy tools that keep the source's mtime set it when the data is all there.
     if (this.clock.now() - info.mtimeMs >= this.intervalFor(info.size)) {
       this.pending.delete(path);
-      this.onStable(path, { size: info.size, mtimeMs: info.mtimeMs });
+      this.onStable(path, info);
       return;
     }
     this.pending.set(path, {
