@@ -141,6 +141,8 @@ export async function startServices(host: ServicesHost, scope: LifecycleScope): 
     if (ready && v.assetId) void library.refreshOne(v.assetId).catch(() => undefined); // library logs it
   });
   queue.on('item-removed', (id) => host.emit('uploads:item-removed', { id }));
+  // Pause all or resume all over many items: one event, not one per item (queue-bulk.ts).
+  queue.on('items-changed', (ids) => host.emit('uploads:changed', { count: ids.length }));
   queue.on('totals', (t) => host.emit('uploads:totals-changed', t));
   queue.on('notice', (m) => host.notice('warning', m));
   library.on('changed', () => host.emit('library:changed', {}));

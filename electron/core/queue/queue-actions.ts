@@ -1,12 +1,13 @@
-import { canResume, isPending, isRetryableState, retryAllTakes } from '../../shared/item-state.ts';
-import { FINISHED_STATES, type ItemState } from '../../shared/queue-types.ts';
+import { canResume, isRetryableState, retryAllTakes } from '../../shared/item-state.ts';
+import { FINISHED_STATES } from '../../shared/queue-types.ts';
 import { follow, resetPreparation } from './item-outcomes.ts';
 import type { ItemRecord } from './item-record.ts';
 import type { QueueContext } from './queue-context.ts';
 import { archive } from './queue-history.ts';
 
 // The person's actions on items (pause, resume, cancel, retry, remove …) and on the whole queue
-// (pause/resume all, the computer's sleep). Each is a no-op where the item's state forbids it.
+// (retry all, the computer's sleep; pause/resume all and clear finished: queue-bulk.ts). Each is a
+// no-op where the item's state forbids it.
 
 export function pause(ctx: QueueContext, id: string): void {
   const item = ctx.items()[id];
@@ -14,48 +15,24 @@ export function pause(ctx: QueueContext, id: string): void {
   pauseItem(ctx, item, 'user');
 }
 
-function pauseItem(ctx: QueueContext, item: ItemRecord, by: 'user' | 'all'): void {
+export function pauseItem(ctx: QueueContext, item: ItemRecord, by: 'user' | 'all'): void {
   const controller = ctx.active.get(item.id) ?? ctx.followers.get(item.id);
+  markPaused(item, by);
+  controller?.abort('pause');
+  ctx.transition(item, 'paused');
+}
+
+/** What pausing changes on an item besides its state: where it returns to, and who paused it. */
+export function markPaused(item: ItemRecord, by: 'user' | 'all'): void {
   item.resumeTo = item.assetId ? 'processing' : 'queued';
   item.pausedBy = by;
   item.wait = undefined;
-  controller?.abort('pause');
-  ctx.transition(item, 'paused');
 }
 
 export function resume(ctx: QueueContext, id: string): void {
   const item = ctx.items()[id];
   if (!item || !canResume(item.state)) return;
   wakeItem(ctx, item);
-}
-
-/**
- * Pauses every item, and items added meanwhile. With `until` (ms since epoch), everything
- * resumes by itself then ("pause for an hour"), even if the app was restarted in between.
- */
-export function pauseAll(ctx: QueueContext, until?: number): void {
-  ctx.doc.data.paused = true;
-  ctx.doc.data.pausedUntil = until;
-  ctx.doc.changedAt('paused');
-  ctx.doc.changedAt('pausedUntil');
-  ctx.timers.scheduleResumeAll();
-  for (const item of Object.values(ctx.items())) if (isPending(item.state)) pauseItem(ctx, item, 'all');
-  ctx.emitTotals();
-}
-
-export function resumeAll(ctx: QueueContext): void {
-  // Also ends a sleep pause, should the system's wake-up never have been heard: the person's
-  // "resume all" always gets work going.
-  ctx.flags.asleep = false;
-  ctx.doc.data.paused = false;
-  ctx.doc.data.pausedUntil = undefined;
-  ctx.doc.changedAt('paused');
-  ctx.doc.changedAt('pausedUntil');
-  ctx.timers.scheduleResumeAll();
-  for (const item of Object.values(ctx.items()))
-    if (item.state === 'paused' && item.pausedBy === 'all') wakeItem(ctx, item);
-  ctx.emitTotals();
-  ctx.pump();
 }
 
 /**
@@ -122,10 +99,13 @@ export function uploadWithoutIndexing(ctx: QueueContext, id: string): void {
 /** A duplicate the person wants uploaded anyway. */
 export function uploadAnyway(ctx: QueueContext, id: string): void {
   const item = ctx.items()[id];
-  if (!item || item.state !== 'duplicate') return;
+  // Also a duplicate that indexed its existing asset (duplicate-index.ts): a second asset, its own index.
+  const adopted = !!item?.duplicateOf && FINISHED_STATES.includes(item.state);
+  if (!item || (item.state !== 'duplicate' && !adopted)) return;
   item.forceUpload = true;
   item.duplicateOf = undefined;
   item.finishedAt = undefined;
+  if (adopted) Object.assign(item, { assetId: undefined, indexing: undefined, error: undefined });
   ctx.transition(item, 'queued');
   ctx.pump();
 }
@@ -152,15 +132,6 @@ export function remove(ctx: QueueContext, id: string): void {
   ctx.doc.changedAt('history');
   ctx.emitRemoved(id);
   ctx.emitTotals();
-}
-
-/** Moves finished items to the history: those in `states` ("Clear finished" passes ready only). */
-export function removeFinished(ctx: QueueContext, states: readonly ItemState[]): number {
-  const finished = Object.values(ctx.items()).filter(
-    (i) => FINISHED_STATES.includes(i.state) && states.includes(i.state),
-  );
-  for (const item of finished) remove(ctx, item.id);
-  return finished.length;
 }
 
 /** "Retry all": every failed or missing-file item that trying again can help. */

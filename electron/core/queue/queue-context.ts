@@ -51,6 +51,12 @@ export interface QueueEvents {
   'item-added': [QueueItemView];
   'item-changed': [QueueItemView];
   'item-removed': [string];
+  /**
+   * Many items changed at once (pause all, resume all over more than BULK_FROM items): these ids,
+   * not announced one by one; a listener re-reads what it shows. Items that were transferring or
+   * waiting are still announced one by one as well (their progress, their wait).
+   */
+  'items-changed': [string[]];
   totals: [QueueTotals];
   notice: [string];
 }
@@ -91,6 +97,8 @@ export interface QueueContext {
   emitChanged(id: string): void;
   emitRemoved(id: string): void;
   emitTotals(): void;
+  /** After a bulk change of these items: one `items-changed` (the caller sends the totals). */
+  emitChangedMany(ids: string[]): void;
   checkIdle(): void;
   pump(): void;
   /** Follows a created asset until the platform has processed it (item-outcomes.ts). */

@@ -34,6 +34,13 @@ export class QueueIndex {
     }
   }
 
+  /** Only the item's state changed (bulk actions, queue-bulk.ts): not its order, size or hash. */
+  stateChanged(item: ItemRecord): void {
+    if (item.state === 'queued') this.startable.add(item.id);
+    else this.startable.delete(item.id);
+    this.tally.update(item);
+  }
+
   remove(item: ItemRecord): void {
     this.startable.delete(item.id);
     this.tally.remove(item.id);

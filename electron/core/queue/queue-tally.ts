@@ -51,6 +51,18 @@ export class QueueTally {
     this.apply(entry, -1);
   }
 
+  /**
+   * The ids of the items in a state `which` takes, read from the tally alone: no item is read, and
+   * no Object.values over 100,000 items (a dictionary's values are sorted first: 60 ms).
+   */
+  idsWhere(which: (state: ItemState) => boolean): string[] {
+    const ids: string[] = [];
+    this.counted.forEach((entry, id) => {
+      if (which(entry.state)) ids.push(id);
+    });
+    return ids;
+  }
+
   count(state: ItemState): number {
     return this.byState[state] ?? 0;
   }
@@ -65,6 +77,28 @@ export class QueueTally {
     for (const [state, n] of Object.entries(this.byState) as Array<[ItemState, number]>)
       if (n > 0) copy[state] = n;
     return copy;
+  }
+
+  /**
+   * The totals a front end shows: these counts, the bytes `sent` so far by transfers in flight,
+   * the speed and what the queue adds (its pause, a refused key).
+   */
+  totals(
+    sent: number,
+    bytesPerSecond: number,
+    queue: Pick<QueueTotals, 'paused' | 'pausedUntil' | 'blockedByAuth'>,
+  ): QueueTotals {
+    const bytesDone = this.bytesDelivered + sent;
+    const left = this.bytesTotal - bytesDone;
+    return {
+      byState: this.states(),
+      bytesDone,
+      bytesTotal: this.bytesTotal,
+      bytesPerSecond,
+      ...(bytesPerSecond > 0 && left > 0 && { etaSeconds: Math.round(left / bytesPerSecond) }),
+      ...queue,
+      retryable: this.retryable,
+    };
   }
 
   /** Whether the bytes of an item in this state are still to be sent (so its progress counts). */

@@ -18,6 +18,7 @@ import type { ModelCheckContext } from './model-check.ts';
 import { ContainerProbe } from '../media/container-probe.ts';
 import { follow, resetPreparation } from './item-outcomes.ts';
 import * as actions from './queue-actions.ts';
+import * as bulk from './queue-bulk.ts';
 import {
   transferContextFor,
   type QueueContext,
@@ -128,6 +129,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       emitChanged: (id) => this.emitChanged(id),
       emitRemoved: (id) => this.emit('item-removed', id),
       emitTotals: () => this.emitTotals(),
+      emitChangedMany: (ids) => this.emit('items-changed', ids),
       checkIdle: () => this.checkIdle(),
       pump: () => this.pump(),
       follow: (item) => follow(this.ctx, item),
@@ -138,6 +140,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       chunkConcurrency: () => this.chunkConcurrency,
     });
     this.run = { modelCheck: this.modelCheck, transfer, progress: this.progress };
+    bulk.finishPause(this.ctx); // a crash cut a "pause all" short: its items are paused now
     for (const item of Object.values(this.items)) this.reindex(item);
   }
 
@@ -229,11 +232,11 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   /** Pauses every item, and items added meanwhile; with `until` (ms since epoch), for a time. */
   pauseAll(until?: number): void {
-    actions.pauseAll(this.ctx, until);
+    bulk.pauseAll(this.ctx, until);
   }
 
   resumeAll(): void {
-    actions.resumeAll(this.ctx);
+    bulk.resumeAll(this.ctx);
   }
 
   /** The computer is going to sleep: a transient pause, never saved (queue-actions.ts). */
@@ -271,7 +274,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
 
   /** Moves finished items to the history: those in `states` ("Clear finished" passes ready only). */
   removeFinished(states: readonly ItemState[] = FINISHED_STATES): number {
-    return actions.removeFinished(this.ctx, states);
+    return bulk.removeFinished(this.ctx, states);
   }
 
   retryAll(): number {
@@ -330,26 +333,17 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   }
 
   totals(): QueueTotals {
-    let bytesDone = this.index.tally.bytesDelivered;
     // Only transfers in flight have partial progress.
+    let sent = 0;
     for (const id of this.active.keys()) {
       const item = this.items[id];
-      if (item?.size && QueueTally.sending(item.state)) bytesDone += this.progress.get(id)?.sentBytes ?? 0;
+      if (item?.size && QueueTally.sending(item.state)) sent += this.progress.get(id)?.sentBytes ?? 0;
     }
-    const bytesTotal = this.index.tally.bytesTotal;
-    const bytesPerSecond = this.progress.speed();
-    const left = bytesTotal - bytesDone;
-    return {
-      byState: this.index.tally.states(),
-      bytesDone,
-      bytesTotal,
-      bytesPerSecond,
-      ...(bytesPerSecond > 0 && left > 0 && { etaSeconds: Math.round(left / bytesPerSecond) }),
+    return this.index.tally.totals(sent, this.progress.speed(), {
       paused: this.doc.data.paused,
       ...(this.timedPauseEnd !== undefined && { pausedUntil: this.timedPauseEnd }),
       blockedByAuth: this.flags.blockedByAuth,
-      retryable: this.index.tally.retryable,
-    };
+    });
   }
 
   private view(item: ItemRecord): QueueItemView {

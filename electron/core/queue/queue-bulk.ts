@@ -1,0 +1,164 @@
+import { isPending } from '../../shared/item-state.ts';
+import { FINISHED_STATES, type ItemState } from '../../shared/queue-types.ts';
+import { follow } from './item-outcomes.ts';
+import type { ItemRecord } from './item-record.ts';
+import { markPaused, pauseItem, remove, wakeItem } from './queue-actions.ts';
+import type { QueueContext } from './queue-context.ts';
+import { archiveMany } from './queue-history.ts';
+
+/**
+ * The person's actions on the whole queue: pause all, resume all, clear finished (issue 18).
+ *
+ * Up to BULK_FROM items they change item by item, as any action does (a journal line, an event
+ * each). Beyond it, item by item cost about 10 µs an item (a journal mark, a view built and sent
+ * to every listener, the totals), 0.9 s for 80,000: instead the items are changed in one pass,
+ * the document is saved whole once (what more than 5,000 journal marks became anyway), and one
+ * `items-changed` (or the ids removed) is announced, which front ends receive as one
+ * `uploads:changed`. Items that were transferring or waiting are still announced one by one:
+ * listeners follow their progress and their wait (the tray's "offline" count).
+ *
+ * Crash safety of a bulk pause: the queue-wide `paused` flag and a `pausing` mark go to the
+ * journal first (two short lines, on disk within milliseconds); the items, rewritten in memory
+ * at once, are saved whole after. A start that finds `pausing` (a crash came between the two)
+ * pauses every pending item itself, so nothing starts. A bulk resume or clear is saved whole in
+ * one write: a crash before it leaves the queue as it was before the action, never half of it.
+ */
+export const BULK_FROM = 100;
+
+/**
+ * Pauses every pending item, and items added meanwhile (queue-intake.ts). With `until` (ms since
+ * epoch), everything resumes by itself then ("pause for an hour"), even across a restart.
+ */
+export function pauseAll(ctx: QueueContext, until?: number): void {
+  const data = ctx.doc.data;
+  data.paused = true;
+  data.pausedUntil = until;
+  ctx.doc.changedAt('paused');
+  ctx.doc.changedAt('pausedUntil');
+  ctx.timers.scheduleResumeAll();
+  const pending = itemsWhere(ctx, isPending);
+  if (pending.length <= BULK_FROM) {
+    for (const item of pending) pauseItem(ctx, item, 'all');
+    return ctx.emitTotals();
+  }
+  data.pausing = true;
+  ctx.doc.changedAt('pausing');
+  const flagSaved = ctx.doc.commitChanges();
+  const quiet: string[] = [];
+  const now = ctx.clock.now();
+  for (const item of pending) {
+    if (announcedAlone(ctx, item)) pauseItem(ctx, item, 'all');
+    else {
+      markPaused(item, 'all');
+      setState(ctx, item, 'paused', now);
+      quiet.push(item.id);
+    }
+  }
+  if (quiet.length > 0) ctx.emitChangedMany(quiet);
+  ctx.emitTotals();
+  ctx.checkIdle();
+  // The items are saved whole once the flag is on disk (not in the same write: a whole save of
+  // 100,000 items takes most of a second, a window in which a crash would lose the pause).
+  const thenSaveWhole = () => {
+    data.pausing = undefined;
+    ctx.doc.changed();
+  };
+  flagSaved.then(thenSaveWhole, (error: unknown) => {
+    // The document's write loop logged it and saves whole at its next try, items and flag alike.
+    ctx.logger.warn('pause all: the pause could not be saved at once; saving it whole', {
+      error: (error as Error).message,
+    });
+    thenSaveWhole();
+  });
+}
+
+/** A start after a crash found a bulk pause whose items were not saved: they are paused now. */
+export function finishPause(ctx: QueueContext): void {
+  if (!ctx.doc.data.pausing) return;
+  // Before the index is built (the constructor): every item is read, once.
+  const now = ctx.clock.now();
+  for (const item of Object.values(ctx.items()))
+    if (isPending(item.state)) {
+      markPaused(item, 'all');
+      item.state = 'paused';
+      item.updatedAt = now;
+    }
+  ctx.doc.data.pausing = undefined;
+  ctx.doc.changed();
+}
+
+/** Resumes what "pause all" paused (not items the person paused one by one). */
+export function resumeAll(ctx: QueueContext): void {
+  // Also ends a sleep pause, should the system's wake-up never have been heard: the person's
+  // "resume all" always gets work going.
+  ctx.flags.asleep = false;
+  const data = ctx.doc.data;
+  data.paused = false;
+  data.pausedUntil = undefined;
+  ctx.doc.changedAt('paused');
+  ctx.doc.changedAt('pausedUntil');
+  if (data.pausing !== undefined) {
+    data.pausing = undefined;
+    ctx.doc.changedAt('pausing');
+  }
+  ctx.timers.scheduleResumeAll();
+  const paused = itemsWhere(ctx, (state) => state === 'paused').filter((i) => i.pausedBy === 'all');
+  if (paused.length <= BULK_FROM) for (const item of paused) wakeItem(ctx, item);
+  else {
+    const now = ctx.clock.now();
+    for (const item of paused) {
+      // As wakeItem(), without a save, an event and a scheduler pass each.
+      const target = item.resumeTo ?? 'queued';
+      item.wait = undefined;
+      item.pausedBy = undefined;
+      item.error = undefined;
+      setState(ctx, item, target, now);
+      if (target === 'processing') follow(ctx, item);
+    }
+    ctx.doc.changed();
+    ctx.emitChangedMany(paused.map((item) => item.id));
+  }
+  ctx.emitTotals();
+  ctx.pump();
+}
+
+/** Moves finished items to the history: those in `states` ("Clear finished" passes ready only). */
+export function removeFinished(ctx: QueueContext, states: readonly ItemState[]): number {
+  const items = ctx.items();
+  const finished = itemsWhere(ctx, (state) => FINISHED_STATES.includes(state) && states.includes(state));
+  if (finished.length <= BULK_FROM) {
+    for (const item of finished) remove(ctx, item.id);
+    return finished.length;
+  }
+  for (const item of finished) {
+    (ctx.active.get(item.id) ?? ctx.followers.get(item.id))?.abort('remove');
+    ctx.unindex(item);
+    delete items[item.id];
+  }
+  archiveMany(ctx, finished);
+  ctx.doc.changed();
+  // An id each (no view is built): serve mode's staging and the tray forget them one by one.
+  for (const item of finished) ctx.emitRemoved(item.id);
+  ctx.emitTotals();
+  ctx.checkIdle();
+  return finished.length;
+}
+
+/** The items in a state `which` takes, found by the tally (no walk over every item). */
+function itemsWhere(ctx: QueueContext, which: (state: ItemState) => boolean): ItemRecord[] {
+  const items = ctx.items();
+  return ctx.index.tally.idsWhere(which).map((id) => items[id]!);
+}
+
+/** As transition() changes an item's state, without saving or announcing it (the caller does, once). */
+function setState(ctx: QueueContext, item: ItemRecord, state: ItemState, now: number): void {
+  item.state = state;
+  item.updatedAt = now;
+  if (state !== 'waiting') item.wait = undefined;
+  ctx.index.stateChanged(item);
+}
+
+/** Transferring or followed now, or waiting: announced alone (see the top of this file). */
+function announcedAlone(ctx: QueueContext, item: ItemRecord): boolean {
+  return item.state === 'waiting' || ctx.active.has(item.id) || ctx.followers.has(item.id);
+}
