@@ -127,7 +127,10 @@ export function summary(items: QueueItemView[], elapsedMs: number): string {
   const counts = new Map<string, number>();
   for (const item of items) counts.set(item.state, (counts.get(item.state) ?? 0) + 1);
   const parts = [...counts].map(([state, count]) => `${count} ${words[state] ?? state}`);
-  const bytes = items.filter((i) => isUploaded(i.state)).reduce((sum, i) => sum + (i.size ?? 0), 0);
+  // A duplicate that indexed its existing asset sent no bytes.
+  const bytes = items
+    .filter((i) => isUploaded(i.state) && !i.duplicateOf)
+    .reduce((sum, i) => sum + (i.size ?? 0), 0);
   return `Done: ${parts.join(', ') || 'nothing to upload'} · ${formatBytes(bytes)} uploaded in ${formatDuration(Math.round(elapsedMs / 1000))}`;
 }
 
@@ -138,6 +141,8 @@ export function jsonItem(i: QueueItemView) {
     source: i.source.kind === 'file' ? i.source.path : i.source.url,
     state: i.state,
     assetId: i.assetId ?? i.duplicateOf?.assetId ?? null,
+    // The content was in the library already: nothing uploaded (indexed with that asset, if asked).
+    alreadyInLibrary: !!i.duplicateOf,
     error: i.error ?? null,
     size: i.size ?? null,
     // With an index chosen (issue 17): the indexed asset and its status.

@@ -15,7 +15,10 @@ export function itemLine(item: QueueItemView): string {
         ? `already in your library${item.duplicateOf?.assetId ? ` as asset ${item.duplicateOf.assetId}` : ''}`
         : item.indexing?.skipped
           ? `${item.state} (${item.indexing.skipped})`
-          : item.state;
+          : item.duplicateOf && item.state === 'indexed'
+            ? // A duplicate with an index chosen: its existing asset was indexed (issue 17).
+              'indexed (already in your library, not uploaded again)'
+            : item.state;
   return `${item.name}\t${what}${item.assetId ? `\t${item.assetId}` : ''}`;
 }
 

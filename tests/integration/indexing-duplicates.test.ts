@@ -85,6 +85,16 @@ describe('a duplicate with an index chosen', () => {
       expect(await indexedAssetsOf(indexId)).toEqual([
         expect.objectContaining({ _id: adopted!.indexing!.indexedAssetId, asset_id: first!.assetId }),
       ]);
+
+      // "Upload anyway" still means a second asset: uploaded, and indexed into the index chosen.
+      queue.uploadAnyway(adopted!.id);
+      const after = await waitFor(queue, (all) => all[2]?.state === 'indexed' && !all[2].duplicateOf);
+      const second = after[2]!;
+      expect(second.assetId).not.toBe(first!.assetId);
+      expect(await control.requests('assets.create')).toHaveLength(2);
+      expect((await indexedAssetsOf(indexId)).map((ia) => ia.asset_id).sort()).toEqual(
+        [first!.assetId, second.assetId].sort(),
+      );
     } finally {
       await close();
       await done();

@@ -17,7 +17,8 @@ import { RequestRefused } from './request-target.ts';
  * (folders 0700, files 0600), then queued by path. A staged copy lives exactly as long as a queue
  * item may still read it:
  * - it goes when its item is ready, canceled or removed (Clear finished included);
- * - a duplicate keeps it until it is removed, because "Upload anyway" uploads it;
+ * - a duplicate keeps it until it is removed, because "Upload anyway" uploads it (also one that
+ *   indexed its existing asset instead of uploading: duplicateOf);
  * - at start (and when the Sandbox/account profile switches) anything in the profile's staging
  *   folder that no queue item references is removed: drops cut short by a crash or a kill, copies
  *   whose item was lost; so are copies of items that became ready or canceled while no serve mode
@@ -50,7 +51,7 @@ export class Staging {
     await this.adoptProfile();
     const finished = (item: QueueItemView) => {
       this.track(item);
-      if (isUploaded(item.state) || item.state === 'canceled') this.discard(item.id);
+      if ((isUploaded(item.state) && !item.duplicateOf) || item.state === 'canceled') this.discard(item.id);
     };
     this.unsubscribe.push(
       this.core.on('uploads:item-added', finished),
@@ -134,7 +135,7 @@ export class Staging {
     for (const item of this.core.queue.list()) {
       this.track(item);
       // Finished while no serve mode watched (the CLI's resume, or before a crash).
-      if (isUploaded(item.state) || item.state === 'canceled') done.push(item.id);
+      if ((isUploaded(item.state) && !item.duplicateOf) || item.state === 'canceled') done.push(item.id);
     }
     for (const id of done) this.discard(id);
     await ensurePrivateDir(this.base);

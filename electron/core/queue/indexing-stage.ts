@@ -106,8 +106,10 @@ export async function indexItem(
 async function refusedByModels(ctx: IndexingContext, item: ItemRecord, asset: AssetDetail): Promise<boolean> {
   const ix = item.indexing!;
   const models = { client: ctx.client, logger: ctx.logger, models: sharedIndexModels(ctx.client) };
-  const refusal = await assetRefusal(models, ix.indexId, factsFromAsset(asset));
-  if (!refusal) return false;
+  const refused = await assetRefusal(models, ix.indexId, factsFromAsset(asset));
+  if (!refused) return false;
+  const { refusal } = refused;
+  ix.indexName ??= refused.indexName;
   ctx.logger.info('an indexing request sure to be refused was not sent', { item: item.id, refusal });
   ix.refused = refusal;
   item.finishedAt = ctx.clock.now();

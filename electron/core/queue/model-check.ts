@@ -98,19 +98,20 @@ async function readFacts(
 
 /**
  * After the asset is ready, before `POST /indexes/{id}/indexed-assets`: the platform's own reading
- * of it (duration, size, width, height: factsFromAsset) against the same table. The reasons why
- * the create would be doomed, or undefined when it is not (or the index cannot be read).
+ * of it (duration, size, width, height: factsFromAsset) against the same table. The index's name
+ * and the reasons the create would be refused, or undefined when it would not be (or the index
+ * cannot be read now: the platform decides).
  */
 export async function assetRefusal(
   ctx: Pick<ModelCheckContext, 'client' | 'logger' | 'models'>,
   indexId: string,
   facts: MediaFacts & { size?: number },
-): Promise<string | undefined> {
+): Promise<{ indexName: string; refusal: string } | undefined> {
   const index = await indexModels(ctx, indexId);
   const requirements: ModelRequirements | undefined = index && combinedRequirements(index.models);
-  if (!requirements) return undefined;
+  if (!index || !requirements) return undefined;
   const problems = modelProblems(facts, facts.size, requirements);
-  return problems.length > 0 ? problems.join('; ') : undefined;
+  return problems.length > 0 ? { indexName: index.name, refusal: problems.join('; ') } : undefined;
 }
 
 /** The index's name and models, once per queue; undefined (logged) when it cannot be read now. */
