@@ -89,7 +89,7 @@ export function forwardEvents(core: UploaderCore, window: BrowserWindow): () => 
   const replayDataProblems = () => {
     if (contents.isDestroyed()) return;
     for (const message of core.dataProblems())
-      contents.send(eventChannel('app:notice'), { level: 'warning', message });
+      contents.send(eventChannel('app:notice'), { level: 'warning', message, lasting: true });
   };
   contents.on('did-finish-load', replayDataProblems);
   offs.push(() => contents.off('did-finish-load', replayDataProblems));

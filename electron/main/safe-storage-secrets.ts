@@ -15,6 +15,11 @@ export class SafeStorageSecretStore implements SecretStore {
   private readonly path: string;
   /** Every key this process has held, so the log can cut them out of any line. */
   private readonly seen = new Set<string>();
+  /**
+   * Set by get() when a saved key exists but cannot be used (SecretStore.recovered): the core
+   * tells the person with a lasting notice, instead of a silent "no key" and a log line.
+   */
+  recovered: string | undefined;
 
   constructor(
     userData: string,
@@ -42,18 +47,24 @@ export class SafeStorageSecretStore implements SecretStore {
     try {
       sealed = await readFile(this.path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.logger.warn('The saved API key could not be read', { error: (error as Error).message });
-      return undefined; // no key saved yet: the person is asked for one
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined; // no key saved yet: the person is asked for one
+      this.logger.warn('The saved API key could not be read', { error: (error as Error).message });
+      this.recovered = `The saved API key (${this.path}) could not be read (${code ?? 'unknown error'}): no key is in use. Check the file's permissions, or enter the key again in Settings.`;
+      return undefined;
     }
     try {
       const { result } = await safeStorage.decryptStringAsync(sealed);
-      return result ? this.remember(result) : undefined;
+      if (result) return this.remember(result);
+      throw new Error('it decrypted to nothing');
     } catch (error) {
-      // Another user's or machine's keychain, or a damaged file: ask for the key again.
+      // Another user's or machine's keychain, or a damaged file: ask for the key again. The file
+      // is kept: a keychain that is only locked today may read it again, and set() replaces it.
       this.logger.warn('The saved API key could not be decrypted; it must be entered again', {
         error: (error as Error).message,
       });
+      this.recovered =
+        'The saved API key could not be read (the file is damaged, or was sealed by another user or computer): no key is in use. Enter the key again in Settings.';
       return undefined;
     }
   }
@@ -68,6 +79,7 @@ export class SafeStorageSecretStore implements SecretStore {
       throw new Error('The system keychain is not available, so the key cannot be stored encrypted.');
     this.remember(key);
     await writeFile(this.path, await safeStorage.encryptStringAsync(key), { mode: 0o600 });
+    this.recovered = undefined;
   }
 
   async clear(): Promise<void> {
