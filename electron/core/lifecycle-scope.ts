@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from './ports.ts';
+import { defaultLogger, type Logger } from './ports.ts';
 
 /** Something a scope ran that failed: a tracked task, a chain step, a timer's callback or a closer. */
 export interface LifecycleFailure {
@@ -201,14 +201,14 @@ export class LifecycleScope {
   }
 
   private fail(name: string, error: unknown): void {
-    (this.options.logger ?? silentLogger).error(`${this.name} / ${name} failed`, {
+    (this.options.logger ?? defaultLogger).error(`${this.name} / ${name} failed`, {
       error: messageOf(error),
     });
     try {
       this.options.onFailure?.({ name, error });
     } catch (reportError) {
       // A failing reporter must not turn one failure into an unhandled one.
-      (this.options.logger ?? silentLogger).error(`${this.name}: reporting a failure failed`, {
+      (this.options.logger ?? defaultLogger).error(`${this.name}: reporting a failure failed`, {
         error: messageOf(reportError),
       });
     }

@@ -21,13 +21,15 @@ export const silentLogger: Logger = {
 };
 
 /**
- * The logger used when a host passes none: chatter is dropped, but warnings and errors always
- * reach stderr, so a failure is never silent. Hosts pass a file logger (core/log/file-logger.ts).
+ * The logger every part of the core uses when its host passes none (the one default: no part
+ * defaults to silentLogger). Chatter is dropped, but warnings and errors always reach stderr,
+ * redacted like every log line (log-line.ts), so a failure is never silent. Hosts pass a file
+ * logger (core/log/file-logger.ts).
  */
 export const defaultLogger: Logger = {
   debug: () => undefined,
   info: () => undefined,
-  warn: (message, fields) => console.warn(`warning: ${formatLine(message, fields, [])}`),
+  warn: (message, fields) => console.error(`warning: ${formatLine(message, fields, [])}`),
   error: (message, fields) => console.error(`error: ${formatLine(message, fields, [])}`),
 };
 

@@ -10,7 +10,7 @@ import type {
   UploadOptions,
   UserMetadata,
 } from '../../shared/domain.ts';
-import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
+import { defaultLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import type { BandwidthLimiter } from './counted-body.ts';
 import type { FileIdentity } from './file-range.ts';
@@ -82,7 +82,7 @@ export class UndiciTwelveLabsClient extends MultipartEndpoints {
       userAgent: `tl-uploader/${options.version ?? '0.0.0'}`,
       dispatcher: this.dispatcher,
       clock: this.clock,
-      logger: options.logger ?? silentLogger,
+      logger: options.logger ?? defaultLogger,
       gate: this.gate,
       backoff: options.backoff,
       stallTimeoutMs: options.stallTimeoutMs,

@@ -10,7 +10,7 @@ import {
   membershipsOf,
 } from '../api/indexes.ts';
 import { isGone } from '../api/platform-answers.ts';
-import { silentLogger, type Logger } from '../ports.ts';
+import { defaultLogger, type Logger } from '../ports.ts';
 
 export const INDEX_MODEL_NAMES = ['marengo3.0', 'pegasus1.2'] as const;
 
@@ -24,7 +24,7 @@ export class IndexService {
 
   constructor(
     private readonly client: UndiciTwelveLabsClient,
-    private readonly logger: Logger = silentLogger,
+    private readonly logger: Logger = defaultLogger,
   ) {}
 
   async list(signal?: AbortSignal): Promise<IndexSummary[]> {

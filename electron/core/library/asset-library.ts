@@ -11,7 +11,7 @@ import type {
 import type { UndiciTwelveLabsClient } from '../api/client.ts';
 import { AuthError, TwelveLabsError } from '../api/errors.ts';
 import { isGone } from '../api/platform-answers.ts';
-import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
+import { defaultLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
 import { carryOut, deleteOne, markDeleteState, type DeleteContext } from './library-deletes.ts';
@@ -80,7 +80,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
   constructor(private readonly options: AssetLibraryOptions) {
     super();
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? silentLogger;
+    this.logger = options.logger ?? defaultLogger;
     // Checked entry by entry at load (library-schema.ts).
     this.doc = new PersistedDocument<MirrorData>(options.store, mirrorSchema, 1_000);
     this.order = new LibraryOrder(() => this.doc.data.assets);

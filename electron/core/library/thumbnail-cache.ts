@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request, type Dispatcher } from 'undici';
-import { silentLogger, type Logger } from '../ports.ts';
+import { defaultLogger, type Logger } from '../ports.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
 import { thumbnailIndexSchema } from './library-schema.ts';
@@ -56,7 +56,7 @@ export class ThumbnailCache {
     store: DocumentStore,
     private maxBytes: number,
     private readonly dispatcher?: Dispatcher,
-    private readonly logger: Logger = silentLogger,
+    private readonly logger: Logger = defaultLogger,
   ) {
     this.index = new PersistedDocument<CacheIndex>(store, thumbnailIndexSchema); // checked at load
   }

@@ -8,7 +8,7 @@ import {
   type QueueTotals,
 } from '../../shared/queue-types.ts';
 import { UPLOADS_PAGE_DEFAULT, type UploadFilter, type UploadsPage } from '../../shared/queue-page.ts';
-import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
+import { defaultLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import { PersistedDocument } from '../store/persisted-document.ts';
 import { BothLimiters, TokenBucketLimiter } from './bandwidth.ts';
 import { toView, type ItemRecord } from './item-record.ts';
@@ -74,7 +74,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   constructor(private readonly options: UploadQueueOptions) {
     super();
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? silentLogger;
+    this.logger = options.logger ?? defaultLogger;
     this.concurrency = options.concurrency ?? 3;
     this.chunkConcurrency = options.chunkConcurrency ?? 4;
     this.limiter = new TokenBucketLimiter(options.bandwidthBytesPerSecond ?? 0, this.clock);

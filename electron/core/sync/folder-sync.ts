@@ -11,7 +11,7 @@ import {
   type WatchedFolderSettings,
 } from '../../shared/sync-types.ts';
 import { LifecycleScope } from '../lifecycle-scope.ts';
-import { silentLogger, systemClock, type Clock, type Logger } from '../ports.ts';
+import { defaultLogger, systemClock, type Clock, type Logger } from '../ports.ts';
 import type { UploadQueue } from '../queue/upload-queue.ts';
 import type { DocumentStore } from '../store/document-store.ts';
 import { chokidarWatchFolder } from './chokidar-folder-watcher.ts';
@@ -68,7 +68,7 @@ export class FolderSync extends EventEmitter<SyncEvents> {
   constructor(private readonly options: FolderSyncOptions) {
     super();
     this.ledger = new SyncLedger(options.store);
-    this.scope = new LifecycleScope('watched folders', { logger: options.logger ?? silentLogger });
+    this.scope = new LifecycleScope('watched folders', { logger: options.logger ?? defaultLogger });
     this.scope.onClose('ledger', () => this.ledger.close());
     if (options.dataDir) this.scope.onClose('data folder exclusion', excludeFromScans(options.dataDir));
   }
@@ -94,7 +94,7 @@ export class FolderSync extends EventEmitter<SyncEvents> {
       (error: Error) => error.message,
     );
     if (!problem) return true;
-    (this.options.logger ?? silentLogger).warn('a watched folder is refused and not started', {
+    (this.options.logger ?? defaultLogger).warn('a watched folder is refused and not started', {
       folder: folder.id,
       problem,
     });
@@ -167,7 +167,7 @@ export class FolderSync extends EventEmitter<SyncEvents> {
     // Not tracked by the scope: closing must not wait for a watch that is still being set up
     // (the runner closes it when it arrives); a failure is logged.
     const running = this.run(folder, true).catch((error: unknown) =>
-      (this.options.logger ?? silentLogger).warn('a watched folder did not start', {
+      (this.options.logger ?? defaultLogger).warn('a watched folder did not start', {
         folder: folder.id,
         error: (error as Error).message,
       }),
@@ -239,7 +239,7 @@ export class FolderSync extends EventEmitter<SyncEvents> {
     this.runnerClosers.get(id)?.();
     this.runnerClosers.delete(id);
     await runner?.close().catch((error: unknown) =>
-      (this.options.logger ?? silentLogger).warn('a watched folder did not close cleanly', {
+      (this.options.logger ?? defaultLogger).warn('a watched folder did not close cleanly', {
         folder: id,
         error: (error as Error).message,
       }),
@@ -264,7 +264,7 @@ export class FolderSync extends EventEmitter<SyncEvents> {
         ledger: this.ledger,
         watchFolder: this.guardedWatch(),
         clock: this.options.clock ?? systemClock,
-        logger: this.options.logger ?? silentLogger,
+        logger: this.options.logger ?? defaultLogger,
         reconcileIntervalMs: this.options.reconcileIntervalMs ?? 10 * 60_000,
         availabilityIntervalMs: this.options.availabilityIntervalMs ?? 2_000,
         onStatus: (status) => this.emit('status', status),
