@@ -5,19 +5,13 @@
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EmulatorState } from '../../emulator/state.ts';
 import { checkSnapshot } from '../../emulator/state-check.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
+import { useTempDirPerTest } from '../helpers/temp-dir.ts';
 
 let dir: string;
-let cleanup: () => Promise<void>;
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-afterEach(async () => {
-  await cleanup();
-});
+useTempDirPerTest((path) => (dir = path));
 
 const asset = (id: string, seq: number) => ({
   id,

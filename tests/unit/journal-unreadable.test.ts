@@ -7,23 +7,17 @@
  */
 import { rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import { PersistedDocument } from '../../electron/core/store/persisted-document.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
+import { useTempDirPerTest } from '../helpers/temp-dir.ts';
 
 interface Doc extends Record<string, unknown> {
   items: Record<string, { state: string }>;
 }
 
 let dir: string;
-let cleanup: () => Promise<void>;
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-afterEach(async () => {
-  await cleanup();
-});
+useTempDirPerTest((path) => (dir = path));
 
 it('says a journal that cannot be read, and loads the last full save', async () => {
   const doc = new PersistedDocument<Doc>(new ConfDocumentStore(dir, 'queue'), () => ({ items: {} }));

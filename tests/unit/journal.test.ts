@@ -1,10 +1,10 @@
 /** The document journal on real files: what is appended is what loads, torn or stale lines aside. */
 import { appendFile, chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import { PersistedDocument } from '../../electron/core/store/persisted-document.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
+import { useTempDirPerTest } from '../helpers/temp-dir.ts';
 
 type Doc = { items: Record<string, { state: string; note?: string }>; paused: boolean } & Record<
   string,
@@ -12,13 +12,7 @@ type Doc = { items: Record<string, { state: string; note?: string }>; paused: bo
 >;
 
 let dir: string;
-let cleanup: () => Promise<void>;
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-afterEach(async () => {
-  await cleanup();
-});
+useTempDirPerTest((path) => (dir = path));
 
 const open = () =>
   new PersistedDocument<Doc>(new ConfDocumentStore(dir, 'queue'), () => ({ items: {}, paused: false }));

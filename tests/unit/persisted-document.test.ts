@@ -3,12 +3,12 @@
  * at close, and close() rejects when it still cannot be written. Failures are injected through
  * the store port, over a real ConfDocumentStore in a temp folder.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../../electron/core/ports.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import type { DocumentChange } from '../../electron/core/store/document-store.ts';
 import { PersistedDocument } from '../../electron/core/store/persisted-document.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
+import { useTempDirPerTest } from '../helpers/temp-dir.ts';
 
 type Doc = { items: Record<string, { state: string }>; paused: boolean } & Record<string, unknown>;
 
@@ -44,13 +44,7 @@ const recorder = () => {
 };
 
 let dir: string;
-let cleanup: () => Promise<void>;
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-afterEach(async () => {
-  await cleanup();
-});
+useTempDirPerTest((path) => (dir = path));
 
 const initial = (): Doc => ({ items: {}, paused: false });
 const onDisk = () => new ConfDocumentStore(dir, 'queue').load().data as Partial<Doc>;

@@ -5,22 +5,16 @@
  */
 import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../electron/core/ports.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import { PersistedDocument } from '../../electron/core/store/persisted-document.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
+import { useTempDirPerTest } from '../helpers/temp-dir.ts';
 
 type Doc = { items: Record<string, { state: string }>; paused: boolean } & Record<string, unknown>;
 
 let dir: string;
-let cleanup: () => Promise<void>;
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-afterEach(async () => {
-  await cleanup();
-});
+useTempDirPerTest((path) => (dir = path));
 
 const open = () =>
   new PersistedDocument<Doc>(
