@@ -11,6 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,15 +66,11 @@ afterAll(async () => {
   await cleanup();
 });
 
-/** `chunked`: no Content-Length, so only the bytes themselves can tell the size. */
-function drop(name: string, body: Buffer, chunked = false) {
+function drop(name: string, body: Buffer) {
   return http(
     serve.port,
     `/upload?name=${encodeURIComponent(name)}`,
-    {
-      authorization: `Bearer ${serve.token}`,
-      ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': body.length }),
-    },
+    { authorization: `Bearer ${serve.token}`, 'content-length': body.length },
     'POST',
     body,
   );
@@ -202,6 +199,63 @@ describe('names Windows opens as devices', () => {
   });
 });
 
+/** What `dropPastLimit` sends: far past the limit, still well within what serve drains. */
+const PAST_LIMIT = 32 * MAX_UPLOAD;
+
+/**
+ * A drop as a browser sends one: the body streamed to its end (chunked: no Content-Length, so only
+ * the bytes themselves can tell the size; 64 KiB at a time, each write waited for), the answer read
+ * whenever it comes. The limit is met while most of the body is still to come, so a server that
+ * refuses by closing the connection cuts the sender off mid-body (a reset, not an answer).
+ * `answeredAfter`: how many bytes were written when the answer began.
+ */
+function dropPastLimit(
+  name: string,
+): Promise<{ status: number; text: string; answeredAfter: number; sent: number }> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answer: { status: number; text: string; answeredAfter: number } | undefined;
+    let bodySent = false;
+    const settle = () => answer && bodySent && resolve({ ...answer, sent });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: serve.port,
+        path: `/upload?name=${encodeURIComponent(name)}`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${serve.token}`, 'transfer-encoding': 'chunked' },
+      },
+      (res) => {
+        const answeredAfter = sent;
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => {
+          answer = { status: res.statusCode!, text: Buffer.concat(chunks).toString(), answeredAfter };
+          settle();
+        });
+      },
+    );
+    req.on('error', (error) =>
+      reject(new Error(`the connection failed after ${sent} of ${PAST_LIMIT} bytes: ${error.message}`)),
+    );
+    const piece = Buffer.alloc(64 * 1024, 1);
+    const more = () => {
+      if (sent >= PAST_LIMIT) {
+        req.end(() => {
+          bodySent = true;
+          settle();
+        });
+        return;
+      }
+      sent += piece.length;
+      req.write(piece, (error) => {
+        if (!error) more();
+      });
+    };
+    more();
+  });
+}
+
 describe('refusals mid-body', () => {
   it('keeps nothing of a drop the client cuts off halfway', async () => {
     const before = await staged();
@@ -220,7 +274,9 @@ describe('refusals mid-body', () => {
 
   it('answers a body streamed past the limit with 413, not a reset, and keeps nothing of it', async () => {
     const before = await staged();
-    const res = await drop('endless.wav', Buffer.alloc(2 * MAX_UPLOAD, 1), true);
+    const res = await dropPastLimit('endless.wav');
+    expect(res.answeredAfter, 'answered while the body was still coming').toBeLessThan(PAST_LIMIT);
+    expect(res.sent).toBe(PAST_LIMIT);
     expect(res.status, res.text).toBe(413);
     expect((JSON.parse(res.text) as { error: string }).error).toMatch(/too large/);
     expect(await staged()).toEqual(before);

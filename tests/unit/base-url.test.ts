@@ -1,7 +1,12 @@
 /** The rule for where the API key may go, attacked with the URL spellings that fool naive checks. */
 import { describe, expect, it } from 'vitest';
 import { baseUrlHost, baseUrlProblem, isLoopbackHostname } from '../../electron/shared/base-url.ts';
-import { assertHostConfirmed } from '../../electron/core/base-url-guard.ts';
+import {
+  assertHostConfirmed,
+  assertLaunchBaseUrl,
+  replaceUnsafeSavedBaseUrl,
+  UnsafeBaseUrlError,
+} from '../../electron/core/base-url-guard.ts';
 
 describe('baseUrlProblem', () => {
   it.each([
@@ -66,4 +71,19 @@ describe('assertHostConfirmed', () => {
       assertHostConfirmed(saved, 'https://api.twelvelabs.io:8443/v1.3', 'api.twelvelabs.io'),
     ).toThrow(/would be sent to api\.twelvelabs\.io:8443/);
   });
+});
+
+describe("an empty ?query or #fragment, where the key would go (the core's guard)", () => {
+  // URL reports an empty one as none, so a check of url.search/url.hash alone lets it through, and
+  // every API path is then appended after it: `…/v1.3?/assets` sends "/assets" as the query.
+  it.each(['https://api.twelvelabs.io/v1.3?', 'https://api.twelvelabs.io/v1.3#'])(
+    'is refused at launch and replaced when saved: %s',
+    (url) => {
+      expect(() => assertLaunchBaseUrl(url)).toThrow(UnsafeBaseUrlError);
+      expect(() => assertLaunchBaseUrl(url)).toThrow(/must not contain a \?query or #fragment/);
+      const saved = { baseUrl: url };
+      expect(replaceUnsafeSavedBaseUrl(saved, 'https://api.twelvelabs.io/v1.3')).toMatch(/was not used/);
+      expect(saved.baseUrl).toBe('https://api.twelvelabs.io/v1.3');
+    },
+  );
 });
