@@ -6,21 +6,15 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from './emulator-control.ts';
+import { emulator, n, root, useEmulatorPerFile } from './emulator-suite.ts';
 import { makeQueue } from './queue-harness.ts';
-import { makeTempDir } from './temp-dir.ts';
 
-export let emulator: RunningEmulator;
-export let control: EmulatorControl;
-export let root: string;
-let cleanupRoot: () => Promise<void>;
+export { control, emulator, n, root } from './emulator-suite.ts';
 export let dir: string;
 export let dataDir: string;
 export let harness: ReturnType<typeof makeQueue> | undefined;
-export let n = 0;
 
 export function setHarness<T extends ReturnType<typeof makeQueue> | undefined>(next: T): T {
   harness = next;
@@ -29,18 +23,8 @@ export function setHarness<T extends ReturnType<typeof makeQueue> | undefined>(n
 
 /** Registers the suite's hooks; call once at the top of a test file. */
 export function useQueueSuite(): void {
-  beforeAll(async () => {
-    ({ dir: root, cleanup: cleanupRoot } = await makeTempDir());
-    emulator = await startEmulator({ processingMs: 30 });
-    control = new EmulatorControl(emulator.origin);
-  });
-  afterAll(async () => {
-    await emulator.close();
-    await cleanupRoot();
-  });
+  useEmulatorPerFile({ processingMs: 30 });
   beforeEach(async () => {
-    await control.reset();
-    n++;
     dir = join(root, `files-${n}`);
     dataDir = join(root, `data-${n}`);
     await mkdir(dir, { recursive: true });

@@ -6,24 +6,18 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterEach, beforeEach } from 'vitest';
 import type { FolderStatus } from '../../electron/shared/sync-types.ts';
 import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import type { DocumentStore } from '../../electron/core/store/document-store.ts';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from './emulator-control.ts';
+import { control, emulator, n, root, useEmulatorPerFile } from './emulator-suite.ts';
 import { makeQueue } from './queue-harness.ts';
-import { makeTempDir } from './temp-dir.ts';
 
-export let emulator: RunningEmulator;
-export let control: EmulatorControl;
-export let root: string;
-let cleanupRoot: () => Promise<void>;
+export { control, emulator, n, root } from './emulator-suite.ts';
 export let watched: string;
 export let dataDir: string;
 export let running: { sync: FolderSync; harness: ReturnType<typeof makeQueue> } | undefined;
-export let n = 0;
 
 export function setRunning(next: typeof running): void {
   running = next;
@@ -31,18 +25,8 @@ export function setRunning(next: typeof running): void {
 
 /** Registers the suite's hooks; call once at the top of a test file. */
 export function useSyncSuite(): void {
-  beforeAll(async () => {
-    ({ dir: root, cleanup: cleanupRoot } = await makeTempDir());
-    emulator = await startEmulator({ processingMs: 20 });
-    control = new EmulatorControl(emulator.origin);
-  });
-  afterAll(async () => {
-    await emulator.close();
-    await cleanupRoot();
-  });
+  useEmulatorPerFile({ processingMs: 20 });
   beforeEach(async () => {
-    await control.reset();
-    n++;
     watched = join(root, `watched-${n}`);
     dataDir = join(root, `data-${n}`);
     await mkdir(watched, { recursive: true });

@@ -2,34 +2,19 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl, referenceFromIndex } from '../helpers/emulator-control.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { referenceFromIndex } from '../helpers/emulator-control.ts';
+import { control, emulator, n, root, useEmulatorPerFile } from '../helpers/emulator-suite.ts';
 import { mp4, wav, writeFixture, writeMp4File } from '../helpers/media.ts';
 import { until } from '../helpers/serve-client.ts';
 import { serveFolder } from '../helpers/static-server.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
 
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let root: string;
-let cleanup: () => Promise<void>;
 let dataDir: string;
-let n = 0;
 const KEY = 'cli-test-key-123';
 
-beforeAll(async () => {
-  ({ dir: root, cleanup } = await makeTempDir());
-  emulator = await startEmulator({ processingMs: 50, apiKey: KEY });
-  control = new EmulatorControl(emulator.origin);
-});
-afterAll(async () => {
-  await emulator.close();
-  await cleanup();
-});
-beforeEach(async () => {
-  await control.reset();
-  dataDir = join(root, `data-${++n}`);
+useEmulatorPerFile({ processingMs: 50, apiKey: KEY });
+beforeEach(() => {
+  dataDir = join(root, `data-${n}`);
 });
 
 function cli(args: string[], env: Record<string, string> = {}) {

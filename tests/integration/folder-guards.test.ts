@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chokidarWatchFolder } from '../../electron/core/sync/chokidar-folder-watcher.ts';
 import { checkWatchable, excludeFromScans, makeEventFilter } from '../../electron/core/sync/folder-guards.ts';
 import { IgnoreRules } from '../../electron/core/sync/ignore-rules.ts';
@@ -15,34 +15,19 @@ import { scanFolder } from '../../electron/core/sync/folder-scan.ts';
 import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
 import { SyncLedger } from '../../electron/core/sync/sync-ledger.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
-import { DEFAULT_FOLDER_SETTINGS, type FolderStatus } from '../../electron/shared/sync-types.ts';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { DEFAULT_FOLDER_SETTINGS } from '../../electron/shared/sync-types.ts';
+import { control, emulator, n, root, useEmulatorPerFile } from '../helpers/emulator-suite.ts';
 import { mp4, png, wav, writeFixture } from '../helpers/media.ts';
 import { makeQueue } from '../helpers/queue-harness.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
+import { statusWhere as statusWithin } from '../helpers/sync-suite.ts';
 
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let root: string;
-let cleanupRoot: () => Promise<void>;
 let base: string;
 let dataDir: string;
 let running: { sync: FolderSync; close: () => Promise<void> } | undefined;
-let n = 0;
 
-beforeAll(async () => {
-  ({ dir: root, cleanup: cleanupRoot } = await makeTempDir('tl-guards-'));
-  emulator = await startEmulator({ processingMs: 20 });
-  control = new EmulatorControl(emulator.origin);
-});
-afterAll(async () => {
-  await emulator.close();
-  await cleanupRoot();
-});
+useEmulatorPerFile({ processingMs: 20 }, 'tl-guards-');
 beforeEach(async () => {
-  await control.reset();
-  base = join(root, `case-${++n}`);
+  base = join(root, `case-${n}`);
   dataDir = join(base, 'app-data');
   // The data folder holds media of its own (thumbnails, staged drops): none of it may be uploaded.
   await mkdir(join(dataDir, 'thumbnails'), { recursive: true });
@@ -74,24 +59,7 @@ function startSync(overrides: Partial<ConstructorParameters<typeof FolderSync>[0
   return sync;
 }
 
-function statusWhere(sync: FolderSync, predicate: (s: FolderStatus) => boolean): Promise<FolderStatus> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const s = sync.statuses()[0];
-      if (s && predicate(s)) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve(s);
-      }
-    };
-    const poll = setInterval(check, 50);
-    const timer = setTimeout(() => {
-      clearInterval(poll);
-      reject(new Error(`status never matched: ${JSON.stringify(sync.statuses()[0])}`));
-    }, 45_000);
-    check();
-  });
-}
+const statusWhere: typeof statusWithin = (sync, predicate) => statusWithin(sync, predicate, 45_000);
 
 async function uploadedNames(): Promise<string[]> {
   const res = await fetch(`${emulator.url}/assets?page_limit=50`, { headers: { 'x-api-key': 'k' } });
