@@ -23,6 +23,8 @@ export async function prepareIndexedStream(state: EmulatorState, id: string): Pr
   if (!ia) return;
   const asset = state.assets.get(ia.assetId);
   ia.stream = 'pending';
+  // A copy that cannot be made is what `ERROR` reports (prepareStream already turns a failed
+  // ffmpeg into false); an unexpected failure reads the same way rather than leaving PROCESSING.
   const ok = hasVideoTrack(asset) ? await prepareStream(asset!.blobPath!).catch(() => false) : false;
   const current = state.indexedAssets.get(id);
   if (current !== ia) return; // deleted (or the Sandbox reset) meanwhile
