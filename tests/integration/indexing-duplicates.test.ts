@@ -153,6 +153,51 @@ describe('a duplicate with an index chosen', () => {
     }
   });
 
+  it('found while its twin is still uploading (another index), it follows that asset into its own index', async () => {
+    const indexId = await newIndex('twins');
+    // A gateway that holds the answers to POST /assets until released: the twin stays mid-create.
+    const held: Array<() => void> = [];
+    const gateway = createServer((req, res) => {
+      const holdIt = req.method === 'POST' && /\/assets$/.test(req.url ?? '');
+      const out = request(
+        `${emulator.origin}${req.url}`,
+        { method: req.method, headers: req.headers },
+        (up) => {
+          const answer = () => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          };
+          if (holdIt) held.push(answer);
+          else answer();
+        },
+      );
+      req.pipe(out);
+    });
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+    const { dir: data, cleanup: done } = await makeTempDir();
+    const port = (gateway.address() as AddressInfo).port;
+    const { queue, close } = makeQueue(`http://127.0.0.1:${port}/v1.3`, data);
+    try {
+      queue.start();
+      await queue.add([{ kind: 'file', path: clip }]);
+      await until('the first copy to be mid-create', () => held.length === 1);
+      await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
+      const [twin] = await waitFor(queue, (all) => all[1]?.state === 'duplicate');
+      expect(queue.list()[1]!.duplicateOf).toEqual({ itemId: twin!.id });
+      for (const release of held) release();
+      const [first, second] = await waitFor(queue, settled(2));
+      expect(first!.state).toBe('ready');
+      expect(second).toMatchObject({ state: 'indexed', assetId: first!.assetId });
+      expect(await control.requests('assets.create')).toHaveLength(1);
+      expect(await indexedAssetsOf(indexId)).toEqual([expect.objectContaining({ asset_id: first!.assetId })]);
+    } finally {
+      await close();
+      gateway.closeAllConnections();
+      gateway.close();
+      await done();
+    }
+  });
+
   it('survives a SIGKILL between the indexing request and its answer: one indexed asset', async () => {
     const indexId = await newIndex('crash');
     const { dir: data, cleanup: done } = await makeTempDir();
