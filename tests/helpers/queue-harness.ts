@@ -3,6 +3,7 @@ import type { QueueItemView } from '../../electron/shared/queue-types.ts';
 import { UploadLedger } from '../../electron/core/queue/upload-ledger.ts';
 import { UploadQueue, type UploadQueueOptions } from '../../electron/core/queue/upload-queue.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
+import { silentLogger } from '../../electron/core/ports.ts';
 
 export const FAST = { maxAttempts: 2, maxTotalMs: 2_000, baseDelayMs: 20, maxDelayMs: 100 };
 
@@ -16,6 +17,8 @@ export function makeQueue(
     baseUrl,
     apiKey: overrides.apiKey ?? (() => 'test-key'),
     backoff: FAST,
+    // Quiet unless a test asks: the core's default logger writes every fault a test injects to stderr.
+    logger: overrides.logger ?? silentLogger,
     // One clock for the app, as in the app (a test's skewed clock is the client's too).
     clock: overrides.clock,
   });
@@ -24,6 +27,7 @@ export function makeQueue(
     client,
     ledger,
     store: new ConfDocumentStore(dataDir, 'queue'),
+    logger: silentLogger,
     pollInitialMs: 20,
     pollMaxMs: 100,
     probeIntervalMs: 200,
