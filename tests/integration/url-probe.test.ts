@@ -113,4 +113,19 @@ describe('probeUrl', () => {
       await failing.close();
     }
   });
+
+  it('gives up within its time limit on a server that never answers', async () => {
+    const silent = createServer((socket) => socket.on('error', () => socket.destroy()));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const error = await probeUrl(probe, `http://127.0.0.1:${port}/low.mp4`, { timeoutMs: 300 }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ProbeUnavailable);
+      expect((error as Error).message).toMatch(/did not answer in time/);
+    } finally {
+      silent.close();
+    }
+  });
 });

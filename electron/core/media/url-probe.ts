@@ -36,13 +36,12 @@ export async function probeUrl(
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 15_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const agent = new Agent({ connections: 1, connect: { timeout: 10_000 } });
-  const opened: { source?: RangeSource } = {};
   try {
-    const facts = await probe.probeSource(async () => {
-      opened.source = await RangeSource.open(agent, url, signal, options);
-      return opened.source;
-    });
-    return { ...facts, capped: opened.source?.capped ?? false, fetched: opened.source?.fetched ?? 0 };
+    // The first block is asked for before MediaInfo's turn (one file at a time): a server slow to
+    // answer, or not answering, does not hold up the local files' checks.
+    const source = await RangeSource.open(agent, url, signal, options);
+    const facts = await probe.probeSource(async () => source);
+    return { ...facts, capped: source.capped, fetched: source.fetched };
   } catch (error) {
     if (error instanceof ProbeUnavailable) throw error;
     if (options.signal?.aborted) throw error; // the item was paused or canceled: not ours to say
