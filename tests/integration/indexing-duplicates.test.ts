@@ -128,6 +128,32 @@ describe('a duplicate with an index chosen', () => {
     }
   });
 
+  it("is checked against the index's models first: a copy they refuse is not indexed", async () => {
+    const indexId = await newIndex('strict');
+    const low = await makeVideo(join(dir, 'low.mp4'), { seconds: 5, width: 640, height: 200 });
+    const { dir: data, cleanup: done } = await makeTempDir();
+    const { queue, close } = makeQueue(emulator.url, data);
+    try {
+      queue.start();
+      await queue.add([{ kind: 'file', path: low }]);
+      await waitFor(queue, settled(1));
+      await queue.add([{ kind: 'file', path: low, options: { indexId } }]);
+      const [, refused] = await waitFor(queue, settled(2));
+      expect(refused).toMatchObject({ state: 'failed', retryable: false });
+      expect(refused!.error).toMatch(/640×200 is below the 360×360 minimum/);
+      expect(await control.requests('assets.indexed-assets')).toHaveLength(0);
+      expect(await control.requests('indexed-assets.create')).toHaveLength(0);
+
+      queue.uploadWithoutIndexing(refused!.id); // then it is today's duplicate
+      const after = await waitFor(queue, (all) => all[1]?.state === 'duplicate');
+      expect(after[1]!.duplicateOf).toEqual({ assetId: after[0]!.assetId });
+      expect(await control.requests('assets.create')).toHaveLength(1);
+    } finally {
+      await close();
+      await done();
+    }
+  });
+
   it('uploads the file as new when the existing asset was deleted on the platform', async () => {
     const indexId = await newIndex('fresh');
     const { dir: data, cleanup: done } = await makeTempDir();
