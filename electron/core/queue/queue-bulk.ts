@@ -39,7 +39,7 @@ export function pauseAll(ctx: QueueContext, until?: number): void {
   const pending = itemsWhere(ctx, isPending);
   if (pending.length <= BULK_FROM) {
     for (const item of pending) pauseItem(ctx, item, 'all');
-    return ctx.emitTotals();
+    return ctx.emitTotalsNow();
   }
   data.pausing = true;
   ctx.doc.changedAt('pausing');
@@ -55,7 +55,7 @@ export function pauseAll(ctx: QueueContext, until?: number): void {
     }
   }
   if (quiet.length > 0) ctx.emitChangedMany(quiet);
-  ctx.emitTotals();
+  ctx.emitTotalsNow();
   ctx.checkIdle();
   // The items are saved whole once the flag is on disk (not in the same write: a whole save of
   // 100,000 items takes most of a second, a window in which a crash would lose the pause).
@@ -118,7 +118,7 @@ export function resumeAll(ctx: QueueContext): void {
     ctx.doc.changed();
     ctx.emitChangedMany(paused.map((item) => item.id));
   }
-  ctx.emitTotals();
+  ctx.emitTotalsNow();
   ctx.pump();
 }
 
@@ -128,6 +128,7 @@ export function removeFinished(ctx: QueueContext, states: readonly ItemState[]):
   const finished = itemsWhere(ctx, (state) => FINISHED_STATES.includes(state) && states.includes(state));
   if (finished.length <= BULK_FROM) {
     for (const item of finished) remove(ctx, item.id);
+    if (finished.length > 0) ctx.emitTotalsNow();
     return finished.length;
   }
   for (const item of finished) {
@@ -139,15 +140,14 @@ export function removeFinished(ctx: QueueContext, states: readonly ItemState[]):
   ctx.doc.changed();
   // An id each (no view is built): serve mode's staging and the tray forget them one by one.
   for (const item of finished) ctx.emitRemoved(item.id);
-  ctx.emitTotals();
+  ctx.emitTotalsNow();
   ctx.checkIdle();
   return finished.length;
 }
 
-/** The items in a state `which` takes, found by the tally (no walk over every item). */
+/** The items in a state `which` takes, found by the tally (no walk over every record). */
 function itemsWhere(ctx: QueueContext, which: (state: ItemState) => boolean): ItemRecord[] {
-  const items = ctx.items();
-  return ctx.index.tally.idsWhere(which).map((id) => items[id]!);
+  return ctx.index.tally.itemsWhere(which);
 }
 
 /** As transition() changes an item's state, without saving or announcing it (the caller does, once). */

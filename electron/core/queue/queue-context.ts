@@ -97,6 +97,11 @@ export interface QueueContext {
   emitChanged(id: string): void;
   emitRemoved(id: string): void;
   emitTotals(): void;
+  /**
+   * The totals at once, not at the next tick of their pacing (up to 250 ms later): after the
+   * person's own queue-wide actions (pause all, clear finished), whose buttons follow them.
+   */
+  emitTotalsNow(): void;
   /** After a bulk change of these items: one `items-changed` (the caller sends the totals). */
   emitChangedMany(ids: string[]): void;
   checkIdle(): void;

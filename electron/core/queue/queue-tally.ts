@@ -34,10 +34,11 @@ export class QueueTally {
     const size = item.size ?? 0;
     const retryable = retryAllTakes(item);
     let entry = this.counted.get(item.id);
+    if (entry) entry.item = item;
     if (entry?.state === item.state && entry.size === size && entry.retryable === retryable) return;
     // Changed in place: one object per item, not one per change (garbage, at 100,000 items).
     if (entry) this.apply(entry, -1);
-    else this.counted.set(item.id, (entry = { state: item.state, size, retryable }));
+    else this.counted.set(item.id, (entry = { item, state: item.state, size, retryable }));
     entry.state = item.state;
     entry.size = size;
     entry.retryable = retryable;
@@ -52,15 +53,14 @@ export class QueueTally {
   }
 
   /**
-   * The ids of the items in a state `which` takes, read from the tally alone: no item is read, and
-   * no Object.values over 100,000 items (a dictionary's values are sorted first: 60 ms).
+   * The items in a state `which` takes, in the order they were first counted (the order they were
+   * added), found from the tally: neither Object.values over 100,000 items (a dictionary's values
+   * are sorted first: 60 ms) nor a lookup by id for each (another 20 ms).
    */
-  idsWhere(which: (state: ItemState) => boolean): string[] {
-    const ids: string[] = [];
-    this.counted.forEach((entry, id) => {
-      if (which(entry.state)) ids.push(id);
-    });
-    return ids;
+  itemsWhere(which: (state: ItemState) => boolean): ItemRecord[] {
+    const items: ItemRecord[] = [];
+    for (const entry of this.counted.values()) if (which(entry.state)) items.push(entry.item);
+    return items;
   }
 
   count(state: ItemState): number {
@@ -116,6 +116,8 @@ export class QueueTally {
 }
 
 interface Counted {
+  /** The record last counted (records change in place; a replaced one is counted again). */
+  item: ItemRecord;
   state: ItemState;
   size: number;
   retryable: boolean;

@@ -129,6 +129,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       emitChanged: (id) => this.emitChanged(id),
       emitRemoved: (id) => this.emit('item-removed', id),
       emitTotals: () => this.emitTotals(),
+      emitTotalsNow: () => this.emit('totals', this.totals()),
       emitChangedMany: (ids) => this.emit('items-changed', ids),
       checkIdle: () => this.checkIdle(),
       pump: () => this.pump(),
