@@ -13,6 +13,7 @@ import WebSocket from 'ws';
 import { startEmulator } from '../emulator/index.ts';
 import { startServeProcess } from '../tests/e2e/serve-harness.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
+import { bulkActionRows } from './bulk-actions.ts';
 import { table, timeCommand } from './lib.ts';
 
 const KEY = 'tlk_bench_key_0000';
@@ -177,6 +178,8 @@ export async function run(): Promise<void> {
       `${cleared.toFixed(0)} ms`,
       (cleared / 100).toFixed(2),
     ]);
+    // The same actions in the core alone: what of the above is the queue's own work.
+    rows.push(...(await bulkActionRows(dir, ITEMS)));
 
     t = performance.now();
     await page.getByRole('button', { name: 'Library', exact: true }).click();
