@@ -1,9 +1,15 @@
-import { SvelteSet } from 'svelte/reactivity';
+import { SvelteMap } from 'svelte/reactivity';
 import type { LibraryAsset, LibraryQuery, LibraryState } from '../../electron/shared/library-types.ts';
 import type { MediaKind } from '../../electron/shared/domain.ts';
 import { client } from '../lib/client.svelte.ts';
+import { covers, FIRST_PAGE, keepUnchanged } from '../lib/windowing.ts';
 
-const PAGE = 200;
+/** Rows fetched around the ones in view: a page covers a few screens of scrolling either way. */
+const AROUND = 100;
+/** Largest window held. */
+const WINDOW = 240;
+/** A burst of `library:changed` (a sync, thumbnails arriving one by one) re-reads the window once. */
+const REFRESH_MS = 120;
 const LAYOUT_KEY = 'tl-uploader.library.layout';
 
 function savedLayout(): 'grid' | 'list' {
@@ -15,8 +21,10 @@ function savedLayout(): 'grid' | 'list' {
 }
 
 /**
- * The library view's read model: the query the person set, the rows loaded so far (in pages, as
- * the virtual list asks for them), the sync state for the offline banner, and the selection.
+ * The library view's read model: the query the person set, the sync state for the offline banner,
+ * the selection, and only the window of assets in view, fetched a page at a time by offset
+ * (`library:query`), as the Uploads view reads the queue: with 100,000 assets, opening the view
+ * and scrolling it cost what they cost with ten.
  */
 export class LibraryViewState {
   types = $state<MediaKind[]>([]);
@@ -25,54 +33,63 @@ export class LibraryViewState {
   sort = $state<NonNullable<LibraryQuery['sort']>>({ by: 'date', direction: 'desc' });
   /** List or Grid, as the person last chose (kept in this browser / window's storage). */
   layout = $state<'grid' | 'list'>(savedLayout());
-  rows = $state<LibraryAsset[]>([]);
+  /** The assets held, from `windowStart` (the rows in view and some around them). */
+  rows = $state.raw<LibraryAsset[]>([]);
+  windowStart = $state(0);
+  /** Assets matching the query: the list's length. */
   total = $state(0);
   state = $state<LibraryState | undefined>();
   loading = $state(true);
-  readonly selected = new SvelteSet<string>();
-  private loadedUpTo = 0;
-  private generation = 0;
+  /** The selected assets and their names (for the delete dialog: they may be scrolled away). */
+  readonly selected = new SvelteMap<string, string>();
+  /** Bumped by every new query: the list goes back to its top. */
+  queryGeneration = $state(0);
+
+  private wanted = { first: 0, last: 0 };
+  private fetching: Promise<void> | undefined;
+  private again = false;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
-    client.on('library:changed', () => void this.reload());
+    client.on('library:changed', () => this.refreshSoon());
     client.on('library:state-changed', (s) => (this.state = s));
   }
 
-  query(offset: number): LibraryQuery {
+  query(offset: number, limit: number): LibraryQuery {
     return {
       ...(this.types.length > 0 && { types: this.types }),
       ...(this.statuses.length > 0 && { statuses: this.statuses }),
       ...(this.search.trim() && { filename: this.search.trim() }),
       sort: this.sort,
       offset,
-      limit: PAGE,
+      limit,
     };
   }
 
-  async reload(): Promise<void> {
-    const generation = ++this.generation;
-    const want = Math.max(PAGE, this.loadedUpTo);
-    const pages = await Promise.all(
-      Array.from({ length: Math.ceil(want / PAGE) }, (_, i) =>
-        client.invoke('library:query', this.query(i * PAGE)),
-      ),
-    );
-    if (generation !== this.generation) return;
-    this.rows = pages.flatMap((p) => p.items);
-    this.total = pages[0]?.total ?? 0;
-    this.loadedUpTo = this.rows.length;
-    this.loading = false;
-    this.state ??= await client.invoke('library:state', {});
+  /** The asset at `index` of the list, when it is in the window held. */
+  at(index: number): LibraryAsset | undefined {
+    return this.rows[index - this.windowStart];
   }
 
-  /** The virtual list reached the end of what is loaded: fetch the next page. */
-  async more(): Promise<void> {
-    if (this.rows.length >= this.total) return;
-    const generation = this.generation;
-    const page = await client.invoke('library:query', this.query(this.rows.length));
-    if (generation !== this.generation) return;
-    this.rows = [...this.rows, ...page.items];
-    this.loadedUpTo = this.rows.length;
+  /** The list shows rows `first`..`last`: fetch the window around them unless it is held already. */
+  show(first: number, last: number): void {
+    this.wanted = { first, last };
+    if (!covers(this.windowStart, this.rows.length, this.total, first, last)) void this.fetch();
+  }
+
+  /** The query changed (filters, search, sort): start again from the top. */
+  reload(): Promise<void> {
+    this.queryGeneration++;
+    this.rows = [];
+    this.windowStart = 0;
+    this.wanted = { first: 0, last: 0 };
+    return this.fetch();
+  }
+
+  /** Opening the view: the first page, and the sync state for the banner. */
+  async load(): Promise<void> {
+    await this.fetch();
+    this.state ??= await client.invoke('library:state', {});
   }
 
   setLayout(layout: 'grid' | 'list'): void {
@@ -84,12 +101,51 @@ export class LibraryViewState {
     }
   }
 
-  toggle(id: string): void {
-    if (this.selected.has(id)) this.selected.delete(id);
-    else this.selected.add(id);
+  toggle(asset: LibraryAsset): void {
+    if (this.selected.has(asset.id)) this.selected.delete(asset.id);
+    else this.selected.set(asset.id, asset.filename ?? asset.id);
   }
 
   async sync(): Promise<void> {
     this.state = await client.invoke('library:sync', {});
+  }
+
+  private refreshSoon(): void {
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.fetch();
+    }, REFRESH_MS);
+  }
+
+  /** One page call for the window around `wanted`; calls made meanwhile are folded into one more. */
+  private fetch(): Promise<void> {
+    if (this.fetching) {
+      this.again = true;
+      return this.fetching;
+    }
+    this.fetching = (async () => {
+      do {
+        this.again = false;
+        const generation = this.queryGeneration;
+        const limit =
+          this.rows.length === 0 && this.wanted.first === 0
+            ? FIRST_PAGE
+            : Math.min(WINDOW, this.wanted.last - this.wanted.first + 1 + 2 * AROUND);
+        const offset = Math.max(0, this.wanted.first - AROUND);
+        const page = await client.invoke('library:query', this.query(offset, limit));
+        // A new query meanwhile: this page belongs to the old one; read again.
+        if (generation !== this.queryGeneration) {
+          this.again = true;
+          continue;
+        }
+        this.total = page.total;
+        this.windowStart = offset;
+        this.rows = keepUnchanged(this.rows, page.items);
+        this.loading = false;
+      } while (this.again);
+    })()
+      .catch((error: unknown) => console.error('The library could not be read:', error))
+      .finally(() => (this.fetching = undefined));
+    return this.fetching;
   }
 }

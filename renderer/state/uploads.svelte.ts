@@ -1,11 +1,12 @@
 import type { QueueItemView, QueueTotals } from '../../electron/shared/queue-types.ts';
 import { filterCounts, inFilter, type UploadFilter } from '../../electron/shared/queue-page.ts';
 import { client } from '../lib/client.svelte.ts';
+import { covers, FIRST_PAGE, keepUnchanged } from '../lib/windowing.ts';
 
 export type { UploadFilter };
 
 /** Rows fetched around the ones in view: a page covers a few screens of scrolling either way. */
-const AROUND = 60;
+const AROUND = 100;
 /** Largest window held (the contract's page is larger; a window is a few screens). */
 const WINDOW = 240;
 /** Events that may move rows (added, removed, a row changing filter) refresh the window at most this often. */
@@ -69,9 +70,8 @@ export class UploadsState {
   /** The list shows rows `first`..`last`: fetch the window around them unless it is held already. */
   show(first: number, last: number): void {
     this.wanted = { first, last };
-    const held = this.windowStart + this.rows.length;
-    const covered = first >= this.windowStart && Math.min(last, this.total - 1) < held;
-    if (!covered || !this.loaded) void this.fetch();
+    if (!this.loaded || !covers(this.windowStart, this.rows.length, this.total, first, last))
+      void this.fetch();
   }
 
   setFilter(filter: UploadFilter): void {
@@ -125,7 +125,10 @@ export class UploadsState {
       do {
         this.again = false;
         const generation = this.generation;
-        const span = Math.min(WINDOW, this.wanted.last - this.wanted.first + 1 + 2 * AROUND);
+        const span =
+          this.rows.length === 0 && this.wanted.first === 0
+            ? FIRST_PAGE
+            : Math.min(WINDOW, this.wanted.last - this.wanted.first + 1 + 2 * AROUND);
         const offset = Math.max(0, this.wanted.first - AROUND);
         const page = await client.invoke('uploads:list', { filter: this.filter, offset, limit: span });
         if (generation !== this.generation) {
@@ -134,7 +137,7 @@ export class UploadsState {
         }
         this.totals = page.totals;
         this.windowStart = page.offset;
-        this.rows = page.items;
+        this.rows = keepUnchanged(this.rows, page.items);
         this.positions = positionsOf(page.items);
         const detail = this.detail && page.items[this.positions.get(this.detail.id) ?? -1];
         if (detail) this.detail = detail;
