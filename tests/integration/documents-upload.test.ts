@@ -63,13 +63,22 @@ describe('documents upload end to end', () => {
       'brief.pdf': await writeFixture(join(dir, 'brief.pdf'), minimalPdf('Project brief')),
       'notes.txt': await writeFixture(join(dir, 'notes.txt'), TEXT),
       'README.md': await writeFixture(join(dir, 'README.md'), MARKDOWN),
+      // Past the 10 MB line where video goes multipart: a document still goes in one direct POST.
+      'log-book.txt': await writeFixture(
+        join(dir, 'log-book.txt'),
+        Buffer.alloc(15_000_000, 'Day 1: the bridge at dawn, wide and close-up.\n'),
+      ),
     };
     await withQueue(async (queue) => {
       await queue.add(Object.values(files).map((path) => ({ kind: 'file' as const, path })));
       const items = await waitFor(queue, settled);
       const byName = Object.fromEntries(items.map((i) => [i.name, i]));
       for (const name of Object.keys(files))
-        expect(byName[name], name).toMatchObject({ state: 'ready', kind: 'document', method: 'direct' });
+        expect(byName[name], `${name}: ${byName[name]?.error}`).toMatchObject({
+          state: 'ready',
+          kind: 'document',
+          method: 'direct',
+        });
       expect(byName['brief.pdf']!.indexing).toBeUndefined(); // no index chosen: nothing to say
 
       // The platform's own record of each, through the official SDK.
@@ -80,15 +89,18 @@ describe('documents upload end to end', () => {
         'brief.pdf': 'application/pdf',
         'notes.txt': 'text/plain',
         'README.md': 'text/markdown',
+        'log-book.txt': 'text/plain',
       });
       const listed = await sdk.assets.list({ assetTypes: ['document'] });
-      expect(listed.data.map((a) => a.filename).sort()).toEqual(['README.md', 'brief.pdf', 'notes.txt']);
-      // Documents have no multipart upload: each went as one direct POST, nothing else.
-      expect((await writes()).map((r) => r.route)).toEqual([
-        'assets.create',
-        'assets.create',
-        'assets.create',
+      expect(listed.data.map((a) => a.filename).sort()).toEqual([
+        'README.md',
+        'brief.pdf',
+        'log-book.txt',
+        'notes.txt',
       ]);
+      expect((await sdk.assets.retrieve(byName['log-book.txt']!.assetId!)).size).toBe(15_000_000);
+      // Documents have no multipart upload: each went as one direct POST, nothing else.
+      expect((await writes()).map((r) => r.route)).toEqual(Array(4).fill('assets.create'));
     });
   }, 60_000);
 });
