@@ -137,7 +137,7 @@ export function makeCommandHandlers(host: CommandHost): CommandHandlers {
     'library:state': () => lib().state(),
     'library:memberships': (r: R<'library:memberships'>) => host.services().indexes.memberships(r.id),
     'library:index-assets': (r: R<'library:index-assets'>) =>
-      host.services().indexes.indexAssets(r.ids, r.indexId),
+      host.services().indexes.indexAssets(r.ids, r.indexId, (id) => lib().detail(id)?.asset),
     'indexes:list': () => host.services().indexes.list(),
     'indexes:create': (r: R<'indexes:create'>) => host.services().indexes.create(r),
     'library:delete': (r: R<'library:delete'>) =>

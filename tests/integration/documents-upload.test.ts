@@ -11,6 +11,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TwelvelabsApiClient } from 'twelvelabs-js';
 import { itemLine } from '../../electron/cli/format.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { IndexService } from '../../electron/core/indexes/index-service.ts';
+import { silentLogger } from '../../electron/core/ports.ts';
 import { EmulatorControl } from '../helpers/emulator-control.ts';
 import { mp4, png, writeFixture } from '../helpers/media.ts';
 import { minimalPdf } from '../helpers/pdf.ts';
@@ -181,5 +183,34 @@ describe('a document with an index chosen', () => {
     const sent = (await writes()).map((r) => r.route);
     expect(sent.filter((r) => r === 'assets.create')).toHaveLength(2);
     expect(sent).not.toContain('indexed-assets.create');
+
+    // The Library's "Index into" with the same assets and a video: the documents are answered
+    // at once from what the mirror knows (no request), the video is indexed.
+    const video = await writeFixture(join(dir, 'clip.mp4'), mp4());
+    await withQueue(async (queue) => {
+      await queue.add([{ kind: 'file' as const, path: video }]);
+      await waitFor(queue, settled);
+    });
+    const assets = (await sdk.assets.list()).data;
+    const byId = new Map(assets.map((a) => [a.id!, { filename: a.filename, fileType: a.fileType }]));
+    const { client, close } = makeQueue(emulator.url, dir);
+    try {
+      const outcomes = await new IndexService(client, silentLogger).indexAssets(
+        assets.map((a) => a.id!),
+        indexId,
+        (id) => byId.get(id),
+      );
+      const byName = Object.fromEntries(outcomes.map((o) => [byId.get(o.assetId)!.filename, o]));
+      expect(byName['slides.pdf']).toMatchObject({
+        outcome: 'failed',
+        message: 'Not indexed: PDFs cannot be indexed (indexes take video and audio).',
+      });
+      expect(byName['talk.md']).toMatchObject({ outcome: 'failed', message: /Markdown files cannot/ });
+      expect(byName['clip.mp4']).toMatchObject({ outcome: 'indexing' });
+      const creates = (await writes()).filter((r) => r.route === 'indexed-assets.create');
+      expect(creates).toHaveLength(1); // the video's only
+    } finally {
+      await close();
+    }
   }, 60_000);
 });

@@ -11,6 +11,8 @@ import {
 } from '../api/indexes.ts';
 import { isGone } from '../api/platform-answers.ts';
 import { defaultLogger, type Logger } from '../ports.ts';
+import { documentNotIndexable } from '../queue/document-indexing.ts';
+import type { Asset } from '../../shared/domain.ts';
 
 export const INDEX_MODEL_NAMES = ['marengo3.0', 'pegasus1.2'] as const;
 
@@ -81,11 +83,25 @@ export class IndexService {
 
   /**
    * Indexes ready assets into one index, each once: an asset already in it is left as it is
-   * (looked up first, so a second click never makes a second indexed asset).
+   * (looked up first, so a second click never makes a second indexed asset). `known` describes an
+   * asset from the offline mirror: a document is answered at once, with no request, because the
+   * index's models take video and audio only (queue/document-indexing.ts has the reasons) and the
+   * platform would accept the request only to fail the indexed asset later.
    */
-  async indexAssets(assetIds: string[], indexId: string, signal?: AbortSignal): Promise<IndexOutcome[]> {
+  async indexAssets(
+    assetIds: string[],
+    indexId: string,
+    known: (assetId: string) => Pick<Asset, 'filename' | 'fileType'> | undefined = () => undefined,
+    signal?: AbortSignal,
+  ): Promise<IndexOutcome[]> {
     const outcomes: IndexOutcome[] = [];
     for (const assetId of assetIds) {
+      const asset = known(assetId);
+      const isDocument = asset && documentNotIndexable({ name: asset.filename ?? '', mime: asset.fileType });
+      if (isDocument) {
+        outcomes.push({ assetId, outcome: 'failed', message: `Not indexed: ${isDocument}` });
+        continue;
+      }
       try {
         const already = (await membershipsOf(this.client, assetId, signal)).find(
           (m) => m.indexId === indexId,

@@ -21,10 +21,24 @@ import type { ItemRecord } from './item-record.ts';
  * holds for a URL too, whose content the app never reads.
  */
 export function notIndexable(item: Pick<ItemRecord, 'name' | 'kind' | 'mime'>): string | undefined {
-  const named = DOCUMENT_EXTENSIONS[extensionOf(item.name)];
-  if (!named && item.kind !== 'document') return undefined;
-  const mime = named ?? (item.mime as DocumentMime);
-  return `Uploaded without indexing: ${PLURAL[mime] ?? 'documents'} cannot be indexed (indexes take video and audio).`;
+  const reason = documentNotIndexable(item);
+  return reason && `Uploaded without indexing: ${reason}`;
+}
+
+/**
+ * Why a document cannot go into an index, or undefined for anything else: by its name's extension,
+ * its kind, or its MIME type (an asset from the library has a file type, not a kind).
+ */
+export function documentNotIndexable(what: {
+  name: string;
+  kind?: string;
+  mime?: string;
+}): string | undefined {
+  const named = DOCUMENT_EXTENSIONS[extensionOf(what.name)];
+  const mimeIsDocument = what.mime !== undefined && Object.hasOwn(PLURAL, what.mime);
+  if (!named && what.kind !== 'document' && !mimeIsDocument) return undefined;
+  const mime = named ?? (what.mime as DocumentMime);
+  return `${PLURAL[mime] ?? 'documents'} cannot be indexed (indexes take video and audio).`;
 }
 
 const PLURAL: Partial<Record<DocumentMime, string>> = {
