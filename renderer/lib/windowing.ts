@@ -28,15 +28,24 @@ export function covers(start: number, held: number, total: number, first: number
 }
 
 /**
- * The new page's rows, with each one equal to the row already held for it kept as the same object:
- * a page re-read when nothing changed (scrolling on, a refresh after an event) then updates no row
- * that is drawn, instead of every one of them.
+ * The new page's rows, with each drawn one (`first`..`last`) that equals the row already held for
+ * it kept as the same object: a page re-read when nothing changed (scrolling on, a refresh after
+ * an event) then updates no drawn row, instead of every one. Rows not drawn are taken as they come
+ * (comparing them would cost a frame and spare nothing).
  */
-export function keepUnchanged<T extends { id: string }>(held: readonly T[], page: T[]): T[] {
-  if (held.length === 0) return page;
-  const before = new Map(held.map((row) => [row.id, row]));
-  return page.map((row) => {
-    const old = before.get(row.id);
-    return old && JSON.stringify(old) === JSON.stringify(row) ? old : row;
-  });
+export function keepUnchanged<T extends { id: string }>(
+  held: { start: number; rows: readonly T[] },
+  page: { start: number; rows: T[] },
+  drawn: { first: number; last: number },
+): T[] {
+  if (held.rows.length === 0) return page.rows;
+  const rows = page.rows.slice();
+  const from = Math.max(drawn.first, page.start, held.start);
+  const to = Math.min(drawn.last, page.start + rows.length - 1, held.start + held.rows.length - 1);
+  for (let index = from; index <= to; index++) {
+    const old = held.rows[index - held.start]!;
+    const row = rows[index - page.start]!;
+    if (old.id === row.id && JSON.stringify(old) === JSON.stringify(row)) rows[index - page.start] = old;
+  }
+  return rows;
 }

@@ -139,8 +139,12 @@ export class LibraryViewState {
           continue;
         }
         this.total = page.total;
+        this.rows = keepUnchanged(
+          { start: this.windowStart, rows: this.rows },
+          { start: offset, rows: page.items },
+          this.wanted,
+        );
         this.windowStart = offset;
-        this.rows = keepUnchanged(this.rows, page.items);
         this.loading = false;
       } while (this.again);
     })()

@@ -136,8 +136,12 @@ export class UploadsState {
           continue;
         }
         this.totals = page.totals;
+        this.rows = keepUnchanged(
+          { start: this.windowStart, rows: this.rows },
+          { start: page.offset, rows: page.items },
+          this.wanted,
+        );
         this.windowStart = page.offset;
-        this.rows = keepUnchanged(this.rows, page.items);
         this.positions = positionsOf(page.items);
         const detail = this.detail && page.items[this.positions.get(this.detail.id) ?? -1];
         if (detail) this.detail = detail;

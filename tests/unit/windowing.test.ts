@@ -1,7 +1,7 @@
 /**
  * The windowed lists' two rules (renderer/lib/windowing.ts): when the window held must be read
  * again (before the rows drawn run out, not after), and that a page re-read with nothing changed
- * keeps every row the same object (so no drawn row is updated).
+ * keeps every drawn row the same object (so none of them is updated).
  */
 import { describe, expect, it } from 'vitest';
 import { covers, keepUnchanged, PREFETCH_MARGIN } from '../../renderer/lib/windowing.ts';
@@ -28,20 +28,24 @@ describe('covers', () => {
 });
 
 describe('keepUnchanged', () => {
-  it('keeps equal rows as the same objects and takes the changed and new ones', () => {
-    const held = [
-      { id: 'a', state: 'paused' },
-      { id: 'b', state: 'paused' },
-    ];
-    const page = [
-      { id: 'a', state: 'paused' },
-      { id: 'b', state: 'queued' },
-      { id: 'c', state: 'paused' },
-    ];
-    const rows = keepUnchanged(held, page);
-    expect(rows[0]).toBe(held[0]);
-    expect(rows[1]).toBe(page[1]);
-    expect(rows[2]).toBe(page[2]);
+  it('keeps the drawn rows that are equal as the same objects, and takes changed, new and undrawn ones', () => {
+    const row = (i: number, state = 'paused') => ({ id: `i${i}`, state });
+    // Held: rows 10..19. The page: rows 12..24, row 14 changed. Drawn: 12..16.
+    const held = Array.from({ length: 10 }, (_, k) => row(10 + k));
+    const page = Array.from({ length: 13 }, (_, k) => row(12 + k, 12 + k === 14 ? 'queued' : 'paused'));
+    const rows = keepUnchanged({ start: 10, rows: held }, { start: 12, rows: page }, { first: 12, last: 16 });
     expect(rows).toEqual(page);
+    for (const i of [12, 13, 15, 16]) expect(rows[i - 12]).toBe(held[i - 10]);
+    expect(rows[14 - 12]).toBe(page[14 - 12]); // changed
+    expect(rows[17 - 12]).toBe(page[17 - 12]); // held and equal, but not drawn
+    expect(rows[20 - 12]).toBe(page[20 - 12]); // new
+  });
+
+  it('never keeps a held row for another item at the same index (rows moved)', () => {
+    const held = [{ id: 'a' }, { id: 'b' }];
+    const page = [{ id: 'b' }, { id: 'c' }];
+    const rows = keepUnchanged({ start: 0, rows: held }, { start: 0, rows: page }, { first: 0, last: 1 });
+    expect(rows[0]).toBe(page[0]);
+    expect(rows[1]).toBe(page[1]);
   });
 });
