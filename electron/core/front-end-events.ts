@@ -17,11 +17,13 @@ interface EventSource {
 /**
  * The core's events as a front end (a window over IPC, a page over the WebSocket) receives them.
  * Item events are held to the end of the event loop's turn: a few are sent one by one, as they
- * came; a burst (pause all or clear finished over 100,000 items, a folder's first scan) is sent as
- * one `uploads:changed` with its size, on which a front end re-reads the page it shows. Sending
- * each of 100,000 items (20 MB of JSON, one message each) took seconds to serialize and longer to
- * parse on the other side; the page never needed more than the rows in view.
- * In-process listeners (the tray, the CLI, watched folders) still hear every item from the core.
+ * came; a burst (clear finished over 100,000 items, a folder's first scan) is sent as one
+ * `uploads:changed` with its size, on which a front end re-reads the page it shows. Sending each
+ * of 100,000 items (20 MB of JSON, one message each) took seconds to serialize and longer to parse
+ * on the other side; the page never needed more than the rows in view.
+ * Pause all and resume all over many items reach here as one `uploads:changed` already: the queue
+ * changes them in one pass and says so once (queue-bulk.ts), to in-process listeners (the tray,
+ * the CLI, watched folders) too, which otherwise hear every item from the core.
  */
 export function frontEndEvents(
   core: EventSource,
