@@ -84,7 +84,9 @@ async function handle(parts: PipelineParts, req: IncomingMessage, res: ServerRes
  * and leaves the answer to us; without that listener Node would invite every body unchecked).
  */
 function awaitsContinue(req: IncomingMessage, res: ServerResponse): boolean {
-  return /(^|,)\s*100-continue\s*(,|$)/i.test(req.headers.expect ?? '') && !continued.has(res);
+  // Node's own test for the header (continueExpression, lib/_http_common.js): exactly the requests
+  // it hands to checkContinue.
+  return /(?:^|\W)100-continue(?:$|\W)/i.test(req.headers.expect ?? '') && !continued.has(res);
 }
 const continued = new WeakSet<ServerResponse>();
 
