@@ -10,9 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BULK_FROM } from '../../electron/core/queue/queue-bulk.ts';
 import type { UploadQueue } from '../../electron/core/queue/upload-queue.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
-import { wav, writeFixture } from '../helpers/media.ts';
+import { wav, writeFixture, writeMp4File } from '../helpers/media.ts';
 import { allIn, makeQueue, waitFor } from '../helpers/queue-harness.ts';
 import { serveFolder } from '../helpers/static-server.ts';
+import { until } from '../helpers/until.ts';
 import { control, dataDir, dir, emulator, setHarness, start, useQueueSuite } from '../helpers/queue-suite.ts';
 
 useQueueSuite();
@@ -167,6 +168,53 @@ describe('pause all over many items', () => {
     await waitFor(again, (items) => items.find((i) => i.id === added[5]!.id)?.state === 'ready');
     expect(again.totals().byState).toEqual({ paused: MANY - 1, ready: 1 });
     expect(await control.requests('assets.create')).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('pause all while transfers run', () => {
+  it('stops them at once, starts nothing else, and resume all uploads each file once', async () => {
+    await control.settings({ ingestBytesPerSecond: 2_000_000 });
+    try {
+      const paths = [
+        await writeMp4File(join(dir, 'slow-0.mp4'), 12_000_000, 41),
+        await writeMp4File(join(dir, 'slow-1.mp4'), 12_000_000, 42),
+      ];
+      for (let i = 0; i < MANY; i++)
+        paths.push(await writeFixture(join(dir, `short-${i}.wav`), wav(0.05, 8000, 200 + i)));
+      const queue = start({ concurrency: 2 });
+      await queue.add(paths.map((path) => ({ kind: 'file' as const, path })));
+      await waitFor(
+        queue,
+        (items) =>
+          items.filter((i) => i.state === 'uploading' && (i.progress?.sentBytes ?? 0) > 0).length === 2,
+      );
+
+      const events = eventsOf(queue, () => queue.pauseAll());
+      // The two in flight are announced one by one (their progress ends), the rest in one event.
+      expect(events.changed).toBe(2);
+      expect(events.bulk.map((ids) => ids.length)).toEqual([MANY]);
+      expect(queue.totals().byState).toEqual({ paused: MANY + 2 });
+      // Absence by the platform's log: every request it saw has ended, and only the two cut
+      // transfers (multipart, at this size) were ever begun; no short file was sent.
+      await until('the cut transfers to end at the platform', async () => {
+        const seen = await control.requests();
+        return seen.length > 0 && seen.every((r) => r.settled);
+      });
+      expect(await control.requests('multipart.create')).toHaveLength(2);
+      expect(await control.requests('assets.create')).toHaveLength(0);
+      expectTotalsToMatchItems(queue);
+
+      await control.settings({ ingestBytesPerSecond: 0 });
+      queue.setConcurrency(8);
+      queue.resumeAll();
+      const done = await waitFor(queue, allIn('ready'), 45_000);
+      expect(new Set(done.map((i) => i.assetId)).size).toBe(MANY + 2);
+      // The two cut transfers went on in their sessions: none was begun again.
+      expect(await control.requests('multipart.create')).toHaveLength(2);
+      expect(await control.requests('assets.create')).toHaveLength(MANY);
+    } finally {
+      await control.settings({ ingestBytesPerSecond: 0 });
+    }
   }, 60_000);
 });
 
