@@ -66,11 +66,13 @@ export async function run(): Promise<void> {
     const rssBefore = (await processMemory(process.pid)).rss;
     t = performance.now();
     const startUs = process.hrtime.bigint() / 1000n;
+    const cpuBefore = process.cpuUsage();
     await sync.addFolder(tree, { stabilityMs: STABILITY_MS });
     const scanMs = performance.now() - t;
     while (queued < total) await new Promise((r) => setTimeout(r, 100));
     const allQueuedMs = performance.now() - t;
     if (stallLog) console.error(`QUEUED start_us=${startUs} end_us=${process.hrtime.bigint() / 1000n}`);
+    if (stallLog) console.error(`CPU ${JSON.stringify(process.cpuUsage(cpuBefore))}`);
     delay.disable();
     if (stallLog) clearInterval(stallLog);
     const peak = (await processMemory(process.pid)).peak;

@@ -15,6 +15,8 @@ export interface ScanHost {
   stopped(): boolean;
   /** A file to wait on until it is finished, unless the ledger has it already. */
   consider(path: string, file: StableFile & { rel: string }): Promise<void>;
+  /** Resolves when the hand-over has room for more files (a scan lists no faster than that). */
+  handOverRoom(): Promise<void>;
   problem(text: string): void;
   markMissing(relativePath: string): void;
   becomeUnavailable(): Promise<void>;
@@ -55,6 +57,7 @@ export async function catchUpScan(host: ScanHost, baseline: boolean): Promise<vo
         if (isKnown(entry, file)) continue;
         await host.consider(batch.paths[i]!, { ...file, rel });
       }
+      await host.handOverRoom();
     }
   } catch (error) {
     // The scan thread itself failed: not the folder's absence, the scope reports it.

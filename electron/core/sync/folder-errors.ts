@@ -15,3 +15,11 @@ export async function existingFolder(path: string): Promise<string> {
   if (!info.isDirectory()) throw new FolderError(`${absolute} is a file, not a folder.`);
   return absolute;
 }
+
+/** Whether `path` is a folder now (false when it is gone or cannot be read). */
+export function isFolder(path: string): Promise<boolean> {
+  return stat(path).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+}

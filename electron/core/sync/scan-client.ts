@@ -69,7 +69,9 @@ class ScanThread {
 
   private spawn(): Worker {
     // Spelt out literally: the desktop build points this URL at the file unpacked next to the asar.
-    const worker = new Worker(new URL('./scan-worker.mjs', import.meta.url));
+    // Plain JavaScript: without the parent's flags (a TS loader under tsx or vitest took the
+    // thread ~1 s to start on a loaded machine, the wait for a first scan's first files).
+    const worker = new Worker(new URL('./scan-worker.mjs', import.meta.url), { execArgv: [] });
     worker.unref();
     worker.on('message', (reply: Reply & { id: number }) => {
       const waiter = this.waiting.get(reply.id);
