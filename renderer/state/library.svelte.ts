@@ -50,9 +50,18 @@ export class LibraryViewState {
   private again = false;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor() {
-    client.on('library:changed', () => this.refreshSoon());
-    client.on('library:state-changed', (s) => (this.state = s));
+  private disposed = false;
+  /** The event subscriptions, ended by `dispose` (a view opened again makes a new state). */
+  private readonly offs = [
+    client.on('library:changed', () => this.refreshSoon()),
+    client.on('library:state-changed', (s) => (this.state = s)),
+  ];
+
+  /** The view closed: no more events or page reads for it. */
+  dispose(): void {
+    for (const off of this.offs) off();
+    clearTimeout(this.refreshTimer);
+    this.disposed = true;
   }
 
   query(offset: number, limit: number): LibraryQuery {
@@ -119,6 +128,7 @@ export class LibraryViewState {
 
   /** One page call for the window around `wanted`; calls made meanwhile are folded into one more. */
   private fetch(): Promise<void> {
+    if (this.disposed) return Promise.resolve();
     if (this.fetching) {
       this.again = true;
       return this.fetching;
@@ -133,6 +143,7 @@ export class LibraryViewState {
             : Math.min(WINDOW, this.wanted.last - this.wanted.first + 1 + 2 * AROUND);
         const offset = Math.max(0, this.wanted.first - AROUND);
         const page = await client.invoke('library:query', this.query(offset, limit));
+        if (this.disposed) return;
         // A new query meanwhile: this page belongs to the old one; read again.
         if (generation !== this.queryGeneration) {
           this.again = true;

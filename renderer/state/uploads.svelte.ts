@@ -45,21 +45,36 @@ export class UploadsState {
   private again = false;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private generation = 0;
+  private disposed = false;
+  /** The event subscriptions, ended by `dispose` (a view opened again makes a new state). */
+  private readonly offs: Array<() => void>;
 
   constructor() {
-    client.on('uploads:item-added', () => {
-      // New items come last in queue order: they touch the window only when it reaches the end.
-      if (this.windowStart + this.rows.length >= this.total - 1) this.refreshSoon();
-    });
-    client.on('uploads:item-changed', (item) => this.changed(item));
-    client.on('uploads:item-removed', ({ id }) => {
-      if (this.detail?.id === id) this.detail = undefined;
-      // Rows after it move up: the window (or what comes before it) may have shifted.
-      this.refreshSoon();
-    });
-    // Many at once (pause all, clear finished): one event instead of one per item; re-read the window.
-    client.on('uploads:changed', () => this.refreshSoon());
-    client.on('uploads:totals-changed', (t) => (this.totals = t));
+    this.offs = [
+      client.on('uploads:item-added', () => {
+        // New items come last in queue order: they touch the window only when it reaches the end.
+        if (this.windowStart + this.rows.length >= this.total - 1) this.refreshSoon();
+      }),
+      client.on('uploads:item-changed', (item) => this.changed(item)),
+      client.on('uploads:item-removed', ({ id }) => {
+        if (this.detail?.id === id) this.detail = undefined;
+        // Rows after it move up: the window (or what comes before it) may have shifted.
+        this.refreshSoon();
+      }),
+      // Many at once (pause all, clear finished): one event instead of one per item; re-read the window.
+      client.on('uploads:changed', () => this.refreshSoon()),
+      client.on('uploads:totals-changed', (t) => (this.totals = t)),
+    ];
+  }
+
+  /**
+   * The view closed: no more events or page reads for it (a state left subscribed would go on
+   * re-reading its window on every change, once for each time the view was opened).
+   */
+  dispose(): void {
+    for (const off of this.offs) off();
+    clearTimeout(this.refreshTimer);
+    this.disposed = true;
   }
 
   /** The row at `index` of the filtered list, when it is in the window held. */
@@ -117,6 +132,7 @@ export class UploadsState {
 
   /** One page call for the window around `wanted`; calls made meanwhile are folded into one more. */
   private fetch(): Promise<void> {
+    if (this.disposed) return Promise.resolve();
     if (this.fetching) {
       this.again = true;
       return this.fetching;
@@ -131,6 +147,7 @@ export class UploadsState {
             : Math.min(WINDOW, this.wanted.last - this.wanted.first + 1 + 2 * AROUND);
         const offset = Math.max(0, this.wanted.first - AROUND);
         const page = await client.invoke('uploads:list', { filter: this.filter, offset, limit: span });
+        if (this.disposed) return;
         if (generation !== this.generation) {
           this.again = true;
           continue;

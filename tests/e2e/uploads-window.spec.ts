@@ -113,3 +113,35 @@ test('12,000 queued items: a window in the DOM, the last one reached by scrollin
   await expect(list.getByRole('listitem').first()).toBeVisible();
   expect(pages.some((p) => (p as { filter?: string }).filter === 'active')).toBe(true);
 });
+
+test('a view opened again leaves no reader behind: one page read per change, however often it was opened', async ({
+  page,
+}) => {
+  let reads = 0;
+  page.on('websocket', (ws) =>
+    ws.on('framesent', (f) => {
+      if ((JSON.parse(String(f.payload)) as { command?: string }).command === 'uploads:list') reads++;
+    }),
+  );
+  await page.goto(server.url);
+  const list = page.getByRole('list', { name: 'Upload queue' });
+  await expect(list.getByRole('article').first()).toBeVisible();
+  // Opened four times: a state left subscribed by each earlier one would read the page again too.
+  for (let i = 0; i < 3; i++) {
+    await page.getByRole('button', { name: 'Library', exact: true }).click();
+    await expect(page.getByRole('heading', { name: 'Library', level: 1 })).toBeVisible();
+    await page.getByRole('button', { name: 'Uploads', exact: true }).click();
+    await expect(list.getByRole('article').first()).toBeVisible();
+  }
+  const { items } = (await command('uploads:list', { offset: 100, limit: 2 })) as {
+    items: Array<{ id: string }>;
+  };
+  const before = reads;
+  // Each removal re-reads the window, once. A reader left behind reads on the same timer as the
+  // live one, so its reads of the first removal are sent before the page even hears of the second.
+  await command('uploads:remove', { id: items[0]!.id });
+  await expect.poll(() => reads).toBeGreaterThan(before);
+  await command('uploads:remove', { id: items[1]!.id });
+  await expect.poll(() => reads).toBeGreaterThanOrEqual(before + 2);
+  expect(reads).toBe(before + 2);
+});
