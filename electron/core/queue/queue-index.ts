@@ -25,8 +25,12 @@ export class QueueIndex {
   update(item: ItemRecord, inQueue: boolean): void {
     if (item.state === 'queued' && inQueue) this.startable.add(item.id);
     else this.startable.delete(item.id);
-    this.tally.update(item);
-    if (inQueue) this.order.note(item);
+    // A removed item's late change (its transfer unwinding) is not counted: it left the queue,
+    // and the bulk actions find their items through the tally (queue-bulk.ts).
+    if (inQueue) {
+      this.tally.update(item);
+      this.order.note(item);
+    }
     if (item.sha256) {
       let ids = this.bySha256.get(item.sha256);
       if (!ids) this.bySha256.set(item.sha256, (ids = new Set()));
