@@ -11,6 +11,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { EmulatorControl, referenceFromIndex } from '../helpers/emulator-control.ts';
 import { FAST } from '../helpers/queue-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
+import { until } from '../helpers/until.ts';
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -142,8 +143,7 @@ describe('offline', () => {
     const fresh = await lib.refreshOne(ids[0]!);
     expect(fresh?.thumbnail?.status).toBe('ready');
     // Thumbnails are cached in the background after a sync.
-    for (let i = 0; i < 50 && !lib.query().items.every((a) => a.thumbnailPath); i++)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('every thumbnail to be cached', () => lib.query().items.every((a) => a.thumbnailPath));
     const withThumb = lib.query().items[0]!;
     const png = await readFile(withThumb.thumbnailPath!);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
