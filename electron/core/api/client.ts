@@ -16,6 +16,7 @@ import type { BandwidthLimiter } from './counted-body.ts';
 import type { FileIdentity } from './file-range.ts';
 import { AbortedError, madeSomething, SourceChangedError } from './errors.ts';
 import { formBody } from './form-body.ts';
+import { resettableConnector } from './connection-reset.ts';
 import { HttpTransport } from './http-transport.ts';
 import { MultipartEndpoints } from './multipart-endpoints.ts';
 import { CATEGORY, RateLimitGate } from './rate-gate.ts';
@@ -74,8 +75,10 @@ export class UndiciTwelveLabsClient extends MultipartEndpoints {
     this.gate = new RateLimitGate(this.clock, 250, options.random);
     this.ownsDispatcher = !options.dispatcher;
     // HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured, as users behind a corporate proxy expect.
+    // Its connections can be reset when an upload is stopped (connection-reset.ts).
     this.dispatcher =
-      options.dispatcher ?? new EnvHttpProxyAgent({ connections: 32, keepAliveTimeout: 10_000 });
+      options.dispatcher ??
+      new EnvHttpProxyAgent({ connections: 32, keepAliveTimeout: 10_000, connect: resettableConnector() });
     this.transport = new HttpTransport({
       baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
       apiKey: options.apiKey,

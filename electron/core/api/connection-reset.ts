@@ -1,7 +1,35 @@
 import { subscribe } from 'node:diagnostics_channel';
-import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { buildConnector } from 'undici';
 import type { Logger } from '../ports.ts';
+
+/** The TCP connection under each TLS socket resettableConnector made: what a reset must reach. */
+const tcpUnder = new WeakMap<Socket, Socket>();
+
+/**
+ * undici's own connector, but a TLS connection is laid over a TCP socket made here, so that it can
+ * be reset (resetConnection). Node gives no way to reset the TCP connection inside a TLS socket it
+ * made itself: resetting the handle under the TLS wrap leaves the socket never closing. Plain
+ * HTTP and a TLS connection through a proxy's tunnel (`httpSocket`) go to undici's connector as is.
+ */
+export function resettableConnector(options: buildConnector.BuildOptions = {}): buildConnector.connector {
+  const base = buildConnector(options);
+  return (opts, callback) => {
+    if (opts.protocol !== 'https:' || opts.httpSocket) return base(opts, callback);
+    const tcp = tcpConnect({
+      host: opts.hostname,
+      port: Number(opts.port) || 443,
+      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+    });
+    // undici's connector times the whole connect (TCP and TLS) and hears the TCP socket's errors
+    // through the TLS socket laid over it.
+    base({ ...opts, httpSocket: tcp }, (...args) => {
+      if (args[0] === null) tcpUnder.set(args[1], tcp);
+      else tcp.destroy();
+      callback(...args);
+    });
+  };
+}
 
 /** Where each streamed body's connection is reported, keyed by the body undici was handed. */
 const connectionOf = new WeakMap<object, (socket: Socket) => void>();
@@ -39,18 +67,18 @@ export function watchConnection(body: object, signal: AbortSignal, logger: Logge
 /**
  * Closes a connection with a reset (RST) rather than the orderly close undici does on abort: an
  * orderly close lets the kernel deliver everything it still buffers (megabytes on a fast link),
- * so a canceled part went on arriving at the storage for seconds. A reset drops it. A TLS socket's
- * TCP connection sits under its TLS wrap (Node keeps it as the wrap's `_parent`); where neither is
- * reachable the socket is only destroyed.
+ * so a canceled part went on arriving at the storage for seconds. A reset drops it. A TLS socket
+ * is reset through the TCP socket under it (resettableConnector); one that connector did not make
+ * (a tunnel through a proxy, a dispatcher passed in) is only destroyed.
  */
 function resetConnection(socket: Socket, logger: Logger): void {
   try {
-    if (socket instanceof TLSSocket) {
-      const tcp = (socket as unknown as { _handle?: { _parent?: { reset?: (done: () => void) => number } } })
-        ._handle?._parent;
-      tcp?.reset?.(() => undefined);
+    const tcp = tcpUnder.get(socket);
+    if (tcp) {
+      tcp.resetAndDestroy();
       socket.destroy();
-    } else socket.resetAndDestroy();
+    } else if ('encrypted' in socket) socket.destroy();
+    else socket.resetAndDestroy();
   } catch (error) {
     logger.debug('an upload connection could not be reset; closed instead', { error });
     socket.destroy();
