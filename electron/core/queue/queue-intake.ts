@@ -26,6 +26,15 @@ export interface AddResult {
 /** Files, folders and URLs become queued items, saved before anyone hears of them. */
 export async function addItems(ctx: QueueContext, inputs: AddInput[]): Promise<AddResult> {
   const result: AddResult = { added: [], rejected: [] };
+  const created: ItemRecord[] = [];
+  // The Settings' options once per call, not once per item (a first scan adds thousands at once).
+  const defaults = ctx.options.defaultOptions?.();
+  const create = (
+    source: ItemRecord['source'],
+    input: AddInput,
+    name: string,
+    origin?: ItemRecord['origin'],
+  ) => created.push(createItem(ctx, source, withDefaults(defaults, input.options), name, origin));
   let sinceYield = 0;
   for (const input of inputs) {
     // Thousands of files at once (a watched folder's first scan): let other work run between batches.
@@ -33,17 +42,9 @@ export async function addItems(ctx: QueueContext, inputs: AddInput[]): Promise<A
     try {
       if (input.kind === 'url') {
         const url = validateMediaUrl(input.url);
-        result.added.push(createItem(ctx, { kind: 'url', url }, input.options ?? {}, filenameFromUrl(url)));
+        create({ kind: 'url', url }, input, filenameFromUrl(url));
       } else if (input.kind === 'file') {
-        result.added.push(
-          createItem(
-            ctx,
-            { kind: 'file', path: input.path },
-            input.options ?? {},
-            basename(input.path),
-            input.origin,
-          ),
-        );
+        create({ kind: 'file', path: input.path }, input, basename(input.path), input.origin);
       } else {
         // Missing, unreadable or no folder: each is said by the rejection just below.
         const info = await stat(input.path).catch(() => undefined);
@@ -51,7 +52,7 @@ export async function addItems(ctx: QueueContext, inputs: AddInput[]): Promise<A
         for await (const path of walkFiles(input.path, (p, why) =>
           ctx.logger.warn('skipped unreadable folder', { path: p, why }),
         ))
-          result.added.push(createItem(ctx, { kind: 'file', path }, input.options ?? {}, basename(path)));
+          create({ kind: 'file', path }, input, basename(path));
       }
     } catch (error) {
       if (!(error instanceof InputRejected)) throw error;
@@ -66,13 +67,15 @@ export async function addItems(ctx: QueueContext, inputs: AddInput[]): Promise<A
   } catch (error) {
     // Not saved (a full disk, a store that cannot be written): the items are taken back, so a
     // caller that tries again (a watched folder's hand-over does) adds each file once.
-    for (const view of result.added) takeBack(ctx, view.id);
+    for (const item of created) takeBack(ctx, item.id);
     ctx.emitTotals();
     throw error;
   }
-  // The current view, not the one from creation: an item may have started meanwhile.
-  for (const [i, view] of result.added.entries()) {
-    ctx.emitAdded(ctx.get(view.id) ?? view);
+  // Each view made once it is saved (an item may have started meanwhile), not also at creation.
+  for (const [i, item] of created.entries()) {
+    const view = ctx.get(item.id) ?? toView(item); // gone while it was saved: as it was made
+    result.added.push(view);
+    ctx.emitAdded(view);
     if (i % 500 === 499) await new Promise((r) => setImmediate(r));
   }
   ctx.emitTotals();
@@ -80,18 +83,25 @@ export async function addItems(ctx: QueueContext, inputs: AddInput[]): Promise<A
   return result;
 }
 
+/**
+ * Dropped, from the CLI or from a watched folder alike: an option the item leaves unset is the
+ * Settings' (watched-folder uploads had no thumbnail although Settings asked for one).
+ */
+function withDefaults(defaults: UploadOptions | undefined, options: UploadOptions = {}): UploadOptions {
+  const merged: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) merged[key] = value;
+  return merged as UploadOptions;
+}
+
+/** Makes and indexes the record of a new item. */
 function createItem(
   ctx: QueueContext,
   source: ItemRecord['source'],
   options: UploadOptions,
   fallbackName: string,
   origin?: ItemRecord['origin'],
-): QueueItemView {
+): ItemRecord {
   const now = ctx.clock.now();
-  // Dropped, from the CLI or from a watched folder alike: an option the item leaves unset is
-  // the Settings' (watched-folder uploads had no thumbnail although Settings asked for one).
-  const own = Object.entries(options).filter(([, value]) => value !== undefined);
-  options = { ...ctx.options.defaultOptions?.(), ...Object.fromEntries(own) };
   // While everything is paused, new items wait too, until "resume all".
   const paused = ctx.doc.data.paused;
   const item: ItemRecord = {
@@ -110,7 +120,7 @@ function createItem(
   ctx.items()[item.id] = item;
   ctx.doc.changedAt('items', item.id);
   ctx.reindex(item);
-  return toView(item);
+  return item;
 }
 
 /** An item whose adding was not saved: gone as if never added (its transfer, if started, too). */
