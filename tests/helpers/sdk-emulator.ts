@@ -1,49 +1,28 @@
-import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 import { TwelvelabsApiClient, TwelvelabsApiError } from 'twelvelabs-js';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from './emulator-control.ts';
-import { makeTempDir } from './temp-dir.ts';
+import { emulator, useEmulatorPerFile } from './emulator-suite.ts';
+import { until } from './until.ts';
 
 // What the official-SDK tests (emulator-sdk*.test.ts) share: an emulator per file, reset before
-// each test, the SDK pointed at it, and the helpers their checks use.
+// each test (emulator-suite.ts), the SDK pointed at it, and the helpers their checks use. The
+// bindings are live; `dir` is a temporary folder for the test's files, removed after the file.
+export { control, emulator, root as dir } from './emulator-suite.ts';
+export let sdk: TwelvelabsApiClient;
 
-export interface SdkEmulator {
-  emulator: RunningEmulator;
-  control: EmulatorControl;
-  sdk: TwelvelabsApiClient;
-  /** A temporary folder for the test's files, removed after the file. */
-  dir: string;
+/** Starts the emulator before the file's tests and closes it after; the bindings are set by then. */
+export function useSdkEmulator(): void {
+  useEmulatorPerFile({ processingMs: 50 });
+  beforeAll(() => {
+    sdk = new TwelvelabsApiClient({ apiKey: 'test-key', baseUrl: emulator.url });
+  });
 }
 
-/** Starts the emulator before the file's tests and closes it after; the fields are set by then. */
-export function useSdkEmulator(): SdkEmulator {
-  const env = {} as SdkEmulator;
-  let cleanupDir: () => Promise<void>;
-  beforeAll(async () => {
-    ({ dir: env.dir, cleanup: cleanupDir } = await makeTempDir());
-    env.emulator = await startEmulator({ processingMs: 50 });
-    env.control = new EmulatorControl(env.emulator.origin);
-    env.sdk = new TwelvelabsApiClient({ apiKey: 'test-key', baseUrl: env.emulator.url });
-  });
-  afterAll(async () => {
-    await env.emulator.close();
-    await cleanupDir();
-  });
-  beforeEach(async () => {
-    await env.control.reset();
-  });
-  return env;
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function waitUntilSettled(sdk: TwelvelabsApiClient, id: string) {
-  for (let i = 0; i < 200; i++) {
+/** The asset once it is no longer `processing`, read through the SDK. */
+export async function waitUntilSettled(id: string) {
+  return until(`asset ${id} to settle`, async () => {
     const asset = await sdk.assets.retrieve(id);
-    if (asset.status !== 'processing') return asset;
-    await sleep(25);
-  }
-  throw new Error(`asset ${id} never settled`);
+    return asset.status !== 'processing' ? asset : undefined;
+  });
 }
 
 /** The parsed body behind an SDK page (the SDK keeps it in a private field). */

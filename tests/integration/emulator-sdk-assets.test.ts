@@ -4,22 +4,13 @@
  */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TwelvelabsApi, TwelvelabsApiClient } from 'twelvelabs-js';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import type { EmulatorControl } from '../helpers/emulator-control.ts';
+import { startEmulator } from '../../emulator/index.ts';
 import { wav, writeFixture } from '../helpers/media.ts';
-import { expectApiError, useSdkEmulator } from '../helpers/sdk-emulator.ts';
+import { control, dir, emulator, expectApiError, sdk, useSdkEmulator } from '../helpers/sdk-emulator.ts';
 
-const env = useSdkEmulator();
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let sdk: TwelvelabsApiClient;
-let dir: string;
-// The shared emulator's parts under the names the tests use (set by useSdkEmulator's beforeAll).
-beforeAll(() => {
-  ({ emulator, control, sdk, dir } = env);
-});
+useSdkEmulator();
 
 describe('retrieve and delete', () => {
   it('maps an unknown id to NotFoundError with the platform body', async () => {

@@ -3,29 +3,26 @@
  * emulator-sdk.test.ts): the multipart upload API, its presigned URLs and session expiry.
  */
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { MultipartUploadWrapper, type TwelvelabsApiClient } from 'twelvelabs-js';
-import type { RunningEmulator } from '../../emulator/index.ts';
-import type { EmulatorControl } from '../helpers/emulator-control.ts';
+import { describe, expect, it } from 'vitest';
+import { MultipartUploadWrapper } from 'twelvelabs-js';
 import { mp4, writeMp4File } from '../helpers/media.ts';
 import {
+  control,
+  dir,
+  emulator,
   expectApiError,
   pageResponse,
-  sleep,
+  sdk,
   useSdkEmulator,
-  waitUntilSettled as settled,
+  waitUntilSettled,
 } from '../helpers/sdk-emulator.ts';
+import { until } from '../helpers/until.ts';
 
-const env = useSdkEmulator();
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let sdk: TwelvelabsApiClient;
-let dir: string;
-// The shared emulator's parts under the names the tests use (set by useSdkEmulator's beforeAll).
-beforeAll(() => {
-  ({ emulator, control, sdk, dir } = env);
-});
-const waitUntilSettled = (id: string) => settled(sdk, id);
+useSdkEmulator();
+
+/** Until the expiry an answer states has passed (on the emulator's clock, which is this one). */
+const passed = (expiresAt: Date | string | undefined) =>
+  until('the stated expiry to pass', () => Date.now() > new Date(expiresAt!).getTime());
 
 describe('multipart upload', () => {
   it('uploads a file above 200 MB with the SDK wrapper, and the asset turns ready', async () => {
@@ -114,7 +111,7 @@ describe('multipart upload', () => {
         start: 2,
         count: 50,
       });
-      await sleep(5);
+      await passed(stale.expiresAt);
       expect((await put(stale.uploadUrls![0]!.url!, 2)).status).toBe(403);
       await control.settings({ presignedUrlTtlMs: 60_000 });
       const fresh = await sdk.multipartUpload.getAdditionalPresignedUrls(session.uploadId!, {
@@ -153,7 +150,7 @@ describe('multipart upload', () => {
         type: 'video',
         totalSize: 10_000_000,
       });
-      await sleep(5);
+      await passed(session.expiresAt);
       const status = await sdk.multipartUpload.getStatus(session.uploadId!);
       expect(pageResponse(status).status).toBe('expired');
       expect((await fetch(session.uploadUrls![0]!.url!, { method: 'PUT', body: 'x' })).status).toBe(403);

@@ -6,29 +6,22 @@
  */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { TwelvelabsApi, type TwelvelabsApiClient } from 'twelvelabs-js';
-import type { RunningEmulator } from '../../emulator/index.ts';
-import type { EmulatorControl } from '../helpers/emulator-control.ts';
+import { describe, expect, it } from 'vitest';
+import { TwelvelabsApi } from 'twelvelabs-js';
 import { JPEG_16x8, mp4, png, wav, writeFixture } from '../helpers/media.ts';
 import {
+  control,
+  dir,
+  emulator,
   expectApiError,
   pageResponse,
+  sdk,
   useSdkEmulator,
-  waitUntilSettled as settled,
+  waitUntilSettled,
 } from '../helpers/sdk-emulator.ts';
 import { serveFolder } from '../helpers/static-server.ts';
 
-const env = useSdkEmulator();
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let sdk: TwelvelabsApiClient;
-let dir: string;
-// The shared emulator's parts under the names the tests use (set by useSdkEmulator's beforeAll).
-beforeAll(() => {
-  ({ emulator, control, sdk, dir } = env);
-});
-const waitUntilSettled = (id: string) => settled(sdk, id);
+useSdkEmulator();
 
 describe('create from a file stream', () => {
   it('creates a video that turns ready with size, duration and technical metadata', async () => {
