@@ -77,38 +77,45 @@ function eventsOf(queue: UploadQueue, action: () => void) {
 }
 
 describe('pause all over many items', () => {
-  it('survives a SIGKILL before its items are saved: the restart shows all 20,000 paused and starts nothing', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'tests/helpers/pause-child.ts', emulator.url, dataDir, '20000'],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const signal = await new Promise((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
-    expect(out).toContain('paused');
-    expect(signal).toBe('SIGKILL');
-    // The crash came in the window: the saved document still holds every item queued, and only
-    // the journal says that everything is paused.
-    const saved = new ConfDocumentStore(dataDir, 'queue').load().data as {
-      paused: boolean;
-      pausing?: boolean;
-      items: Record<string, { state: string }>;
-    };
-    expect(saved).toMatchObject({ paused: true, pausing: true });
-    expect(Object.values(saved.items).filter((i) => i.state === 'queued')).toHaveLength(20_000);
+  it.each([
+    { mode: '', when: 'before its items are saved' },
+    { mode: 'whole-due', when: 'while a whole save is due (after a start, a bulk action)' },
+  ])(
+    'survives a SIGKILL $when: the restart shows all 20,000 paused and starts nothing',
+    async ({ mode }) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'tests/helpers/pause-child.ts', emulator.url, dataDir, '20000', mode],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const signal = await new Promise((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+      expect(out).toContain('paused');
+      expect(signal).toBe('SIGKILL');
+      // The crash came in the window: the saved document still holds every item queued, and only
+      // the journal says that everything is paused.
+      const saved = new ConfDocumentStore(dataDir, 'queue').load().data as {
+        paused: boolean;
+        pausing?: boolean;
+        items: Record<string, { state: string }>;
+      };
+      expect(saved).toMatchObject({ paused: true, pausing: true });
+      expect(Object.values(saved.items).filter((i) => i.state === 'queued')).toHaveLength(20_000);
 
-    await control.clearRequests();
-    const queue = start();
-    // Every item paused: none is startable, whatever the scheduler does.
-    expect(queue.totals()).toMatchObject({ paused: true, byState: { paused: 20_000 } });
-    const first = queue.page('all', 0, 5).items;
-    expect(first.map((i) => i.state)).toEqual(Array(5).fill('paused'));
-    expect(pausedBy(queue, first[0]!.id)).toBe('all');
-    await queue.whenIdle();
-    expect(await control.requests('assets.create')).toHaveLength(0);
-    expectTotalsToMatchItems(queue);
-  }, 60_000);
+      await control.clearRequests();
+      const queue = start();
+      // Every item paused: none is startable, whatever the scheduler does.
+      expect(queue.totals()).toMatchObject({ paused: true, byState: { paused: 20_000 } });
+      const first = queue.page('all', 0, 5).items;
+      expect(first.map((i) => i.state)).toEqual(Array(5).fill('paused'));
+      expect(pausedBy(queue, first[0]!.id)).toBe('all');
+      await queue.whenIdle();
+      expect(await control.requests('assets.create')).toHaveLength(0);
+      expectTotalsToMatchItems(queue);
+    },
+    60_000,
+  );
 
   it('pauses in one pass and one event; resume one item, then resume all resumes only what pause all paused', async () => {
     // Not started yet: the items stay queued while the test arranges them.

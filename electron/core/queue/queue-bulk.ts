@@ -20,12 +20,12 @@ import { archiveMany } from './queue-history.ts';
  * Crash safety of a bulk pause: the queue-wide `paused` flag and a `pausing` mark go to the
  * journal first (two short lines, on disk within milliseconds); the items, rewritten in memory
  * at once, are saved whole after. A start that finds `pausing` (a crash came between the two)
- * pauses every pending item itself, so nothing starts. One limit: when a whole save of the queue
- * is under way or already due at that moment (the start's, a bulk action's a moment before), the
- * journal lines wait for it and are folded into it (PersistedDocument writes one or the other):
- * the pause is then on disk when that save ends, about half a second at 100,000 items, and a
- * crash before restarts the queue as it was before the pause. A bulk resume or clear is saved
- * whole in one write: a crash before it leaves the queue as it was before the action, never half.
+ * pauses every pending item itself, so nothing starts. The lines go ahead of a whole save that
+ * is due (commitMarkedFirst: the start's, a bulk action's a moment before). One limit: a whole
+ * save already under way is not cut, so the lines follow it: the pause is then on disk when that
+ * save ends (at most about half a second at 100,000 items), and a crash before restarts the
+ * queue as it was before the pause. A bulk resume or clear is saved whole in one write: a crash
+ * before it leaves the queue as it was before the action, never half of it.
  */
 export const BULK_FROM = 100;
 
@@ -47,7 +47,7 @@ export function pauseAll(ctx: QueueContext, until?: number): void {
   }
   data.pausing = true;
   ctx.doc.changedAt('pausing');
-  const flagSaved = ctx.doc.commitChanges();
+  const flagSaved = ctx.doc.commitMarkedFirst();
   const quiet: string[] = [];
   const now = ctx.clock.now();
   for (const item of pending) {

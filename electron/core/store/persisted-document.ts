@@ -56,6 +56,8 @@ export class PersistedDocument<T extends Record<string, unknown>> {
   private writing: Promise<void> | undefined;
   private scheduled: NodeJS.Timeout | undefined;
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  /** Callers of commitMarkedFirst(): resolved once the changes marked now are saved. */
+  private firstWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   /** Failed writes in a row: the retry waits longer each time, and recovery is logged once. */
   private failures = 0;
   /** After close() a failed write is not retried by a timer: close() rejects, its caller reports it. */
@@ -121,6 +123,19 @@ export class PersistedDocument<T extends Record<string, unknown>> {
   }
 
   /**
+   * As commitChanges(), but when a whole save is due the marked changes are appended to the
+   * journal first, and the whole save follows: a small change that must be on disk at once (a
+   * queue-wide pause over 100,000 items) does not wait half a second for the whole document. A
+   * whole save already under way is not cut: they are written after it, as commitChanges() does.
+   */
+  commitMarkedFirst(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.firstWaiters.push({ resolve, reject });
+      this.writing ??= this.writeLoop();
+    });
+  }
+
+  /**
    * Writes what is not saved yet, a change whose write failed included, and rejects if that
    * still fails: the owner's closer reports it (nothing unsaved is dropped in silence).
    */
@@ -153,19 +168,31 @@ export class PersistedDocument<T extends Record<string, unknown>> {
     // Let every change of this tick join the same write.
     await new Promise((r) => setImmediate(r));
     do {
-      const waiters = this.waiters;
-      this.waiters = [];
+      // Changes asked for first go to the journal alone when a whole save is due; that save
+      // (and whoever waits for it) comes in the next round.
+      const first =
+        this.firstWaiters.length > 0 &&
+        this.wholeDirty &&
+        !this.wholeNeeded &&
+        !!this.store.append &&
+        this.marked.size > 0 &&
+        this.marked.size <= MAX_JOURNALED_CHANGES &&
+        !(this.store.wantsSave?.() ?? false);
+      const waiters = first ? this.firstWaiters : [...this.waiters, ...this.firstWaiters];
+      this.firstWaiters = [];
+      if (!first) this.waiters = [];
       const whole =
-        this.wholeDirty ||
-        this.wholeNeeded ||
-        !this.store.append ||
-        this.marked.size > MAX_JOURNALED_CHANGES ||
-        (this.store.wantsSave?.() ?? false);
+        !first &&
+        (this.wholeDirty ||
+          this.wholeNeeded ||
+          !this.store.append ||
+          this.marked.size > MAX_JOURNALED_CHANGES ||
+          (this.store.wantsSave?.() ?? false));
       // Values are read as each slice is written; one changed meanwhile is marked again and
       // written again, so the last line for it wins.
       const paths = [...this.marked.values()];
       const anything = this.wholeDirty || this.wholeNeeded || paths.length > 0;
-      this.wholeDirty = false;
+      if (!first) this.wholeDirty = false;
       this.marked.clear();
       try {
         if (anything && whole) {
@@ -198,7 +225,12 @@ export class PersistedDocument<T extends Record<string, unknown>> {
         if (this.failures === 1) writeProblems.emit('failed', this.problem(said.message));
         for (const w of waiters) w.reject(said);
       }
-    } while (this.wholeDirty || this.marked.size > 0 || this.waiters.length > 0);
+    } while (
+      this.wholeDirty ||
+      this.marked.size > 0 ||
+      this.waiters.length > 0 ||
+      this.firstWaiters.length > 0
+    );
     this.writing = undefined;
   }
 
