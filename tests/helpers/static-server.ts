@@ -65,7 +65,8 @@ export async function serveFolder(
         });
       } else res.writeHead(200, { 'Content-Length': info.size, 'Content-Type': 'application/octet-stream' });
       entry.status = res.statusCode;
-      const stream = createReadStream(path, { start, end });
+      // The whole file unless a range was asked (an empty file has no `end` to give).
+      const stream = createReadStream(path, asked ? { start, end } : {});
       res.on('close', () => {
         entry.bytesSent = stream.bytesRead;
         stream.destroy();
