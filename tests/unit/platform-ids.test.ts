@@ -13,6 +13,7 @@ import { UndiciTwelveLabsClient } from '../../electron/core/api/client.ts';
 import { AssetLibrary } from '../../electron/core/library/asset-library.ts';
 import { checkPlatformId, isPlatformId } from '../../electron/core/library/platform-ids.ts';
 import { ThumbnailCache } from '../../electron/core/library/thumbnail-cache.ts';
+import { silentLogger } from '../../electron/core/ports.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import { newObjectId } from '../../emulator/ids.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
@@ -101,12 +102,15 @@ function open(): { library: AssetLibrary; cache: ThumbnailCache } {
     join(data, 'thumbnails'),
     new ConfDocumentStore(data, 'thumbnails'),
     50_000_000,
+    undefined,
+    silentLogger, // the ids refused here are the test's own doing: no warnings on stderr
   );
   library = new AssetLibrary({
     client,
     store: new ConfDocumentStore(data, 'library'),
     thumbnails: cache,
     syncIntervalMs: 3_600_000,
+    logger: silentLogger,
   });
   return { library, cache };
 }
