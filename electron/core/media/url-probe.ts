@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { ByteSource, ContainerFacts, ContainerProbe } from './container-probe.ts';
 
 /**
@@ -6,7 +6,8 @@ import type { ByteSource, ContainerFacts, ContainerProbe } from './container-pro
  * MediaInfo's chunk reader (container-probe.ts), a block at a time, never more than `capBytes` in
  * all, within `timeoutMs`. Only what a public web server is asked by anyone: http(s) only, up to 5
  * redirects (the platform's fetcher follows as many), a plain User-Agent and the Range header,
- * never the API key or any other header of ours, on a connection pool of its own.
+ * never the API key or any other header of ours, on a connection pool of its own (through the
+ * person's proxy, as the API client).
  *
  * Whatever keeps the probe from reading (a server that ignores Range and sends the whole file, an
  * error status, a timeout, a refused connection) is `ProbeUnavailable`: "cannot check now". The
@@ -35,7 +36,9 @@ export async function probeUrl(
 ): Promise<ContainerFacts & { capped: boolean; fetched: number }> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 15_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const agent = new Agent({ connections: 1, connect: { timeout: 10_000 } });
+  // A pool of its own (nothing of the API client's travels with it), through the proxy the
+  // person set (HTTPS_PROXY/HTTP_PROXY/NO_PROXY), as the API client does.
+  const agent = new EnvHttpProxyAgent({ connections: 1, connect: { timeout: 10_000 } });
   try {
     // The first block is asked for before MediaInfo's turn (one file at a time): a server slow to
     // answer, or not answering, does not hold up the local files' checks.
