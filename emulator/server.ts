@@ -15,6 +15,7 @@ import { loadMediaSecret } from './media-token.ts';
 import { foreignBrowserProblem, hostProblem } from './request-guard.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { multipartRoutes } from './routes/multipart.ts';
+import type { LoggedRequest } from './request-log.ts';
 import { BlobStore, EmulatorState } from './state.ts';
 
 export interface EmulatorOptions extends Partial<EmulatorSettings> {
@@ -101,10 +102,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         : sendJson(res, 404, { code: 'not_found', message: `There is no endpoint at ${url.pathname}.` });
     }
     const { route, params } = found;
-    const control = route.name.startsWith('control.');
-    const logged = control ? undefined : core.log.start(route.name, req.method!, url.pathname);
+    const logged = route.name.startsWith('control.')
+      ? undefined
+      : core.log.start(route.name, req.method!, url.pathname);
     if (logged) res.on('finish', () => (logged.status = res.statusCode));
 
+    try {
+      await answerRoute(req, res, url, route, params, logged);
+    } finally {
+      // Every way out counts, an injected fault, a refused key or a 429 as much as the handler's
+      // answer: tests wait on `settled` to prove nothing was left, and must never wait forever.
+      if (logged) logged.settled = true;
+    }
+  }
+
+  async function answerRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    route: (typeof routes)[number],
+    params: Record<string, string>,
+    logged: LoggedRequest | undefined,
+  ): Promise<void> {
+    const control = route.name.startsWith('control.');
     // Faults never apply to the control API: a rule on `*` with no count must not block the
     // very call that clears it.
     const latency = control ? 0 : (core.faults.take('latency', route.name)?.ms ?? settings.latencyMs);
@@ -178,8 +198,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (error instanceof ApiError) return sendError(res, error);
       console.error(`emulator: ${route.name} failed:`, error);
       sendJson(res, 500, { code: 'internal_error', message: 'The emulator hit an internal error.' });
-    } finally {
-      if (logged) logged.settled = true;
     }
   }
 
