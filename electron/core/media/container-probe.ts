@@ -27,11 +27,20 @@ const RUN_BUDGET = 1024 * 1024;
  * WASM, offline, the same in Node and Electron; maintained, and it knows every container the
  * platform takes: MP4/MOV, Matroska/WebM, AVI, MPEG-TS, FLV, audio files). Chosen over spawning
  * ffprobe (not on a person's machine) and hand-written box parsers (one per container, each a
- * source of mistakes). One instance, one file at a time (MediaInfo is not re-entrant).
+ * source of mistakes). One instance per lane, one file at a time in each (MediaInfo is not
+ * re-entrant).
  */
 export class ContainerProbe {
-  private instance: Promise<MediaInfo<'JSON'>> | undefined;
-  private chain: Promise<unknown> = Promise.resolve();
+  /**
+   * Two lanes, each its own MediaInfo and its own one-at-a-time order: local files, and sources
+   * whose bytes come over the network (url-probe.ts). A URL's later blocks are fetched during its
+   * turn, so a server that stalls would otherwise hold every local file's check behind it until
+   * the URL's time limit. The remote lane's MediaInfo is made only when a URL is first read.
+   */
+  private readonly lanes: Record<
+    ProbeLane,
+    { instance?: Promise<MediaInfo<'JSON'>>; chain: Promise<unknown> }
+  > = { local: { chain: Promise.resolve() }, remote: { chain: Promise.resolve() } };
 
   probe(path: string): Promise<ContainerFacts> {
     return this.probeSource(() => fileSource(path));
@@ -39,23 +48,29 @@ export class ContainerProbe {
 
   /**
    * Reads a container from any source of bytes (a local file, or a URL read by Range requests:
-   * url-probe.ts), opened when its turn comes and closed after.
+   * url-probe.ts, on the 'remote' lane), opened when its turn comes and closed after.
    */
-  probeSource(open: () => Promise<ByteSource>): Promise<ContainerFacts> {
-    const run = this.chain.then(() => this.read(open));
-    this.chain = run.catch(() => undefined); // the chain only orders runs: probe's caller hears of a failure
+  probeSource(open: () => Promise<ByteSource>, lane: ProbeLane = 'local'): Promise<ContainerFacts> {
+    const state = this.lanes[lane];
+    const run = state.chain.then(() => this.read(state, open));
+    state.chain = run.catch(() => undefined); // the chain only orders runs: probe's caller hears of a failure
     return run;
   }
 
   close(): void {
     // Closing at shutdown: a MediaInfo that failed to load was already reported to its probe.
-    void this.instance?.then((mi) => mi.close()).catch(() => undefined);
-    this.instance = undefined;
+    for (const state of Object.values(this.lanes)) {
+      void state.instance?.then((mi) => mi.close()).catch(() => undefined);
+      state.instance = undefined;
+    }
   }
 
-  private async read(open: () => Promise<ByteSource>): Promise<ContainerFacts> {
-    this.instance ??= mediaInfoFactory({ format: 'JSON', chunkSize: CHUNK });
-    const mi = await this.instance;
+  private async read(
+    state: { instance?: Promise<MediaInfo<'JSON'>> },
+    open: () => Promise<ByteSource>,
+  ): Promise<ContainerFacts> {
+    state.instance ??= mediaInfoFactory({ format: 'JSON', chunkSize: CHUNK });
+    const mi = await state.instance;
     const source = await open();
     let bytesRead = 0;
     try {
@@ -90,6 +105,9 @@ export class ContainerProbe {
     }
   }
 }
+
+/** Where a read waits its turn: local files never behind a network source. */
+export type ProbeLane = 'local' | 'remote';
 
 /** Bytes of a container, read at any offset: a file, or a URL by Range requests. */
 export interface ByteSource {

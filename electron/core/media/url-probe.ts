@@ -40,10 +40,11 @@ export async function probeUrl(
   // person set (HTTPS_PROXY/HTTP_PROXY/NO_PROXY), as the API client does.
   const agent = new EnvHttpProxyAgent({ connections: 1, connect: { timeout: 10_000 } });
   try {
-    // The first block is asked for before MediaInfo's turn (one file at a time): a server slow to
-    // answer, or not answering, does not hold up the local files' checks.
+    // The first block is asked for before MediaInfo's turn (one URL at a time): a server slow to
+    // answer, or not answering, does not hold up the other URLs. Later blocks are fetched during
+    // the turn, on the probe's remote lane: a server stalling there never holds up local files.
     const source = await RangeSource.open(agent, url, signal, options);
-    const facts = await probe.probeSource(async () => source);
+    const facts = await probe.probeSource(async () => source, 'remote');
     return { ...facts, capped: source.capped, fetched: source.fetched };
   } catch (error) {
     if (error instanceof ProbeUnavailable) throw error;
@@ -166,6 +167,14 @@ async function ranged(
           ? 'the server does not answer byte ranges'
           : `the server answered HTTP ${res.statusCode}`,
       );
+    }
+    // A compressed body is not the file's bytes (we never ask for one: no Accept-Encoding).
+    const encoding = String(res.headers['content-encoding'] ?? 'identity')
+      .trim()
+      .toLowerCase();
+    if (encoding !== 'identity') {
+      drop(res.body);
+      throw new ProbeUnavailable(`the server sent the bytes compressed (${encoding.slice(0, 20)})`);
     }
     const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''));
     if (!range || Number(range[1]) !== start) {
