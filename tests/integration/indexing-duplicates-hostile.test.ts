@@ -1,0 +1,153 @@
+/**
+ * Duplicates with an index chosen, attacked (issue 17, brief H17): the real queue against the
+ * emulator over real HTTP, a real ffmpeg MP4. The same file added twice at once with two
+ * indexes; the membership read answering 500s and 429s; the existing asset failed on the
+ * platform; the index deleted meanwhile. Each ends where the person can see why, with no second
+ * asset made behind their back and no index touched twice.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { makeVideo } from '../helpers/ffmpeg-media.ts';
+import { makeQueue, waitFor } from '../helpers/queue-harness.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+let dir: string;
+let cleanup: () => Promise<void>;
+let clip: string;
+const H = { 'x-api-key': 'k', 'content-type': 'application/json' };
+
+async function newIndex(name: string) {
+  const res = await fetch(`${emulator.url}/indexes`, {
+    method: 'POST',
+    headers: H,
+    body: JSON.stringify({
+      index_name: name,
+      models: [{ model_name: 'marengo3.0', model_options: ['visual'] }],
+    }),
+  });
+  return ((await res.json()) as { _id: string })._id;
+}
+async function indexedAssetsOf(indexId: string) {
+  const res = await fetch(`${emulator.url}/indexes/${indexId}/indexed-assets?page_limit=50`, { headers: H });
+  return ((await res.json()) as { data: Array<{ _id: string; asset_id: string; status: string }> }).data;
+}
+const FINAL = ['ready', 'duplicate', 'indexed', 'index-failed', 'failed', 'rejected'];
+const settled = (n: number) => (items: Array<{ state: string }>) =>
+  items.length === n && items.every((i) => FINAL.includes(i.state));
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await makeTempDir());
+  emulator = await startEmulator({ processingMs: 20, indexingMs: 60 });
+  control = new EmulatorControl(emulator.origin);
+  clip = await makeVideo(join(dir, 'talk.mp4'), { seconds: 5, width: 640, height: 360 });
+}, 60_000);
+afterAll(async () => {
+  await emulator.close();
+  await cleanup();
+});
+beforeEach(async () => {
+  await control.reset();
+});
+
+/** A queue on a fresh data folder, closed after the test. */
+async function withQueue(
+  run: (q: ReturnType<typeof makeQueue>) => Promise<void>,
+  overrides: Parameters<typeof makeQueue>[2] = {},
+) {
+  const { dir: data, cleanup: done } = await makeTempDir();
+  const q = makeQueue(emulator.url, data, overrides);
+  try {
+    q.queue.start();
+    await run(q);
+  } finally {
+    await q.close();
+    await done();
+  }
+}
+
+describe('a duplicate with an index chosen, attacked', () => {
+  it('the same file added twice at once with two indexes: one asset, indexed into both', async () => {
+    const a = await newIndex('a');
+    const b = await newIndex('b');
+    await withQueue(async ({ queue }) => {
+      await queue.add([
+        { kind: 'file', path: clip, options: { indexId: a } },
+        { kind: 'file', path: clip, options: { indexId: b } },
+      ]);
+      const items = await waitFor(queue, settled(2));
+      expect(items.map((i) => i.state)).toEqual(['indexed', 'indexed']);
+      expect(items[0]!.assetId).toBe(items[1]!.assetId);
+      expect(await control.requests('assets.create')).toHaveLength(1);
+      expect(await indexedAssetsOf(a)).toEqual([expect.objectContaining({ asset_id: items[0]!.assetId })]);
+      expect(await indexedAssetsOf(b)).toEqual([expect.objectContaining({ asset_id: items[0]!.assetId })]);
+    });
+  });
+
+  it('adopts through a membership read answering a 500 then a 429: no second asset, one indexed asset', async () => {
+    const indexId = await newIndex('flaky');
+    await withQueue(async ({ queue }) => {
+      await queue.add([{ kind: 'file', path: clip }]);
+      const [first] = await waitFor(queue, settled(1));
+      await control.addFaults(
+        { kind: 'status', route: 'assets.indexed-assets', count: 1, status: 500 },
+        {
+          kind: 'status',
+          route: 'assets.indexed-assets',
+          count: 1,
+          status: 429,
+          headers: { 'retry-after': '0' },
+        },
+      );
+      await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
+      const [, adopted] = await waitFor(queue, settled(2));
+      expect(adopted).toMatchObject({ state: 'indexed', assetId: first!.assetId });
+      const reads = await control.requests('assets.indexed-assets');
+      expect(reads.filter((r) => r.status === 500).length).toBe(1);
+      expect(reads.filter((r) => r.status === 429).length).toBe(1);
+      expect(await control.requests('assets.create')).toHaveLength(1);
+      expect(await control.requests('indexed-assets.create')).toHaveLength(1);
+    });
+  });
+
+  it('the existing asset failed on the platform: the copy is not adopted into a failure', async () => {
+    const indexId = await newIndex('after-failure');
+    await withQueue(async ({ queue }) => {
+      await queue.add([{ kind: 'file', path: clip }]);
+      const [first] = await waitFor(queue, settled(1));
+      await control.setStatus(first!.assetId!, 'failed', 'decoder error');
+      await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
+      const [, copy] = await waitFor(queue, settled(2));
+      // What the person wanted (the file searchable in the index) is reached with a new asset,
+      // or the item says plainly that the platform could not process the existing asset; never
+      // "indexed" on a failed asset.
+      if (copy!.state === 'indexed') expect(copy!.assetId).not.toBe(first!.assetId);
+      else
+        expect(copy).toMatchObject({
+          state: 'failed',
+          error: expect.stringMatching(/could not process.*decoder error/),
+        });
+      expect(await indexedAssetsOf(indexId)).not.toContainEqual(
+        expect.objectContaining({ asset_id: first!.assetId }),
+      );
+    });
+  });
+
+  it('the index deleted meanwhile: the copy ends saying so, nothing uploaded again', async () => {
+    const indexId = await newIndex('gone');
+    await withQueue(async ({ queue }) => {
+      await queue.add([{ kind: 'file', path: clip }]);
+      await waitFor(queue, settled(1));
+      const del = await fetch(`${emulator.url}/indexes/${indexId}`, { method: 'DELETE', headers: H });
+      expect(del.status).toBeLessThan(300);
+      await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
+      const [, copy] = await waitFor(queue, settled(2));
+      expect(copy!.state).toBe('index-failed');
+      expect(copy!.indexing?.error ?? copy!.error).toMatch(/index/i);
+      expect(await control.requests('assets.create')).toHaveLength(1);
+    });
+  });
+});
