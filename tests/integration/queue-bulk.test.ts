@@ -178,6 +178,31 @@ describe('pause all over many items', () => {
   }, 60_000);
 });
 
+describe('pause all while assets are processed', () => {
+  it('pauses the followed items quietly, and resume all at once follows each again to ready', async () => {
+    await control.settings({ processingMs: 600_000 });
+    try {
+      const queue = start({ concurrency: 8 });
+      await queue.add(await urls(MANY, 'processed'));
+      await waitFor(queue, allIn('processing'), 45_000);
+      const events = eventsOf(queue, () => queue.pauseAll());
+      // Announced alone only what a transfer still held as it handed over to the follow (at
+      // most the 8 in flight); the followed rest in one event.
+      expect(events.changed).toBeLessThanOrEqual(8);
+      expect(events.bulk.map((ids) => ids.length)).toEqual([MANY - events.changed]);
+      expect(queue.totals().byState).toEqual({ paused: MANY });
+      // At once: the follows just stopped have not wound down yet, and are replaced.
+      queue.resumeAll();
+      expect(queue.totals().byState).toEqual({ processing: MANY });
+      for (const item of queue.list()) await control.setStatus(item.assetId!, 'ready');
+      await waitFor(queue, allIn('ready'), 45_000);
+      expectTotalsToMatchItems(queue);
+    } finally {
+      await control.settings({ processingMs: 30 });
+    }
+  }, 60_000);
+});
+
 describe('pause all while transfers run', () => {
   it('stops them at once, starts nothing else, and resume all uploads each file once', async () => {
     await control.settings({ ingestBytesPerSecond: 2_000_000 });

@@ -9,7 +9,9 @@ import { indexingContextFor, type AbortReason, type QueueContext } from './queue
 
 /** Polls a created asset until the platform says ready or failed; holds no upload slot. */
 export function follow(ctx: QueueContext, item: ItemRecord): void {
-  if (ctx.followers.has(item.id) || !item.assetId) return;
+  // A follow aborted a moment ago (pause, then resume at once) may not have wound down yet: it
+  // is replaced, not taken for a live one (the item would wait for a follow that ended).
+  if (ctx.followers.get(item.id)?.signal.aborted === false || !item.assetId) return;
   const controller = new AbortController();
   ctx.followers.set(item.id, controller);
   void ctx.options.client
@@ -45,7 +47,7 @@ export function follow(ctx: QueueContext, item: ItemRecord): void {
       handleError(ctx, item, error, undefined);
     })
     .finally(() => {
-      ctx.followers.delete(item.id);
+      if (ctx.followers.get(item.id) === controller) ctx.followers.delete(item.id);
       ctx.checkIdle();
     });
 }

@@ -15,7 +15,8 @@ import { archiveMany } from './queue-history.ts';
  * the document is saved whole once (what more than 5,000 journal marks became anyway), and one
  * `items-changed` (or the ids removed) is announced, which front ends receive as one
  * `uploads:changed`. Items that were transferring or waiting are still announced one by one:
- * listeners follow their progress and their wait (the tray's "offline" count).
+ * listeners follow their progress and their wait (the tray's "offline" count); assets being
+ * followed (processing, indexing) are not, however many.
  *
  * Crash safety of a bulk pause: the queue-wide `paused` flag and a `pausing` mark go to the
  * journal first (two short lines, on disk within milliseconds); the items, rewritten in memory
@@ -53,6 +54,8 @@ export function pauseAll(ctx: QueueContext, until?: number): void {
   for (const item of pending) {
     if (announcedAlone(ctx, item)) pauseItem(ctx, item, 'all');
     else {
+      // An asset followed until the platform processed it: looked at again on resume (wakeItem).
+      ctx.followers.get(item.id)?.abort('pause');
       markPaused(item, 'all');
       setState(ctx, item, 'paused', now);
       quiet.push(item.id);
@@ -162,7 +165,7 @@ function setState(ctx: QueueContext, item: ItemRecord, state: ItemState, now: nu
   ctx.index.stateChanged(item);
 }
 
-/** Transferring or followed now, or waiting: announced alone (see the top of this file). */
+/** Transferring now (its progress ends) or waiting (its wait ends): announced alone. */
 function announcedAlone(ctx: QueueContext, item: ItemRecord): boolean {
-  return item.state === 'waiting' || ctx.active.has(item.id) || ctx.followers.has(item.id);
+  return item.state === 'waiting' || ctx.active.has(item.id);
 }
