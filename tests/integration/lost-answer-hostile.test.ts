@@ -4,71 +4,30 @@
  * repeat, lost answers under concurrency. Every file ends as exactly one asset, or fails saying
  * why; never a second create sent blindly, never an id that is not one saved on an item.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../electron/core/ports.ts';
 import type { QueueItemView } from '../../electron/shared/queue-types.ts';
-import type { RunningEmulator } from '../../emulator/index.ts';
-import type { EmulatorControl } from '../helpers/emulator-control.ts';
 import {
-  startLostAnswerRig,
-  type LostAnswerProxy,
-  type LostAnswerRig,
-} from '../helpers/lost-answer-proxy.ts';
+  control,
+  dir,
+  emulator,
+  emulatorAssets,
+  KEY,
+  proxy,
+  startThroughGateway,
+  useLostAnswerSuite,
+} from '../helpers/lost-answer-suite.ts';
 import { mp4, writeFixture } from '../helpers/media.ts';
-import { allIn, makeQueue, waitFor } from '../helpers/queue-harness.ts';
+import { allIn, waitFor } from '../helpers/queue-harness.ts';
 import { serveFolder } from '../helpers/static-server.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
 
-let rig: LostAnswerRig;
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let proxy: LostAnswerProxy;
-let root: string;
-let cleanupRoot: () => Promise<void>;
-let dir: string;
-let dataDir: string;
-let harness: ReturnType<typeof makeQueue> | undefined;
-let n = 0;
+useLostAnswerSuite('tl-lost-hostile-');
+const start = startThroughGateway;
 
-const KEY = { 'x-api-key': 'k' };
-/** Small chunks: a file of a few dozen KB is a multipart upload of many chunks. */
-const CHUNK = 4096;
 const CREATE = /^\/v1\.3\/assets$/;
 const REPORT = /^\/v1\.3\/assets\/multipart-uploads\/[^/]+$/;
-
-beforeAll(async () => {
-  ({ dir: root, cleanup: cleanupRoot } = await makeTempDir('tl-lost-hostile-'));
-  rig = await startLostAnswerRig();
-  ({ emulator, control, proxy } = rig);
-});
-afterAll(async () => {
-  await rig.close();
-  await cleanupRoot();
-});
-beforeEach(async () => {
-  await rig.reset(CHUNK);
-  n++;
-  dir = join(root, `files-${n}`);
-  dataDir = join(root, `data-${n}`);
-  await mkdir(dir, { recursive: true });
-});
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-function start(overrides: Parameters<typeof makeQueue>[2] = {}) {
-  harness = makeQueue(`${proxy.origin}/v1.3`, dataDir, overrides);
-  harness.queue.start();
-  return harness.queue;
-}
-
-async function emulatorAssets() {
-  const res = await fetch(`${emulator.url}/assets?page_limit=50`, { headers: KEY });
-  return ((await res.json()) as { data: Array<{ _id: string; filename: string; status: string }> }).data;
-}
 
 /** Every `_id` in a platform answer (one asset, or a listing's) replaced by something else. */
 function replaceIds(by: string) {

@@ -8,63 +8,32 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../emulator/index.ts';
-import type { EmulatorControl } from '../helpers/emulator-control.ts';
+import { describe, expect, it } from 'vitest';
+import type { LostAnswerFault } from '../helpers/lost-answer-proxy.ts';
 import {
-  startLostAnswerRig,
-  type LostAnswerFault,
-  type LostAnswerProxy,
-  type LostAnswerRig,
-} from '../helpers/lost-answer-proxy.ts';
+  control,
+  dataDir,
+  dir,
+  emulator,
+  emulatorAssets,
+  harness,
+  KEY,
+  proxy,
+  setHarness,
+  startThroughGateway,
+  useLostAnswerSuite,
+} from '../helpers/lost-answer-suite.ts';
 import { mp4, writeFixture } from '../helpers/media.ts';
 import { allIn, makeQueue, waitFor } from '../helpers/queue-harness.ts';
 import { serveFolder } from '../helpers/static-server.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
+import { until } from '../helpers/until.ts';
 
-let rig: LostAnswerRig;
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let proxy: LostAnswerProxy;
-let root: string;
-let cleanupRoot: () => Promise<void>;
-let dir: string;
-let dataDir: string;
-let harness: ReturnType<typeof makeQueue> | undefined;
-let n = 0;
+useLostAnswerSuite();
 
-const KEY = { 'x-api-key': 'k' };
 const FILES = 3;
-/** Small files through the multipart API: chunks of 4 KiB, three per file. */
-const CHUNK = 4096;
-
-beforeAll(async () => {
-  ({ dir: root, cleanup: cleanupRoot } = await makeTempDir());
-  rig = await startLostAnswerRig();
-  ({ emulator, control, proxy } = rig);
-});
-afterAll(async () => {
-  await rig.close();
-  await cleanupRoot();
-});
-beforeEach(async () => {
-  await rig.reset(CHUNK);
-  n++;
-  dir = join(root, `files-${n}`);
-  dataDir = join(root, `data-${n}`);
-  await mkdir(dir, { recursive: true });
-});
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
 
 /** The queue talks to the platform through the gateway; files from 1 KB go multipart. */
-function start() {
-  harness = makeQueue(`${proxy.origin}/v1.3`, dataDir, { multipartFromBytes: 1_000 });
-  harness.queue.start();
-  return harness.queue;
-}
+const start = () => startThroughGateway({ multipartFromBytes: 1_000 });
 
 /** Distinct names, contents and sizes. */
 async function writeFiles(): Promise<string[]> {
@@ -75,11 +44,6 @@ async function writeFiles(): Promise<string[]> {
     names.push(name);
   }
   return names;
-}
-
-async function emulatorAssets() {
-  const res = await fetch(`${emulator.url}/assets?page_limit=50`, { headers: KEY });
-  return ((await res.json()) as { data: Array<{ _id: string; filename: string; status: string }> }).data;
 }
 
 async function activeSessions() {
@@ -119,7 +83,7 @@ describe.each(FAULTS)('with the answer lost (%s)', (fault) => {
   it('direct uploads: one create per file, each adopted', async () => {
     const names = await writeFiles();
     // Direct: under the multipart size for this test.
-    harness = makeQueue(`${proxy.origin}/v1.3`, dataDir);
+    const harness = setHarness(makeQueue(`${proxy.origin}/v1.3`, dataDir));
     harness.queue.start();
     const rule = proxy.lose({ method: 'POST', path: /^\/v1\.3\/assets$/, fault, count: FILES });
     await harness.queue.add(names.map((name) => ({ kind: 'file' as const, path: join(dir, name) })));
@@ -191,10 +155,10 @@ describe('an asset of the same name and size made elsewhere just before', () => 
     ).json()) as {
       _id: string;
     };
-    await until(async () =>
+    await until('the asset made outside the queue to be ready', async () =>
       (await emulatorAssets()).some((a) => a._id === foreign._id && a.status === 'ready'),
     );
-    harness = makeQueue(`${proxy.origin}/v1.3`, dataDir);
+    const harness = setHarness(makeQueue(`${proxy.origin}/v1.3`, dataDir));
     harness.queue.start();
     const rule = proxy.lose({ method: 'POST', path: /^\/v1\.3\/assets$/, fault: 'cut', count: 1 });
     await harness.queue.add([{ kind: 'file', path: join(dir, 'shared.mp4') }]);
@@ -242,7 +206,7 @@ describe('two files of one name and size', () => {
       await mkdir(join(dir, sub), { recursive: true });
       await writeFixture(join(dir, sub, 'same.mp4'), mp4({ seed: 300 + i, payloadBytes: 8_000 }));
     }
-    harness = makeQueue(`${proxy.origin}/v1.3`, dataDir);
+    const harness = setHarness(makeQueue(`${proxy.origin}/v1.3`, dataDir));
     harness.queue.start();
     const rule = proxy.lose({
       method: 'POST',
@@ -291,7 +255,10 @@ describe('an adopted session', () => {
     // The first chunk is held: the app stops while the adopted session is being filled.
     await control.addFaults({ kind: 'latency', route: 'storage.put', count: 1, ms: 2_000 });
     await queue.add([{ kind: 'file', path: join(dir, name!) }]);
-    await until(async () => (await control.requests('storage.put')).length > 0);
+    await until(
+      'the first chunk to reach the platform',
+      async () => (await control.requests('storage.put')).length > 0,
+    );
     await harness!.close();
     queue = start();
     await expectExactlyOneAssetPerFile([name!]);
@@ -316,20 +283,11 @@ describe('an adopted session', () => {
   });
 });
 
-/** Checks `condition` on every turn of the emulator's log until it holds (bounded). */
-async function until(condition: () => Promise<boolean>, timeoutMs = 20_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error('timed out waiting for the emulator');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('when the lost request never reached the platform', () => {
   it('looks, finds nothing, and only then sends again: still one asset', async () => {
     await writeFixture(join(dir, 'swallowed.mp4'), mp4({ seed: 7, payloadBytes: 5_000 }));
     // Patience short of its default (minutes: lost-answer-hostile.test.ts attacks a late listing).
-    harness = makeQueue(`${proxy.origin}/v1.3`, dataDir, { arrivalPatienceMs: 3_000 });
+    const harness = setHarness(makeQueue(`${proxy.origin}/v1.3`, dataDir, { arrivalPatienceMs: 3_000 }));
     harness.queue.start();
     // The gateway reads the whole body and answers 504 without forwarding it: the client cannot
     // tell this from a create that was carried out, so it looks (patiently: the whole body went
@@ -352,7 +310,7 @@ describe('when the lost request never reached the platform', () => {
     // forwarded the body. The first look finds nothing: the asset shows up on a later one.
     await control.addFaults({ kind: 'latency', route: 'assets.create', count: 1, ms: 1_000 });
     await writeFixture(join(dir, 'slow.mp4'), mp4({ seed: 9, payloadBytes: 5_000 }));
-    harness = makeQueue(`${proxy.origin}/v1.3`, dataDir);
+    const harness = setHarness(makeQueue(`${proxy.origin}/v1.3`, dataDir));
     harness.queue.start();
     const rule = proxy.lose({ method: 'POST', path: /^\/v1\.3\/assets$/, fault: 504, count: 1, early: true });
     await harness.queue.add([{ kind: 'file', path: join(dir, 'slow.mp4') }]);
@@ -365,7 +323,7 @@ describe('when the lost request never reached the platform', () => {
     // The emulator cuts the first create after 2,000 body bytes: it cannot have made the asset.
     await control.addFaults({ kind: 'drop', route: 'assets.create', afterBytes: 2_000, count: 1 });
     await writeFixture(join(dir, 'cut.mp4'), mp4({ seed: 8, payloadBytes: 3_000_000 }));
-    harness = makeQueue(emulator.url, dataDir);
+    const harness = setHarness(makeQueue(emulator.url, dataDir));
     harness.queue.start();
     await harness.queue.add([{ kind: 'file', path: join(dir, 'cut.mp4') }]);
     await expectExactlyOneAssetPerFile(['cut.mp4']);
