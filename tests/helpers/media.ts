@@ -1,5 +1,6 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { open, writeFile } from 'node:fs/promises';
+import { deflateRawSync } from 'node:zlib';
 import { encodePng } from '../../emulator/png.ts';
 
 /** Test media, made by the tests themselves: nothing large is committed. */
@@ -191,4 +192,16 @@ export function pseudoRandom(bytes: number, seed: number): Buffer {
 export async function writeFixture(path: string, data: Buffer): Promise<string> {
   await writeFile(path, data);
   return path;
+}
+
+/** A minimal zip archive (one deflated file, `a.txt`), as zip tools write it. */
+export function zip(): Buffer {
+  const body = deflateRawSync(Buffer.from('hello'));
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(8, 8); // deflated
+  local.writeUInt32LE(body.length, 18);
+  local.writeUInt32LE(5, 22);
+  local.writeUInt16LE(5, 26);
+  return Buffer.concat([local, Buffer.from('a.txt'), body]);
 }

@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectType, readHeader } from '../../electron/core/media/detect-type.ts';
+import { zip } from '../helpers/media.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 const run = promisify(execFile);
@@ -37,18 +37,6 @@ async function detectFile(name: string, data: Buffer | string) {
   const path = join(dir, name);
   await writeFile(path, data);
   return detectType(await readHeader(path));
-}
-
-/** A minimal zip archive (one deflated file), as zip tools write it. */
-function zip(): Buffer {
-  const body = deflateRawSync(Buffer.from('hello'));
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(body.length, 18);
-  local.writeUInt32LE(5, 22);
-  local.writeUInt16LE(5, 26);
-  return Buffer.concat([local, Buffer.from('a.txt'), body]);
 }
 
 describe.skipIf(!haveFfmpeg)('media that is not whole, or not only media', () => {

@@ -6,11 +6,10 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectType, HEADER_BYTES, readHeader } from '../../electron/core/media/detect-type.ts';
 import { sniff, SNIFF_BYTES } from '../../emulator/sniff.ts';
-import { JPEG_16x8, mp4, png, pseudoRandom, wav, writeMp4File } from '../helpers/media.ts';
+import { JPEG_16x8, mp4, png, pseudoRandom, wav, writeMp4File, zip } from '../helpers/media.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 const run = promisify(execFile);
@@ -34,18 +33,6 @@ const lines = (first: string, count: number, width: number) =>
     { length: count },
     (_, i) => `${i === 0 ? first : 'G'}${`,item ${i}`.padEnd(width - 2, ' ')}\n`,
   ).join('');
-
-/** A minimal zip archive (one stored file), as zip tools write it. */
-function zip(): Buffer {
-  const body = deflateRawSync(Buffer.from('hello'));
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(body.length, 18);
-  local.writeUInt32LE(5, 22);
-  local.writeUInt16LE(5, 26);
-  return Buffer.concat([local, Buffer.from('a.txt'), body]);
-}
 
 const NON_MEDIA: Array<[string, Buffer | string]> = [
   ['Grocery list.txt', 'Grocery list\n- milk\n- eggs\n- bread\n'],
