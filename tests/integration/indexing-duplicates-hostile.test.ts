@@ -146,7 +146,7 @@ describe('a duplicate with an index chosen, attacked', () => {
       await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
       const [, copy] = await waitFor(queue, settled(2));
       expect(copy!.state).toBe('index-failed');
-      expect(copy!.indexing?.error ?? copy!.error).toMatch(/index/i);
+      expect(copy!.error).toMatch(new RegExp(`index ${indexId}.* no longer exists`));
       expect(await control.requests('assets.create')).toHaveLength(1);
     });
   });

@@ -34,8 +34,10 @@ const PDF_HEADER_WITHIN = 1024;
  * check is what tells a real file from a five-byte "%PDF-" or a text that quotes a header.
  */
 export function isPdf(view: ByteView): boolean {
-  const start = view.bytes.subarray(0, PDF_HEADER_WITHIN + 8).indexOf('%PDF-');
-  if (start < 0 || start >= PDF_HEADER_WITHIN) return false;
+  // The whole `%PDF-` within those bytes, as the platform's model (the Sandbox) reads it: a header
+  // starting at byte 1020 is refused there, so it is not taken here either.
+  const start = view.bytes.subarray(0, PDF_HEADER_WITHIN).indexOf('%PDF-');
+  if (start < 0) return false;
   const version = view.ascii(start + 5, start + 8);
   if (!/^(1\.[0-7]|2\.0)$/.test(version)) return false;
   const after = view.ascii(start + 8, view.length);

@@ -15,6 +15,7 @@ import { InvalidPlatformId, isPlatformId } from '../library/platform-ids.ts';
 import type { Clock, Logger } from '../ports.ts';
 import { sha256File } from './hashing.ts';
 import { adoptionPending, continueTwinsOf, duplicateWithIndex } from './duplicate-index.ts';
+import { requireWholeText } from './document-text.ts';
 import type { ItemRecord } from './item-record.ts';
 import { InputRejected, preflightFile } from './preflight.ts';
 import type { ProgressTracker } from './progress-tracker.ts';
@@ -210,6 +211,8 @@ async function prepare(
       throw new InputRejected(`${item.name} was not found. It may have been moved or deleted.`, true);
     throw new InputRejected(`${item.name} could not be read: ${(error as Error).message}`);
   });
+  if (prepared.kind === 'document' && prepared.mime !== 'application/pdf')
+    await requireWholeText(path, item.name, signal);
   const after = await stat(path);
   if (after.size !== prepared.size || after.mtimeMs !== prepared.mtimeMs)
     throw new SourceChangedError('The file changed while it was being checked.');
