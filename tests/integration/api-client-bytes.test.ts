@@ -6,8 +6,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { UndiciTwelveLabsClient } from '../../electron/core/api/client.ts';
+import { describe, expect, it } from 'vitest';
 import {
   runMultipartUpload,
   startMultipartUpload,
@@ -15,20 +14,11 @@ import {
 } from '../../electron/core/api/multipart-upload.ts';
 import { systemClock } from '../../electron/core/ports.ts';
 import { TokenBucketLimiter } from '../../electron/core/queue/bandwidth.ts';
-import type { RunningEmulator } from '../../emulator/index.ts';
-import { useClientEmulator } from '../helpers/api-client-emulator.ts';
-import type { EmulatorControl } from '../helpers/emulator-control.ts';
+import { client, control, dir, emulator, useClientEmulator } from '../helpers/api-client-emulator.ts';
 import { writeMp4File } from '../helpers/media.ts';
+import { until } from '../helpers/until.ts';
 
-const env = useClientEmulator();
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let client: UndiciTwelveLabsClient;
-let dir: string;
-// The shared emulator's parts under the names the tests use (set by useClientEmulator's beforeAll).
-beforeAll(() => {
-  ({ emulator, control, client, dir } = env);
-});
+useClientEmulator();
 
 describe('bytes arrive exactly as on disk', () => {
   // The file reader reuses one buffer (file-range.ts): these uploads run while the socket cannot
@@ -39,14 +29,11 @@ describe('bytes arrive exactly as on disk', () => {
     createHash('sha256')
       .update(await readFile(path))
       .digest('hex');
-  const storedBlob = async (assetId: string) => {
-    for (let i = 0; i < 200; i++) {
-      const blob = emulator.core.state.assets.get(assetId)?.blobPath;
-      if (blob) return blob;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`asset ${assetId} has no stored bytes`);
-  };
+  const storedBlob = (assetId: string) =>
+    until(
+      `asset ${assetId} to have its bytes stored`,
+      () => emulator.core.state.assets.get(assetId)?.blobPath,
+    );
 
   it('direct and multipart, throttled by the server and by our limiter', async () => {
     await control.settings({ ingestBytesPerSecond: 3_000_000, chunkSize: 5 * 1024 * 1024 });

@@ -1,7 +1,6 @@
 /** The app's API client against the emulator (see api-client.test.ts): transient faults and rate limits. */
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { UndiciTwelveLabsClient } from '../../electron/core/api/client.ts';
+import { describe, expect, it } from 'vitest';
 import {
   NetworkError,
   OutcomeUnknownError,
@@ -9,19 +8,17 @@ import {
   StallError,
 } from '../../electron/core/api/errors.ts';
 import { runMultipartUpload, startMultipartUpload } from '../../electron/core/api/multipart-upload.ts';
-import { useClientEmulator } from '../helpers/api-client-emulator.ts';
-import type { EmulatorControl } from '../helpers/emulator-control.ts';
+import {
+  client,
+  control,
+  dir,
+  logLines,
+  makeClient,
+  useClientEmulator,
+} from '../helpers/api-client-emulator.ts';
 import { mp4, wav, writeFixture, writeMp4File } from '../helpers/media.ts';
 
-const env = useClientEmulator();
-const { logLines, makeClient } = env;
-let control: EmulatorControl;
-let client: UndiciTwelveLabsClient;
-let dir: string;
-// The shared emulator's parts under the names the tests use (set by useClientEmulator's beforeAll).
-beforeAll(() => {
-  ({ control, client, dir } = env);
-});
+useClientEmulator();
 
 describe('transient faults are survived', () => {
   it('never sends a create again on its own once its body started: a cut surfaces as OutcomeUnknownError', async () => {

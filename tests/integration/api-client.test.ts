@@ -5,26 +5,25 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UndiciTwelveLabsClient } from '../../electron/core/api/client.ts';
 import { AbortedError, ApiError, AuthError, NetworkError } from '../../electron/core/api/errors.ts';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { API_KEY, useClientEmulator } from '../helpers/api-client-emulator.ts';
-import type { EmulatorControl } from '../helpers/emulator-control.ts';
+import { startEmulator } from '../../emulator/index.ts';
+import {
+  API_KEY,
+  client,
+  control,
+  dir,
+  emulator,
+  logger,
+  logLines,
+  useClientEmulator,
+} from '../helpers/api-client-emulator.ts';
 import { mp4, png, wav, writeFixture, writeMp4File } from '../helpers/media.ts';
 import { serveFolder } from '../helpers/static-server.ts';
 import { until } from '../helpers/until.ts';
 
-const env = useClientEmulator();
-const { logLines, logger } = env;
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let client: UndiciTwelveLabsClient;
-let dir: string;
-// The shared emulator's parts under the names the tests use (set by useClientEmulator's beforeAll).
-beforeAll(() => {
-  ({ emulator, control, client, dir } = env);
-});
+useClientEmulator();
 
 describe('round trips', () => {
   it('uploads a file with honest progress and follows it until ready', async () => {
