@@ -2,11 +2,11 @@
  * `tl-uploader indexes ls/create`, `upload --index --wait --json` and `watch --index`, as a real
  * child process against the emulator, with real videos made by ffmpeg (issue 17).
  */
-import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { runCli } from '../helpers/cli-child.ts';
 import { makeVideo } from '../helpers/ffmpeg-media.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
@@ -31,24 +31,12 @@ afterAll(async () => {
 });
 
 function cli(dataDir: string, args: string[]) {
-  const child = spawn(process.execPath, ['bin/tl-uploader.mjs', ...args], {
-    env: {
-      ...process.env,
-      TL_UPLOADER_DATA_DIR: dataDir,
-      TWELVELABS_BASE_URL: emulator.url,
-      TWELVELABS_API_KEY: KEY,
-      TL_UPLOADER_PROGRESS_MS: '60000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return runCli(args, {
+    TL_UPLOADER_DATA_DIR: dataDir,
+    TWELVELABS_BASE_URL: emulator.url,
+    TWELVELABS_API_KEY: KEY,
+    TL_UPLOADER_PROGRESS_MS: '60000',
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((r) =>
-    child.on('close', (code) => r({ code, stdout, stderr })),
-  );
-  return { child, done, stdout: () => stdout };
 }
 
 describe('tl-uploader with indexes', () => {

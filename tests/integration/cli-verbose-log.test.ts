@@ -3,11 +3,11 @@
  * folder, as a real child process against the emulator: what happened is there, the key never is,
  * not even when the platform refuses it.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { runCli } from '../helpers/cli-child.ts';
 import { writeMp4File } from '../helpers/media.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
@@ -26,20 +26,11 @@ afterAll(async () => {
 });
 
 function cli(args: string[], dataDir: string, key: string) {
-  const child = spawn(process.execPath, ['bin/tl-uploader.mjs', ...args], {
-    env: {
-      ...process.env,
-      TL_UPLOADER_DATA_DIR: dataDir,
-      TWELVELABS_BASE_URL: emulator.url,
-      TWELVELABS_API_KEY: key,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise<{ code: number | null; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stderr })),
-  );
+  return runCli(args, {
+    TL_UPLOADER_DATA_DIR: dataDir,
+    TWELVELABS_BASE_URL: emulator.url,
+    TWELVELABS_API_KEY: key,
+  }).done;
 }
 
 describe('tl-uploader --verbose', () => {

@@ -1,8 +1,8 @@
 /** The tl-uploader command line, as a real child process, against the emulator. */
-import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli-child.ts';
 import { referenceFromIndex } from '../helpers/emulator-control.ts';
 import { control, emulator, n, root, useEmulatorPerFile } from '../helpers/emulator-suite.ts';
 import { mp4, wav, writeFixture, writeMp4File } from '../helpers/media.ts';
@@ -18,24 +18,12 @@ beforeEach(() => {
 });
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['bin/tl-uploader.mjs', ...args], {
-    env: {
-      ...process.env,
-      TL_UPLOADER_DATA_DIR: dataDir,
-      TWELVELABS_BASE_URL: emulator.url,
-      TWELVELABS_API_KEY: KEY,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return runCli(args, {
+    TL_UPLOADER_DATA_DIR: dataDir,
+    TWELVELABS_BASE_URL: emulator.url,
+    TWELVELABS_API_KEY: KEY,
+    ...env,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, done, stdout: () => stdout };
 }
 
 async function assets() {

@@ -1,0 +1,28 @@
+import { spawn } from 'node:child_process';
+
+export interface CliExit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * tl-uploader as a real child process, with `env` over this process's environment (the data
+ * folder, base URL and key a test points it at). `done` resolves once it has exited, with all it
+ * printed; `stdout()` and `stderr()` read what it printed so far, for a command that runs on
+ * (watch) until the test sees what it waits for.
+ */
+export function runCli(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['bin/tl-uploader.mjs', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliExit>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, done, stdout: () => stdout, stderr: () => stderr };
+}
