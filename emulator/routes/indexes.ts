@@ -37,6 +37,11 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
     if (!ia || ia.indexId !== index.id) throw notFound(id, 'indexed assets');
     return ia;
   };
+  /** Index names are unique (§1.1): on create, and on a rename (where the index may keep its own). */
+  const nameFree = (name: string, renamed?: string): void => {
+    if ([...emu.state.indexes.values()].some((i) => i.name === name && i.id !== renamed))
+      throw new ApiError(400, 'index_name_already_exists', `The index name ${name} is already in use.`);
+  };
 
   return [
     {
@@ -49,8 +54,7 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
         const name = indexName(body.index_name);
         const models = parseModels(body.models);
         const addons = parseAddons(body.addons, models);
-        if ([...emu.state.indexes.values()].some((i) => i.name === name))
-          throw new ApiError(400, 'index_name_already_exists', `The index name ${name} is already in use.`);
+        nameFree(name);
         const now = new Date().toISOString();
         const index: IndexRecord = {
           id: newObjectId(),
@@ -98,8 +102,7 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       handler: async (ctx) => {
         const index = findIndex(ctx.params.indexId!);
         const name = indexName((await readJsonObject(ctx.body)).index_name);
-        if ([...emu.state.indexes.values()].some((i) => i.name === name && i.id !== index.id))
-          throw new ApiError(400, 'index_name_already_exists', `The index name ${name} is already in use.`);
+        nameFree(name, index.id);
         index.name = name;
         index.updatedAt = new Date().toISOString();
         emu.state.changed();

@@ -101,11 +101,10 @@ describe('the contract over the WebSocket', () => {
       added: Array<{ id: string }>;
     };
     expect(added.added).toHaveLength(3);
-    for (;;) {
+    await until('every upload to be ready or a duplicate', async () => {
       const list = (await run('uploads:list')) as { items: Array<{ state: string }> };
-      if (list.items.every((i) => ['ready', 'duplicate'].includes(i.state))) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      return list.items.every((i) => ['ready', 'duplicate'].includes(i.state));
+    });
     const [first, , third] = added.added;
     await run('uploads:pause', { id: third!.id });
     await run('uploads:resume', { id: third!.id });
