@@ -45,7 +45,7 @@ const BODY = wav(0.05);
  * Sends an upload's headers with `Expect: 100-continue` and no body. Returns the first answer's
  * status line, and a way on: send the body and read the rest, or see the server close.
  */
-async function askToUpload(headers: Record<string, string>) {
+async function askToUpload(headers: Record<string, string>, name = 'tone.wav') {
   const socket = connect(serve.port, '127.0.0.1');
   socket.on('error', () => undefined); // a close after the answer is fine: the answer counts
   let received = '';
@@ -64,7 +64,7 @@ async function askToUpload(headers: Record<string, string>) {
     expect: '100-continue',
     ...headers,
   }).map(([k, v]) => `${k}: ${v}`);
-  socket.write(`POST /upload?name=tone.wav HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`);
+  socket.write(`POST /upload?name=${name} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`);
   const statusLine = await firstHead;
   return {
     statusLine,
@@ -101,6 +101,21 @@ describe('Expect: 100-continue in serve mode', () => {
     const wrong = await askToUpload({ authorization: 'Bearer not-the-token' });
     expect(wrong.statusLine).toBe('HTTP/1.1 401 Unauthorized');
     await wrong.closed;
+    expect(await staged()).toEqual([]);
+  });
+
+  it('refuses a file declared larger than the platform takes, or without a name, before inviting its body', async () => {
+    const own = {
+      origin: `http://127.0.0.1:${serve.port}`,
+      'sec-fetch-site': 'same-origin',
+      authorization: `Bearer ${serve.token}`,
+    };
+    const huge = await askToUpload({ ...own, 'content-length': String(200 * 1024 ** 3) });
+    expect(huge.statusLine).toBe('HTTP/1.1 413 Payload Too Large');
+    await huge.closed;
+    const nameless = await askToUpload({ ...own }, '');
+    expect(nameless.statusLine).toBe('HTTP/1.1 400 Bad Request');
+    await nameless.closed;
     expect(await staged()).toEqual([]);
   });
 

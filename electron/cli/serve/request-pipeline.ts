@@ -71,7 +71,9 @@ async function handle(parts: PipelineParts, req: IncomingMessage, res: ServerRes
   if (route.access === 'media-key')
     parts.access.requireMediaKey(route.mediaKey?.(target) ?? target.query.get('key') ?? '');
   // A client that asked first (Expect: 100-continue) is invited to send its body only now, once
-  // where it comes from and its token were checked (serve.ts routes it here via checkContinue).
+  // where it comes from, its token and what its headers say were checked (serve.ts routes it
+  // here via checkContinue).
+  route.beforeBody?.(parts, req, target);
   if (awaitsContinue(req, res)) {
     continued.add(res);
     res.writeContinue();
@@ -95,6 +97,8 @@ interface Route {
   methods: string[];
   /** public: the renderer's files; token: the page's own calls; media-key: `<img>` sources. */
   access: 'public' | 'token' | 'media-key';
+  /** What is refused from the headers alone, before a body is invited (throws RequestRefused). */
+  beforeBody?(parts: PipelineParts, req: IncomingMessage, target: RequestTarget): void;
   /** Where a media-key route carries its key, when not in the `key` query. */
   mediaKey?(target: RequestTarget): string;
   answer(
@@ -125,6 +129,8 @@ const ROUTES: Route[] = [
     matches: exactly('upload'),
     methods: ['POST'],
     access: 'token',
+    beforeBody: ({ staging }, req, target) =>
+      void staging.refuseBeforeBody(req, target.query.get('name') ?? ''),
     answer: async ({ staging }, req, res, target) =>
       sendJson(
         res,

@@ -71,10 +71,11 @@ export class Staging {
   }
 
   /**
-   * Streams one dropped file in, then queues it. Answers what `uploads:add` answered. `indexId`:
-   * the index chosen in the page ('' = upload without indexing), checked by the contract.
+   * What can be refused from the headers alone (no name, a declared size over the limit): also
+   * asked before a client waiting on `Expect: 100-continue` is invited to send its body. The
+   * file's name, sanitized.
    */
-  async receive(req: IncomingMessage, rawName: string, indexId?: string): Promise<AddResultView> {
+  refuseBeforeBody(req: IncomingMessage, rawName: string): string {
     const name = sanitizeName(rawName);
     if (!name) throw new RequestRefused(400, 'A file name is required (?name=).');
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -83,6 +84,15 @@ export class Staging {
         413,
         `The file is larger than the ${this.maxUploadBytes} bytes the platform takes.`,
       );
+    return name;
+  }
+
+  /**
+   * Streams one dropped file in, then queues it. Answers what `uploads:add` answered. `indexId`:
+   * the index chosen in the page ('' = upload without indexing), checked by the contract.
+   */
+  async receive(req: IncomingMessage, rawName: string, indexId?: string): Promise<AddResultView> {
+    const name = this.refuseBeforeBody(req, rawName);
     const root = this.profileRoot();
     const dir = join(root, randomUUID());
     this.incoming.add(dir);
