@@ -8,12 +8,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { DEFAULT_BASE_URL } from '../../electron/core/api/client.ts';
 import { MemorySecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
+import { control, emulator, n, root, useEmulatorPerFile } from '../helpers/emulator-suite.ts';
 
 const KEY = 'tlk_key-destination-secret-0123456789';
 
@@ -56,31 +54,25 @@ const carriesKey = (r: Captured) =>
   r.url.includes(KEY) ||
   Object.values(r.headers).some((v) => (Array.isArray(v) ? v.join(',') : String(v)).includes(KEY));
 
-let emulator: RunningEmulator;
-let control: EmulatorControl;
 let capture: Awaited<ReturnType<typeof startCapture>>;
 let dir: string;
-let cleanup: () => Promise<void>;
 let core: UploaderCore | undefined;
 
+useEmulatorPerFile({ apiKey: KEY, processingMs: 20 });
 beforeAll(async () => {
-  emulator = await startEmulator({ apiKey: KEY, processingMs: 20 });
-  control = new EmulatorControl(emulator.origin);
   capture = await startCapture();
 });
 afterAll(async () => {
   await capture.close();
-  await emulator.close();
 });
 beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
+  dir = join(root, `case-${n}`);
+  await mkdir(dir);
   capture.seen.length = 0;
-  await control.reset();
 });
 afterEach(async () => {
   await core?.close();
   core = undefined;
-  await cleanup();
 });
 
 /** A core with no key yet (so nothing is sent anywhere), pointed at the emulator, then given the key. */

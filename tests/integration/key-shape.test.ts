@@ -6,38 +6,29 @@
  * said as such, and never sent. Against the emulator over real HTTP, which takes only the key.
  */
 import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileSecretStore, MemorySecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
 import { apiKeyProblem } from '../../electron/shared/api-key.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { control, emulator, n, root, useEmulatorPerFile } from '../helpers/emulator-suite.ts';
 import { writeMp4File } from '../helpers/media.ts';
 import { waitFor } from '../helpers/queue-harness.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
 
 const KEY = 'tlk_key-shape-0123456789abcdef';
 
-let emulator: RunningEmulator;
-let control: EmulatorControl;
 let dir: string;
-let cleanup: () => Promise<void>;
 let core: UploaderCore | undefined;
 
-beforeAll(async () => {
-  emulator = await startEmulator({ apiKey: KEY, processingMs: 20 });
-  control = new EmulatorControl(emulator.origin);
-});
-afterAll(() => emulator.close());
+useEmulatorPerFile({ apiKey: KEY, processingMs: 20 });
 beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-  await control.reset();
+  dir = join(root, `case-${n}`);
+  await mkdir(dir);
 });
 afterEach(async () => {
   await core?.close();
   core = undefined;
-  await cleanup();
 });
 
 describe('an API key with characters around or inside it', () => {

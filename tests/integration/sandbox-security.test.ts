@@ -6,11 +6,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../emulator/index.ts';
 import { MemorySecretStore } from '../../electron/core/secrets.ts';
 import { UploaderCore } from '../../electron/core/uploader-core.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { control, emulator, useEmulatorPerFile } from '../helpers/emulator-suite.ts';
 import { writeMp4File } from '../helpers/media.ts';
 import { waitFor } from '../helpers/queue-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
@@ -44,15 +44,7 @@ function send(
   });
 }
 
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ processingMs: 20 });
-  control = new EmulatorControl(emulator.origin);
-});
-afterAll(() => emulator.close());
-beforeEach(() => control.reset());
+useEmulatorPerFile({ processingMs: 20 });
 
 const assetCount = async () =>
   (JSON.parse((await send(emulator.origin, 'GET', '/_emulator/health')).body) as { assets: number }).assets;
