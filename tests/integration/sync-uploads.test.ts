@@ -32,12 +32,16 @@ describe('finished files only, exactly once', () => {
     await file.write(header);
     let addedAt = 0;
     harness.queue.on('item-added', () => (addedAt = Date.now()));
+    let bytes = pseudoRandom(50 * 1024 * 1024, 0);
     for (let burst = 0; burst < 6; burst++) {
-      await file.write(pseudoRandom(50 * 1024 * 1024, burst));
+      await file.write(bytes);
+      const wroteAt = Date.now();
       expect(addedAt, `handed over during burst ${burst}`).toBe(0);
-      // Real time must pass for the stability rule: a pause shorter than its interval, so the
-      // file keeps changing within it (derived from the interval, not tuned to the machine).
-      await new Promise((r) => setTimeout(r, (stabilityMs * 3) / 4));
+      // Real time must pass for the stability rule: a pause of half its interval, counted from the
+      // end of the write and taking in the making of the next burst, so the file keeps changing
+      // within it with half the interval to spare for a loaded machine's late timers.
+      if (burst < 5) bytes = pseudoRandom(50 * 1024 * 1024, burst + 1);
+      await new Promise((r) => setTimeout(r, Math.max(0, wroteAt + stabilityMs / 2 - Date.now())));
     }
     await file.close();
     const writerDone = Date.now();
