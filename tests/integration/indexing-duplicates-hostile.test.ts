@@ -3,8 +3,12 @@
  * emulator over real HTTP, a real ffmpeg MP4. The same file added twice at once with two
  * indexes; the membership read answering 500s and 429s; the existing asset failed on the
  * platform; the index deleted meanwhile. Each ends where the person can see why, with no second
- * asset made behind their back and no index touched twice.
+ * asset made behind their back and no index touched twice; a SIGKILL mid-adoption (the
+ * membership read sent, not answered) resumes the adoption, never an upload.
  */
+import { spawn } from 'node:child_process';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
@@ -12,6 +16,7 @@ import { EmulatorControl } from '../helpers/emulator-control.ts';
 import { makeVideo } from '../helpers/ffmpeg-media.ts';
 import { makeQueue, waitFor } from '../helpers/queue-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
+import { until } from '../helpers/until.ts';
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -150,4 +155,69 @@ describe('a duplicate with an index chosen, attacked', () => {
       expect(await control.requests('assets.create')).toHaveLength(1);
     });
   });
+
+  it('survives a SIGKILL mid-adoption (membership read unanswered): adopted, never uploaded again', async () => {
+    const indexId = await newIndex('adopt-crash');
+    const { dir: data, cleanup: done } = await makeTempDir();
+    // The content is in the library already (uploaded without an index, then cleared).
+    const before = makeQueue(emulator.url, data);
+    before.queue.start();
+    await before.queue.add([{ kind: 'file', path: clip }]);
+    const [first] = await waitFor(before.queue, settled(1));
+    before.queue.remove(first!.id);
+    await before.close();
+
+    // A gateway that never answers the membership read: the child is killed waiting on it.
+    let membershipAsked = false;
+    const gateway = createServer((req, res) => {
+      if (req.method === 'GET' && /\/assets\/[^/]+\/indexed-assets/.test(req.url ?? '')) {
+        membershipAsked = true;
+        return; // no answer, ever
+      }
+      const out = request(
+        `${emulator.origin}${req.url}`,
+        { method: req.method, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      req.pipe(out);
+    });
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+    const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/v1.3`;
+    const run = (baseUrl: string) =>
+      spawn(
+        process.execPath,
+        ['--import', 'tsx', 'tests/helpers/index-child.ts', baseUrl, data, clip, indexId],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+    try {
+      const child = run(gatewayUrl);
+      const exited = new Promise((r) => child.on('exit', r));
+      await until("the adoption to ask for the asset's indexed assets", () => membershipAsked);
+      child.kill('SIGKILL');
+      await exited;
+
+      const second = run(emulator.url);
+      let out = '';
+      second.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise((r) => second.on('exit', r));
+      expect(code).toBe(0);
+      const items = JSON.parse(out.slice(out.indexOf('idle ') + 5)) as Array<{
+        state: string;
+        assetId?: string;
+      }>;
+      expect(items).toEqual([expect.objectContaining({ state: 'indexed', assetId: first!.assetId })]);
+      expect(await control.requests('assets.create')).toHaveLength(1);
+      expect(await control.requests('indexed-assets.create')).toHaveLength(1);
+      expect(await indexedAssetsOf(indexId)).toEqual([expect.objectContaining({ asset_id: first!.assetId })]);
+    } finally {
+      gateway.closeAllConnections();
+      gateway.close();
+      await done();
+    }
+  }, 60_000);
 });
