@@ -15,40 +15,10 @@ import {
 } from '../../electron/core/api/errors.ts';
 import { runMultipartUpload, startMultipartUpload } from '../../electron/core/api/multipart-upload.ts';
 import type { Logger } from '../../electron/core/ports.ts';
-import type { RunningEmulator } from '../../emulator/index.ts';
-import type { EmulatorControl } from '../helpers/emulator-control.ts';
-import {
-  startLostAnswerRig,
-  type LostAnswerProxy,
-  type LostAnswerRig,
-} from '../helpers/lost-answer-proxy.ts';
+import { control, dir, emulatorAssets, proxy, useLostAnswerSuite } from '../helpers/lost-answer-suite.ts';
 import { mp4, wav, writeFixture } from '../helpers/media.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
 
-let rig: LostAnswerRig;
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let proxy: LostAnswerProxy;
-let dir: string;
-let cleanup: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-  rig = await startLostAnswerRig();
-  ({ emulator, control, proxy } = rig);
-});
-afterAll(async () => {
-  await rig.close();
-  await cleanup();
-});
-beforeEach(async () => {
-  await rig.reset(4096);
-});
-
-async function emulatorAssets() {
-  const res = await fetch(`${emulator.url}/assets?page_limit=50`, { headers: { 'x-api-key': 'k' } });
-  return ((await res.json()) as { data: Array<{ filename: string }> }).data;
-}
+useLostAnswerSuite();
 
 describe('the client', () => {
   const retries: string[] = [];

@@ -83,14 +83,13 @@ describe.each(FAULTS)('with the answer lost (%s)', (fault) => {
   it('direct uploads: one create per file, each adopted', async () => {
     const names = await writeFiles();
     // Direct: under the multipart size for this test.
-    const harness = setHarness(makeQueue(`${proxy.origin}/v1.3`, dataDir));
-    harness.queue.start();
+    const queue = startThroughGateway();
     const rule = proxy.lose({ method: 'POST', path: /^\/v1\.3\/assets$/, fault, count: FILES });
-    await harness.queue.add(names.map((name) => ({ kind: 'file' as const, path: join(dir, name) })));
+    await queue.add(names.map((name) => ({ kind: 'file' as const, path: join(dir, name) })));
     await expectExactlyOneAssetPerFile(names);
     expect(rule.hits).toBe(FILES);
     expect(await control.requests('assets.create')).toHaveLength(FILES);
-    expect(harness.queue.list().every((i) => i.method === 'direct')).toBe(true);
+    expect(queue.list().every((i) => i.method === 'direct')).toBe(true);
   });
 
   it('URL uploads: one create per URL, each adopted', async () => {
@@ -158,11 +157,10 @@ describe('an asset of the same name and size made elsewhere just before', () => 
     await until('the asset made outside the queue to be ready', async () =>
       (await emulatorAssets()).some((a) => a._id === foreign._id && a.status === 'ready'),
     );
-    const harness = setHarness(makeQueue(`${proxy.origin}/v1.3`, dataDir));
-    harness.queue.start();
+    const queue = startThroughGateway();
     const rule = proxy.lose({ method: 'POST', path: /^\/v1\.3\/assets$/, fault: 'cut', count: 1 });
-    await harness.queue.add([{ kind: 'file', path: join(dir, 'shared.mp4') }]);
-    const [item] = await waitFor(harness.queue, allIn('ready'), 45_000);
+    await queue.add([{ kind: 'file', path: join(dir, 'shared.mp4') }]);
+    const [item] = await waitFor(queue, allIn('ready'), 45_000);
     expect(rule.hits).toBe(1);
     expect(item!.assetId).not.toBe(foreign._id);
     expect((await emulatorAssets()).map((a) => a._id).sort()).toEqual([foreign._id, item!.assetId].sort());
@@ -206,17 +204,14 @@ describe('two files of one name and size', () => {
       await mkdir(join(dir, sub), { recursive: true });
       await writeFixture(join(dir, sub, 'same.mp4'), mp4({ seed: 300 + i, payloadBytes: 8_000 }));
     }
-    const harness = setHarness(makeQueue(`${proxy.origin}/v1.3`, dataDir));
-    harness.queue.start();
+    const queue = startThroughGateway();
     const rule = proxy.lose({
       method: 'POST',
       path: /^\/v1\.3\/assets$/,
       fault: 'cut',
       count: 2,
     });
-    await harness.queue.add(
-      ['a', 'b'].map((sub) => ({ kind: 'file' as const, path: join(dir, sub, 'same.mp4') })),
-    );
+    await queue.add(['a', 'b'].map((sub) => ({ kind: 'file' as const, path: join(dir, sub, 'same.mp4') })));
     await expectExactlyOneAssetPerFile(['same.mp4', 'same.mp4']);
     expect(rule.hits).toBe(2);
     expect(await control.requests('assets.create')).toHaveLength(2);
@@ -287,8 +282,7 @@ describe('when the lost request never reached the platform', () => {
   it('looks, finds nothing, and only then sends again: still one asset', async () => {
     await writeFixture(join(dir, 'swallowed.mp4'), mp4({ seed: 7, payloadBytes: 5_000 }));
     // Patience short of its default (minutes: lost-answer-hostile.test.ts attacks a late listing).
-    const harness = setHarness(makeQueue(`${proxy.origin}/v1.3`, dataDir, { arrivalPatienceMs: 3_000 }));
-    harness.queue.start();
+    const queue = startThroughGateway({ arrivalPatienceMs: 3_000 });
     // The gateway reads the whole body and answers 504 without forwarding it: the client cannot
     // tell this from a create that was carried out, so it looks (patiently: the whole body went
     // out) before sending again.
@@ -299,7 +293,7 @@ describe('when the lost request never reached the platform', () => {
       count: 1,
       forward: false,
     });
-    await harness.queue.add([{ kind: 'file', path: join(dir, 'swallowed.mp4') }]);
+    await queue.add([{ kind: 'file', path: join(dir, 'swallowed.mp4') }]);
     await expectExactlyOneAssetPerFile(['swallowed.mp4']);
     expect(rule.hits).toBe(1);
     expect(await control.requests('assets.create')).toHaveLength(1);
@@ -310,10 +304,9 @@ describe('when the lost request never reached the platform', () => {
     // forwarded the body. The first look finds nothing: the asset shows up on a later one.
     await control.addFaults({ kind: 'latency', route: 'assets.create', count: 1, ms: 1_000 });
     await writeFixture(join(dir, 'slow.mp4'), mp4({ seed: 9, payloadBytes: 5_000 }));
-    const harness = setHarness(makeQueue(`${proxy.origin}/v1.3`, dataDir));
-    harness.queue.start();
+    const queue = startThroughGateway();
     const rule = proxy.lose({ method: 'POST', path: /^\/v1\.3\/assets$/, fault: 504, count: 1, early: true });
-    await harness.queue.add([{ kind: 'file', path: join(dir, 'slow.mp4') }]);
+    await queue.add([{ kind: 'file', path: join(dir, 'slow.mp4') }]);
     await expectExactlyOneAssetPerFile(['slow.mp4']);
     expect(rule.hits).toBe(1);
     expect(await control.requests('assets.create')).toHaveLength(1);
