@@ -95,6 +95,20 @@ export function validateMediaUrl(raw: string): string {
   return url.toString();
 }
 
+/**
+ * A URL as it may be shown or printed back (a refusal's `input`: the dialog, the CLI's terminal and
+ * --json): without a user name and password, which are never repeated anywhere.
+ */
+export function urlForDisplay(raw: string): string {
+  const text = raw.trim();
+  if (!URL.canParse(text)) return text;
+  const url = new URL(text);
+  if (!url.username && !url.password) return text;
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}
+
 export function filenameFromUrl(url: string): string {
   const u = new URL(url);
   const segment = u.pathname.split('/').filter(Boolean).pop() ?? '';

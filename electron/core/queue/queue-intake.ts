@@ -5,7 +5,7 @@ import type { UploadOptions } from '../../shared/domain.ts';
 import type { QueueItemView } from '../../shared/queue-types.ts';
 import { walkFiles } from './folder-walk.ts';
 import { toView, type ItemRecord } from './item-record.ts';
-import { filenameFromUrl, InputRejected, validateMediaUrl } from './preflight.ts';
+import { filenameFromUrl, InputRejected, urlForDisplay, validateMediaUrl } from './preflight.ts';
 import type { QueueContext } from './queue-context.ts';
 
 export type AddInput =
@@ -57,7 +57,7 @@ export async function addItems(ctx: QueueContext, inputs: AddInput[]): Promise<A
     } catch (error) {
       if (!(error instanceof InputRejected)) throw error;
       result.rejected.push({
-        input: input.kind === 'url' ? input.url : input.path,
+        input: input.kind === 'url' ? urlForDisplay(input.url) : input.path,
         message: error.message,
       });
     }
