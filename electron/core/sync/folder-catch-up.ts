@@ -31,7 +31,10 @@ export interface ScanHost {
  */
 export async function catchUpScan(host: ScanHost, baseline: boolean): Promise<void> {
   const { folder, ledger } = host;
-  const seen = new Set<string>();
+  // What is seen, to mark what is not as missing: nothing to mark when the ledger had nothing
+  // (a first scan), so no set of 100,000 paths either.
+  const tally = ledger.counts(folder.id);
+  const seen = Object.values(tally).some((n) => n > 0) ? new Set<string>() : undefined;
   try {
     for await (const batch of scanBatches(folder.path, {
       recursive: folder.recursive,
@@ -42,12 +45,13 @@ export async function catchUpScan(host: ScanHost, baseline: boolean): Promise<vo
     })) {
       for (const [i, rel] of batch.rels.entries()) {
         if (host.stopped()) return;
-        seen.add(rel);
+        seen?.add(rel);
         const entry = ledger.get(folder.id, rel);
-        const file = { size: batch.sizes[i]!, mtimeMs: batch.mtimes[i]! };
+        const file = { size: batch.sizes[i]!, mtimeMs: batch.mtimes[i]!, rel };
         if (baseline && !entry) {
           ledger.set(folder.id, rel, {
-            ...file,
+            size: file.size,
+            mtimeMs: file.mtimeMs,
             state: 'skipped',
             note: 'there before the folder was added',
           });
@@ -55,7 +59,7 @@ export async function catchUpScan(host: ScanHost, baseline: boolean): Promise<vo
         }
         // Unchanged since last time: not even re-hashed.
         if (isKnown(entry, file)) continue;
-        await host.consider(batch.paths[i]!, { ...file, rel });
+        await host.consider(batch.paths[i]!, file);
       }
       await host.handOverRoom();
     }
@@ -70,8 +74,9 @@ export async function catchUpScan(host: ScanHost, baseline: boolean): Promise<vo
     });
     return host.becomeUnavailable();
   }
-  for (const [rel, entry] of Object.entries(ledger.files(folder.id)))
-    if (!seen.has(rel) && entry.state !== 'missing') host.markMissing(rel);
+  if (seen)
+    for (const [rel, entry] of Object.entries(ledger.files(folder.id)))
+      if (!seen.has(rel) && entry.state !== 'missing') host.markMissing(rel);
   await ledger.commit();
   host.changed();
 }

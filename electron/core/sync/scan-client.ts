@@ -71,7 +71,12 @@ class ScanThread {
     // Spelt out literally: the desktop build points this URL at the file unpacked next to the asar.
     // Plain JavaScript: without the parent's flags (a TS loader under tsx or vitest took the
     // thread ~1 s to start on a loaded machine, the wait for a first scan's first files).
-    const worker = new Worker(new URL('./scan-worker.mjs', import.meta.url), { execArgv: [] });
+    // Its young generation small: what it allocates lives for one batch, and every megabyte of
+    // it is resident memory of the app.
+    const worker = new Worker(new URL('./scan-worker.mjs', import.meta.url), {
+      execArgv: [],
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
     worker.unref();
     worker.on('message', (reply: Reply & { id: number }) => {
       const waiter = this.waiting.get(reply.id);
