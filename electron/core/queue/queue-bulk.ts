@@ -54,7 +54,7 @@ export function pauseAll(ctx: QueueContext, until?: number): void {
   for (const item of pending) {
     if (announcedAlone(ctx, item)) pauseItem(ctx, item, 'all');
     else {
-      // An asset followed until the platform processed it: looked at again on resume (wakeItem).
+      // An asset followed until the platform has processed it: resume all follows it again.
       ctx.followers.get(item.id)?.abort('pause');
       markPaused(item, 'all');
       setState(ctx, item, 'paused', now);
