@@ -7,12 +7,19 @@ import { silentLogger } from '../../electron/core/ports.ts';
 
 export const FAST = { maxAttempts: 2, maxTotalMs: 2_000, baseDelayMs: 20, maxDelayMs: 100 };
 
-/** A real queue on real conf files in `dataDir`, talking to `baseUrl`. */
+/**
+ * A real queue on real conf files in `dataDir`, talking to `baseUrl`. `openStore` opens its two
+ * documents (the queue's and the ledger's): a test's own store, such as one on a disk that fills.
+ */
 export function makeQueue(
   baseUrl: string,
   dataDir: string,
-  overrides: Partial<UploadQueueOptions> & { apiKey?: () => string } = {},
+  overrides: Partial<UploadQueueOptions> & {
+    apiKey?: () => string;
+    openStore?: (dataDir: string, name: string) => ConfDocumentStore;
+  } = {},
 ): { queue: UploadQueue; client: UndiciTwelveLabsClient; ledger: UploadLedger; close: () => Promise<void> } {
+  const { openStore = (dir, name) => new ConfDocumentStore(dir, name), ...queueOverrides } = overrides;
   const client = new UndiciTwelveLabsClient({
     baseUrl,
     apiKey: overrides.apiKey ?? (() => 'test-key'),
@@ -22,17 +29,17 @@ export function makeQueue(
     // One clock for the app, as in the app (a test's skewed clock is the client's too).
     clock: overrides.clock,
   });
-  const ledger = new UploadLedger(new ConfDocumentStore(dataDir, 'ledger'));
+  const ledger = new UploadLedger(openStore(dataDir, 'ledger'));
   const queue = new UploadQueue({
     client,
     ledger,
-    store: new ConfDocumentStore(dataDir, 'queue'),
+    store: openStore(dataDir, 'queue'),
     logger: silentLogger,
     pollInitialMs: 20,
     pollMaxMs: 100,
     probeIntervalMs: 200,
     sourceCheckIntervalMs: 200,
-    ...overrides,
+    ...queueOverrides,
   });
   return {
     queue,

@@ -8,15 +8,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { UndiciTwelveLabsClient } from '../../electron/core/api/client.ts';
-import { silentLogger } from '../../electron/core/ports.ts';
-import { UploadLedger } from '../../electron/core/queue/upload-ledger.ts';
-import { UploadQueue } from '../../electron/core/queue/upload-queue.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import type { DocumentChange } from '../../electron/core/store/document-store.ts';
 import { EmulatorControl } from '../helpers/emulator-control.ts';
 import { wav, writeFixture } from '../helpers/media.ts';
-import { FAST, waitFor } from '../helpers/queue-harness.ts';
+import { makeQueue, waitFor } from '../helpers/queue-harness.ts';
 import { until } from '../helpers/serve-client.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
@@ -54,27 +50,9 @@ afterAll(async () => {
   await cleanup();
 });
 
-function open(dataDir: string) {
-  const client = new UndiciTwelveLabsClient({ baseUrl: emulator.url, apiKey: () => KEY, backoff: FAST });
-  const ledger = new UploadLedger(new DiskStore(dataDir, 'ledger'));
-  const queue = new UploadQueue({
-    client,
-    ledger,
-    store: new DiskStore(dataDir, 'queue'),
-    logger: silentLogger,
-    pollInitialMs: 20,
-    pollMaxMs: 100,
-  });
-  return {
-    queue,
-    ledger,
-    close: async () => {
-      await queue.stop();
-      await ledger.close();
-      await client.close();
-    },
-  };
-}
+/** The real queue (queue-harness.ts) on the disk above. */
+const open = (dataDir: string) =>
+  makeQueue(emulator.url, dataDir, { apiKey: () => KEY, openStore: (dir, name) => new DiskStore(dir, name) });
 
 describe('a disk that fills up right after the platform created the asset', () => {
   it('the item still ends ready, is written once there is space, and one asset is made', async () => {
