@@ -51,14 +51,23 @@ function lockChild() {
   return { child, line };
 }
 
+/**
+ * Four processes ready, then told to take the lock at the same moment: what each answered
+ * ('locked' or 'refused <pid>') and which of them hold it (exactly one, checked here).
+ */
+async function race() {
+  const racers = Array.from({ length: 4 }, lockChild);
+  for (const r of racers) expect(await r.line()).toBe('ready');
+  for (const r of racers) r.child.stdin.write('go\n');
+  const results = await Promise.all(racers.map((r) => r.line()));
+  const winners = racers.filter((_, i) => results[i] === 'locked');
+  expect(winners, results.join(', ')).toHaveLength(1);
+  return { results, winners };
+}
+
 describe('data-folder lock', () => {
   it('of four processes that try at the same moment, exactly one holds it; the others name it', async () => {
-    const racers = Array.from({ length: 4 }, lockChild);
-    for (const r of racers) expect(await r.line()).toBe('ready');
-    for (const r of racers) r.child.stdin.write('go\n');
-    const results = await Promise.all(racers.map((r) => r.line()));
-    const winners = racers.filter((_, i) => results[i] === 'locked');
-    expect(winners, results.join(', ')).toHaveLength(1);
+    const { results, winners } = await race();
     const winnerPid = winners[0]!.child.pid!;
     for (const result of results.filter((r) => r !== 'locked')) expect(result).toBe(`refused ${winnerPid}`);
     expect(await lockPid()).toBe(winnerPid);
@@ -82,12 +91,7 @@ describe('data-folder lock', () => {
 
     // Four starts find the dead holder's lock at once: one takes it over, none removes the
     // lock another just placed (the old takeover let two win about one run in four).
-    const racers = Array.from({ length: 4 }, lockChild);
-    for (const r of racers) expect(await r.line()).toBe('ready');
-    for (const r of racers) r.child.stdin.write('go\n');
-    const results = await Promise.all(racers.map((r) => r.line()));
-    const winners = racers.filter((_, i) => results[i] === 'locked');
-    expect(winners, results.join(', ')).toHaveLength(1);
+    const { results, winners } = await race();
     expect(await lockPid()).toBe(winners[0]!.child.pid);
     for (const result of results.filter((r) => r !== 'locked'))
       expect(result).toBe(`refused ${winners[0]!.child.pid}`);
