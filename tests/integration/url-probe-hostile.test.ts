@@ -217,4 +217,30 @@ describe('probeUrl against hostile servers', () => {
       await server.close();
     }
   });
+
+  it('time spent waiting behind another URL is not held against a server that answers at once', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const slow = await hostile((req, res, n) => {
+      if (n === 1) return serveRange(req, res);
+      void released.then(() => serveRange(req, res)); // holds the remote lane until released
+    });
+    const fast = await hostile((req, res) => serveRange(req, res));
+    try {
+      const first = probeUrl(probe, `${slow.origin}/slow.mp4`, { blockBytes: 4096, timeoutMs: 30_000 });
+      await until('the slow URL to hold the turn', () => slow.requests.length >= 2);
+      const started = Date.now();
+      const second = probeUrl(probe, `${fast.origin}/fast.mp4`, { blockBytes: 4096, timeoutMs: 1_000 });
+      await until('the fast server to give its first block', () => fast.requests.length >= 1);
+      // Its own limit has passed while it waited for the turn (its server answered at once).
+      await until('the fast URL to have waited past its limit', () => Date.now() - started > 1_500);
+      release();
+      expect(await first).toMatchObject({ width: 640, height: 200 });
+      expect(await second).toMatchObject({ width: 640, height: 200, hasVideo: true });
+    } finally {
+      release();
+      await slow.close();
+      await fast.close();
+    }
+  });
 });

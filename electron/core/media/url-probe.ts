@@ -19,7 +19,7 @@ export interface UrlProbeOptions {
   signal?: AbortSignal;
   /** Bytes read from the server in all, at most (default 4 MiB). */
   capBytes?: number;
-  /** The whole probe, at most (default 15 s). */
+  /** The first block's read, and then the reads of MediaInfo's turn, each at most (default 15 s). */
   timeoutMs?: number;
   /** Bytes asked for per Range request (default 256 KiB). */
   blockBytes?: number;
@@ -34,8 +34,12 @@ export async function probeUrl(
   url: string,
   options: UrlProbeOptions = {},
 ): Promise<ContainerFacts & { capped: boolean; fetched: number }> {
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 15_000);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const limit = options.timeoutMs ?? 15_000;
+  const withCaller = (timeout: AbortSignal) =>
+    options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  // The time limit is the server's: the opening read has one, and the reads of MediaInfo's turn
+  // a fresh one, so the time spent waiting for the turn (behind other URLs) is not held against it.
+  let deadline = AbortSignal.timeout(limit);
   // A pool of its own (nothing of the API client's travels with it), through the proxy the
   // person set (HTTPS_PROXY/HTTP_PROXY/NO_PROXY), as the API client does.
   const agent = new EnvHttpProxyAgent({ connections: 1, connect: { timeout: 10_000 } });
@@ -43,14 +47,18 @@ export async function probeUrl(
     // The first block is asked for before MediaInfo's turn (one URL at a time): a server slow to
     // answer, or not answering, does not hold up the other URLs. Later blocks are fetched during
     // the turn, on the probe's remote lane: a server stalling there never holds up local files.
-    const source = await RangeSource.open(agent, url, signal, options);
-    const facts = await probe.probeSource(async () => source, 'remote');
+    const source = await RangeSource.open(agent, url, withCaller(deadline), options);
+    const facts = await probe.probeSource(async () => {
+      deadline = AbortSignal.timeout(limit);
+      source.readWith(withCaller(deadline));
+      return source;
+    }, 'remote');
     return { ...facts, capped: source.capped, fetched: source.fetched };
   } catch (error) {
     if (error instanceof ProbeUnavailable) throw error;
     if (options.signal?.aborted) throw error; // the item was paused or canceled: not ours to say
     throw new ProbeUnavailable(
-      timeout.aborted ? 'the server did not answer in time' : `it could not be read (${describe(error)})`,
+      deadline.aborted ? 'the server did not answer in time' : `it could not be read (${describe(error)})`,
     );
   } finally {
     await agent.close().catch(() => agent.destroy()); // a pool that will not close gracefully is torn down
@@ -70,7 +78,7 @@ class RangeSource implements ByteSource {
     private readonly agent: Dispatcher,
     private readonly url: string,
     readonly size: number,
-    private readonly signal: AbortSignal,
+    private signal: AbortSignal,
     private readonly cap: number,
     private readonly blockBytes: number,
   ) {}
@@ -88,6 +96,11 @@ class RangeSource implements ByteSource {
     );
     source.keep(0, await source.body(first.body, blockBytes));
     return source;
+  }
+
+  /** The signal of the reads from now on (MediaInfo's turn has a time limit of its own). */
+  readWith(signal: AbortSignal): void {
+    this.signal = signal;
   }
 
   async read(buffer: Buffer, length: number, offset: number): Promise<number> {
