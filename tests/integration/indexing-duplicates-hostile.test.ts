@@ -1,8 +1,8 @@
 /**
  * Duplicates with an index chosen, attacked (issue 17, brief H17): the real queue against the
  * emulator over real HTTP, a real ffmpeg MP4. The same file added twice at once with two
- * indexes; the membership read answering 500s and 429s; the existing asset failed on the
- * platform; the index deleted meanwhile. Each ends where the person can see why, with no second
+ * indexes; the membership read answering a 500 and a 429; the existing asset failed, or still
+ * processing, on the platform; the index deleted meanwhile. Each ends where the person can see why, with no second
  * asset made behind their back and no index touched twice; a SIGKILL mid-adoption (the
  * membership read sent, not answered) resumes the adoption, never an upload.
  */
@@ -138,6 +138,23 @@ describe('a duplicate with an index chosen, attacked', () => {
       expect(await indexedAssetsOf(indexId)).not.toContainEqual(
         expect.objectContaining({ asset_id: first!.assetId }),
       );
+    });
+  });
+
+  it('the existing asset still processing on the platform: followed to ready, then indexed', async () => {
+    const indexId = await newIndex('still-processing');
+    await withQueue(async ({ queue }) => {
+      await queue.add([{ kind: 'file', path: clip }]);
+      const [first] = await waitFor(queue, settled(1));
+      await control.setStatus(first!.assetId!, 'processing');
+      await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
+      await waitFor(queue, (all) => all[1]?.state === 'processing' && all[1].assetId === first!.assetId);
+      expect(await control.requests('indexed-assets.create')).toHaveLength(0);
+      await control.setStatus(first!.assetId!, 'ready');
+      const [, copy] = await waitFor(queue, settled(2));
+      expect(copy).toMatchObject({ state: 'indexed', assetId: first!.assetId });
+      expect(await control.requests('assets.create')).toHaveLength(1);
+      expect(await control.requests('indexed-assets.create')).toHaveLength(1);
     });
   });
 
