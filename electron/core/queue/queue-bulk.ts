@@ -49,7 +49,7 @@ export function pauseAll(ctx: QueueContext, until?: number): void {
   data.pausing = true;
   ctx.doc.changedAt('pausing');
   const flagSaved = ctx.doc.commitMarkedFirst();
-  const quiet: string[] = [];
+  const quiet: ItemRecord[] = [];
   const now = ctx.clock.now();
   for (const item of pending) {
     if (announcedAlone(ctx, item)) pauseItem(ctx, item, 'all');
@@ -57,11 +57,13 @@ export function pauseAll(ctx: QueueContext, until?: number): void {
       // An asset followed until the platform has processed it: resume all follows it again.
       ctx.followers.get(item.id)?.abort('pause');
       markPaused(item, 'all');
-      setState(ctx, item, 'paused', now);
-      quiet.push(item.id);
+      item.state = 'paused';
+      item.updatedAt = now;
+      quiet.push(item);
     }
   }
-  if (quiet.length > 0) ctx.emitChangedMany(quiet);
+  ctx.index.pausedAll(quiet);
+  if (quiet.length > 0) ctx.emitChangedMany(quiet.map((item) => item.id));
   ctx.emitTotalsNow();
   ctx.checkIdle();
   // The items are saved whole once the flag is on disk (not in the same write: a whole save of

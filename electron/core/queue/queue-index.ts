@@ -45,6 +45,15 @@ export class QueueIndex {
     this.tally.update(item);
   }
 
+  /**
+   * Pause all paused every pending item, these as a bulk (queue-bulk.ts): their counts change,
+   * and none is startable any more (one clear instead of 80,000 deletes).
+   */
+  pausedAll(items: readonly ItemRecord[]): void {
+    for (const item of items) this.tally.update(item);
+    this.startable.clear();
+  }
+
   remove(item: ItemRecord): void {
     this.startable.delete(item.id);
     this.tally.remove(item.id);
