@@ -8,6 +8,7 @@ import {
   count,
   epochMs,
   keyedEntry,
+  oneMapDocument,
   plural,
   type DocumentSchema,
 } from '../store/document-schema.ts';
@@ -111,20 +112,12 @@ const cacheFile = z
 
 const cacheEntry = z.object({ file: cacheFile, size: count, lastUsed: z.number().finite() });
 
-export const thumbnailIndexSchema: DocumentSchema<CacheIndex> = {
+export const thumbnailIndexSchema: DocumentSchema<CacheIndex> = oneMapDocument({
   label: 'the thumbnail cache index (thumbnails.json)',
-  initial: () => ({ version: 1, entries: {} }),
-  journal: { version: 1, entries: 2 },
-  check: (raw, problems) => ({
-    ...raw,
-    version: 1,
-    entries: checkMap(
-      raw.entries,
-      'cached thumbnail',
-      problems,
-      keyedEntry(platformId, 'not an asset id', cacheEntry),
-    ),
-  }),
-  kept: (data) =>
-    `${plural(Object.keys(data.entries).length, 'cached thumbnail')} (the others download again)`,
-};
+  field: 'entries',
+  what: 'cached thumbnail',
+  key: platformId,
+  keyReason: 'not an asset id',
+  value: cacheEntry,
+  kept: (n) => `${plural(n, 'cached thumbnail')} (the others download again)`,
+});

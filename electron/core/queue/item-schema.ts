@@ -9,7 +9,7 @@ import {
   count,
   epochMs,
   isRecord,
-  keyedEntry,
+  oneMapDocument,
   plural,
   safeId,
   type DocumentSchema,
@@ -243,20 +243,13 @@ const ledgerEntry = z.object({
 
 export type LedgerData = { version: 1; byHash: Record<string, LedgerEntry> } & Record<string, unknown>;
 
-export const ledgerSchema: DocumentSchema<LedgerData> = {
+export const ledgerSchema: DocumentSchema<LedgerData> = oneMapDocument({
   label: 'the record of uploaded content (ledger.json)',
-  initial: () => ({ version: 1, byHash: {} }),
-  journal: { version: 1, byHash: 2 },
-  check: (raw, problems) => ({
-    ...raw,
-    version: 1,
-    byHash: checkMap(
-      raw.byHash,
-      'uploaded-content record',
-      problems,
-      keyedEntry(sha256, 'not a content hash', ledgerEntry),
-    ),
-  }),
-  kept: (data) =>
-    `${plural(Object.keys(data.byHash).length, 'uploaded file')} (a file whose record was lost is uploaded again if it is added again)`,
-};
+  field: 'byHash',
+  what: 'uploaded-content record',
+  key: sha256,
+  keyReason: 'not a content hash',
+  value: ledgerEntry,
+  kept: (n) =>
+    `${plural(n, 'uploaded file')} (a file whose record was lost is uploaded again if it is added again)`,
+});

@@ -121,6 +121,37 @@ export function keyedEntry<V>(
 }
 
 /**
+ * The schema of a document that is one map (`{version: 1, [field]: {key: value}}`, such as the
+ * thumbnail cache index and the upload ledger): each entry kept or dropped whole by `keyedEntry`,
+ * and what was kept said by `kept` from the number of entries.
+ */
+export function oneMapDocument<F extends string, V>(parts: {
+  label: string;
+  field: F;
+  /** One entry, for people: "cached thumbnail". */
+  what: string;
+  key: z.ZodType;
+  keyReason: string;
+  value: z.ZodType<V>;
+  kept: (entries: number) => string;
+}): DocumentSchema<{ version: 1 } & { [K in F]: Record<string, V> } & Record<string, unknown>> {
+  type Doc = { version: 1 } & { [K in F]: Record<string, V> } & Record<string, unknown>;
+  const { label, field, what, key, keyReason, value, kept } = parts;
+  return {
+    label,
+    initial: () => ({ version: 1, [field]: {} }) as Doc,
+    journal: { version: 1, [field]: 2 },
+    check: (raw, problems) =>
+      ({
+        ...raw,
+        version: 1,
+        [field]: checkMap(raw[field], what, problems, keyedEntry(key, keyReason, value)),
+      }) as Doc,
+    kept: (data) => kept(Object.keys(data[field]).length),
+  };
+}
+
+/**
  * A map of entries by id: each entry checked on its own (`check` returns the entry, or a reason to
  * drop it), the good ones kept in a null-prototype map. `what` names one entry ("queue item");
  * `nameOf` gives a dropped entry a name a person recognises.
