@@ -61,6 +61,16 @@ function startSync(overrides: Partial<ConstructorParameters<typeof FolderSync>[0
 
 const statusWhere: typeof statusWithin = (sync, predicate) => statusWithin(sync, predicate, 45_000);
 
+/** chokidar's watch of `path` (no polling), with nothing ignored and its events unheard. */
+const watchEverything = (path: string) =>
+  chokidarWatchFolder(path, {
+    recursive: true,
+    polling: false,
+    ignored: () => false,
+    onEvent: () => {},
+    onError: () => {},
+  });
+
 /** What a full scan of `path` lists (relative paths), with nothing ignored. */
 async function scanned(path: string): Promise<string[]> {
   const listed: string[] = [];
@@ -269,13 +279,7 @@ describe('the watcher thread does not walk into the data folder', () => {
     await mkdir(join(media, 'day-1'), { recursive: true });
     await symlink(dataDir, join(media, 'shortcut'));
     const stop = excludeFromScans(dataDir);
-    const watcher = await chokidarWatchFolder(media, {
-      recursive: true,
-      polling: false,
-      ignored: () => false,
-      onEvent: () => {},
-      onError: () => {},
-    }).finally(stop);
+    const watcher = await watchEverything(media).finally(stop);
     try {
       const watched = await watchedInodes();
       const inode = async (path: string) => (await stat(path)).ino;
@@ -325,13 +329,7 @@ describe('the data folder under a path of its own (a bind mount)', () => {
     const stop = excludeFromScans(dataDir);
     try {
       expect(await scanned(media)).toEqual([]);
-      const watcher = await chokidarWatchFolder(media, {
-        recursive: true,
-        polling: false,
-        ignored: () => false,
-        onEvent: () => {},
-        onError: () => {},
-      });
+      const watcher = await watchEverything(media);
       try {
         const watched = await watchedInodes();
         expect(watched).toContain((await stat(media)).ino);
