@@ -220,6 +220,8 @@ export class FolderHandOver {
   /** What of the batch goes to the queue, and the ledger entries that go with it. */
   private async prepare(batch: Array<[string, Waiting]>) {
     const { folder, ledger } = this.host;
+    // One string for the batch, not one per item (each item keeps its metadata while queued).
+    const sourceFolder = basename(folder.path);
     const inputs: AddInput[] = [];
     const entries: Array<[string, FileEntry]> = [];
     this.readHeads(batch.filter(([, waiting]) => !waiting.verdicts)); // none, but never guessed
@@ -251,7 +253,7 @@ export class FolderHandOver {
         continue;
       }
       const metadata: Record<string, string> = folder.pathMetadata
-        ? { source_folder: basename(folder.path), relative_path: rel }
+        ? { source_folder: sourceFolder, relative_path: rel }
         : {};
       const options = { ...folder.options, userMetadata: { ...folder.options.userMetadata, ...metadata } };
       inputs.push({ kind: 'file', path, options, origin: { folderId: folder.id, relativePath: rel } });
