@@ -6,57 +6,34 @@
  * asset made behind their back and no index touched twice; a SIGKILL mid-adoption (the
  * membership read sent, not answered) resumes the adoption, never an upload.
  */
-import { spawn } from 'node:child_process';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeVideo } from '../helpers/ffmpeg-media.ts';
+import {
+  control,
+  emulator,
+  H,
+  indexedAssetsOf,
+  killIndexChild,
+  newIndex,
+  resumeIndexChild,
+  root,
+  settledIn,
+  startGateway,
+  uploadThenClear,
+  useIndexingSuite,
+} from '../helpers/indexing-suite.ts';
 import { makeQueue, waitFor } from '../helpers/queue-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 import { until } from '../helpers/until.ts';
 
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let dir: string;
-let cleanup: () => Promise<void>;
 let clip: string;
-const H = { 'x-api-key': 'k', 'content-type': 'application/json' };
+const settled = settledIn(['ready', 'duplicate', 'indexed', 'index-failed', 'failed', 'rejected']);
 
-async function newIndex(name: string) {
-  const res = await fetch(`${emulator.url}/indexes`, {
-    method: 'POST',
-    headers: H,
-    body: JSON.stringify({
-      index_name: name,
-      models: [{ model_name: 'marengo3.0', model_options: ['visual'] }],
-    }),
-  });
-  return ((await res.json()) as { _id: string })._id;
-}
-async function indexedAssetsOf(indexId: string) {
-  const res = await fetch(`${emulator.url}/indexes/${indexId}/indexed-assets?page_limit=50`, { headers: H });
-  return ((await res.json()) as { data: Array<{ _id: string; asset_id: string; status: string }> }).data;
-}
-const FINAL = ['ready', 'duplicate', 'indexed', 'index-failed', 'failed', 'rejected'];
-const settled = (n: number) => (items: Array<{ state: string }>) =>
-  items.length === n && items.every((i) => FINAL.includes(i.state));
-
+useIndexingSuite();
 beforeAll(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-  emulator = await startEmulator({ processingMs: 20, indexingMs: 60 });
-  control = new EmulatorControl(emulator.origin);
-  clip = await makeVideo(join(dir, 'talk.mp4'), { seconds: 5, width: 640, height: 360 });
+  clip = await makeVideo(join(root, 'talk.mp4'), { seconds: 5, width: 640, height: 360 });
 }, 60_000);
-afterAll(async () => {
-  await emulator.close();
-  await cleanup();
-});
-beforeEach(async () => {
-  await control.reset();
-});
 
 /** A queue on a fresh data folder, closed after the test. */
 async function withQueue(
@@ -177,62 +154,27 @@ describe('a duplicate with an index chosen, attacked', () => {
     const indexId = await newIndex('adopt-crash');
     const { dir: data, cleanup: done } = await makeTempDir();
     // The content is in the library already (uploaded without an index, then cleared).
-    const before = makeQueue(emulator.url, data);
-    before.queue.start();
-    await before.queue.add([{ kind: 'file', path: clip }]);
-    const [first] = await waitFor(before.queue, settled(1));
-    before.queue.remove(first!.id);
-    await before.close();
+    const first = await uploadThenClear(data, clip, settled(1));
 
     // A gateway that never answers the membership read: the child is killed waiting on it.
     let membershipAsked = false;
-    const gateway = createServer((req, res) => {
-      if (req.method === 'GET' && /\/assets\/[^/]+\/indexed-assets/.test(req.url ?? '')) {
-        membershipAsked = true;
-        return; // no answer, ever
-      }
-      const out = request(
-        `${emulator.origin}${req.url}`,
-        { method: req.method, headers: req.headers },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      req.pipe(out);
+    const gateway = await startGateway((req) => {
+      if (req.method !== 'GET' || !/\/assets\/[^/]+\/indexed-assets/.test(req.url ?? '')) return 'forward';
+      membershipAsked = true;
+      return 'drop';
     });
-    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
-    const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/v1.3`;
-    const run = (baseUrl: string) =>
-      spawn(
-        process.execPath,
-        ['--import', 'tsx', 'tests/helpers/index-child.ts', baseUrl, data, clip, indexId],
-        {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
+    const args = { data, clip, indexId };
     try {
-      const child = run(gatewayUrl);
-      const exited = new Promise((r) => child.on('exit', r));
-      await until("the adoption to ask for the asset's indexed assets", () => membershipAsked);
-      child.kill('SIGKILL');
-      await exited;
+      await killIndexChild(gateway.url, args, () =>
+        until("the adoption to ask for the asset's indexed assets", () => membershipAsked),
+      );
 
-      const second = run(emulator.url);
-      let out = '';
-      second.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      const code = await new Promise((r) => second.on('exit', r));
-      expect(code).toBe(0);
-      const items = JSON.parse(out.slice(out.indexOf('idle ') + 5)) as Array<{
-        state: string;
-        assetId?: string;
-      }>;
-      expect(items).toEqual([expect.objectContaining({ state: 'indexed', assetId: first!.assetId })]);
+      const items = await resumeIndexChild(args);
+      expect(items).toEqual([expect.objectContaining({ state: 'indexed', assetId: first.assetId })]);
       expect(await control.requests('assets.create')).toHaveLength(1);
       expect(await control.requests('indexed-assets.create')).toHaveLength(1);
-      expect(await indexedAssetsOf(indexId)).toEqual([expect.objectContaining({ asset_id: first!.assetId })]);
+      expect(await indexedAssetsOf(indexId)).toEqual([expect.objectContaining({ asset_id: first.assetId })]);
     } finally {
-      gateway.closeAllConnections();
       gateway.close();
       await done();
     }

@@ -6,57 +6,34 @@
  * uploaded as new; a SIGKILL between "indexing request saved" and its answer indexes it once.
  * Without an index it stays today's duplicate.
  */
-import { spawn } from 'node:child_process';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeVideo } from '../helpers/ffmpeg-media.ts';
+import {
+  control,
+  emulator,
+  H,
+  indexedAssetsOf,
+  killIndexChild,
+  newIndex,
+  resumeIndexChild,
+  root,
+  settledIn,
+  startGateway,
+  uploadThenClear,
+  useIndexingSuite,
+} from '../helpers/indexing-suite.ts';
 import { makeQueue, waitFor } from '../helpers/queue-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 import { until } from '../helpers/until.ts';
 
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let dir: string;
-let cleanup: () => Promise<void>;
 let clip: string;
-const H = { 'x-api-key': 'k', 'content-type': 'application/json' };
+const settled = settledIn(['ready', 'duplicate', 'indexed', 'index-failed', 'failed']);
 
-async function newIndex(name: string) {
-  const res = await fetch(`${emulator.url}/indexes`, {
-    method: 'POST',
-    headers: H,
-    body: JSON.stringify({
-      index_name: name,
-      models: [{ model_name: 'marengo3.0', model_options: ['visual'] }],
-    }),
-  });
-  return ((await res.json()) as { _id: string })._id;
-}
-async function indexedAssetsOf(indexId: string) {
-  const res = await fetch(`${emulator.url}/indexes/${indexId}/indexed-assets?page_limit=50`, { headers: H });
-  return ((await res.json()) as { data: Array<{ _id: string; asset_id: string; status: string }> }).data;
-}
-const settled = (n: number) => (items: Array<{ state: string }>) =>
-  items.length === n &&
-  items.every((i) => ['ready', 'duplicate', 'indexed', 'index-failed', 'failed'].includes(i.state));
-
+useIndexingSuite();
 beforeAll(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-  emulator = await startEmulator({ processingMs: 20, indexingMs: 60 });
-  control = new EmulatorControl(emulator.origin);
-  clip = await makeVideo(join(dir, 'talk.mp4'), { seconds: 5, width: 640, height: 360 });
+  clip = await makeVideo(join(root, 'talk.mp4'), { seconds: 5, width: 640, height: 360 });
 }, 60_000);
-afterAll(async () => {
-  await emulator.close();
-  await cleanup();
-});
-beforeEach(async () => {
-  await control.reset();
-});
 
 describe('a duplicate with an index chosen', () => {
   it('adopts the existing asset and indexes it: one asset in all; without an index, a plain duplicate', async () => {
@@ -130,7 +107,7 @@ describe('a duplicate with an index chosen', () => {
 
   it("is checked against the index's models first: a copy they refuse is not indexed", async () => {
     const indexId = await newIndex('strict');
-    const low = await makeVideo(join(dir, 'low.mp4'), { seconds: 5, width: 640, height: 200 });
+    const low = await makeVideo(join(root, 'low.mp4'), { seconds: 5, width: 640, height: 200 });
     const { dir: data, cleanup: done } = await makeTempDir();
     const { queue, close } = makeQueue(emulator.url, data);
     try {
@@ -182,35 +159,19 @@ describe('a duplicate with an index chosen', () => {
   it('found while its twin is still uploading (another index), it follows that asset into its own index', async () => {
     const indexId = await newIndex('twins');
     // A gateway that holds the answers to POST /assets until released: the twin stays mid-create.
-    const held: Array<() => void> = [];
-    const gateway = createServer((req, res) => {
-      const holdIt = req.method === 'POST' && /\/assets$/.test(req.url ?? '');
-      const out = request(
-        `${emulator.origin}${req.url}`,
-        { method: req.method, headers: req.headers },
-        (up) => {
-          const answer = () => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-          };
-          if (holdIt) held.push(answer);
-          else answer();
-        },
-      );
-      req.pipe(out);
-    });
-    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+    const gateway = await startGateway((req) =>
+      req.method === 'POST' && /\/assets$/.test(req.url ?? '') ? 'hold' : 'forward',
+    );
     const { dir: data, cleanup: done } = await makeTempDir();
-    const port = (gateway.address() as AddressInfo).port;
-    const { queue, close } = makeQueue(`http://127.0.0.1:${port}/v1.3`, data);
+    const { queue, close } = makeQueue(gateway.url, data);
     try {
       queue.start();
       await queue.add([{ kind: 'file', path: clip }]);
-      await until('the first copy to be mid-create', () => held.length === 1);
+      await until('the first copy to be mid-create', () => gateway.held() === 1);
       await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
       const [twin] = await waitFor(queue, (all) => all[1]?.state === 'duplicate');
       expect(queue.list()[1]!.duplicateOf).toEqual({ itemId: twin!.id });
-      for (const release of held) release();
+      gateway.release();
       const [first, second] = await waitFor(queue, settled(2));
       expect(first!.state).toBe('ready');
       expect(second).toMatchObject({ state: 'indexed', assetId: first!.assetId });
@@ -218,7 +179,6 @@ describe('a duplicate with an index chosen', () => {
       expect(await indexedAssetsOf(indexId)).toEqual([expect.objectContaining({ asset_id: first!.assetId })]);
     } finally {
       await close();
-      gateway.closeAllConnections();
       gateway.close();
       await done();
     }
@@ -228,67 +188,27 @@ describe('a duplicate with an index chosen', () => {
     const indexId = await newIndex('crash');
     const { dir: data, cleanup: done } = await makeTempDir();
     // The content is in the library already (uploaded without an index, then cleared).
-    const before = makeQueue(emulator.url, data);
-    before.queue.start();
-    await before.queue.add([{ kind: 'file', path: clip }]);
-    const [first] = await waitFor(before.queue, settled(1));
-    before.queue.remove(first!.id);
-    await before.close();
+    const first = await uploadThenClear(data, clip, settled(1));
 
     // A gateway that forwards the indexing request, lets the emulator make it, and never answers.
-    const held: Array<() => void> = [];
-    const gateway = createServer((req, res) => {
-      const holdIt = req.method === 'POST' && /\/indexed-assets$/.test(req.url ?? '');
-      const out = request(
-        `${emulator.origin}${req.url}`,
-        { method: req.method, headers: req.headers },
-        (up) => {
-          if (holdIt) {
-            up.resume();
-            held.push(() => res.destroy());
-            return;
-          }
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      req.pipe(out);
-    });
-    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
-    const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/v1.3`;
-    const run = (baseUrl: string) =>
-      spawn(
-        process.execPath,
-        ['--import', 'tsx', 'tests/helpers/index-child.ts', baseUrl, data, clip, indexId],
-        {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
+    const gateway = await startGateway((req) =>
+      req.method === 'POST' && /\/indexed-assets$/.test(req.url ?? '') ? 'swallow' : 'forward',
+    );
+    const args = { data, clip, indexId };
     try {
-      const child = run(gatewayUrl);
-      const exited = new Promise((r) => child.on('exit', r));
-      await until('the platform to make the indexed asset', async () =>
-        (await control.requests('indexed-assets.create')).some((r) => r.status === 202),
+      await killIndexChild(gateway.url, args, () =>
+        until('the platform to make the indexed asset', async () =>
+          (await control.requests('indexed-assets.create')).some((r) => r.status === 202),
+        ),
       );
-      child.kill('SIGKILL');
-      await exited;
-      for (const release of held) release();
+      gateway.release();
 
-      const second = run(emulator.url);
-      let out = '';
-      second.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      const code = await new Promise((r) => second.on('exit', r));
-      expect(code).toBe(0);
-      const items = JSON.parse(out.slice(out.indexOf('idle ') + 5)) as Array<{
-        state: string;
-        assetId?: string;
-      }>;
-      expect(items).toEqual([expect.objectContaining({ state: 'indexed', assetId: first!.assetId })]);
+      const items = await resumeIndexChild(args);
+      expect(items).toEqual([expect.objectContaining({ state: 'indexed', assetId: first.assetId })]);
       expect(await control.requests('indexed-assets.create')).toHaveLength(1);
       expect(await control.requests('assets.create')).toHaveLength(1);
       expect(await indexedAssetsOf(indexId)).toHaveLength(1);
     } finally {
-      gateway.closeAllConnections();
       gateway.close();
       await done();
     }

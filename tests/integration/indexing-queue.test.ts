@@ -6,60 +6,43 @@
  * is resolved by looking, and a SIGKILL between "asset ready" and "indexed asset created" never
  * indexes twice.
  */
-import { spawn } from 'node:child_process';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeVideo } from '../helpers/ffmpeg-media.ts';
+import {
+  control,
+  emulator,
+  indexedAssetsOf,
+  killIndexChild,
+  newIndex as newIndexWith,
+  resumeIndexChild,
+  root,
+  startGateway,
+  useIndexingSuite,
+} from '../helpers/indexing-suite.ts';
 import { startLostAnswerProxy, type LostAnswerProxy } from '../helpers/lost-answer-proxy.ts';
 import { makeQueue, waitFor } from '../helpers/queue-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
+import { until } from '../helpers/until.ts';
 
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let dir: string;
-let cleanup: () => Promise<void>;
 let clip: string;
 let short: string;
-const H = { 'x-api-key': 'k', 'content-type': 'application/json' };
 
-async function newIndex(
+/** This suite's indexes see and hear unless a test says otherwise. */
+const newIndex = (
   name: string,
   models = [{ model_name: 'marengo3.0', model_options: ['visual', 'audio'] }],
-) {
-  const res = await fetch(`${emulator.url}/indexes`, {
-    method: 'POST',
-    headers: H,
-    body: JSON.stringify({ index_name: name, models }),
-  });
-  return ((await res.json()) as { _id: string })._id;
-}
-async function indexedAssetsOf(indexId: string) {
-  const res = await fetch(`${emulator.url}/indexes/${indexId}/indexed-assets?page_limit=50`, { headers: H });
-  return ((await res.json()) as { data: Array<{ _id: string; asset_id: string; status: string }> }).data;
-}
+) => newIndexWith(name, models);
 const settled = (states: string[]) => (items: Array<{ state: string }>) =>
   items.length > 0 && items.every((i) => states.includes(i.state));
 
+useIndexingSuite();
 beforeAll(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-  emulator = await startEmulator({ processingMs: 20, indexingMs: 60 });
-  control = new EmulatorControl(emulator.origin);
   [clip, short] = await Promise.all([
-    makeVideo(join(dir, 'talk.mp4'), { seconds: 5, width: 640, height: 360 }),
-    makeVideo(join(dir, 'blink.mp4'), { seconds: 2, width: 640, height: 360 }),
+    makeVideo(join(root, 'talk.mp4'), { seconds: 5, width: 640, height: 360 }),
+    makeVideo(join(root, 'blink.mp4'), { seconds: 2, width: 640, height: 360 }),
   ]);
 }, 60_000);
-afterAll(async () => {
-  await emulator.close();
-  await cleanup();
-});
-beforeEach(async () => {
-  await control.reset();
-});
 
 describe('the queue indexes what it uploads', () => {
   it('uploads a real MP4 with an index chosen and follows it to indexed', async () => {
@@ -159,7 +142,7 @@ describe('model preflight', () => {
       { model_name: 'marengo3.0', model_options: ['visual'] },
       { model_name: 'pegasus1.2', model_options: ['visual', 'audio'] },
     ]);
-    const low = await makeVideo(join(dir, 'low.mp4'), { seconds: 5, width: 640, height: 200 });
+    const low = await makeVideo(join(root, 'low.mp4'), { seconds: 5, width: 640, height: 200 });
     const { dir: data, cleanup: done } = await makeTempDir();
     const { queue, close } = makeQueue(emulator.url, data);
     try {
@@ -220,62 +203,27 @@ describe('a create sent once', () => {
   it('survives a SIGKILL between "asset ready" and "indexed asset created" without indexing twice', async () => {
     const indexId = await newIndex('crash');
     // A gateway that forwards the indexing request, lets the emulator make it, and never answers.
-    const held: Array<() => void> = [];
-    const gateway = createServer((req, res) => {
-      const holdIt = req.method === 'POST' && /\/indexed-assets$/.test(req.url ?? '');
-      const out = request(
-        `${emulator.origin}${req.url}`,
-        { method: req.method, headers: req.headers },
-        (up) => {
-          if (holdIt) {
-            up.resume();
-            held.push(() => res.destroy());
-            return;
-          }
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      req.pipe(out);
-    });
-    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
-    const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/v1.3`;
+    const gateway = await startGateway((req) =>
+      req.method === 'POST' && /\/indexed-assets$/.test(req.url ?? '') ? 'swallow' : 'forward',
+    );
     const { dir: data, cleanup: done } = await makeTempDir();
-    const run = (baseUrl: string) =>
-      spawn(
-        process.execPath,
-        ['--import', 'tsx', 'tests/helpers/index-child.ts', baseUrl, data, clip, indexId],
-        {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
+    const args = { data, clip, indexId };
     try {
-      const first = run(gatewayUrl);
-      const exited = new Promise((r) => first.on('exit', r));
       // The platform made the indexed asset; the answer is held: kill the queue right there.
-      for (
-        let i = 0;
-        i < 600 && (await control.requests('indexed-assets.create')).every((r) => r.status !== 202);
-        i++
-      )
-        await new Promise((r) => setTimeout(r, 50));
-      expect((await control.requests('indexed-assets.create')).map((r) => r.status)).toEqual([202]);
-      first.kill('SIGKILL');
-      await exited;
-      for (const release of held) release();
+      await killIndexChild(gateway.url, args, async () => {
+        await until('the platform to make the indexed asset', async () =>
+          (await control.requests('indexed-assets.create')).some((r) => r.status === 202),
+        );
+        expect((await control.requests('indexed-assets.create')).map((r) => r.status)).toEqual([202]);
+      });
+      gateway.release();
 
-      const second = run(emulator.url);
-      let out = '';
-      second.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      const code = await new Promise((r) => second.on('exit', r));
-      expect(code).toBe(0);
-      const items = JSON.parse(out.slice(out.indexOf('idle ') + 5)) as Array<{ state: string }>;
+      const items = await resumeIndexChild(args);
       expect(items.map((i) => i.state)).toEqual(['indexed']);
       expect(await control.requests('indexed-assets.create')).toHaveLength(1);
       expect(await control.requests('assets.create')).toHaveLength(1);
       expect(await indexedAssetsOf(indexId)).toHaveLength(1);
     } finally {
-      gateway.closeAllConnections();
       gateway.close();
       await done();
     }

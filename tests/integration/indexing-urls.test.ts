@@ -6,55 +6,37 @@
  * refused), the asset is created and its own metadata stops the doomed indexing request.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeVideo } from '../helpers/ffmpeg-media.ts';
+import {
+  control,
+  emulator,
+  newIndex as newIndexWith,
+  root,
+  settledIn,
+  useIndexingSuite,
+} from '../helpers/indexing-suite.ts';
 import { makeQueue, waitFor } from '../helpers/queue-harness.ts';
 import { serveFolder } from '../helpers/static-server.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
-let emulator: RunningEmulator;
-let control: EmulatorControl;
-let dir: string;
-let cleanup: () => Promise<void>;
-const H = { 'x-api-key': 'k', 'content-type': 'application/json' };
+/** This suite's indexes see and hear. */
+const newIndex = (name: string) =>
+  newIndexWith(name, [{ model_name: 'marengo3.0', model_options: ['visual', 'audio'] }]);
+const settled = settledIn(['ready', 'indexed', 'index-failed', 'failed']);
 
-async function newIndex(name: string) {
-  const res = await fetch(`${emulator.url}/indexes`, {
-    method: 'POST',
-    headers: H,
-    body: JSON.stringify({
-      index_name: name,
-      models: [{ model_name: 'marengo3.0', model_options: ['visual', 'audio'] }],
-    }),
-  });
-  return ((await res.json()) as { _id: string })._id;
-}
-const settled = (n: number) => (items: Array<{ state: string }>) =>
-  items.length === n && items.every((i) => ['ready', 'indexed', 'index-failed', 'failed'].includes(i.state));
-
+useIndexingSuite();
 beforeAll(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-  emulator = await startEmulator({ processingMs: 20, indexingMs: 60 });
-  control = new EmulatorControl(emulator.origin);
   await Promise.all([
-    makeVideo(join(dir, 'low.mp4'), { seconds: 5, width: 640, height: 200 }),
-    makeVideo(join(dir, 'talk.mp4'), { seconds: 5, width: 640, height: 360 }),
+    makeVideo(join(root, 'low.mp4'), { seconds: 5, width: 640, height: 200 }),
+    makeVideo(join(root, 'talk.mp4'), { seconds: 5, width: 640, height: 360 }),
   ]);
 }, 60_000);
-afterAll(async () => {
-  await emulator.close();
-  await cleanup();
-});
-beforeEach(async () => {
-  await control.reset();
-});
 
 describe('a URL upload with an index chosen', () => {
   it('is stopped before POST /assets when its container, read by Range, does not qualify', async () => {
     const indexId = await newIndex('web');
-    const web = await serveFolder(dir, { ranges: 'serve' });
+    const web = await serveFolder(root, { ranges: 'serve' });
     const { dir: data, cleanup: done } = await makeTempDir();
     const { queue, close } = makeQueue(emulator.url, data);
     try {
@@ -90,8 +72,8 @@ describe('a URL upload with an index chosen', () => {
 
   it('when the URL cannot be read now (no Range support, the probe refused), the ready asset stops the doomed create', async () => {
     const indexId = await newIndex('late');
-    const whole = await serveFolder(dir, { ranges: 'ignore' });
-    const refusing = await serveFolder(dir, { ranges: 503 });
+    const whole = await serveFolder(root, { ranges: 'ignore' });
+    const refusing = await serveFolder(root, { ranges: 503 });
     const { dir: data, cleanup: done } = await makeTempDir();
     const { queue, close } = makeQueue(emulator.url, data);
     try {
