@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import { emulator, useEmulatorPerFile } from './emulator-suite.ts';
 import { makeQueue, waitFor } from './queue-harness.ts';
+import { makeTempDir } from './temp-dir.ts';
 
 export { control, emulator, root } from './emulator-suite.ts';
 
@@ -100,6 +101,23 @@ export async function startGateway(choose: (req: IncomingMessage) => GatewayMove
       gateway.close();
     },
   };
+}
+
+/** A started queue on a fresh data folder (against `baseUrl`, the emulator by default), closed after `run`. */
+export async function withQueue(
+  run: (q: ReturnType<typeof makeQueue>) => Promise<void>,
+  overrides: Parameters<typeof makeQueue>[2] = {},
+  baseUrl = emulator.url,
+): Promise<void> {
+  const { dir: data, cleanup: done } = await makeTempDir();
+  const q = makeQueue(baseUrl, data, overrides);
+  try {
+    q.queue.start();
+    await run(q);
+  } finally {
+    await q.close();
+    await done();
+  }
 }
 
 /** The content put in the library first: uploaded without an index, then cleared from the queue. */

@@ -22,8 +22,9 @@ import {
   startGateway,
   uploadThenClear,
   useIndexingSuite,
+  withQueue,
 } from '../helpers/indexing-suite.ts';
-import { makeQueue, waitFor } from '../helpers/queue-harness.ts';
+import { waitFor } from '../helpers/queue-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 import { until } from '../helpers/until.ts';
 
@@ -34,22 +35,6 @@ useIndexingSuite();
 beforeAll(async () => {
   clip = await makeVideo(join(root, 'talk.mp4'), { seconds: 5, width: 640, height: 360 });
 }, 60_000);
-
-/** A queue on a fresh data folder, closed after the test. */
-async function withQueue(
-  run: (q: ReturnType<typeof makeQueue>) => Promise<void>,
-  overrides: Parameters<typeof makeQueue>[2] = {},
-) {
-  const { dir: data, cleanup: done } = await makeTempDir();
-  const q = makeQueue(emulator.url, data, overrides);
-  try {
-    q.queue.start();
-    await run(q);
-  } finally {
-    await q.close();
-    await done();
-  }
-}
 
 describe('a duplicate with an index chosen, attacked', () => {
   it('the same file added twice at once with two indexes: one asset, indexed into both', async () => {

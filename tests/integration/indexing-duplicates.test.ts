@@ -22,6 +22,7 @@ import {
   startGateway,
   uploadThenClear,
   useIndexingSuite,
+  withQueue,
 } from '../helpers/indexing-suite.ts';
 import { makeQueue, waitFor } from '../helpers/queue-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
@@ -38,52 +39,46 @@ beforeAll(async () => {
 describe('a duplicate with an index chosen', () => {
   it('adopts the existing asset and indexes it: one asset in all; without an index, a plain duplicate', async () => {
     const indexId = await newIndex('talks');
-    const { dir: data, cleanup: done } = await makeTempDir();
-    const { queue, close } = makeQueue(emulator.url, data, { indexName: () => 'talks' });
-    try {
-      queue.start();
-      await queue.add([{ kind: 'file', path: clip }]);
-      const [first] = await waitFor(queue, settled(1));
-      expect(first!.state).toBe('ready');
+    await withQueue(
+      async ({ queue }) => {
+        await queue.add([{ kind: 'file', path: clip }]);
+        const [first] = await waitFor(queue, settled(1));
+        expect(first!.state).toBe('ready');
 
-      await queue.add([{ kind: 'file', path: clip }]); // no index: today's duplicate
-      await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
-      const items = await waitFor(queue, settled(3));
-      const [, plain, adopted] = items;
-      expect(plain).toMatchObject({ state: 'duplicate', duplicateOf: { assetId: first!.assetId } });
-      expect(adopted).toMatchObject({
-        state: 'indexed',
-        assetId: first!.assetId,
-        duplicateOf: { assetId: first!.assetId },
-        indexing: { indexId, indexName: 'talks', status: 'ready', checked: true },
-      });
-      // No upload of the second copy, and one indexed asset of the existing asset.
-      expect(await control.requests('assets.create')).toHaveLength(1);
-      expect(await indexedAssetsOf(indexId)).toEqual([
-        expect.objectContaining({ _id: adopted!.indexing!.indexedAssetId, asset_id: first!.assetId }),
-      ]);
+        await queue.add([{ kind: 'file', path: clip }]); // no index: today's duplicate
+        await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
+        const items = await waitFor(queue, settled(3));
+        const [, plain, adopted] = items;
+        expect(plain).toMatchObject({ state: 'duplicate', duplicateOf: { assetId: first!.assetId } });
+        expect(adopted).toMatchObject({
+          state: 'indexed',
+          assetId: first!.assetId,
+          duplicateOf: { assetId: first!.assetId },
+          indexing: { indexId, indexName: 'talks', status: 'ready', checked: true },
+        });
+        // No upload of the second copy, and one indexed asset of the existing asset.
+        expect(await control.requests('assets.create')).toHaveLength(1);
+        expect(await indexedAssetsOf(indexId)).toEqual([
+          expect.objectContaining({ _id: adopted!.indexing!.indexedAssetId, asset_id: first!.assetId }),
+        ]);
 
-      // "Upload anyway" still means a second asset: uploaded, and indexed into the index chosen.
-      queue.uploadAnyway(adopted!.id);
-      const after = await waitFor(queue, (all) => all[2]?.state === 'indexed' && !all[2].duplicateOf);
-      const second = after[2]!;
-      expect(second.assetId).not.toBe(first!.assetId);
-      expect(await control.requests('assets.create')).toHaveLength(2);
-      expect((await indexedAssetsOf(indexId)).map((ia) => ia.asset_id).sort()).toEqual(
-        [first!.assetId, second.assetId].sort(),
-      );
-    } finally {
-      await close();
-      await done();
-    }
+        // "Upload anyway" still means a second asset: uploaded, and indexed into the index chosen.
+        queue.uploadAnyway(adopted!.id);
+        const after = await waitFor(queue, (all) => all[2]?.state === 'indexed' && !all[2].duplicateOf);
+        const second = after[2]!;
+        expect(second.assetId).not.toBe(first!.assetId);
+        expect(await control.requests('assets.create')).toHaveLength(2);
+        expect((await indexedAssetsOf(indexId)).map((ia) => ia.asset_id).sort()).toEqual(
+          [first!.assetId, second.assetId].sort(),
+        );
+      },
+      { indexName: () => 'talks' },
+    );
   });
 
   it('ends indexed with the indexed asset already there, sending no create', async () => {
     const indexId = await newIndex('members');
-    const { dir: data, cleanup: done } = await makeTempDir();
-    const { queue, close } = makeQueue(emulator.url, data);
-    try {
-      queue.start();
+    await withQueue(async ({ queue }) => {
       await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
       const [first] = await waitFor(queue, settled(1));
       expect(first!.state).toBe('indexed');
@@ -99,19 +94,13 @@ describe('a duplicate with an index chosen', () => {
       expect(await control.requests('indexed-assets.create')).toHaveLength(1);
       expect(await control.requests('assets.create')).toHaveLength(1);
       expect(await control.requests('assets.indexed-assets')).not.toHaveLength(0);
-    } finally {
-      await close();
-      await done();
-    }
+    });
   });
 
   it("is checked against the index's models first: a copy they refuse is not indexed", async () => {
     const indexId = await newIndex('strict');
     const low = await makeVideo(join(root, 'low.mp4'), { seconds: 5, width: 640, height: 200 });
-    const { dir: data, cleanup: done } = await makeTempDir();
-    const { queue, close } = makeQueue(emulator.url, data);
-    try {
-      queue.start();
+    await withQueue(async ({ queue }) => {
       await queue.add([{ kind: 'file', path: low }]);
       await waitFor(queue, settled(1));
       await queue.add([{ kind: 'file', path: low, options: { indexId } }]);
@@ -125,18 +114,12 @@ describe('a duplicate with an index chosen', () => {
       const after = await waitFor(queue, (all) => all[1]?.state === 'duplicate');
       expect(after[1]!.duplicateOf).toEqual({ assetId: after[0]!.assetId });
       expect(await control.requests('assets.create')).toHaveLength(1);
-    } finally {
-      await close();
-      await done();
-    }
+    });
   });
 
   it('uploads the file as new when the existing asset was deleted on the platform', async () => {
     const indexId = await newIndex('fresh');
-    const { dir: data, cleanup: done } = await makeTempDir();
-    const { queue, close } = makeQueue(emulator.url, data);
-    try {
-      queue.start();
+    await withQueue(async ({ queue }) => {
       await queue.add([{ kind: 'file', path: clip }]);
       const [first] = await waitFor(queue, settled(1));
       // Deleted elsewhere (another app, the console): the ledger here still names it.
@@ -150,10 +133,7 @@ describe('a duplicate with an index chosen', () => {
       expect(again!.assetId).not.toBe(first!.assetId);
       expect(await control.requests('assets.create')).toHaveLength(2);
       expect(await indexedAssetsOf(indexId)).toEqual([expect.objectContaining({ asset_id: again!.assetId })]);
-    } finally {
-      await close();
-      await done();
-    }
+    });
   });
 
   it('found while its twin is still uploading (another index), it follows that asset into its own index', async () => {

@@ -19,9 +19,10 @@ import {
   root,
   startGateway,
   useIndexingSuite,
+  withQueue,
 } from '../helpers/indexing-suite.ts';
 import { startLostAnswerProxy, type LostAnswerProxy } from '../helpers/lost-answer-proxy.ts';
-import { makeQueue, waitFor } from '../helpers/queue-harness.ts';
+import { waitFor } from '../helpers/queue-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 import { until } from '../helpers/until.ts';
 
@@ -47,47 +48,41 @@ beforeAll(async () => {
 describe('the queue indexes what it uploads', () => {
   it('uploads a real MP4 with an index chosen and follows it to indexed', async () => {
     const indexId = await newIndex('talks');
-    const { dir: data, cleanup: done } = await makeTempDir();
-    const { queue, close } = makeQueue(emulator.url, data, { indexName: () => 'talks' });
-    try {
-      queue.start();
-      const seen = new Set<string>();
-      queue.on('item-changed', (v) => seen.add(v.state));
-      await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
-      const [item] = await waitFor(queue, settled(['indexed', 'index-failed', 'failed']));
-      expect(item).toMatchObject({
-        state: 'indexed',
-        indexing: { indexId, indexName: 'talks', status: 'ready' },
-      });
-      expect(seen).toContain('indexing');
-      const made = await indexedAssetsOf(indexId);
-      expect(made).toEqual([
-        expect.objectContaining({
-          _id: item!.indexing!.indexedAssetId,
-          asset_id: item!.assetId,
-          status: 'ready',
-        }),
-      ]);
-      // Upload without indexing ('' whatever the defaults): ready, nothing indexed.
-      await queue.add([{ kind: 'file', path: short, options: { indexId: '' } }]);
-      const all = await waitFor(
-        queue,
-        (items) => items.length === 2 && items.every((i) => ['indexed', 'ready'].includes(i.state)),
-      );
-      expect(all.find((i) => i.name === 'blink.mp4')).toMatchObject({ state: 'ready' });
-      expect(await indexedAssetsOf(indexId)).toHaveLength(1);
-    } finally {
-      await close();
-      await done();
-    }
+    await withQueue(
+      async ({ queue }) => {
+        const seen = new Set<string>();
+        queue.on('item-changed', (v) => seen.add(v.state));
+        await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
+        const [item] = await waitFor(queue, settled(['indexed', 'index-failed', 'failed']));
+        expect(item).toMatchObject({
+          state: 'indexed',
+          indexing: { indexId, indexName: 'talks', status: 'ready' },
+        });
+        expect(seen).toContain('indexing');
+        const made = await indexedAssetsOf(indexId);
+        expect(made).toEqual([
+          expect.objectContaining({
+            _id: item!.indexing!.indexedAssetId,
+            asset_id: item!.assetId,
+            status: 'ready',
+          }),
+        ]);
+        // Upload without indexing ('' whatever the defaults): ready, nothing indexed.
+        await queue.add([{ kind: 'file', path: short, options: { indexId: '' } }]);
+        const all = await waitFor(
+          queue,
+          (items) => items.length === 2 && items.every((i) => ['indexed', 'ready'].includes(i.state)),
+        );
+        expect(all.find((i) => i.name === 'blink.mp4')).toMatchObject({ state: 'ready' });
+        expect(await indexedAssetsOf(indexId)).toHaveLength(1);
+      },
+      { indexName: () => 'talks' },
+    );
   });
 
   it('ends index-failed, asset ready, when the platform fails the indexing; Retry indexes again only', async () => {
     const indexId = await newIndex('strict');
-    const { dir: data, cleanup: done } = await makeTempDir();
-    const { queue, close } = makeQueue(emulator.url, data);
-    try {
-      queue.start();
+    await withQueue(async ({ queue }) => {
       await control.addFaults({ kind: 'indexing', outcome: 'failed', count: 1 });
       await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
       const [item] = await waitFor(queue, settled(['indexed', 'index-failed', 'failed']));
@@ -99,10 +94,7 @@ describe('the queue indexes what it uploads', () => {
       const [again] = await waitFor(queue, settled(['indexed', 'index-failed']));
       expect(again!.state).toBe('indexed');
       expect(await control.requests('assets.create')).toHaveLength(creates); // not uploaded again
-    } finally {
-      await close();
-      await done();
-    }
+    });
   });
 
   it('waits out a 429 storm on the indexes category, and makes one indexed asset', async () => {
@@ -115,10 +107,7 @@ describe('the queue indexes what it uploads', () => {
       headers: { 'Retry-After': '1' },
       body: { code: 'too_many_requests', message: 'You have exceeded the rate limit.' },
     });
-    const { dir: data, cleanup: done } = await makeTempDir();
-    const { queue, close } = makeQueue(emulator.url, data);
-    try {
-      queue.start();
+    await withQueue(async ({ queue }) => {
       const waits: string[] = [];
       queue.on('item-changed', (v) => v.wait && waits.push(v.wait.code));
       await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
@@ -129,10 +118,7 @@ describe('the queue indexes what it uploads', () => {
       expect(creates.filter((r) => r.status === 429)).toHaveLength(3);
       expect(creates.filter((r) => r.status === 202)).toHaveLength(1);
       expect(await indexedAssetsOf(indexId)).toHaveLength(1);
-    } finally {
-      await close();
-      await done();
-    }
+    });
   }, 60_000);
 });
 
@@ -143,10 +129,7 @@ describe('model preflight', () => {
       { model_name: 'pegasus1.2', model_options: ['visual', 'audio'] },
     ]);
     const low = await makeVideo(join(root, 'low.mp4'), { seconds: 5, width: 640, height: 200 });
-    const { dir: data, cleanup: done } = await makeTempDir();
-    const { queue, close } = makeQueue(emulator.url, data);
-    try {
-      queue.start();
+    await withQueue(async ({ queue }) => {
       await queue.add([
         { kind: 'file', path: low, options: { indexId } },
         { kind: 'file', path: short, options: { indexId } },
@@ -167,10 +150,7 @@ describe('model preflight', () => {
       const after = await waitFor(queue, (all) => all.find((i) => i.name === 'low.mp4')?.state === 'ready');
       expect(after.find((i) => i.name === 'low.mp4')!.options.indexId).toBe('');
       expect(await indexedAssetsOf(indexId)).toHaveLength(1);
-    } finally {
-      await close();
-      await done();
-    }
+    });
   });
 });
 
@@ -184,20 +164,18 @@ describe('a create sent once', () => {
   it('adopts the indexed asset a lost answer made instead of sending again', async () => {
     const indexId = await newIndex('lossy');
     const rule = proxy.lose({ method: 'POST', path: /\/indexed-assets$/, fault: 'cut', count: 1 });
-    const { dir: data, cleanup: done } = await makeTempDir();
-    const { queue, close } = makeQueue(`${proxy.origin}/v1.3`, data, { indexRelookDelaysMs: [50, 150] });
-    try {
-      queue.start();
-      await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
-      const [item] = await waitFor(queue, settled(['indexed', 'index-failed', 'failed']));
-      expect(rule.hits).toBe(1);
-      expect(item!.state).toBe('indexed');
-      expect(await control.requests('indexed-assets.create')).toHaveLength(1);
-      expect(await indexedAssetsOf(indexId)).toHaveLength(1);
-    } finally {
-      await close();
-      await done();
-    }
+    await withQueue(
+      async ({ queue }) => {
+        await queue.add([{ kind: 'file', path: clip, options: { indexId } }]);
+        const [item] = await waitFor(queue, settled(['indexed', 'index-failed', 'failed']));
+        expect(rule.hits).toBe(1);
+        expect(item!.state).toBe('indexed');
+        expect(await control.requests('indexed-assets.create')).toHaveLength(1);
+        expect(await indexedAssetsOf(indexId)).toHaveLength(1);
+      },
+      { indexRelookDelaysMs: [50, 150] },
+      `${proxy.origin}/v1.3`,
+    );
   });
 
   it('survives a SIGKILL between "asset ready" and "indexed asset created" without indexing twice', async () => {
