@@ -26,3 +26,16 @@ export function runCli(args: string[], env: Record<string, string>) {
   );
   return { child, done, stdout: () => stdout, stderr: () => stderr };
 }
+
+/**
+ * `runCli` pointed at an API (`baseUrl`, `key`) with its data in `dataDir` and the periodic
+ * progress lines held back (a test reads the final lines, not a timer's), run to its exit.
+ */
+export function runCliAgainst(api: { baseUrl: string; key: string }, dataDir: string, args: string[]) {
+  return runCli(args, {
+    TL_UPLOADER_DATA_DIR: dataDir,
+    TWELVELABS_BASE_URL: api.baseUrl,
+    TWELVELABS_API_KEY: api.key,
+    TL_UPLOADER_PROGRESS_MS: '60000',
+  }).done;
+}

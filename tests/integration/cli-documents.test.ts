@@ -3,47 +3,17 @@
  * `upload --index --wait` ends a PDF ready and says it was not indexed (exit 0), refuses a
  * mismatch with its reason (exit 1); `ls --type document` lists the documents.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { describe, expect, it } from 'vitest';
+import { runCliAgainst } from '../helpers/cli-child.ts';
+import { emulator, root, useEmulatorPerFile } from '../helpers/emulator-suite.ts';
 import { mp4, writeFixture } from '../helpers/media.ts';
 import { minimalPdf } from '../helpers/pdf.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
 
-let emulator: RunningEmulator;
-let root: string;
-let cleanup: () => Promise<void>;
 const KEY = 'cli-documents-key-1';
+useEmulatorPerFile({ processingMs: 20, indexingMs: 40, apiKey: KEY });
 
-beforeAll(async () => {
-  ({ dir: root, cleanup } = await makeTempDir());
-  emulator = await startEmulator({ processingMs: 20, indexingMs: 40, apiKey: KEY });
-});
-afterAll(async () => {
-  await emulator.close();
-  await cleanup();
-});
-
-function cli(args: string[]) {
-  const child = spawn(process.execPath, ['bin/tl-uploader.mjs', ...args], {
-    env: {
-      ...process.env,
-      TL_UPLOADER_DATA_DIR: join(root, 'data'),
-      TWELVELABS_BASE_URL: emulator.url,
-      TWELVELABS_API_KEY: KEY,
-      TL_UPLOADER_PROGRESS_MS: '60000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((r) =>
-    child.on('close', (code) => r({ code, stdout, stderr })),
-  );
-}
+const cli = (args: string[]) => runCliAgainst({ baseUrl: emulator.url, key: KEY }, join(root, 'data'), args);
 
 describe('tl-uploader and documents', () => {
   it('uploads a PDF with an index named, says it was not indexed; refuses a mismatch; ls finds it', async () => {

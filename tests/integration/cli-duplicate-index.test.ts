@@ -3,54 +3,26 @@
  * against the emulator with a real ffmpeg MP4: the existing asset is indexed, nothing is uploaded
  * again, and the line, the summary and `--json` say so.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCliAgainst } from '../helpers/cli-child.ts';
+import { control, emulator, root, useEmulatorPerFile } from '../helpers/emulator-suite.ts';
 import { makeVideo } from '../helpers/ffmpeg-media.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
 
-let emulator: RunningEmulator;
-let root: string;
-let cleanup: () => Promise<void>;
 let clip: string;
 const KEY = 'cli-dup-index-key-1';
 
+useEmulatorPerFile({ processingMs: 30, indexingMs: 60, apiKey: KEY });
 beforeAll(async () => {
-  ({ dir: root, cleanup } = await makeTempDir());
-  emulator = await startEmulator({ processingMs: 30, indexingMs: 60, apiKey: KEY });
   clip = await makeVideo(join(root, 'talk.mp4'), { seconds: 5, width: 640, height: 360 });
 }, 60_000);
-afterAll(async () => {
-  await emulator.close();
-  await cleanup();
-});
 
-function cli(dataDir: string, args: string[]) {
-  const child = spawn(process.execPath, ['bin/tl-uploader.mjs', ...args], {
-    env: {
-      ...process.env,
-      TL_UPLOADER_DATA_DIR: dataDir,
-      TWELVELABS_BASE_URL: emulator.url,
-      TWELVELABS_API_KEY: KEY,
-      TL_UPLOADER_PROGRESS_MS: '60000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((r) =>
-    child.on('close', (code) => r({ code, stdout, stderr })),
-  );
-}
+const cli = (dataDir: string, args: string[]) =>
+  runCliAgainst({ baseUrl: emulator.url, key: KEY }, dataDir, args);
 
 describe('tl-uploader upload --index of a file already uploaded', () => {
   it('indexes the existing asset and says nothing was uploaded again', async () => {
     const data = join(root, 'data');
-    const control = new EmulatorControl(emulator.origin);
     const made = await cli(data, ['indexes', 'create', 'talks', '--json']);
     expect(made.code, made.stderr).toBe(0);
     const index = JSON.parse(made.stdout) as { id: string };

@@ -4,29 +4,18 @@
  * renderer shows it and puts it back in the dialog), not on the CLI's terminal or in its --json,
  * not in the CLI's log. The real CLI as a child process against the emulator over real HTTP.
  */
-import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
+import { describe, expect, it } from 'vitest';
+import { runCliAgainst } from '../helpers/cli-child.ts';
+import { emulator, root, useEmulatorPerFile } from '../helpers/emulator-suite.ts';
 import { makeQueue } from '../helpers/queue-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 const KEY = 'tlk_CREDSTESTKEY0000000000000000';
 const SECRET = 'pa55w0rd-n0t-t0-b3-sh0wn';
 const URL_WITH_CREDS = `https://alice:${SECRET}@media.example.com/clips/talk.mp4`;
-let emulator: RunningEmulator;
-let root: string;
-let cleanup: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ dir: root, cleanup } = await makeTempDir());
-  emulator = await startEmulator({ processingMs: 20, indexingMs: 40, apiKey: KEY });
-});
-afterAll(async () => {
-  await emulator.close();
-  await cleanup();
-});
+useEmulatorPerFile({ processingMs: 20, indexingMs: 40, apiKey: KEY });
 
 /** Every file under `dir`, read as text (the data folder: logs, queue, settings). */
 async function allText(dir: string): Promise<string> {
@@ -57,23 +46,14 @@ describe('a URL with credentials', () => {
 
   it('the CLI says why on its terminal, its --json and its log, never the password', async () => {
     const dataDir = join(root, 'cli-data');
-    const run = (args: string[]) => {
-      const child = spawn(process.execPath, ['bin/tl-uploader.mjs', ...args], {
-        env: {
-          ...process.env,
-          TL_UPLOADER_DATA_DIR: dataDir,
-          TWELVELABS_BASE_URL: emulator.url,
-          TWELVELABS_API_KEY: KEY,
-          TL_UPLOADER_PROGRESS_MS: '60000',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      return new Promise<{ code: number | null; out: string }>((r) =>
-        child.on('close', (code) => r({ code, out })),
+    // What the person sees: the terminal's two streams together.
+    const run = async (args: string[]) => {
+      const { code, stdout, stderr } = await runCliAgainst(
+        { baseUrl: emulator.url, key: KEY },
+        dataDir,
+        args,
       );
+      return { code, out: stdout + stderr };
     };
     const plain = await run(['upload', URL_WITH_CREDS]);
     const json = await run(['upload', '--json', URL_WITH_CREDS]);
