@@ -2,14 +2,11 @@ import { SvelteMap } from 'svelte/reactivity';
 import type { LibraryAsset, LibraryQuery, LibraryState } from '../../electron/shared/library-types.ts';
 import type { MediaKind } from '../../electron/shared/domain.ts';
 import { client } from '../lib/client.svelte.ts';
-import { covers, FIRST_PAGE, keepUnchanged } from '../lib/windowing.ts';
+import { WindowedList } from '../lib/windowed-list.svelte.ts';
 
-/** Rows fetched around the ones in view: a page covers a few screens of scrolling either way. */
-const AROUND = 100;
-/** Largest window held. */
-const WINDOW = 240;
-/** A burst of `library:changed` (a sync, thumbnails arriving one by one) re-reads the window once. */
-const REFRESH_MS = 120;
+/** A page of the library, with where it starts (the query's offset). */
+type LibraryPage = { offset: number; items: LibraryAsset[]; total: number };
+
 const LAYOUT_KEY = 'tl-uploader.library.layout';
 
 function savedLayout(): 'grid' | 'list' {
@@ -26,16 +23,13 @@ function savedLayout(): 'grid' | 'list' {
  * (`library:query`), as the Uploads view reads the queue: with 100,000 assets, opening the view
  * and scrolling it cost what they cost with ten.
  */
-export class LibraryViewState {
+export class LibraryViewState extends WindowedList<LibraryAsset, LibraryPage> {
   types = $state<MediaKind[]>([]);
   statuses = $state<string[]>([]);
   search = $state('');
   sort = $state<NonNullable<LibraryQuery['sort']>>({ by: 'date', direction: 'desc' });
   /** List or Grid, as the person last chose (kept in this browser / window's storage). */
   layout = $state<'grid' | 'list'>(savedLayout());
-  /** The assets held, from `windowStart` (the rows in view and some around them). */
-  rows = $state.raw<LibraryAsset[]>([]);
-  windowStart = $state(0);
   /** Assets matching the query: the list's length. */
   total = $state(0);
   state = $state<LibraryState | undefined>();
@@ -45,23 +39,12 @@ export class LibraryViewState {
   /** Bumped by every new query: the list goes back to its top. */
   queryGeneration = $state(0);
 
-  private wanted = { first: 0, last: 0 };
-  private fetching: Promise<void> | undefined;
-  private again = false;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
-
-  private disposed = false;
-  /** The event subscriptions, ended by `dispose` (a view opened again makes a new state). */
-  private readonly offs = [
-    client.on('library:changed', () => this.refreshSoon()),
-    client.on('library:state-changed', (s) => (this.state = s)),
-  ];
-
-  /** The view closed: no more events or page reads for it. */
-  dispose(): void {
-    for (const off of this.offs) off();
-    clearTimeout(this.refreshTimer);
-    this.disposed = true;
+  constructor() {
+    super('The library could not be read');
+    this.listen(
+      client.on('library:changed', () => this.refreshSoon()),
+      client.on('library:state-changed', (s) => (this.state = s)),
+    );
   }
 
   query(offset: number, limit: number): LibraryQuery {
@@ -75,24 +58,10 @@ export class LibraryViewState {
     };
   }
 
-  /** The asset at `index` of the list, when it is in the window held. */
-  at(index: number): LibraryAsset | undefined {
-    return this.rows[index - this.windowStart];
-  }
-
-  /** The list shows rows `first`..`last`: fetch the window around them unless it is held already. */
-  show(first: number, last: number): void {
-    this.wanted = { first, last };
-    if (!covers(this.windowStart, this.rows.length, this.total, first, last)) void this.fetch();
-  }
-
   /** The query changed (filters, search, sort): start again from the top. */
   reload(): Promise<void> {
     this.queryGeneration++;
-    this.rows = [];
-    this.windowStart = 0;
-    this.wanted = { first: 0, last: 0 };
-    return this.fetch();
+    return this.restart();
   }
 
   /** Opening the view: the first page, and the sync state for the banner. */
@@ -119,48 +88,13 @@ export class LibraryViewState {
     this.state = await client.invoke('library:sync', {});
   }
 
-  private refreshSoon(): void {
-    this.refreshTimer ??= setTimeout(() => {
-      this.refreshTimer = undefined;
-      void this.fetch();
-    }, REFRESH_MS);
+  protected async readPage(offset: number, limit: number): Promise<LibraryPage> {
+    const page = await client.invoke('library:query', this.query(offset, limit));
+    return { offset, items: page.items, total: page.total };
   }
 
-  /** One page call for the window around `wanted`; calls made meanwhile are folded into one more. */
-  private fetch(): Promise<void> {
-    if (this.disposed) return Promise.resolve();
-    if (this.fetching) {
-      this.again = true;
-      return this.fetching;
-    }
-    this.fetching = (async () => {
-      do {
-        this.again = false;
-        const generation = this.queryGeneration;
-        const limit =
-          this.rows.length === 0 && this.wanted.first === 0
-            ? FIRST_PAGE
-            : Math.min(WINDOW, this.wanted.last - this.wanted.first + 1 + 2 * AROUND);
-        const offset = Math.max(0, this.wanted.first - AROUND);
-        const page = await client.invoke('library:query', this.query(offset, limit));
-        if (this.disposed) return;
-        // A new query meanwhile: this page belongs to the old one; read again.
-        if (generation !== this.queryGeneration) {
-          this.again = true;
-          continue;
-        }
-        this.total = page.total;
-        this.rows = keepUnchanged(
-          { start: this.windowStart, rows: this.rows },
-          { start: offset, rows: page.items },
-          this.wanted,
-        );
-        this.windowStart = offset;
-        this.loading = false;
-      } while (this.again);
-    })()
-      .catch((error: unknown) => console.error('The library could not be read:', error))
-      .finally(() => (this.fetching = undefined));
-    return this.fetching;
+  protected took(page: LibraryPage): void {
+    this.total = page.total;
+    this.loading = false;
   }
 }
