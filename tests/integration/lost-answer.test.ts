@@ -70,6 +70,26 @@ async function expectExactlyOneAssetPerFile(names: string[]) {
   }
 }
 
+/**
+ * Adds the files `names` (in `dir`) and checks what every lost answer must come to: each file one
+ * asset of its own, the lost-answer rule hit `hits` times, and `route` received `sent` requests.
+ */
+async function addThroughLoss(
+  queue: ReturnType<typeof startThroughGateway>,
+  names: string[],
+  expected: {
+    rule: { hits: number };
+    hits: number;
+    route: Parameters<typeof control.requests>[0];
+    sent: number;
+  },
+) {
+  await queue.add(names.map((name) => ({ kind: 'file' as const, path: join(dir, name) })));
+  await expectExactlyOneAssetPerFile(names);
+  expect(expected.rule.hits).toBe(expected.hits);
+  expect(await control.requests(expected.route)).toHaveLength(expected.sent);
+}
+
 async function sha256(path: string): Promise<string> {
   return createHash('sha256')
     .update(await readFile(path))
@@ -85,10 +105,7 @@ describe.each(FAULTS)('with the answer lost (%s)', (fault) => {
     // Direct: under the multipart size for this test.
     const queue = startThroughGateway();
     const rule = proxy.lose({ method: 'POST', path: /^\/v1\.3\/assets$/, fault, count: FILES });
-    await queue.add(names.map((name) => ({ kind: 'file' as const, path: join(dir, name) })));
-    await expectExactlyOneAssetPerFile(names);
-    expect(rule.hits).toBe(FILES);
-    expect(await control.requests('assets.create')).toHaveLength(FILES);
+    await addThroughLoss(queue, names, { rule, hits: FILES, route: 'assets.create', sent: FILES });
     expect(queue.list().every((i) => i.method === 'direct')).toBe(true);
   });
 
@@ -116,10 +133,7 @@ describe.each(FAULTS)('with the answer lost (%s)', (fault) => {
       fault,
       count: FILES,
     });
-    await queue.add(names.map((name) => ({ kind: 'file' as const, path: join(dir, name) })));
-    await expectExactlyOneAssetPerFile(names);
-    expect(rule.hits).toBe(FILES);
-    expect(await control.requests('multipart.create')).toHaveLength(FILES);
+    await addThroughLoss(queue, names, { rule, hits: FILES, route: 'multipart.create', sent: FILES });
     expect(queue.list().every((i) => i.method === 'multipart')).toBe(true);
   });
 
@@ -133,10 +147,7 @@ describe.each(FAULTS)('with the answer lost (%s)', (fault) => {
       fault,
       count: FILES,
     });
-    await queue.add(names.map((name) => ({ kind: 'file' as const, path: join(dir, name) })));
-    await expectExactlyOneAssetPerFile(names);
-    expect(rule.hits).toBe(FILES);
-    expect(await control.requests('multipart.create')).toHaveLength(FILES);
+    await addThroughLoss(queue, names, { rule, hits: FILES, route: 'multipart.create', sent: FILES });
     expect(await control.requests('multipart.report')).toHaveLength(FILES);
   });
 });
@@ -228,12 +239,12 @@ describe('two files of one name and size', () => {
       fault: 502,
       count: 2,
     });
-    await queue.add(
-      ['left.mp4', 'right.mp4'].map((name) => ({ kind: 'file' as const, path: join(dir, name) })),
-    );
-    await expectExactlyOneAssetPerFile(['left.mp4', 'right.mp4']);
-    expect(rule.hits).toBe(2);
-    expect(await control.requests('multipart.create')).toHaveLength(2);
+    await addThroughLoss(queue, ['left.mp4', 'right.mp4'], {
+      rule,
+      hits: 2,
+      route: 'multipart.create',
+      sent: 2,
+    });
   });
 });
 
@@ -293,10 +304,7 @@ describe('when the lost request never reached the platform', () => {
       count: 1,
       forward: false,
     });
-    await queue.add([{ kind: 'file', path: join(dir, 'swallowed.mp4') }]);
-    await expectExactlyOneAssetPerFile(['swallowed.mp4']);
-    expect(rule.hits).toBe(1);
-    expect(await control.requests('assets.create')).toHaveLength(1);
+    await addThroughLoss(queue, ['swallowed.mp4'], { rule, hits: 1, route: 'assets.create', sent: 1 });
   }, 40_000);
 
   it('a gateway that gives up while the platform is still at work: the asset is found on a later look', async () => {
@@ -306,10 +314,7 @@ describe('when the lost request never reached the platform', () => {
     await writeFixture(join(dir, 'slow.mp4'), mp4({ seed: 9, payloadBytes: 5_000 }));
     const queue = startThroughGateway();
     const rule = proxy.lose({ method: 'POST', path: /^\/v1\.3\/assets$/, fault: 504, count: 1, early: true });
-    await queue.add([{ kind: 'file', path: join(dir, 'slow.mp4') }]);
-    await expectExactlyOneAssetPerFile(['slow.mp4']);
-    expect(rule.hits).toBe(1);
-    expect(await control.requests('assets.create')).toHaveLength(1);
+    await addThroughLoss(queue, ['slow.mp4'], { rule, hits: 1, route: 'assets.create', sent: 1 });
   }, 40_000);
 
   it('a connection cut mid-body: one look, then sent again', async () => {
