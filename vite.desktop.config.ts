@@ -21,8 +21,11 @@ const external = [
  * folder scan (scan-worker.mjs).
  */
 const WORKERS = ['chokidar-worker.mjs', 'native-dir-worker.mjs', 'scan-worker.mjs'];
-/** What they import from next to them (the data folder's exclusion, shared by all three). */
-const WORKER_MODULES = ['folder-exclusion.mjs'];
+/**
+ * What they import from next to them: the data folder's exclusion (shared by all three) and the
+ * watchers' event batching (watch-events.mjs).
+ */
+const WORKER_MODULES = ['folder-exclusion.mjs', 'watch-events.mjs'];
 
 /**
  * The folder workers are loaded by URL next to the bundle: ship them there, with what they import. In the

@@ -91,6 +91,9 @@ function isId3Header(b: Buffer): boolean {
   return version >= 2 && version <= 4 && ((b[5] ?? 0xff) & ~allowed) === 0 && size.every((x) => x < 0x80);
 }
 
+// The ISO tables of the app's electron/core/media/sniff-audio.ts, written again on purpose: the
+// Sandbox stands alone (it imports nothing of the app; lint enforces it) and judges uploads as the
+// platform would, on its own, so a wrong table in the app is caught here rather than mirrored.
 const BITRATES_KBPS = [
   [
     [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],

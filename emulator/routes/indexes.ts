@@ -13,7 +13,7 @@ import {
 } from '../http-helpers.ts';
 import { INDEX_MODELS, MODEL_OPTIONS } from '../model-requirements.ts';
 import { arrayParam, booleanParam, pageParams } from '../query.ts';
-import type { RouteDefinition } from '../router.ts';
+import type { RequestContext, RouteDefinition } from '../router.ts';
 import type { IndexedAssetRecord, IndexModel, IndexRecord, UserMetadata } from '../state.ts';
 import { mergeMetadata, validateMetadata } from '../user-metadata.ts';
 import { sendPage } from './page-answer.ts';
@@ -32,10 +32,18 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
     if (!index) throw notFound(id, 'indexes');
     return index;
   };
-  const findIndexed = (index: IndexRecord, id: string): IndexedAssetRecord => {
+  /** The indexed asset a `/indexes/:indexId/indexed-assets/:indexedAssetId` path names (the index first). */
+  const findIndexed = (params: Record<string, string>): IndexedAssetRecord => {
+    const index = findIndex(params.indexId!);
+    const id = params.indexedAssetId!;
     const ia = emu.state.indexedAssets.get(id);
     if (!ia || ia.indexId !== index.id) throw notFound(id, 'indexed assets');
     return ia;
+  };
+  /** A change made: the state marked for its next write, the request answered with no content. */
+  const changedNoContent = (ctx: RequestContext): void => {
+    emu.state.changed();
+    sendEmpty(ctx.res, 204);
   };
   /** Index names are unique (§1.1): on create, and on a rename (where the index may keep its own). */
   const nameFree = (name: string, renamed?: string): void => {
@@ -105,8 +113,7 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
         nameFree(name, index.id);
         index.name = name;
         index.updatedAt = new Date().toISOString();
-        emu.state.changed();
-        sendEmpty(ctx.res, 204);
+        changedNoContent(ctx);
       },
     },
     {
@@ -119,8 +126,7 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
         emu.state.indexes.delete(index.id);
         for (const [id, ia] of emu.state.indexedAssets)
           if (ia.indexId === index.id) emu.state.indexedAssets.delete(id);
-        emu.state.changed();
-        sendEmpty(ctx.res, 204);
+        changedNoContent(ctx);
       },
     },
     {
@@ -192,7 +198,7 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       path: '/v1.3/indexes/:indexId/indexed-assets/:indexedAssetId',
       auth: true,
       handler: (ctx) => {
-        const ia = findIndexed(findIndex(ctx.params.indexId!), ctx.params.indexedAssetId!);
+        const ia = findIndexed(ctx.params);
         const transcription = booleanParam(ctx.url.searchParams, 'transcription', false);
         sendJson(
           ctx.res,
@@ -207,12 +213,11 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       path: '/v1.3/indexes/:indexId/indexed-assets/:indexedAssetId',
       auth: true,
       handler: async (ctx) => {
-        const ia = findIndexed(findIndex(ctx.params.indexId!), ctx.params.indexedAssetId!);
+        const ia = findIndexed(ctx.params);
         const body = await readJsonObject(ctx.body);
         if (body.user_metadata !== undefined)
           ia.userMetadata = mergeMetadata(ia.userMetadata, validateMetadata(body.user_metadata, true));
-        emu.state.changed();
-        sendEmpty(ctx.res, 204);
+        changedNoContent(ctx);
       },
     },
     {
@@ -221,10 +226,9 @@ export function indexRoutes(emu: EmulatorCore): RouteDefinition[] {
       path: '/v1.3/indexes/:indexId/indexed-assets/:indexedAssetId',
       auth: true,
       handler: (ctx) => {
-        const ia = findIndexed(findIndex(ctx.params.indexId!), ctx.params.indexedAssetId!);
+        const ia = findIndexed(ctx.params);
         emu.state.indexedAssets.delete(ia.id);
-        emu.state.changed();
-        sendEmpty(ctx.res, 204);
+        changedNoContent(ctx);
       },
     },
   ];

@@ -78,6 +78,7 @@ describe.runIf(linux)('npm run pack', () => {
       'native-dir-worker.mjs',
       'scan-worker.mjs',
       'folder-exclusion.mjs',
+      'watch-events.mjs',
     ];
     const workerImports = workers.flatMap((name) => [...bundle(name).matchAll(/from ['"]([^'"]+)['"]/g)]);
     const imported = new Set(
@@ -100,6 +101,7 @@ describe.runIf(linux)('npm run pack', () => {
     // What a worker imports from next to it (the shared exclusion module) is unpacked next to it.
     const relativeImports = workerImports.map((m) => m[1]!).filter((spec) => spec.startsWith('./'));
     expect(relativeImports).toContain('./folder-exclusion.mjs');
+    expect(relativeImports).toContain('./watch-events.mjs');
     for (const spec of relativeImports)
       expect(existsSync(join(unpacked, 'out', 'main', spec)), spec).toBe(true);
     for (const name of ['chokidar-worker.mjs', 'native-dir-worker.mjs', 'scan-worker.mjs'])

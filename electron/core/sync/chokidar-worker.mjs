@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { watch } from 'chokidar';
 import { folderExclusion, nameIgnorer } from './folder-exclusion.mjs';
+import { eventBatcher, postError } from './watch-events.mjs';
 
 const { root, recursive, polling, ignorePatterns, excluded = [], excludedIds = [] } = workerData;
 const ignoredName = nameIgnorer(ignorePatterns);
@@ -27,23 +28,9 @@ const ignored = (path, stats) => {
   return rel.some(ignoredName);
 };
 
-// Events are coalesced per path and sent in batches: a file being written fires a raw event per
-// write, and one message per event would flood the main thread.
-const BATCH_MS = 100;
-let pending = new Map();
-let flushTimer;
-const report = (type, path) => {
-  // An unlink after a touch, or the reverse, is settled by the main side's stat: keep the last.
-  pending.delete(path);
-  pending.set(path, type);
-  flushTimer ??= setTimeout(flush, BATCH_MS);
-};
-const flush = () => {
-  flushTimer = undefined;
-  if (pending.size === 0) return;
-  parentPort.postMessage({ type: 'events', events: [...pending] });
-  pending = new Map();
-};
+// Events coalesced per path and sent in batches (watch-events.mjs).
+const events = eventBatcher(parentPort);
+const report = events.report;
 
 const watcher = watch(root, {
   ignoreInitial: true,
@@ -65,13 +52,11 @@ if (!polling)
     // Without a name (some platforms, some events) the directory itself is looked at again.
     report(name ? 'touch' : 'dirChanged', name ? join(dir, name) : dir);
   });
-watcher.on('error', (error) =>
-  parentPort.postMessage({ type: 'error', code: error.code, path: error.path, message: error.message }),
-);
+watcher.on('error', (error) => postError(parentPort, error));
 watcher.on('ready', () => parentPort.postMessage({ type: 'ready' }));
 parentPort.on('message', async (message) => {
   if (message === 'close') {
-    clearTimeout(flushTimer);
+    events.stop();
     await watcher.close();
     parentPort.postMessage({ type: 'closed' });
   }

@@ -13,34 +13,17 @@ import { lstatSync, opendirSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { folderExclusion, nameIgnorer, within } from './folder-exclusion.mjs';
+import { eventBatcher, postError } from './watch-events.mjs';
 
 const { root, recursive, ignorePatterns, excluded = [], excludedIds = [] } = workerData;
 const ignoredName = nameIgnorer(ignorePatterns);
 // The app's data folder is never watched, whatever path leads to it (folder-exclusion.mjs).
 const excludedFolder = folderExclusion({ excluded, excludedIds });
 
-// Events coalesced per path and sent in batches, as the chokidar worker does.
-const BATCH_MS = 100;
-let pending = new Map();
-let flushTimer;
-const report = (type, path) => {
-  pending.delete(path);
-  pending.set(path, type);
-  flushTimer ??= setTimeout(flush, BATCH_MS);
-};
-const flush = () => {
-  flushTimer = undefined;
-  if (pending.size === 0) return;
-  parentPort.postMessage({ type: 'events', events: [...pending] });
-  pending = new Map();
-};
-const fail = (error, path) =>
-  parentPort.postMessage({
-    type: 'error',
-    code: error.code,
-    path: error.path ?? path,
-    message: error.message,
-  });
+// Events coalesced per path and sent in batches (watch-events.mjs).
+const events = eventBatcher(parentPort);
+const report = events.report;
+const fail = (error, path) => postError(parentPort, error, path);
 
 /** Watched directory → its watcher. */
 const watchers = new Map();
@@ -125,7 +108,7 @@ setImmediate(() => {
 parentPort.on('message', (message) => {
   if (message !== 'close') return;
   closed = true;
-  clearTimeout(flushTimer);
+  events.stop();
   for (const watcher of watchers.values()) watcher.close();
   watchers.clear();
   parentPort.postMessage({ type: 'closed' });
