@@ -73,4 +73,16 @@ test('12,000 assets: a window in the DOM, pages over the contract, the middle an
   await expect(list.getByRole('listitem')).toHaveCount(10);
   await expect(list.getByRole('listitem').first()).toContainText('take-09990.mp4');
   await expect(list.getByRole('listitem').last()).toContainText('take-09999.mp4');
+
+  // A narrow window: the thumbnail shrinks with its column (the narrow rule once lost to the
+  // wide one declared after it, and 64 px thumbnails spilled over a 48 px column).
+  const thumbWidth = () =>
+    list
+      .getByRole('listitem')
+      .first()
+      .locator('.thumb')
+      .evaluate((el) => el.getBoundingClientRect().width);
+  expect(await thumbWidth()).toBe(64);
+  await page.setViewportSize({ width: 800, height: 700 });
+  await expect.poll(thumbWidth).toBe(48);
 });
