@@ -60,6 +60,7 @@ export class ContainerProbe {
   close(): void {
     // Closing at shutdown: a MediaInfo that failed to load was already reported to its probe.
     for (const state of Object.values(this.lanes)) {
+      // A close that fails at shutdown has nothing left to release or anyone to tell.
       void state.instance?.then((mi) => mi.close()).catch(() => undefined);
       state.instance = undefined;
     }

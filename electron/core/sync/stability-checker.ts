@@ -50,6 +50,7 @@ export class StabilityChecker {
     // Gone or unreadable: no longer waited on (a rescan reports one that cannot be read).
     let info = known;
     if (!info) {
+      // Gone or unreadable is an answer here, handled just below: no longer waited on.
       const found = await stat(path).catch(() => undefined);
       if (found?.isFile()) info = { size: found.size, mtimeMs: found.mtimeMs };
     }
