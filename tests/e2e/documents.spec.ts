@@ -4,27 +4,15 @@
  * indexing; a text named .pdf is refused saying what it is; the Library's type filter finds the
  * documents, and a document's detail offers no "Index into".
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
 import { minimalPdf } from '../helpers/pdf.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
+import { createIndexInUploads, dropFiles } from './page-actions.ts';
 import { startServeProcess } from './serve-harness.ts';
 
 let server: Awaited<ReturnType<typeof startServeProcess>>;
 let cleanup: () => Promise<void>;
-
-async function drop(page: Page, files: Array<{ name: string; bytes: Buffer }>) {
-  await page.evaluate(
-    (list) => {
-      const dt = new DataTransfer();
-      for (const f of list)
-        dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
-      for (const type of ['dragenter', 'dragover', 'drop'])
-        window.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true }));
-    },
-    files.map((f) => ({ name: f.name, b64: f.bytes.toString('base64') })),
-  );
-}
 
 test.beforeAll(async () => {
   const tmp = await makeTempDir('tl-e2e-documents-');
@@ -39,15 +27,9 @@ test.afterAll(async () => {
 test('documents upload, say they are not indexed, and are found in the Library', async ({ page }) => {
   test.setTimeout(90_000);
   await page.goto(server.url);
-  await page.getByRole('button', { name: 'Uploads', exact: true }).click();
-  const picker = page.locator('#uploads-index');
-  await picker.selectOption({ label: 'New index…' });
-  const form = page.getByRole('form', { name: 'New index' });
-  await form.getByLabel('Index name').fill('talks');
-  await form.getByRole('button', { name: 'Create index' }).click();
-  await expect(picker.locator('option:checked')).toHaveText('talks');
+  await createIndexInUploads(page, 'talks');
 
-  await drop(page, [
+  await dropFiles(page, [
     { name: 'brief.pdf', bytes: minimalPdf('Brief') },
     { name: 'notes.md', bytes: Buffer.from('# Notes\n\n- first\n- second\n'.repeat(20)) },
     { name: 'fake.pdf', bytes: Buffer.from('only words, no PDF here\n'.repeat(20)) },

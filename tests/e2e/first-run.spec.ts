@@ -3,11 +3,11 @@
  * three files (one unsupported, rejected clearly) → progress → ready → in the Library → delete
  * with confirmation. Every view is checked with axe and photographed, light and dark.
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { join } from 'node:path';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 import { mp4, wav } from '../helpers/media.ts';
+import { dropFiles, noSeriousA11yViolations } from './page-actions.ts';
 import { startServeProcess } from './serve-harness.ts';
 
 let server: Awaited<ReturnType<typeof startServeProcess>>;
@@ -23,34 +23,12 @@ test.afterAll(async () => {
   await cleanup();
 });
 
-async function noSeriousA11yViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(
-    serious.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-  ).toEqual([]);
-}
-
 async function photograph(page: Page, name: string) {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.screenshot({ path: `test-results/screens/${name}-${scheme}.png` });
   }
   await page.emulateMedia({ colorScheme: 'light' });
-}
-
-/** Drops files on the window the way a file manager does: a real drop event with a DataTransfer. */
-async function drop(page: Page, files: Array<{ name: string; bytes: Buffer }>) {
-  await page.evaluate(
-    (list) => {
-      const dt = new DataTransfer();
-      for (const f of list)
-        dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
-      for (const type of ['dragenter', 'dragover', 'drop'])
-        window.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true }));
-    },
-    files.map((f) => ({ name: f.name, b64: f.bytes.toString('base64') })),
-  );
 }
 
 test('first run → Sandbox → drop → ready → library → delete', async ({ page }) => {
@@ -64,7 +42,7 @@ test('first run → Sandbox → drop → ready → library → delete', async ({
   await noSeriousA11yViolations(page);
   await photograph(page, 'uploads-empty');
 
-  await drop(page, [
+  await dropFiles(page, [
     { name: 'interview.mp4', bytes: mp4({ payloadBytes: 400_000, seed: 7, durationSeconds: 31 }) },
     { name: 'voice.wav', bytes: wav(2) },
     { name: 'notes.log', bytes: Buffer.from('just some notes, not media') },

@@ -6,7 +6,6 @@
  * the Library at 800×600, the keyboard (no invisible Tab stop, tabs and menus by the ARIA
  * patterns), offline said in every view; every view photographed at 800×600, light and dark.
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { mp4, wav, writeFixture } from '../helpers/media.ts';
 import { serveFolder } from '../helpers/static-server.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
+import { dropFiles, noSeriousA11yViolations } from './page-actions.ts';
 import { startServeProcess } from './serve-harness.ts';
 
 const KEY = 'tlk_e2e_honest_key_01';
@@ -40,14 +40,6 @@ test.afterAll(async () => {
 
 test.use({ viewport: { width: 800, height: 600 } });
 
-async function noSeriousA11yViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(
-    serious.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-  ).toEqual([]);
-}
-
 async function photograph(page: Page, name: string) {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
@@ -58,15 +50,7 @@ async function photograph(page: Page, name: string) {
 }
 
 async function drop(page: Page, name: string, bytes: Buffer) {
-  await page.evaluate(
-    (f) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
-      for (const type of ['dragenter', 'dragover', 'drop'])
-        window.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true }));
-    },
-    { name, b64: bytes.toString('base64') },
-  );
+  await dropFiles(page, [{ name, bytes }]);
 }
 
 /** WCAG contrast of an element's text on its own background, as drawn now (hover included). */

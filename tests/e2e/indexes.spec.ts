@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from '../helpers/temp-dir.ts';
+import { createIndexInUploads, dropFiles } from './page-actions.ts';
 import { startServeProcess } from './serve-harness.ts';
 
 let server: Awaited<ReturnType<typeof startServeProcess>>;
@@ -27,15 +28,7 @@ function video(path: string, seconds = 5) {
 }
 
 async function drop(page: Page, name: string, bytes = clip) {
-  await page.evaluate(
-    ([b64, n]) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([Uint8Array.from(atob(b64!), (c) => c.charCodeAt(0))], n!));
-      for (const type of ['dragenter', 'dragover', 'drop'])
-        window.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true }));
-    },
-    [bytes.toString('base64'), name],
-  );
+  await dropFiles(page, [{ name, bytes }]);
 }
 
 test.beforeAll(async () => {
@@ -53,13 +46,7 @@ test.afterAll(async () => {
 test('choose and create an index where files are added, and the upload ends indexed', async ({ page }) => {
   test.setTimeout(90_000);
   await page.goto(server.url);
-  await page.getByRole('button', { name: 'Uploads', exact: true }).click();
-  const picker = page.locator('#uploads-index');
-  await picker.selectOption({ label: 'New index…' });
-  const form = page.getByRole('form', { name: 'New index' });
-  await form.getByLabel('Index name').fill('talks');
-  await form.getByRole('button', { name: 'Create index' }).click();
-  await expect(picker.locator('option:checked')).toHaveText('talks');
+  const picker = await createIndexInUploads(page, 'talks');
   await drop(page, 'talk.mp4');
   const row = page.getByRole('list', { name: 'Upload queue' }).getByRole('article', { name: 'talk.mp4' });
   await expect(row.getByText('Indexed')).toBeVisible({ timeout: 60_000 });
