@@ -5,6 +5,7 @@ import { IndexingWork } from './indexing.ts';
 import { ingestStream, TooLargeError } from './ingest.ts';
 import { mediaToken } from './media-token.ts';
 import { DEFAULT_LIMITS, type MediaKind, type UploadLimits } from './limits.ts';
+import { BackgroundWork } from './background-work.ts';
 import { prepareStream } from './hls-remux.ts';
 import { probeMedia } from './media-probe.ts';
 import { settleDocument } from './sniff-document.ts';
@@ -70,6 +71,7 @@ export class EmulatorCore {
   readonly log = new RequestLog();
   readonly rateLimiter: RateLimiter;
   readonly indexing: IndexingWork;
+  private readonly work = new BackgroundWork();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly downloads = new Map<string, AbortController>();
 
@@ -82,7 +84,7 @@ export class EmulatorCore {
     readonly mediaSecret: Buffer,
   ) {
     this.rateLimiter = new RateLimiter(settings.rateLimits);
-    this.indexing = new IndexingWork(state, this.faults, () => this.settings.indexingMs);
+    this.indexing = new IndexingWork(state, this.faults, () => this.settings.indexingMs, this.work);
   }
 
   /** `origin/media/<id>/<token>`: where an asset's thumbnail, HLS and source are served. */
@@ -111,12 +113,12 @@ export class EmulatorCore {
   scheduleProcessing(assetId: string): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.finishProcessing(assetId);
+      this.work.run('processing', (signal) => this.finishProcessing(assetId, signal));
     }, this.settings.processingMs);
     this.timers.add(timer);
   }
 
-  private async finishProcessing(assetId: string): Promise<void> {
+  private async finishProcessing(assetId: string, signal: AbortSignal): Promise<void> {
     const asset = this.state.assets.get(assetId);
     if (!asset || asset.status !== 'processing') return;
     const forced = this.faults.take('processing');
@@ -140,9 +142,10 @@ export class EmulatorCore {
     // hls-remux.ts); for any other file HLS was asked for and not made: `error`.
     const streamable =
       asset.enableHls && asset.blobPath && (kind === 'video' || kind === 'audio')
-        ? await prepareStream(asset.blobPath)
+        ? await prepareStream(asset.blobPath, signal)
         : false;
     if (!this.state.assets.has(assetId)) return; // deleted while probing
+    if (signal.aborted) return; // stopped: still processing when saved, resumed at the next start
     asset.status = 'ready';
     asset.duration = probe?.duration ?? asset.duration;
     asset.technicalMetadata = probe?.technicalMetadata ??
@@ -174,7 +177,7 @@ export class EmulatorCore {
     this.downloads.set(asset.id, controller);
     const limits = this.settings.limits.url;
     const tmp = this.blobs.incomingPath(`${asset.id}.download`);
-    void (async () => {
+    this.work.run('download', async () => {
       let res: Awaited<ReturnType<typeof openUrl>> | undefined;
       try {
         res = await openUrl(asset.sourceUrl!, controller.signal);
@@ -210,7 +213,7 @@ export class EmulatorCore {
       } finally {
         this.downloads.delete(asset.id);
       }
-    })();
+    });
   }
 
   /** After a restart with a data directory: pick up processing and downloads where they were. */
@@ -233,7 +236,7 @@ export class EmulatorCore {
   }
 
   async reset(): Promise<void> {
-    this.stopWork();
+    await this.stopWork();
     this.state.clear();
     this.faults.clear();
     this.log.clear();
@@ -241,11 +244,13 @@ export class EmulatorCore {
     await this.blobs.clear();
   }
 
-  stopWork(): void {
+  /** Stops every timer and download, and resolves once the work under way has ended. */
+  async stopWork(): Promise<void> {
     this.indexing.stop();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const c of this.downloads.values()) c.abort();
     this.downloads.clear();
+    await this.work.stop();
   }
 }

@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
 import { chmod, rename, rm } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { hlsSourceOf, type HlsSource } from './hls-stream.ts';
 
-const run = promisify(execFile);
 /** The end of the last repackaging asked for (they run one after another). */
 let lastRemux: Promise<void> = Promise.resolve();
 
@@ -28,7 +26,7 @@ export async function streamOf(blobPath: string): Promise<{ path: string; source
 }
 
 /** Makes the upload streamable if it can be (repackaged by ffmpeg); true when there is a stream. */
-export async function prepareStream(blobPath: string): Promise<boolean> {
+export async function prepareStream(blobPath: string, signal?: AbortSignal): Promise<boolean> {
   if (await streamOf(blobPath)) return true;
   const ffmpeg = process.env.TL_EMULATOR_FFMPEG ?? 'ffmpeg';
   if (!ffmpeg) return false;
@@ -40,23 +38,43 @@ export async function prepareStream(blobPath: string): Promise<boolean> {
   lastRemux = new Promise<void>((resolve) => (done = resolve));
   await turn;
   try {
-    await run(
+    signal?.throwIfAborted();
+    await runToEnd(
       ffmpeg,
       [
         ...['-nostdin', '-loglevel', 'error', '-y', '-i', blobPath],
         ...['-map', '0:v:0?', '-map', '0:a:0?', '-c', 'copy', '-f', 'mp4'],
         ...['-movflags', 'frag_keyframe+empty_moov+default_base_moof', part],
       ],
-      { timeout: 120_000 },
+      signal,
     );
     await chmod(part, 0o600); // as every file of the Sandbox's data folder (ffmpeg leaves the umask's)
     await rename(part, copy);
-  } catch {
-    // No ffmpeg, or nothing it can copy into MP4: no stream, which hls.status says (error).
+  } catch (error) {
     await rm(part, { force: true });
+    // Stopped (the Sandbox closing): not an answer about the file; the caller saves nothing.
+    if (signal?.aborted) throw error;
+    // No ffmpeg, or nothing it can copy into MP4: no stream, which hls.status says (error).
     return false;
   } finally {
     done();
   }
   return (await streamOf(blobPath)) !== undefined;
+}
+
+/**
+ * Runs the program and resolves when it has ended well. Stopped by `signal`, it settles only once
+ * the process has really exited: execFile's own `signal` option answers at once, while the
+ * process may still be writing into a folder its caller is about to remove.
+ */
+function runToEnd(program: string, args: string[], signal?: AbortSignal): Promise<void> {
+  const child = execFile(program, args, { timeout: 120_000 });
+  const stop = () => child.kill('SIGTERM');
+  signal?.addEventListener('abort', stop, { once: true });
+  return new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, killedBy) =>
+      code === 0 ? resolve() : reject(new Error(`${program} ended with ${code ?? killedBy}`)),
+    );
+  }).finally(() => signal?.removeEventListener('abort', stop));
 }

@@ -18,14 +18,20 @@ export function hasVideoTrack(asset: AssetRecord | undefined): boolean {
 }
 
 /** Makes the indexed asset's stream, where there can be one; its record says how it ended. */
-export async function prepareIndexedStream(state: EmulatorState, id: string): Promise<void> {
+export async function prepareIndexedStream(
+  state: EmulatorState,
+  id: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const ia = state.indexedAssets.get(id);
   if (!ia) return;
   const asset = state.assets.get(ia.assetId);
   ia.stream = 'pending';
   // A copy that cannot be made is what `ERROR` reports (prepareStream already turns a failed
   // ffmpeg into false); an unexpected failure reads the same way rather than leaving PROCESSING.
-  const ok = hasVideoTrack(asset) ? await prepareStream(asset!.blobPath!).catch(() => false) : false;
+  const ok = hasVideoTrack(asset) ? await prepareStream(asset!.blobPath!, signal).catch(() => false) : false;
+  // Stopped meanwhile (the Sandbox closing): left `pending`, so the next start makes it (streamDue).
+  if (signal?.aborted) return;
   const current = state.indexedAssets.get(id);
   if (current !== ia) return; // deleted (or the Sandbox reset) meanwhile
   ia.stream = ok ? 'ready' : 'error';

@@ -1,3 +1,4 @@
+import type { BackgroundWork } from './background-work.ts';
 import type { FaultInjector } from './faults.ts';
 import { prepareIndexedStream, streamDue } from './indexed-stream.ts';
 import { modelRefusal } from './model-requirements.ts';
@@ -16,6 +17,7 @@ export class IndexingWork {
     private readonly state: EmulatorState,
     private readonly faults: FaultInjector,
     private readonly indexingMs: () => number,
+    private readonly work: BackgroundWork,
   ) {}
 
   start(record: IndexedAssetRecord): void {
@@ -25,13 +27,17 @@ export class IndexingWork {
   resume(): void {
     for (const ia of this.state.indexedAssets.values()) {
       if (ia.status && ia.status !== 'ready' && ia.status !== 'failed') this.start(ia);
-      else if (streamDue(ia)) void prepareIndexedStream(this.state, ia.id);
+      else if (streamDue(ia)) this.makeStream(ia.id);
     }
   }
 
   stop(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+  }
+
+  private makeStream(id: string): void {
+    this.work.run('indexed stream', (signal) => prepareIndexedStream(this.state, id, signal));
   }
 
   private later(fn: () => void): void {
@@ -59,7 +65,7 @@ export class IndexingWork {
     else ia.indexedAt = now;
     this.state.changed();
     // The streamable copy follows the indexing (indexed-stream.ts): `PROCESSING` until it is made.
-    if (!failure && ia.enableVideoStream) void prepareIndexedStream(this.state, id);
+    if (!failure && ia.enableVideoStream) this.makeStream(id);
   }
 
   private refusal(ia: IndexedAssetRecord): string | undefined {

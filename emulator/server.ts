@@ -240,7 +240,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     core,
     ...(state.recovered && { recovered: state.recovered }),
     async close() {
-      core.stopWork();
+      await core.stopWork();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
