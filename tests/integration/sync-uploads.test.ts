@@ -67,13 +67,16 @@ describe('finished files only, exactly once', () => {
     await control.clearRequests();
     ({ sync } = await startAll());
     await statusWhere(sync, (s) => s.state === 'watching' && s.seen === 1000);
-    // A file is handed over only once it has been still for the stability interval: real time
-    // must pass for that rule (twice the configured interval), then the folder must be settled.
-    await new Promise((r) => setTimeout(r, stabilityMs * 2));
-    const status = await statusWhere(sync, settled);
-    expect(status.uploaded).toBe(1000);
-    expect(await creates()).toBe(0);
+    // Absence proven by a canary, not by a sleep: a file written now is handed over after
+    // everything the restart met (after its own stability interval), so once it is uploaded and
+    // the folder is settled, a second upload of any of the 1,000 would have been asked for.
+    await writeFile(join(watched, 'zz-canary.mp4'), mp4({ payloadBytes: 64, seed: 5_000 }));
+    const status = await statusWhere(sync, (s) => s.uploaded === 1001 && settled(s));
+    expect(status.uploaded).toBe(1001);
+    expect(await creates()).toBe(1); // the canary's, and nothing of the 1,000
     expect(running!.harness.queue.list().filter((i) => i.state !== 'ready')).toEqual([]);
+    expect(running!.harness.queue.list().filter((i) => i.name === 'zz-canary.mp4')).toHaveLength(1);
+    await control.clearRequests();
 
     // New files arrive while uploads run slowly; rescans in the middle add nothing twice.
     await control.settings({ ingestBytesPerSecond: 200_000 });
@@ -84,7 +87,7 @@ describe('finished files only, exactly once', () => {
       await new Promise((res) => setTimeout(res, 150));
     }
     await control.settings({ ingestBytesPerSecond: 0 });
-    await statusWhere(sync, (s) => s.uploaded === 1030 && settled(s), 60_000);
+    await statusWhere(sync, (s) => s.uploaded === 1031 && settled(s), 60_000);
     const newItems = running!.harness.queue.list().filter((i) => i.name.startsWith('new-'));
     expect(newItems).toHaveLength(30);
     expect(await creates()).toBe(30);
