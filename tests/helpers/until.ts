@@ -12,3 +12,21 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** What `get` answers once `done` holds for it (a status read until it settles), waited for by until(). */
+export async function untilValue<T>(
+  what: string,
+  get: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const found = await until(
+    what,
+    async () => {
+      const value = await get();
+      return done(value) ? { value } : undefined;
+    },
+    timeoutMs,
+  );
+  return found.value;
+}

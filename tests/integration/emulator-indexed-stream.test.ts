@@ -16,6 +16,7 @@ import { makeVideo } from '../helpers/ffmpeg-media.ts';
 import { png, wav, writeFixture } from '../helpers/media.ts';
 import { minimalPdf } from '../helpers/pdf.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
+import { untilValue } from '../helpers/until.ts';
 
 let emulator: RunningEmulator;
 let sdk: TwelvelabsApiClient;
@@ -23,22 +24,14 @@ let dir: string;
 let cleanup: () => Promise<void>;
 let indexId: string;
 
-async function until<T>(get: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
-  for (let i = 0; i < 1500; i++) {
-    const value = await get();
-    if (done(value)) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('never settled');
-}
-
 /** Uploads `path`, waits for the asset to be ready, indexes it with a stream, and waits until the stream is settled. */
 async function indexWithStream(path: string) {
   const created = await sdk.assets.create(
     { method: 'direct', file: createReadStream(path) },
     { maxRetries: 0 },
   );
-  const asset = await until(
+  const asset = await untilValue(
+    `${path} processed`,
     () => sdk.assets.retrieve(created.id!),
     (a) => a.status !== 'processing',
   );
@@ -48,9 +41,11 @@ async function indexWithStream(path: string) {
     { assetId: created.id!, enableVideoStream: true },
     { maxRetries: 0 },
   );
-  return until(
+  return untilValue(
+    `${path} indexed with its stream settled`,
     () => sdk.indexes.indexedAssets.retrieve(indexId, made.id!),
     (ia) => (ia.status === 'ready' || ia.status === 'failed') && ia.hls?.status !== 'PROCESSING',
+    60_000,
   );
 }
 

@@ -13,6 +13,7 @@ import { EmulatorControl } from '../helpers/emulator-control.ts';
 import { mp4, png, writeFixture } from '../helpers/media.ts';
 import { serveFolder } from '../helpers/static-server.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
+import { untilValue } from '../helpers/until.ts';
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -23,14 +24,8 @@ let cleanupDir: () => Promise<void>;
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n', 'latin1');
 const MARKDOWN = Buffer.from('# Notes\n\nSome *text* for the index — ünïcode too.\n'.repeat(30));
 
-async function settled<T extends { status?: string }>(get: () => Promise<T>, done: (v: T) => boolean) {
-  for (let i = 0; i < 400; i++) {
-    const value = await get();
-    if (done(value)) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('never settled');
-}
+const settled = <T extends { status?: string }>(get: () => Promise<T>, done: (v: T) => boolean) =>
+  untilValue('the status to settle', get, done);
 const assetSettled = (id: string) =>
   settled(
     () => sdk.assets.retrieve(id),
