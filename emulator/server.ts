@@ -245,7 +245,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       });
-      await state.flush();
+      await state.close();
       if (!dataDir) await rm(root, { recursive: true, force: true });
     },
   };

@@ -126,6 +126,8 @@ export class EmulatorState {
   readonly presignedUrls = new Map<string, PresignedUrlRecord>();
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
+  /** Closed: the last write is done, and a late change (a request the close cut) writes nothing. */
+  private closed = false;
 
   constructor(private readonly stateFile: string | undefined) {}
 
@@ -186,7 +188,7 @@ export class EmulatorState {
 
   /** Marks the state changed; the write happens shortly after, once for many changes. */
   changed(): void {
-    if (!this.stateFile || this.saveTimer) return;
+    if (!this.stateFile || this.saveTimer || this.closed) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
       this.saving = this.saving.then(() => this.write());
@@ -200,6 +202,15 @@ export class EmulatorState {
       this.saving = this.saving.then(() => this.write());
     }
     await this.saving;
+  }
+
+  /**
+   * The last write, after which nothing is written: the data folder may be removed right after
+   * (a Sandbox without its own folder removes it), and a write into it then would fail unheard.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
   }
 
   clear(): void {

@@ -3,7 +3,7 @@
  * wrong-shape entry never stops the emulator (nor the app's Sandbox) from starting; what could be
  * read is kept, the rest dropped, and it is said. Real files in a temp folder.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EmulatorState } from '../../emulator/state.ts';
@@ -85,5 +85,24 @@ describe("the Sandbox's saved state", () => {
   it('never throws on any JSON value', () => {
     for (const raw of [null, 0, '', [], {}, { assets: [{}] }, { __proto__: { assets: 1 } }, { seq: -1 }])
       expect(() => checkSnapshot(raw)).not.toThrow();
+  });
+});
+
+describe('closing', () => {
+  it('writes what changed, then nothing: a change a cut request makes after close is not written', async () => {
+    const folder = join(dir, 'sandbox');
+    await mkdir(folder);
+    const file = join(folder, 'state.json');
+    const state = new EmulatorState(file);
+    state.assets.set('a1', asset('a1', 1) as never);
+    state.changed();
+    await state.close();
+    expect(JSON.parse(await readFile(file, 'utf8')).assets).toHaveLength(1);
+    // The folder goes, as a Sandbox without its own removes it; a late change must not write
+    // into it (it failed as an unhandled ENOENT in a CI run).
+    await rm(folder, { recursive: true });
+    state.assets.set('a2', asset('a2', 2) as never);
+    state.changed();
+    await expect(state.flush()).resolves.toBeUndefined();
   });
 });
