@@ -76,3 +76,18 @@ export async function referenceFromIndex(
     });
   return index._id;
 }
+
+/** A direct upload with HLS asked for, straight over the wire (no client of ours): the new asset's id. */
+export async function createAssetWithHls(apiUrl: string, name: string, bytes: Buffer): Promise<string> {
+  const form = new FormData();
+  form.set('method', 'direct');
+  form.set('file', new Blob([bytes]), name);
+  form.set('enable_hls', 'true');
+  const created = await fetch(`${apiUrl}/assets`, {
+    method: 'POST',
+    headers: { 'x-api-key': 'k' },
+    body: form,
+  });
+  if (created.status !== 201) throw new Error(`${name}: HTTP ${created.status} ${await created.text()}`);
+  return ((await created.json()) as { _id: string })._id;
+}

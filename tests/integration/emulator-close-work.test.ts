@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmulator } from '../../emulator/index.ts';
+import { createAssetWithHls } from '../helpers/emulator-control.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 import { until } from '../helpers/until.ts';
 
@@ -50,17 +51,7 @@ it('close stops and waits for an ffmpeg under way; the next start finishes the s
 
   const data = join(dir, 'sandbox');
   let emulator = await startEmulator({ dataDir: data, processingMs: 0 });
-  const form = new FormData();
-  form.set('method', 'direct');
-  form.set('file', new Blob([await readFile(mov)]), 'clip.mov');
-  form.set('enable_hls', 'true');
-  const created = await fetch(`${emulator.url}/assets`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'k' },
-    body: form,
-  });
-  expect(created.status).toBe(201);
-  const { _id: id } = (await created.json()) as { _id: string };
+  const id = await createAssetWithHls(emulator.url, 'clip.mov', await readFile(mov));
 
   const pid = await until(
     'the stand-in ffmpeg started',

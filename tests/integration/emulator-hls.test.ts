@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
-import { EmulatorControl } from '../helpers/emulator-control.ts';
+import { createAssetWithHls, EmulatorControl } from '../helpers/emulator-control.ts';
 import { wav } from '../helpers/media.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 import { until } from '../helpers/until.ts';
@@ -34,17 +34,7 @@ interface WireAsset {
 }
 
 async function uploadWithHls(name: string, bytes: Buffer): Promise<WireAsset> {
-  const form = new FormData();
-  form.set('method', 'direct');
-  form.set('file', new Blob([bytes]), name);
-  form.set('enable_hls', 'true');
-  const created = await fetch(`${emulator.url}/assets`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'k' },
-    body: form,
-  });
-  expect(created.status).toBe(201);
-  const { _id: id } = (await created.json()) as { _id: string };
+  const id = await createAssetWithHls(emulator.url, name, bytes);
   return until(`${name} processed`, async () => {
     const asset = (await (
       await fetch(`${emulator.url}/assets/${id}`, { headers: { 'x-api-key': 'k' } })
