@@ -57,5 +57,7 @@ function globToRegExp(glob: string): RegExp {
       .replaceAll('[^/]*.*', '.*')
       .replaceAll('[^/]*[^/]*', '[^/]*');
   } while (source !== previous);
-  return new RegExp(`^${source}$`, 'i');
+  // `**` spans any character, a newline in a name too (`.` does not match one): written without
+  // flags, since the source alone crosses to the scan and watcher threads, compiled there with 'i'.
+  return new RegExp(`^${source.replaceAll('.*', '[^]*')}$`, 'i');
 }

@@ -14,7 +14,7 @@
 // Between two batches the thread handles other requests: heads asked for during a scan wait for
 // at most one batch.
 import { closeSync, constants, opendirSync, openSync, readSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { folderExclusion, nameIgnorer } from './folder-exclusion.mjs';
 
@@ -72,7 +72,8 @@ function step(scan) {
         info = statSync(path);
       } catch (error) {
         // Gone since it was listed is no problem; unreadable is, like an unreadable folder.
-        if (error.code !== 'ENOENT') out.problems.push([path, error.code ?? 'unreadable']);
+        const code = problemCode(error, entry.name);
+        if (code) out.problems.push([path, code]);
         continue;
       }
       if (!info.isFile()) continue;
@@ -117,10 +118,22 @@ function openNext(scan, out) {
       return true;
     } catch (error) {
       if (dir === scan.start) throw error;
-      out.problems.push([dir, error.code ?? 'unreadable']);
+      const code = problemCode(error, basename(dir));
+      if (code) out.problems.push([dir, code]);
     }
   }
   return false;
+}
+
+/**
+ * Why an entry just listed could not be opened or read, or undefined when that is no problem: gone
+ * since it was listed (removed under the scan) is none. A name that is not UTF-8 is listed with
+ * U+FFFD in place of its bytes, a name no file on disk has: found by no name, it would be dropped
+ * in silence, so it is said as such (EILSEQ: the name cannot be decoded).
+ */
+function problemCode(error, name) {
+  if (error.code !== 'ENOENT') return error.code ?? 'unreadable';
+  return name.includes('\uFFFD') ? 'EILSEQ' : undefined;
 }
 
 /**
