@@ -40,7 +40,12 @@ export async function catchUpScan(host: ScanHost, baseline: boolean): Promise<vo
       recursive: folder.recursive,
       ignore: host.ignore,
       onProblem: (path, code) => {
-        if (path !== folder.path) host.problem(`${path} could not be read (${code}) and is skipped.`);
+        if (path === folder.path) return;
+        host.problem(
+          code === 'EILSEQ'
+            ? `${path}: its name is not valid UTF-8, so it cannot be uploaded; rename it to upload it.`
+            : `${path} could not be read (${code}) and is skipped.`,
+        );
       },
     })) {
       for (const [i, rel] of batch.rels.entries()) {
