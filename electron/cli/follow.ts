@@ -149,6 +149,8 @@ export function jsonItem(i: QueueItemView) {
     indexId: i.indexing?.indexId ?? null,
     indexedAssetId: i.indexing?.indexedAssetId ?? null,
     indexStatus: i.indexing?.status ?? null,
+    // An index was chosen but the item is not indexed, and why (a document; kept without indexing).
+    indexSkipped: i.indexing?.skipped ?? null,
   };
 }
 

@@ -12,7 +12,7 @@ export function itemLine(item: QueueItemView): string {
     item.state === 'failed' || item.state === 'index-failed'
       ? `${item.state === 'failed' ? 'failed' : 'not indexed'}: ${item.error}`
       : item.state === 'duplicate'
-        ? `already in your library${item.duplicateOf?.assetId ? ` as asset ${item.duplicateOf.assetId}` : ''}`
+        ? `already in your library${item.duplicateOf?.assetId ? ` as asset ${item.duplicateOf.assetId}` : ''}${item.indexing?.skipped ? ` (${item.indexing.skipped})` : ''}`
         : item.indexing?.skipped
           ? `${item.state} (${item.indexing.skipped})`
           : item.duplicateOf && item.state === 'indexed'

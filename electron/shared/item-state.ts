@@ -103,13 +103,17 @@ export function countWhere(
 
 interface RetryFacts {
   state: ItemState;
-  /** false: the file itself was refused (too long, not media): trying again cannot help. */
+  /**
+   * false: the file itself was refused (too long, not media), or its ready asset is refused by
+   * the chosen index's models (index-failed): trying again cannot help.
+   */
   retryable?: boolean;
 }
 
-/** The Retry button: a retryable state, unless the file itself was refused. */
+/** The Retry button: a retryable state, unless the file or its asset itself was refused. */
 export const canRetry = (item: RetryFacts): boolean =>
-  TRAITS[item.state].retryable && !(item.state === 'failed' && item.retryable === false);
+  TRAITS[item.state].retryable &&
+  !((item.state === 'failed' || item.state === 'index-failed') && item.retryable === false);
 
 /** "Retry all": failed or missing-file items that trying again can help (not the canceled ones). */
 export const retryAllTakes = (item: RetryFacts): boolean =>

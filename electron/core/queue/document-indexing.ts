@@ -47,10 +47,15 @@ const PLURAL: Partial<Record<DocumentMime, string>> = {
   'text/markdown': 'Markdown files',
 };
 
-/** An item that named an index and is not indexed: the reason on its indexing, for every view. */
-export function noteNotIndexed(item: ItemRecord): void {
+/**
+ * An item that named an index and is not indexed: the reason on its indexing, for every view. A
+ * duplicate (`uploaded: false`, duplicate-index.ts) sent nothing, so it is "not indexed" rather
+ * than "uploaded without indexing".
+ */
+export function noteNotIndexed(item: ItemRecord, { uploaded = true } = {}): void {
   const indexId = item.options.indexId;
-  const reason = indexId ? notIndexable(item) : undefined;
-  if (!indexId || !reason) return;
+  const document = indexId ? documentNotIndexable(item) : undefined;
+  if (!indexId || !document) return;
+  const reason = uploaded ? `Uploaded without indexing: ${document}` : `Not indexed: ${document}`;
   item.indexing = { ...(item.indexing?.indexId === indexId ? item.indexing : { indexId }), skipped: reason };
 }

@@ -1,6 +1,7 @@
 import { membershipsOf } from '../api/indexes.ts';
 import { isGone } from '../api/platform-answers.ts';
 import { isFinished } from '../../shared/item-state.ts';
+import { noteNotIndexed } from './document-indexing.ts';
 import { wantsIndexing } from './indexing-stage.ts';
 import type { ItemRecord } from './item-record.ts';
 import type { TransferContext } from './item-transfer.ts';
@@ -24,7 +25,11 @@ export async function duplicateWithIndex(
   signal: AbortSignal,
 ): Promise<'adopted' | 'duplicate' | 'upload'> {
   const of = item.duplicateOf;
-  if (!of || !wantsIndexing(item)) return 'duplicate';
+  if (!of || !wantsIndexing(item)) {
+    // A document with an index chosen says why it is not indexed, as its non-duplicate twin does.
+    noteNotIndexed(item, { uploaded: false });
+    return 'duplicate';
+  }
   const twin = of.itemId ? ctx.items()[of.itemId] : undefined;
   // The other item of this content, still under way with the same index chosen, indexes it: one
   // create for the pair. Not yet uploaded with another index: this one follows once it has an

@@ -112,8 +112,11 @@ async function refusedByModels(ctx: IndexingContext, item: ItemRecord, asset: As
   ix.indexName ??= refused.indexName;
   ctx.logger.info('an indexing request sure to be refused was not sent', { item: item.id, refusal });
   ix.refused = refusal;
+  // The asset's own metadata and the index's models are what refuse it: a retry would be refused
+  // the same way, so none is offered (canRetry); keeping the asset without indexing is.
+  item.retryable = false;
   item.finishedAt = ctx.clock.now();
-  item.error = `${item.name} cannot be indexed into ${label(ix)}: ${refusal}. It is uploaded and ready; it was not sent to the index.`;
+  item.error = `${item.name} cannot be indexed into ${label(ix)}: ${refusal}. It is uploaded and ready; it was not sent to the index. Trying again cannot help: the index's models refuse the asset itself.`;
   ctx.transition(item, 'index-failed');
   return true;
 }

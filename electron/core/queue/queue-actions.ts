@@ -72,6 +72,7 @@ export function retry(ctx: QueueContext, id: string): void {
   if (item?.state === 'index-failed' && item.assetId) {
     // The asset is uploaded and ready: only the indexing is done again.
     item.error = undefined;
+    item.retryable = undefined;
     item.finishedAt = undefined;
     item.indexing = undefined;
     ctx.transition(item, 'processing');
@@ -87,9 +88,20 @@ export function retry(ctx: QueueContext, id: string): void {
   ctx.pump();
 }
 
-/** A file the index's models refuse, which the person wants uploaded anyway, without indexing. */
+/**
+ * A file the index's models refuse, which the person wants uploaded anyway, without indexing. An
+ * asset already uploaded that the models refuse (index-failed, its own metadata checked once
+ * ready) is kept as it is: it ends `ready` with the reason it is not indexed, out of "Needs
+ * attention" (a retry would be refused the same way, so none is offered).
+ */
 export function uploadWithoutIndexing(ctx: QueueContext, id: string): void {
   const item = ctx.items()[id];
+  if (item?.state === 'index-failed' && item.indexing?.refused && item.assetId) {
+    item.indexing = { ...item.indexing, skipped: `Kept without indexing: ${item.indexing.refused}` };
+    item.error = undefined;
+    item.retryable = undefined;
+    return ctx.transition(item, 'ready');
+  }
   if (!item?.indexing?.refused || item.state !== 'failed') return;
   item.options = { ...item.options, indexId: '' };
   item.indexing = undefined;
