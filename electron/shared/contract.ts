@@ -169,7 +169,10 @@ export const commands = {
   'uploads:retry': command(one, typed<void>()),
   'uploads:move-to-top': command(one, typed<void>()),
   'uploads:upload-anyway': command(one, typed<void>()),
-  /** A file the index's models refuse: upload it anyway, without indexing (issue 17). */
+  /**
+   * A file the index's models refuse: upload it anyway, without indexing (issue 17). An asset
+   * already uploaded that they refuse (index-failed): keep it as it is, without indexing.
+   */
   'uploads:upload-without-indexing': command(one, typed<void>()),
   'uploads:remove': command(one, typed<void>()),
   /** Moves finished items to the history: those in `states` (default: every finished state). */
