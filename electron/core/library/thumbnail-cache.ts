@@ -50,6 +50,14 @@ function capped(max: number): Transform {
 export class ThumbnailCache {
   private readonly index: PersistedDocument<CacheIndex>;
   private readonly inflight = new Map<string, Promise<string | undefined>>();
+  /** Cuts the downloads under way when the cache closes (close() then waits for them to settle). */
+  private readonly downloads = new AbortController();
+  /**
+   * Set by close(): nothing is written after it. A download or a forget finishing after its core
+   * closed wrote the index when the next core of the same data folder already had it open, and
+   * the two writers collided on the same temporary file.
+   */
+  private closed = false;
 
   constructor(
     private readonly dir: string,
@@ -68,12 +76,13 @@ export class ThumbnailCache {
 
   setMaxBytes(bytes: number): Promise<void> {
     this.maxBytes = bytes;
-    return this.evict();
+    return this.closed ? Promise.resolve() : this.evict(); // applied at the next start
   }
 
   /** The cached file, if any (no network). */
   cached(assetId: string): string | undefined {
     if (!isPlatformId(assetId)) return undefined;
+    if (this.closed) return undefined; // its last use is not written any more: no picture, not a write
     const entry = Object.hasOwn(this.index.data.entries, assetId)
       ? this.index.data.entries[assetId]
       : undefined;
@@ -89,6 +98,7 @@ export class ThumbnailCache {
       this.logger.warn('thumbnail not cached: the asset id is not valid', { asset: describeId(assetId) });
       return Promise.resolve(undefined);
     }
+    if (this.refusedAfterClose('download', assetId)) return Promise.resolve(undefined);
     const known = this.cached(assetId);
     if (known) return Promise.resolve(known);
     let pending = this.inflight.get(assetId);
@@ -100,6 +110,13 @@ export class ThumbnailCache {
   }
 
   async forget(assetId: string): Promise<void> {
+    // Forgotten again at the next start, when the library finds the asset gone.
+    if (this.refusedAfterClose('forget', assetId)) return;
+    await this.drop(assetId);
+  }
+
+  /** Removes an entry and its file (forget, and eviction, which runs inside a download close() waits for). */
+  private async drop(assetId: string): Promise<void> {
     if (!isPlatformId(assetId) || !Object.hasOwn(this.index.data.entries, assetId)) return;
     delete this.index.data.entries[assetId];
     this.index.changed();
@@ -110,8 +127,23 @@ export class ThumbnailCache {
     return Object.values(this.index.data.entries).reduce((sum, e) => sum + e.size, 0);
   }
 
-  close(): Promise<void> {
-    return this.index.close();
+  /**
+   * Cuts the downloads under way (a held connection would otherwise keep the quit waiting for
+   * up to 30 s; the picture is fetched again at the next start), waits for them to settle, and
+   * only then saves the index: nothing of this cache is written after close() resolves.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.downloads.abort();
+    await Promise.allSettled([...this.inflight.values()]);
+    await this.index.close();
+  }
+
+  /** Whether the cache is closed, said in the log (a late caller is a bug to see, not an error to throw). */
+  private refusedAfterClose(what: string, assetId: string): boolean {
+    if (!this.closed) return false;
+    this.logger.warn(`thumbnails: closed, so the ${what} was not done`, { asset: describeId(assetId) });
+    return true;
   }
 
   private async download(assetId: string, url: string): Promise<string | undefined> {
@@ -121,6 +153,7 @@ export class ThumbnailCache {
     try {
       const res = await request(url, {
         dispatcher: this.dispatcher,
+        signal: this.downloads.signal,
         headersTimeout: 30_000,
         bodyTimeout: 30_000,
       });
@@ -134,6 +167,8 @@ export class ThumbnailCache {
         return undefined;
       }
       await pipeline(res.body, capped(MAX_THUMBNAIL_BYTES), createWriteStream(tmp, { mode: 0o600 }));
+      // Cut by close() after the last byte: not kept, since the index can no longer say so.
+      this.downloads.signal.throwIfAborted();
       await rename(tmp, join(this.dir, file));
     } catch (error) {
       await rm(tmp, { force: true });
@@ -142,6 +177,7 @@ export class ThumbnailCache {
       return undefined;
     }
     const { size } = await stat(join(this.dir, file));
+    // close() waits for this download before it saves the index, so this entry is saved with it.
     this.index.data.entries[assetId] = { file, size, lastUsed: Date.now() };
     this.index.changed();
     await this.evict();
@@ -154,7 +190,7 @@ export class ThumbnailCache {
     for (const [assetId] of entries) {
       if (total <= this.maxBytes) break;
       total -= this.index.data.entries[assetId]!.size;
-      await this.forget(assetId);
+      await this.drop(assetId);
     }
   }
 }
