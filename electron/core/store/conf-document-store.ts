@@ -15,7 +15,7 @@ import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../file-modes.ts';
 import type { DocumentChange, DocumentStore, LoadedDocument } from './document-store.ts';
 import {
   applyChanges,
-  encodeChange,
+  encodeChanges,
   GENERATION_KEY,
   readJournal,
   startJournal,
@@ -23,7 +23,6 @@ import {
 } from './journal.ts';
 import { writeJsonAtomically } from './json-writer.ts';
 import { salvageJson } from './salvage.ts';
-import { timeSlicer } from './time-slice.ts';
 
 /**
  * A journal longer than this plus the document's own size is folded into a whole save: loading
@@ -37,7 +36,7 @@ const JOURNAL_SLACK_BYTES = 4 * 1024 * 1024;
  * it is read, so that 100 MB of junk cannot stall the start.
  */
 const JOURNAL_BATCH_MARGIN_BYTES = 32 * 1024 * 1024;
-/** Changes in one append at most (fewer when their slice of time is up first). */
+/** Changes encoded between two pauses for the event loop. */
 const APPEND_SLICE = 500;
 
 /**
@@ -223,22 +222,16 @@ export class ConfDocumentStore implements DocumentStore {
   }
 
   /**
-   * Appends in slices of a few milliseconds (time-slice.ts): a first scan marks tens of thousands
-   * of entries at once, and encoding them in one go stalled the event loop for a quarter second.
-   * Each slice is one append, whose wait for the disk lets the event loop run before the next.
+   * Appends in slices, yielding between them: a first scan marks tens of thousands of entries at
+   * once, and encoding them in one go stalled the event loop for a quarter second.
    */
   async append(changes: DocumentChange[]): Promise<void> {
     if (!this.journalReady) throw new Error(`${this.name}: no journal to append to; save first`);
-    let from = 0;
-    while (from < changes.length) {
-      const slicer = timeSlicer();
-      let text = '';
-      let to = from;
-      do text += encodeChange(changes[to++]!);
-      while (to < changes.length && to - from < APPEND_SLICE && !slicer.due());
+    for (let from = 0; from < changes.length; from += APPEND_SLICE) {
+      if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+      const text = encodeChanges(changes.slice(from, from + APPEND_SLICE));
       await appendFile(this.journalPath, text, { mode: 0o600 });
       this.journalBytes += Buffer.byteLength(text);
-      from = to;
     }
   }
 

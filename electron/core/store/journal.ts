@@ -35,10 +35,13 @@ interface Line {
   d?: 1;
 }
 
-/** One change as a journal line, its newline included. */
-export function encodeChange(change: DocumentChange): string {
-  const line: Line = change.removed ? { p: change.path, d: 1 } : { p: change.path, v: change.value };
-  return `${JSON.stringify(line)}\n`;
+export function encodeChanges(changes: readonly DocumentChange[]): string {
+  let text = '';
+  for (const change of changes) {
+    const line: Line = change.removed ? { p: change.path, d: 1 } : { p: change.path, v: change.value };
+    text += `${JSON.stringify(line)}\n`;
+  }
+  return text;
 }
 
 /**

@@ -1,18 +1,14 @@
 import { open, rename, rm } from 'node:fs/promises';
-import { timeSlicer } from './time-slice.ts';
 
-/** A container of more entries than this is walked, not serialised in one piece. */
+/** Entries serialised between two pauses for the event loop. */
 const BATCH = 500;
-/** Text kept before it is written out, whatever the time (a bound on memory, not on time). */
-const BUFFER_CHARS = 1 << 20;
 
 /**
  * Writes a document as JSON without one giant `JSON.stringify`: containers are walked and their
- * entries serialised one by one, yielding to the event loop after each slice of a few
- * milliseconds (time-slice.ts says why time, not a count), and streamed to a temporary file that
- * then replaces the document (atomic rename). Each entry is serialised whole, so every entry in
- * the file is consistent; entries changed during the write are marked dirty by their owner and
- * written again by the next save.
+ * entries serialised a few hundred at a time, yielding to the event loop between batches, and
+ * streamed to a temporary file that then replaces the document (atomic rename). Each entry is
+ * serialised whole, so every entry in the file is consistent; entries changed during the write
+ * are marked dirty by their owner and written again by the next save.
  *
  * Which containers are walked: the document and its top-level values, and below them any object
  * or array of more than BATCH entries, however deep (a folder's ledger of 100,000 files sits two
@@ -22,8 +18,8 @@ const BUFFER_CHARS = 1 << 20;
 export async function writeJsonAtomically(path: string, data: Record<string, unknown>): Promise<number> {
   const tmp = `${path}.${process.pid}.tmp`;
   const file = await open(tmp, 'w', 0o600); // the person's data: their user only
-  const slicer = timeSlicer();
   let buffer = '';
+  let sinceYield = 0;
   /** Characters written: the size of the document, near enough (for journal compaction). */
   let written = 0;
   const drain = async () => {
@@ -32,13 +28,13 @@ export async function writeJsonAtomically(path: string, data: Record<string, unk
     buffer = '';
   };
   /**
-   * After each entry: a promise only when the slice is over or the buffer full. An entry that
-   * goes on needs no promise of its own (one per entry of 100,000 was garbage for the GC).
+   * After each entry: a promise only at the end of a batch. An entry that goes on needs no
+   * promise of its own (one per entry of a 100,000-item queue was garbage for the GC).
    */
   const counted = (): Promise<void> | undefined => {
-    if (slicer.due()) return drain().then(slicer.yield);
-    if (buffer.length >= BUFFER_CHARS) return drain();
-    return undefined;
+    if (++sinceYield < BATCH) return undefined;
+    sinceYield = 0;
+    return drain().then(() => new Promise<void>((resolve) => setImmediate(resolve)));
   };
   const write = (value: unknown, depth: number): Promise<void> | undefined => {
     const walk = value !== null && typeof value === 'object' && (depth < 2 || size(value) > BATCH);

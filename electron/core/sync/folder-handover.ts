@@ -5,7 +5,6 @@ import type { WatchedFolder } from '../../shared/sync-types.ts';
 import type { LifecycleScope } from '../lifecycle-scope.ts';
 import { detectType, type DetectedType, type FileHead } from '../media/detect-type.ts';
 import type { Clock, Logger } from '../ports.ts';
-import { timeSlicer } from '../store/time-slice.ts';
 import type { AddInput, UploadQueue } from '../queue/upload-queue.ts';
 import { readHeadsInThread } from './scan-client.ts';
 import type { StableFile } from './stability-checker.ts';
@@ -33,6 +32,8 @@ const MAX_BATCH = 2_000;
 const SCAN_BACKLOG = 5_000;
 /** Files whose heads are asked for in one request, as they arrive. */
 const READ_AHEAD = 500;
+/** Files prepared between two yields to the event loop. */
+const SLICE = 250;
 /** Waits before trying a failed hand-over again: doubles from the first to the last. */
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 30_000;
@@ -179,7 +180,6 @@ export class FolderHandOver {
       this.host.logger.info('hand-over to the queue works again', { folder: this.host.folder.id });
     this.failures = 0;
     this.problem = undefined;
-    const slicer = timeSlicer();
     for (const [i, [rel, entry]] of entries.entries()) {
       const itemId = added[i]!.id;
       this.host.ledger.set(this.host.folder.id, rel, { ...entry, itemId });
@@ -187,7 +187,7 @@ export class FolderHandOver {
       // moments, while add() still saves): its news went unheard, so it is read now.
       const now = this.host.queue.get(itemId);
       if (now && now.state !== 'queued') this.host.onItem(now);
-      if (slicer.due()) await slicer.yield();
+      if (i % 1_000 === 999) await new Promise((r) => setImmediate(r));
     }
     this.host.changed(entries.length > 0);
   }
@@ -227,11 +227,10 @@ export class FolderHandOver {
     this.readHeads(batch.filter(([, waiting]) => !waiting.verdicts)); // none, but never guessed
     const chunks = await Promise.all(batch.map(([, waiting]) => waiting.verdicts));
     const verdicts = batch.map(([, waiting], i) => chunks[i]![waiting.k!]);
-    const slicer = timeSlicer();
     for (const [i, [path, { file, rel }]] of batch.entries()) {
-      // A first scan hands over tens of thousands at once: let other work run between slices of
-      // a few milliseconds (counted in files, a slice of 500 held the loop 100 ms when loaded).
-      if (slicer.due()) await slicer.yield();
+      // A first scan hands over tens of thousands at once: let other work run between slices
+      // (small ones: on a loaded machine a slice of 500 files held the loop for 100 ms).
+      if (i % SLICE === SLICE - 1) await new Promise((r) => setImmediate(r));
       const entry = ledger.get(folder.id, rel);
       // The ledger already has exactly this (a rescan met it again while it waited here).
       if (isKnown(entry, file)) continue;
