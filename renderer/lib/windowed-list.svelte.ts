@@ -18,6 +18,12 @@ export abstract class WindowedList<T extends { id: string }, P extends { offset:
   /** The rows held, from `windowStart` (the rows in view and some around them). */
   rows = $state.raw<T[]>([]);
   windowStart = $state(0);
+  /**
+   * The rows in view moved this many places in the last page read (items added or removed above
+   * them, a sync's new assets at the top): the list scrolls by as much, so the rows a person is
+   * reading stay where they are on the screen. A new object each time: the list acts on each once.
+   */
+  moved = $state.raw<{ by: number } | undefined>(undefined);
   /** Rows in the list (its length), as the subclass knows it. */
   abstract readonly total: number;
 
@@ -79,6 +85,22 @@ export abstract class WindowedList<T extends { id: string }, P extends { offset:
     return this.fetch();
   }
 
+  /**
+   * How many places the rows drawn moved in `page`: the first of them held now, found again in it
+   * (0 when none is, or when the list is at its top, where new rows above are shown as they come).
+   */
+  private shiftIn(page: P): number {
+    const { first, last } = this.wanted;
+    if (first === 0) return 0;
+    for (let index = first; index <= last; index++) {
+      const held = this.at(index);
+      if (!held) continue;
+      const found = page.items.findIndex((row) => row.id === held.id);
+      if (found >= 0) return page.offset + found - index;
+    }
+    return 0;
+  }
+
   protected refreshSoon(): void {
     this.refreshTimer ??= setTimeout(() => {
       this.refreshTimer = undefined;
@@ -108,12 +130,14 @@ export abstract class WindowedList<T extends { id: string }, P extends { offset:
           this.again = true;
           continue;
         }
+        const by = this.shiftIn(page);
         this.rows = keepUnchanged(
           { start: this.windowStart, rows: this.rows },
           { start: page.offset, rows: page.items },
           this.wanted,
         );
         this.windowStart = page.offset;
+        if (by !== 0) this.moved = { by };
         this.took(page);
       } while (this.again);
     })()
