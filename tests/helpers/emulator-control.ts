@@ -81,7 +81,7 @@ export async function referenceFromIndex(
 export async function createAssetWithHls(apiUrl: string, name: string, bytes: Buffer): Promise<string> {
   const form = new FormData();
   form.set('method', 'direct');
-  form.set('file', new Blob([bytes]), name);
+  form.set('file', new Blob([new Uint8Array(bytes)]), name);
   form.set('enable_hls', 'true');
   const created = await fetch(`${apiUrl}/assets`, {
     method: 'POST',
