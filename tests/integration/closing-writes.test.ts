@@ -11,6 +11,9 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UndiciTwelveLabsClient } from '../../electron/core/api/client.ts';
+import { AssetLibrary } from '../../electron/core/library/asset-library.ts';
+import type { MirrorData } from '../../electron/core/library/library-schema.ts';
 import { ThumbnailCache } from '../../electron/core/library/thumbnail-cache.ts';
 import { silentLogger, type Logger } from '../../electron/core/ports.ts';
 import { MemorySecretStore } from '../../electron/core/secrets.ts';
@@ -35,6 +38,10 @@ let proxyUrl: string;
 /** Whether the proxy holds thumbnail answers (else it passes them on, like every other request). */
 let holding = true;
 const held: Held[] = [];
+/** Whether the proxy holds asset detail requests (a library refresh) until released. */
+let holdingDetails = false;
+const heldDetails: Array<() => void> = [];
+let detailRequests = 0;
 let thumbnailRequests = 0;
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -54,6 +61,13 @@ function proxyRequest(req: IncomingMessage, res: ServerResponse): void {
     held.push(entry);
     return;
   }
+  const detail = req.method === 'GET' && /^\/v1\.3\/assets\/[^/?]+$/.test(req.url ?? '');
+  if (detail) detailRequests++;
+  if (detail && holdingDetails) heldDetails.push(() => forward(req, res));
+  else forward(req, res);
+}
+
+function forward(req: IncomingMessage, res: ServerResponse): void {
   const upstream = request(
     { host: '127.0.0.1', port: emulator.port, method: req.method, path: req.url, headers: req.headers },
     (answer) => {
@@ -80,11 +94,14 @@ afterAll(async () => {
 beforeEach(async () => {
   await control.reset();
   holding = true;
+  holdingDetails = false;
   thumbnailRequests = 0;
+  detailRequests = 0;
   ({ dir, cleanup } = await makeTempDir());
 });
 afterEach(async () => {
   for (const h of held.splice(0)) h.res.destroy();
+  for (const release of heldDetails.splice(0)) release();
   await cleanup();
 });
 
@@ -182,5 +199,45 @@ describe('a closed thumbnail cache', () => {
     // A store closed with nothing left to write: the file is the one close() saved.
     await cache.close();
     expect(await readFile(join(dir, 'thumbnails.json'), 'utf8')).toBe(saved);
+  });
+});
+
+describe('stopping the library while a refresh is under way', () => {
+  it('waits for the refresh and saves its change, then refuses later refreshes', async () => {
+    holding = false;
+    const [assetId] = await control.seed({ count: 1, status: 'ready' });
+    const data = join(dir, 'data');
+    const client = new UndiciTwelveLabsClient({ baseUrl: proxyUrl, apiKey: () => 'test-key' });
+    const { logger, warnings } = recorder();
+    const library = new AssetLibrary({
+      client,
+      store: new ConfDocumentStore(data, 'library'),
+      syncIntervalMs: 3_600_000,
+      logger,
+    });
+    const saved = () => new ConfDocumentStore(data, 'library').load().data as MirrorData;
+    try {
+      library.start();
+      await library.syncNow();
+      await control.setStatus(assetId!, 'failed', 'The file could not be decoded.');
+      // An upload that just finished asks for a refresh (core-services.ts); the app quits meanwhile.
+      holdingDetails = true;
+      const refreshing = library.refreshOne(assetId!);
+      await until('the refresh under way', () => heldDetails.length === 1);
+      const stopping = library.stop();
+      heldDetails.shift()!();
+      await expect(refreshing).resolves.toMatchObject({ status: 'failed' });
+      await stopping;
+      // Saved by the stop, which waited for it (a write after it would race the next start).
+      expect(saved().assets[assetId!]?.status).toBe('failed');
+
+      await expect(library.refreshOne(assetId!)).resolves.toBeUndefined();
+      await expect(library.delete([assetId!], { confirmed: true })).rejects.toThrow(/closing/);
+      expect(detailRequests).toBe(1);
+      expect(warnings.join('\n')).toMatch(/library: stopped, so the refresh was not done/);
+    } finally {
+      await library.stop();
+      await client.close();
+    }
   });
 });

@@ -72,6 +72,10 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
   private problem: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private started = false;
+  /** Set by stop(): no write after it (a late refresh wrote while the next core had the mirror open). */
+  private stopped = false;
+  /** Refreshes and deletes under way, which write the mirror: stop() waits for them. */
+  private readonly work = new Set<Promise<unknown>>();
   /** What the deletes (library-deletes.ts) act on: this mirror and its online state. */
   private readonly deletes: DeleteContext;
   /** The assets in each sort order asked for, kept as they change (a page is a slice, not a sort). */
@@ -115,9 +119,11 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.started = false;
     clearTimeout(this.timer);
     await this.syncing?.catch(() => undefined); // recorded and logged by noteFailure; stopping anyway
+    await Promise.allSettled([...this.work]); // their changes are saved by the close below
     await this.doc.close();
     await this.options.thumbnails?.close();
   }
@@ -155,8 +161,13 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
     return { asset: this.withThumbnail(asset), ...(provenance && { provenance }) };
   }
 
-  /** Fetches the detail now (for callers that want to wait for fresh data). */
-  async refreshOne(assetId: string): Promise<LibraryAsset | undefined> {
+  /** Fetches the detail now (for callers that want to wait for fresh data); nothing after stop(). */
+  refreshOne(assetId: string): Promise<LibraryAsset | undefined> {
+    if (this.refusedAfterStop('refresh')) return Promise.resolve(undefined);
+    return this.tracked(this.refresh(assetId));
+  }
+
+  private async refresh(assetId: string): Promise<LibraryAsset | undefined> {
     try {
       const fresh = await this.options.client.retrieveAsset(assetId);
       this.markOnline();
@@ -184,6 +195,7 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
 
   /** Syncs now (full when due or asked, incremental otherwise); one sync at a time. */
   syncNow(full?: boolean): Promise<void> {
+    if (this.refusedAfterStop('sync')) return Promise.resolve();
     this.syncing ??= this.runSync(full).finally(() => {
       this.syncing = undefined;
       this.emit('state', this.state());
@@ -323,8 +335,14 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
    */
   async delete(ids: string[], options: { confirmed: boolean; force?: boolean }): Promise<DeleteOutcome[]> {
     if (options.confirmed !== true) throw new Error('A delete needs the person’s explicit confirmation.');
+    if (this.refusedAfterStop('delete'))
+      throw new Error('TL Uploader is closing: nothing was deleted. Ask again once it has started.');
+    return this.tracked(this.deleteConfirmed(ids, options.force === true));
+  }
+
+  private async deleteConfirmed(ids: string[], force: boolean): Promise<DeleteOutcome[]> {
     const outcomes: DeleteOutcome[] = [];
-    for (const id of ids) outcomes.push(await deleteOne(this.deletes, id, options.force === true));
+    for (const id of ids) outcomes.push(await deleteOne(this.deletes, id, force));
     await this.doc.commitChanges();
     this.emit('changed');
     this.emit('state', this.state());
@@ -340,6 +358,18 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
       this.emit('changed');
       this.emit('state', this.state());
     }
+  }
+
+  private tracked<T>(running: Promise<T>): Promise<T> {
+    this.work.add(running); // the caller gets `running` and handles its failure
+    running.finally(() => this.work.delete(running)).catch(() => undefined);
+    return running;
+  }
+
+  /** Whether the library is stopped, said in the log (a late caller is a bug to see, not a throw). */
+  private refusedAfterStop(what: string): boolean {
+    if (this.stopped) this.logger.warn(`library: stopped, so the ${what} was not done`);
+    return this.stopped;
   }
 
   // ---- online state ----
