@@ -152,9 +152,9 @@ export class ConfDocumentStore implements DocumentStore {
   }
 
   /**
-   * Temporary files of a save cut short by a crash (`<name>.json.<pid>.tmp`): the data folder is
-   * ours alone (data-dir-lock.ts), so another process's found at load are leftovers, never a save
-   * under way.
+   * Temporary files of a save cut short by a crash (`<name>.json.<pid>-<n>.tmp`, the journal's
+   * `<name>.journal.<pid>.tmp`): the data folder is ours alone (data-dir-lock.ts), so another
+   * process's found at load are leftovers, never a save under way.
    */
   private removeLeftovers(): void {
     let names: string[];
@@ -167,7 +167,7 @@ export class ConfDocumentStore implements DocumentStore {
     for (const name of names) {
       const prefix = prefixes.find((p) => name.startsWith(p));
       // Never this process's own: another store of the same document may be saving right now.
-      const pid = prefix && /^(\d+)\.tmp$/.exec(name.slice(prefix.length))?.[1];
+      const pid = prefix && /^(\d+)(?:-\d+)?\.tmp$/.exec(name.slice(prefix.length))?.[1];
       if (pid && Number(pid) !== process.pid) rmSync(join(this.dir, name), { force: true });
     }
   }

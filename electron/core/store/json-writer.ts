@@ -16,7 +16,10 @@ const BATCH = 500;
  * for 90 ms).
  */
 export async function writeJsonAtomically(path: string, data: Record<string, unknown>): Promise<number> {
-  const tmp = `${path}.${process.pid}.tmp`;
+  // Unique per write, not only per process: two stores of one document in this process (a core
+  // closing while the next opens the same data folder) wrote one temporary file, and the second
+  // rename failed with ENOENT. `<pid>-<n>`: the pid still tells load whose leftover it is.
+  const tmp = `${path}.${process.pid}-${++tempFiles}.tmp`;
   const file = await open(tmp, 'w', 0o600); // the person's data: their user only
   let buffer = '';
   let sinceYield = 0;
@@ -84,6 +87,9 @@ export async function writeJsonAtomically(path: string, data: Record<string, unk
   }
   return written;
 }
+
+/** Temporary files named by this process so far (each write's own: see writeJsonAtomically). */
+let tempFiles = 0;
 
 function size(value: object): number {
   if (Array.isArray(value)) return value.length;
