@@ -72,13 +72,27 @@ export function pauseAll(ctx: QueueContext, until?: number): void {
     data.pausing = undefined;
     ctx.doc.changed();
   };
-  flagSaved.then(thenSaveWhole, (error: unknown) => {
+  const settled = flagSaved.then(thenSaveWhole, (error: unknown) => {
     // The document's write loop logged it and saves whole at its next try, items and flag alike.
     ctx.logger.warn('pause all: the pause could not be saved at once; saving it whole', {
       error: (error as Error).message,
     });
     thenSaveWhole();
   });
+  pauseEnds.set(ctx.doc, settled);
+}
+
+/**
+ * The end of each document's last bulk pause (its mark cleared, the whole save asked for). A quit
+ * right after a pause all waits for it: otherwise the document closed with the mark still saved
+ * (the clearing came a moment after the last write), and the next start paused again every item
+ * the person had resumed meanwhile.
+ */
+const pauseEnds = new WeakMap<object, Promise<void>>();
+
+/** Resolves once the last bulk pause has ended (at once when there is none): before closing. */
+export function pauseEnded(ctx: QueueContext): Promise<void> {
+  return pauseEnds.get(ctx.doc) ?? Promise.resolve();
 }
 
 /** A start after a crash found a bulk pause whose items were not saved: they are paused now. */

@@ -195,6 +195,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     this.timers.stop();
     this.progress.stop();
     while (this.active.size > 0) await new Promise((r) => setTimeout(r, 10));
+    await bulk.pauseEnded(this.ctx); // its mark cleared in memory, so the close saves it cleared
     await this.doc.close();
   }
 
