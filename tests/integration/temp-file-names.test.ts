@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
+import { startJournal } from '../../electron/core/store/journal.ts';
 import { writeJsonAtomically } from '../../electron/core/store/json-writer.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
@@ -42,6 +43,17 @@ describe('two writers of one document in one process', () => {
       entries: Record<string, unknown>;
     };
     expect(Object.keys(saved.entries)).toHaveLength(2_000);
+  });
+
+  it('two journals of one document start at the same time', async () => {
+    await mkdir(join(dir, 'data'));
+    const path = join(dir, 'data', 'queue.journal');
+    const results = await Promise.allSettled([startJournal(path, 1), startJournal(path, 2)]);
+    expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'started'))).toEqual([
+      'started',
+      'started',
+    ]);
+    expect((await readdir(join(dir, 'data'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
   it('a leftover of another process is removed at load; one of this process is not', async () => {

@@ -153,7 +153,7 @@ export class ConfDocumentStore implements DocumentStore {
 
   /**
    * Temporary files of a save cut short by a crash (`<name>.json.<pid>-<n>.tmp`, the journal's
-   * `<name>.journal.<pid>.tmp`): the data folder is ours alone (data-dir-lock.ts), so another
+   * the same; `<pid>` alone before): the data folder is ours alone (data-dir-lock.ts), so another
    * process's found at load are leftovers, never a save under way.
    */
   private removeLeftovers(): void {

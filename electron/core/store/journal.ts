@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import type { DocumentChange } from './document-store.ts';
+import { temporaryPath } from './json-writer.ts';
 
 /**
  * The journal of a document: a first line naming the generation of the save it continues, then
@@ -195,7 +196,7 @@ function setOwn<V>(node: Record<string, unknown>, key: string, value: V): V {
 /** Replaces the journal with an empty one for `generation` (atomically); returns its size. */
 export async function startJournal(path: string, generation: number): Promise<number> {
   const header = `${JSON.stringify({ generation })}\n`;
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = temporaryPath(path);
   try {
     await writeFile(tmp, header, { mode: 0o600 }); // the person's data: their user only
     await rename(tmp, path);

@@ -16,10 +16,7 @@ const BATCH = 500;
  * for 90 ms).
  */
 export async function writeJsonAtomically(path: string, data: Record<string, unknown>): Promise<number> {
-  // Unique per write, not only per process: two stores of one document in this process (a core
-  // closing while the next opens the same data folder) wrote one temporary file, and the second
-  // rename failed with ENOENT. `<pid>-<n>`: the pid still tells load whose leftover it is.
-  const tmp = `${path}.${process.pid}-${++tempFiles}.tmp`;
+  const tmp = temporaryPath(path);
   const file = await open(tmp, 'w', 0o600); // the person's data: their user only
   let buffer = '';
   let sinceYield = 0;
@@ -88,8 +85,18 @@ export async function writeJsonAtomically(path: string, data: Record<string, unk
   return written;
 }
 
-/** Temporary files named by this process so far (each write's own: see writeJsonAtomically). */
+/** Temporary files named by this process so far (temporaryPath). */
 let tempFiles = 0;
+
+/**
+ * A temporary file next to `path`, unique per write, not only per process: two stores of one
+ * document in this process (a core closing while the next opens the same data folder) wrote one
+ * temporary file, and the second rename failed with ENOENT. `<pid>-<n>`: the pid still tells a
+ * later load whose leftover it is (conf-document-store.ts removes other processes' only).
+ */
+export function temporaryPath(path: string): string {
+  return `${path}.${process.pid}-${++tempFiles}.tmp`;
+}
 
 function size(value: object): number {
   if (Array.isArray(value)) return value.length;
