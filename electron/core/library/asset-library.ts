@@ -85,8 +85,8 @@ export class AssetLibrary extends EventEmitter<LibraryEvents> {
     super();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? defaultLogger;
-    // Checked entry by entry at load (library-schema.ts).
-    this.doc = new PersistedDocument<MirrorData>(options.store, mirrorSchema, 1_000);
+    // Checked entry by entry at load (library-schema.ts); failed saves said in the core's log.
+    this.doc = new PersistedDocument<MirrorData>(options.store, mirrorSchema, 1_000, this.logger);
     this.order = new LibraryOrder(() => this.doc.data.assets);
     this.deletes = {
       doc: this.doc,

@@ -66,7 +66,8 @@ export class ThumbnailCache {
     private readonly dispatcher?: Dispatcher,
     private readonly logger: Logger = defaultLogger,
   ) {
-    this.index = new PersistedDocument<CacheIndex>(store, thumbnailIndexSchema); // checked at load
+    // Checked at load; failed saves are said in this cache's log, not only on stderr.
+    this.index = new PersistedDocument<CacheIndex>(store, thumbnailIndexSchema, undefined, logger);
   }
 
   /** What loading the index found damaged, in words (the core says it as a notice). */
