@@ -1,10 +1,8 @@
 /**
  * Issue 18, the scan thread (scan-worker.mjs) attacked on real temp folders: names no tool expects
- * (a newline, bytes that are not UTF-8), a symlink loop, 10,000 entries in one folder, a folder
- * removed while it is listed. A file is either listed or reported as a problem, never dropped in
+ * (a newline, bytes that are not UTF-8), a symlink loop, folders removed while they are listed. A file is either listed or reported as a problem, never dropped in
  * silence; an ignore rule holds whatever the name holds; the next scan always works.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,20 +31,14 @@ async function scanAll(root: string, ignore?: IgnoreRules) {
 }
 
 describe('the scan thread, attacked', () => {
-  it('10,000 entries in one folder, a symlink loop and a newline in a name: each file once, the loop not followed', async () => {
-    await mkdir(join(dir, 'card'));
-    // By a child: 10,000 files written from here took seconds on a loaded machine.
-    execFileSync('sh', ['-c', 'seq 0 9999 | sed "s/^/c/; s/$/.wav/" | xargs touch'], {
-      cwd: join(dir, 'card'),
-    });
+  it('a symlink loop and a newline in a name: the file listed once, the loop not followed', async () => {
     await mkdir(join(dir, 'loop'));
     await symlink(join(dir, 'loop'), join(dir, 'loop', 'again'));
     await symlink('.', join(dir, 'loop', 'here'));
     await writeFile(join(dir, 'loop', 'line\nbreak.wav'), '123');
     const { rels, sizes, problems } = await scanAll(dir);
     expect(problems).toEqual([]);
-    expect(rels).toHaveLength(10_001);
-    expect(new Set(rels).size).toBe(10_001);
+    expect(rels).toEqual(['loop/line\nbreak.wav']);
     expect(sizes.get('loop/line\nbreak.wav')).toBe(3);
   });
 
@@ -97,6 +89,8 @@ describe('the scan thread, attacked', () => {
       if (batches++ === 0) for (const sub of ['a', 'b', 'c']) await rm(join(dir, sub), { recursive: true });
     }
     expect(batches).toBeGreaterThan(1);
+    // The thread lists one batch ahead of the reader: at most two batches were listed before the
+    // removal, never every file.
     expect(listed).toBeLessThan(1_801);
     // Gone is no problem (as a file gone since it was listed is none).
     expect(problems).toEqual([]);
