@@ -168,7 +168,7 @@ export class ThumbnailCache {
         return undefined;
       }
       await pipeline(res.body, capped(MAX_THUMBNAIL_BYTES), createWriteStream(tmp, { mode: 0o600 }));
-      // Cut by close() after the last byte: not kept, since the index can no longer say so.
+      // Cut by close() after the last byte: dropped like any cut download (fetched at the next start).
       this.downloads.signal.throwIfAborted();
       await rename(tmp, join(this.dir, file));
     } catch (error) {
