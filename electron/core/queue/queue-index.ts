@@ -17,7 +17,7 @@ const GAVE_UP: readonly string[] = ['failed', 'canceled', 'duplicate'];
  */
 export class QueueIndex {
   readonly tally = new QueueTally();
-  readonly order = new QueueOrder();
+  readonly order = new QueueOrder(this.tally.orders);
   private readonly startable = new Set<string>();
   private readonly bySha256 = new Map<string, Set<string>>();
 
@@ -56,8 +56,9 @@ export class QueueIndex {
 
   remove(item: ItemRecord): void {
     this.startable.delete(item.id);
-    this.tally.remove(item.id);
+    // The order first: its slot is in the tally's entry, which the tally's remove drops.
     this.order.forget(item.id);
+    this.tally.remove(item.id);
     const ids = item.sha256 ? this.bySha256.get(item.sha256) : undefined;
     ids?.delete(item.id);
     if (ids?.size === 0) this.bySha256.delete(item.sha256!);

@@ -81,7 +81,8 @@ export async function addItems(ctx: QueueContext, inputs: AddInput[]): Promise<A
     throw error;
   }
   // Each view made once it is saved (an item may have started meanwhile), not also at creation.
-  for (const [i, item] of created.entries()) {
+  for (let i = 0; i < created.length; i++) {
+    const item = created[i]!;
     const view = ctx.get(item.id) ?? toView(item); // gone while it was saved: as it was made
     result.added.push(view);
     ctx.emitAdded(view);
@@ -135,7 +136,8 @@ function createItem(
   const paused = ctx.doc.data.paused;
   // One literal with every key, in one order: all records share one shape and hold their fields
   // in the object itself (conditional spreads made a few shapes and a property array per item).
-  // Keys left undefined are not saved (JSON leaves them out) and not sent (toView drops them).
+  // Keys left undefined are not saved (JSON leaves them out); pausedBy and resumeTo are never
+  // sent (toView drops them) and a view's undefined `origin` reads as absent (the contract's optional).
   const item: ItemRecord = {
     id: randomUUID(),
     source,

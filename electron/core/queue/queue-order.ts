@@ -12,7 +12,6 @@ import type { ItemRecord } from './item-record.ts';
  */
 export class QueueOrder {
   private sorted: string[] = [];
-  private readonly orders = new Map<string, number>();
   private unsorted = false;
   /** Ids forgotten but still in `sorted` until the next read sweeps them. */
   private readonly stale = new Set<string>();
@@ -20,6 +19,12 @@ export class QueueOrder {
   private highest = -Infinity;
   /** At or below every order in the queue (a bound: it stays low when the lowest item leaves). */
   lowest = Infinity;
+
+  /**
+   * `orders`: where each item's order is kept; the queue's index passes the tally's entries
+   * (queue-tally.ts), so 100,000 items make one map entry each, not one in each of two maps.
+   */
+  constructor(private readonly orders: OrderSlots = new Map<string, number>()) {}
 
   /**
    * The order of an item added now: its time, or just after the last one when several come within
@@ -85,4 +90,14 @@ export class QueueOrder {
       this.sorted.unshift(item.id);
     } else this.unsorted = true;
   }
+}
+
+/** Each noted item's order by id (a Map of them, or the tally's entries). */
+export interface OrderSlots {
+  get(id: string): number | undefined;
+  set(id: string, order: number): unknown;
+  /** False when the id had no order. */
+  delete(id: string): boolean;
+  keys(): Iterable<string>;
+  readonly size: number;
 }

@@ -2,6 +2,7 @@ import { filterCounts, type UploadFilter } from '../../shared/queue-page.ts';
 import { retryAllTakes } from '../../shared/item-state.ts';
 import type { ItemState, QueueTotals } from '../../shared/queue-types.ts';
 import type { ItemRecord } from './item-record.ts';
+import type { OrderSlots } from './queue-order.ts';
 
 /** States in which the platform has all of an item's bytes. */
 const BYTES_DELIVERED: readonly ItemState[] = [
@@ -29,6 +30,8 @@ export class QueueTally {
   bytesDelivered = 0;
   /** Items that "Retry all" would try again (failed but not refused as such, or file missing). */
   retryable = 0;
+  /** The items' queue order, kept in these same entries (queue-order.ts reads and writes it). */
+  readonly orders: OrderSlots = new CountedOrders(this.counted);
 
   update(item: ItemRecord): void {
     const size = item.size ?? 0;
@@ -38,13 +41,14 @@ export class QueueTally {
     if (entry?.state === item.state && entry.size === size && entry.retryable === retryable) return;
     // Changed in place: one object per item, not one per change (garbage, at 100,000 items).
     if (entry) this.apply(entry, -1);
-    else this.counted.set(item.id, (entry = { item, state: item.state, size, retryable }));
+    else this.counted.set(item.id, (entry = { item, state: item.state, size, retryable, order: NaN }));
     entry.state = item.state;
     entry.size = size;
     entry.retryable = retryable;
     this.apply(entry, 1);
   }
 
+  /** After `orders.delete(id)` (the order must hear of it first: it keeps the id until then). */
   remove(id: string): void {
     const entry = this.counted.get(id);
     if (!entry) return;
@@ -121,4 +125,41 @@ interface Counted {
   state: ItemState;
   size: number;
   retryable: boolean;
+  /** Its place in the queue order; NaN until the order notes it (and after it forgets it). */
+  order: number;
+}
+
+/** The order slots of the counted entries: an item has one once the tally counts it. */
+class CountedOrders implements OrderSlots {
+  private placed = 0;
+
+  constructor(private readonly counted: Map<string, Counted>) {}
+
+  get size(): number {
+    return this.placed;
+  }
+
+  get(id: string): number | undefined {
+    const order = this.counted.get(id)?.order;
+    return order === undefined || Number.isNaN(order) ? undefined : order;
+  }
+
+  set(id: string, order: number): void {
+    const entry = this.counted.get(id);
+    if (!entry) throw new Error(`The queue order noted item ${id} before its totals counted it.`);
+    if (Number.isNaN(entry.order)) this.placed++;
+    entry.order = order;
+  }
+
+  delete(id: string): boolean {
+    const entry = this.counted.get(id);
+    if (!entry || Number.isNaN(entry.order)) return false;
+    entry.order = NaN;
+    this.placed--;
+    return true;
+  }
+
+  *keys(): Iterable<string> {
+    for (const [id, entry] of this.counted) if (!Number.isNaN(entry.order)) yield id;
+  }
 }
