@@ -108,3 +108,30 @@ describe('PersistedDocument after a failed write', () => {
     expect(onDisk().items).toBeUndefined();
   });
 });
+
+describe('PersistedDocument after close', () => {
+  it('schedules no write for a later change, and says the change is not saved', async () => {
+    const store = new FlakyStore(dir, 'queue');
+    const { logger, lines } = recorder();
+    const doc = new PersistedDocument<Doc>(store, initial, 5, logger);
+    doc.data.items.a = { state: 'queued' };
+    doc.changed();
+    await doc.close();
+    const attempts = store.attempts;
+    // A change after close (a late answer of a closed service): no timer may write it into a
+    // folder the app let go of. Fake timers make "no write" a fact: every timer is run.
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      doc.data.items.b = { state: 'ready' };
+      doc.changed();
+      doc.changedAt('items', 'b');
+      expect(vi.getTimerCount()).toBe(0);
+      await vi.runAllTimersAsync();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(store.attempts).toBe(attempts);
+    expect(onDisk().items).toEqual({ a: { state: 'queued' } });
+    expect(lines.filter((l) => /changed after it was closed/.test(l))).toHaveLength(1);
+  });
+});

@@ -62,6 +62,7 @@ export class PersistedDocument<T extends Record<string, unknown>> {
   private failures = 0;
   /** After close() a failed write is not retried by a timer: close() rejects, its caller reports it. */
   private closed = false;
+  private saidLate = false;
   /** Whole saves and journal appends so far (for tests and benches). */
   writes = 0;
   appends = 0;
@@ -150,6 +151,14 @@ export class PersistedDocument<T extends Record<string, unknown>> {
   }
 
   private schedule(delayMs = this.idleFlushMs): void {
+    if (this.closed && !this.writing) {
+      // Its owner closed it: a timer now would write after the app let go of the data folder
+      // (maybe removed, maybe a new instance's). A late change is said, once, not written.
+      if (!this.saidLate)
+        this.logger.warn(`${this.store.name}: changed after it was closed; that change is not saved`);
+      this.saidLate = true;
+      return;
+    }
     this.scheduled ??= setTimeout(() => {
       this.scheduled = undefined;
       // The failure was logged by the write loop, and a retry scheduled.
