@@ -66,8 +66,11 @@ export class QueueOrder {
   /** The ids in queue order (the live array: read it, never keep it past the next change). */
   ids(): readonly string[] {
     if (this.unsorted) {
-      const orders = this.orders;
-      this.sorted = [...orders.keys()].sort((a, b) => orders.get(a)! - orders.get(b)!);
+      // Each order read once, not twice per comparison (a restart's 100,000 items: ~1.7 million).
+      const keyed: Array<{ id: string; order: number }> = [];
+      for (const id of this.orders.keys()) keyed.push({ id, order: this.orders.get(id)! });
+      keyed.sort((a, b) => a.order - b.order);
+      this.sorted = keyed.map((k) => k.id);
       this.unsorted = false;
       this.stale.clear();
     } else if (this.stale.size > 0) {
