@@ -130,7 +130,12 @@ export async function findOrphanAsset(
     const claimed = new Set<string>();
     for (const other of Object.values(ctx.items()))
       if (other !== item && other.assetId) claimed.add(other.assetId);
-    const id = candidates.find((c) => !claimed.has(c) && !ctx.ledger.knowsAsset(c));
+    // The ledger writes a created asset down before the item does: killed between the two, the
+    // asset the ledger has for this content since this attempt began is this attempt's (skipping
+    // it made a second upload, ledger-kill.test.ts). Any other asset it knows is another upload's.
+    const own = item.sha256 ? ctx.ledger.find(item.sha256) : undefined;
+    const ours = own && own.uploadedAt >= since ? own.assetId : undefined;
+    const id = candidates.find((c) => !claimed.has(c) && (c === ours || !ctx.ledger.knowsAsset(c)));
     // Claimed in the same turn as the check above: two items of one name looking at once never
     // both take one asset.
     if (id) item.assetId = id;
