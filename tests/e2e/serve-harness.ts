@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import WebSocket from 'ws';
 
 export interface ServeProcess {
   /** The address serve printed: `http://127.0.0.1:PORT/#token=…` */
@@ -60,4 +61,30 @@ export async function startServeProcess(
       return done;
     },
   };
+}
+
+/** One contract command over serve mode's WebSocket, as the page sends it; its value, or throws. */
+export async function serveCommand(
+  server: { port: number; token: string },
+  name: string,
+  payload: unknown = {},
+): Promise<unknown> {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, ['tl-uploader', `tl-token.${server.token}`]);
+  try {
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const reply = await new Promise<{ ok: boolean; value?: unknown; error?: unknown }>((resolve) => {
+      ws.on('message', (d) => {
+        const m = JSON.parse(String(d)) as { id?: number; ok: boolean };
+        if (m.id === 1) resolve(m);
+      });
+      ws.send(JSON.stringify({ id: 1, command: name, payload }));
+    });
+    if (!reply.ok) throw new Error(`${name}: ${JSON.stringify(reply.error)}`);
+    return reply.value;
+  } finally {
+    ws.close();
+  }
 }

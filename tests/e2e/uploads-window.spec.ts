@@ -6,10 +6,9 @@
  */
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
-import { startServeProcess } from './serve-harness.ts';
+import { serveCommand, startServeProcess } from './serve-harness.ts';
 
 const KEY = 'tlk_e2e_window_key_01';
 const COUNT = 12_000;
@@ -18,26 +17,7 @@ let server: Awaited<ReturnType<typeof startServeProcess>>;
 let cleanup: () => Promise<void>;
 
 /** One contract command over serve mode's WebSocket, as the page sends it. */
-async function command(name: string, payload: unknown = {}): Promise<unknown> {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, ['tl-uploader', `tl-token.${server.token}`]);
-  try {
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
-    const reply = await new Promise<{ ok: boolean; value?: unknown; error?: unknown }>((resolve) => {
-      ws.on('message', (d) => {
-        const m = JSON.parse(String(d)) as { id?: number; ok: boolean };
-        if (m.id === 1) resolve(m);
-      });
-      ws.send(JSON.stringify({ id: 1, command: name, payload }));
-    });
-    if (!reply.ok) throw new Error(`${name}: ${JSON.stringify(reply.error)}`);
-    return reply.value;
-  } finally {
-    ws.close();
-  }
-}
+const command = (name: string, payload: unknown = {}) => serveCommand(server, name, payload);
 
 test.beforeAll(async () => {
   const tmp = await makeTempDir('tl-e2e-window-');

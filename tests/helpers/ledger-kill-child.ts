@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import type { DocumentChange } from '../../electron/core/store/document-store.ts';
-import { makeQueue } from './queue-harness.ts';
+import { makeQueue, runChildQueueToIdle } from './queue-harness.ts';
 
 const [baseUrl, dataDir, manifestPath, kill] = process.argv.slice(2) as [string, string, string, string?];
 const files = JSON.parse(await readFile(manifestPath, 'utf8')) as string[];
@@ -33,9 +33,4 @@ const { queue, close } = makeQueue(baseUrl, dataDir, {
   openStore: (dir, name) =>
     kill && name === 'ledger' ? new KillAfterLedgerWrite(dir, name) : new ConfDocumentStore(dir, name),
 });
-queue.start();
-if (queue.list().length === 0) await queue.add(files.map((path) => ({ kind: 'file' as const, path })));
-await queue.whenIdle();
-const states = queue.list().map((i) => i.state);
-await close();
-console.log(`idle ${JSON.stringify(states)}`);
+await runChildQueueToIdle({ queue, close }, files);

@@ -4,7 +4,7 @@
  * Prints "idle" and exits 0 once nothing is left to do.
  */
 import { readFile } from 'node:fs/promises';
-import { makeQueue } from './queue-harness.ts';
+import { makeQueue, runChildQueueToIdle } from './queue-harness.ts';
 
 const [baseUrl, dataDir, manifestPath] = process.argv.slice(2) as [string, string, string];
 const files = JSON.parse(await readFile(manifestPath, 'utf8')) as string[];
@@ -14,9 +14,4 @@ const { queue, close } = makeQueue(baseUrl, dataDir, {
   // Slow enough that kills land mid-transfer.
   bandwidthBytesPerSecond: 80 * 1024 * 1024,
 });
-queue.start();
-if (queue.list().length === 0) await queue.add(files.map((path) => ({ kind: 'file' as const, path })));
-await queue.whenIdle();
-const states = queue.list().map((i) => i.state);
-await close();
-console.log(`idle ${JSON.stringify(states)}`);
+await runChildQueueToIdle({ queue, close }, files);

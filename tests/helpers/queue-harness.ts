@@ -93,3 +93,20 @@ export const allIn =
   (...states: string[]) =>
   (items: QueueItemView[]) =>
     items.length > 0 && items.every((i) => states.includes(i.state));
+
+/**
+ * A queue child's whole run (queue-child.ts, ledger-kill-child.ts): start, add the files on the
+ * first run only (a restart resumes what was saved), wait until idle, close, and print
+ * "idle <states>" for the parent test to read.
+ */
+export async function runChildQueueToIdle(
+  { queue, close }: { queue: UploadQueue; close: () => Promise<void> },
+  files: string[],
+): Promise<void> {
+  queue.start();
+  if (queue.list().length === 0) await queue.add(files.map((path) => ({ kind: 'file' as const, path })));
+  await queue.whenIdle();
+  const states = queue.list().map((i) => i.state);
+  await close();
+  console.log(`idle ${JSON.stringify(states)}`);
+}
