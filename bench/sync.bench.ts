@@ -4,19 +4,18 @@
  * event-loop stall during the scan (target under 100 ms), and how long a new file takes to be
  * queued after its writer closes it, as a ratio to the stability interval. The CPU time of the
  * process (all its threads) to queue every file, against that of the bare walk, says the same as
- * the wall-clock ratio with less of the swing of a machine shared with others.
+ * the wall-clock ratio with less of the swing of a machine shared with others. The scan and its
+ * walk run in a process of their own (sync-child.ts), which this one starts once the tree is
+ * written: the peak RSS is the scan's, as the app meets a folder.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { FolderSync } from '../electron/core/sync/folder-sync.ts';
-import { walkFiles } from '../electron/core/queue/folder-walk.ts';
-import { ConfDocumentStore } from '../electron/core/store/conf-document-store.ts';
 import { wav } from '../tests/helpers/media.ts';
-import { makeQueue } from '../tests/helpers/queue-harness.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
-import { fmtMiB, processMemory, table } from './lib.ts';
+import { fmtMiB, table } from './lib.ts';
 import { memoryPerItem } from './memory-per-item.ts';
+import type { SyncFigures } from './sync-child.ts';
 
 const FOLDERS = Number(process.env.SYNC_BENCH_FOLDERS ?? 5_000);
 const PER_FOLDER = 20;
@@ -36,111 +35,52 @@ export async function run(): Promise<void> {
       );
     }
     const total = FOLDERS * PER_FOLDER;
-    // The reference: a bare walk of the same tree, the median of three after one to warm the
-    // cache (the scan below meets the tree warm too). A single walk swung 100 ms–1.4 s on a
-    // machine shared by others, and the ratio with it.
-    // walkFiles (electron/core/queue/folder-walk.ts): opendir recursion that lists names and
-    // types, no stat and no read; what any scan of the tree must at least do.
-    const walks: number[] = [];
-    const walkCpu: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const since = performance.now();
-      const cpu = process.cpuUsage();
-      for await (const _ of walkFiles(tree)) void _;
-      if (i > 0) walks.push(performance.now() - since);
-      if (i > 0) walkCpu.push(cpuMs(process.cpuUsage(cpu)));
-    }
-    const walkMs = walks.sort((a, b) => a - b)[1]!;
-    const walkCpuMs = walkCpu.sort((a, b) => a - b)[1]!;
-    let t = performance.now();
-
-    const harness = makeQueue('http://127.0.0.1:9/v1.3', join(dir, 'data'));
-    harness.queue.start();
-    harness.queue.pauseAll(); // measure the sync, not uploads
-    const sync = new FolderSync({
-      queue: harness.queue,
-      store: new ConfDocumentStore(join(dir, 'data'), 'sync'),
-    });
-    await sync.start();
-    const delay = monitorEventLoopDelay({ resolution: 10 });
-    delay.enable();
-    const stallLog = process.env.STALL_LOG ? logStalls() : undefined;
-    let firstQueued = 0;
-    let queued = 0;
-    harness.queue.on('item-added', () => {
-      queued++;
-      firstQueued ||= performance.now();
-    });
-    const rssBefore = (await processMemory(process.pid)).rss;
-    t = performance.now();
-    const startUs = process.hrtime.bigint() / 1000n;
-    const cpuBefore = process.cpuUsage();
-    await sync.addFolder(tree, { stabilityMs: STABILITY_MS });
-    const scanMs = performance.now() - t;
-    while (queued < total) await new Promise((r) => setTimeout(r, 100));
-    const allQueuedMs = performance.now() - t;
-    // Every thread of the process (the scan thread too): on a machine shared with others, the
-    // time it took swings with their load, the work it took much less.
-    const allQueuedCpuMs = cpuMs(process.cpuUsage(cpuBefore));
-    if (stallLog) console.error(`QUEUED start_us=${startUs} end_us=${process.hrtime.bigint() / 1000n}`);
-    delay.disable();
-    if (stallLog) clearInterval(stallLog);
-    const peak = (await processMemory(process.pid)).peak;
+    const f = await runChild(tree, join(dir, 'data'), STABILITY_MS);
+    if (f.total !== total) throw new Error(`the walk found ${f.total} files, not ${total}`);
 
     rows.push([
       `first queued item (${total} files)`,
-      `${(firstQueued - t).toFixed(0)} ms`,
+      `${f.firstQueuedMs.toFixed(0)} ms`,
       `stability interval: ${STABILITY_MS} ms`,
-      ((firstQueued - t) / STABILITY_MS).toFixed(2),
+      (f.firstQueuedMs / STABILITY_MS).toFixed(2),
     ]);
     rows.push([
       'initial scan complete',
-      `${scanMs.toFixed(0)} ms`,
-      `bare walk: ${walkMs.toFixed(0)} ms`,
-      (scanMs / walkMs).toFixed(2),
+      `${f.scanMs.toFixed(0)} ms`,
+      `bare walk: ${f.walkMs.toFixed(0)} ms`,
+      (f.scanMs / f.walkMs).toFixed(2),
     ]);
     rows.push([
       'every file queued',
-      `${allQueuedMs.toFixed(0)} ms`,
-      `bare walk: ${walkMs.toFixed(0)} ms`,
-      (allQueuedMs / walkMs).toFixed(2),
+      `${f.allQueuedMs.toFixed(0)} ms`,
+      `bare walk: ${f.walkMs.toFixed(0)} ms`,
+      (f.allQueuedMs / f.walkMs).toFixed(2),
     ]);
     rows.push([
       'CPU time to queue every file',
-      `${allQueuedCpuMs.toFixed(0)} ms`,
-      `bare walk: ${walkCpuMs.toFixed(0)} ms`,
-      (allQueuedCpuMs / walkCpuMs).toFixed(2),
+      `${f.allQueuedCpuMs.toFixed(0)} ms`,
+      `bare walk: ${f.walkCpuMs.toFixed(0)} ms`,
+      (f.allQueuedCpuMs / f.walkCpuMs).toFixed(2),
     ]);
     rows.push([
       'longest event-loop stall',
-      `${(delay.max / 1e6).toFixed(0)} ms`,
+      `${f.stallMs.toFixed(0)} ms`,
       'target: 100 ms',
-      (delay.max / 1e6 / 100).toFixed(2),
+      (f.stallMs / 100).toFixed(2),
     ]);
     rows.push([
       'peak RSS',
-      fmtMiB(peak),
-      `before the scan: ${fmtMiB(rssBefore)}`,
-      (peak / rssBefore).toFixed(2),
+      fmtMiB(f.peakRss),
+      `before the scan: ${fmtMiB(f.rssBefore)}`,
+      (f.peakRss / f.rssBefore).toFixed(2),
     ]);
-
-    // Detection delay of one new file after its writer closes it.
-    const before = queued;
-    const path = join(tree, 'shoot-0', 'card-0', 'late.wav');
-    t = performance.now();
-    await writeFile(path, wav(0.02));
-    while (queued === before) await new Promise((r) => setTimeout(r, 20));
-    const detectMs = performance.now() - t;
     rows.push([
       'new file queued after its writer closed it',
-      `${detectMs.toFixed(0)} ms`,
+      `${f.detectMs.toFixed(0)} ms`,
       `stability interval: ${STABILITY_MS} ms`,
-      (detectMs / STABILITY_MS).toFixed(2),
+      (f.detectMs / STABILITY_MS).toFixed(2),
     ]);
-    const status = sync.statuses()[0]!;
-    rows.push(['watch mode', status.watchMode, status.problems.join(' ') || 'no problems', '']);
-    await sync.stop();
-    await harness.close();
+    rows.push(['watch mode', f.watchMode, f.problems || 'no problems', '']);
 
     // After the peak RSS above was read: this measure holds another queue and ledger of its own.
     const memory = await memoryPerItem(join(dir, 'memory'), total);
@@ -165,21 +105,23 @@ export async function run(): Promise<void> {
   );
 }
 
-/**
- * With STALL_LOG=1: prints every stall over 50 ms with its monotonic start and end in µs, the
- * clock of a `node --cpu-prof` profile, so the work that stalled can be found in it.
- */
-function logStalls(): NodeJS.Timeout {
-  let last = process.hrtime.bigint();
-  return setInterval(() => {
-    const now = process.hrtime.bigint();
-    const gap = Number(now - last) / 1e6;
-    if (gap > 50) console.error(`STALL ${gap.toFixed(0)}ms start_us=${last / 1000n} end_us=${now / 1000n}`);
-    last = now;
-  }, 5);
-}
-
-/** User and system time of a process.cpuUsage() difference, in ms. */
-function cpuMs(usage: NodeJS.CpuUsage): number {
-  return (usage.user + usage.system) / 1000;
+/** Runs sync-child.ts on the tree and returns its figures (its stderr passes through). */
+function runChild(tree: string, dataDir: string, stabilityMs: number): Promise<SyncFigures> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/sync-child.ts', tree, dataDir, String(stabilityMs)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!) as SyncFigures)
+        : reject(new Error(`the sync bench's child exited with code ${code}`)),
+    );
+  });
 }

@@ -91,13 +91,17 @@ describe('the scan thread', () => {
     await writeFile(join(dir, 'a.wav'), sound);
     await writeFile(join(dir, 'notes.log'), 'plain text, not media\n');
     execFileSync('mkfifo', [join(dir, 'pipe.wav')]);
-    const heads = await readHeadsInThread([
-      [join(dir, 'a.wav'), 10], // it grew since its stat: the size is at least what was read
-      undefined,
-      [join(dir, 'gone.wav'), 1],
-      [join(dir, 'pipe.wav'), 0], // no writer: opened without blocking, read without waiting
-      [join(dir, 'notes.log'), 22],
-    ]);
+    const heads = await readHeadsInThread(
+      [
+        [join(dir, 'a.wav'), 10], // it grew since its stat: the size is at least what was read
+        undefined,
+        [join(dir, 'gone.wav'), 1],
+        [join(dir, 'pipe.wav'), 0], // no writer: opened without blocking, read without waiting
+        [join(dir, 'notes.log'), 22],
+        // Lent for the call only (the buffer goes back to the thread): kept here as a copy.
+      ],
+      (head) => (head instanceof Error ? head : { ...head, bytes: Buffer.from(head.bytes) }),
+    );
     expect(heads).toHaveLength(5);
     const head = heads[0] as FileHead;
     expect(head.bytes.equals(sound.subarray(0, head.bytes.length))).toBe(true);
@@ -110,5 +114,25 @@ describe('the scan thread', () => {
     const pipe = heads[3]!;
     if (!(pipe instanceof Error)) expect(pipe.bytes.length).toBe(0);
     expect(detectType(heads[4] as FileHead, 'notes.log')).toBeUndefined();
+  });
+
+  it('lends the heads for the call only, and reads the next ones into the same memory cleanly', async () => {
+    const big = Buffer.alloc(8192, 0xab);
+    await writeFile(join(dir, 'big.bin'), big);
+    await writeFile(join(dir, 'small.bin'), Buffer.from('tiny'));
+    const lent: Buffer[] = [];
+    const first = await readHeadsInThread([[join(dir, 'big.bin'), big.length]], (head) => {
+      if (head instanceof Error) throw head;
+      lent.push(head.bytes);
+      return head.bytes.length;
+    });
+    expect(first).toEqual([4096]);
+    // Moved back to the thread, not copied: the view kept past the call sees no bytes.
+    expect(lent[0]!.length).toBe(0);
+    // The thread reads into the buffer it got back: what the big file left there is not seen.
+    const second = await readHeadsInThread([[join(dir, 'small.bin'), 4]], (head) =>
+      head instanceof Error ? head.message : head.bytes.toString('latin1'),
+    );
+    expect(second).toEqual(['tiny']);
   });
 });

@@ -107,6 +107,36 @@ describe('document journal', () => {
     await doc.close();
   });
 
+  it('journals 12,000 changes marked at once in parts, not in a whole save, and loads them all', async () => {
+    const doc = open();
+    await doc.commit();
+    for (let i = 0; i < 12_000; i++) {
+      doc.data.items[`f${i}`] = { state: 'queued' };
+      doc.changedAt('items', `f${i}`);
+    }
+    await doc.commitChanges();
+    // Three parts of at most 5,000 (the previous code saved the whole document past 5,000).
+    expect({ writes: doc.writes, appends: doc.appends }).toEqual({ writes: 1, appends: 3 });
+    expect(Object.keys(reload().items as object)).toHaveLength(12_000);
+    await doc.close();
+  });
+
+  it('ends a part-written batch in a whole save once the journal passes its limit', async () => {
+    const doc = open();
+    await doc.commit();
+    // ~1 KB per change: the first part of 5,000 takes the journal past 4 MiB plus twice the
+    // (tiny) document, so the rest is saved whole rather than journaled.
+    const note = 'n'.repeat(1_000);
+    for (let i = 0; i < 9_000; i++) {
+      doc.data.items[`f${i}`] = { state: 'queued', note };
+      doc.changedAt('items', `f${i}`);
+    }
+    await doc.commitChanges();
+    expect({ writes: doc.writes, appends: doc.appends }).toEqual({ writes: 2, appends: 1 });
+    expect(Object.keys(reload().items as object)).toHaveLength(9_000);
+    await doc.close();
+  });
+
   it('keeps what a cut document still holds, applies its journal, and keeps a dated copy', async () => {
     const doc = open();
     for (const id of ['a', 'b', 'c']) doc.data.items[id] = { state: 'queued', note: id.repeat(50) };

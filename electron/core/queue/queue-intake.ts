@@ -23,9 +23,52 @@ export interface AddResult {
   rejected: Array<{ input: string; message: string }>;
 }
 
+/** Per queue: done once the items of the latest add() are created (not yet saved). */
+const creating = new WeakMap<QueueContext, Promise<unknown>>();
+
 /** Files, folders and URLs become queued items, saved before anyone hears of them. */
 export async function addItems(ctx: QueueContext, inputs: AddInput[]): Promise<AddResult> {
   const result: AddResult = { added: [], rejected: [] };
+  // Two adds at once (a watched folder hands a batch over while the last one is being saved):
+  // the items of the second are created after all of the first's, so the queue keeps the order
+  // they were handed over in, although creating them yields to the event loop as it goes.
+  const previous = creating.get(ctx);
+  // Alone, it starts at once, as add() always did (its first items exist before it returns).
+  const making = previous
+    ? previous.then(() => createAll(ctx, inputs, result))
+    : createAll(ctx, inputs, result);
+  const turn = making.catch(() => undefined); // a failure is this add()'s own, thrown just below
+  creating.set(ctx, turn);
+  let created: ItemRecord[];
+  try {
+    created = await making;
+  } finally {
+    if (creating.get(ctx) === turn) creating.delete(ctx);
+  }
+  try {
+    await ctx.doc.commitChanges(); // createItem marked each new item
+  } catch (error) {
+    // Not saved (a full disk, a store that cannot be written): the items are taken back, so a
+    // caller that tries again (a watched folder's hand-over does) adds each file once.
+    for (const item of created) takeBack(ctx, item.id);
+    ctx.emitTotals();
+    throw error;
+  }
+  // Each view made once it is saved (an item may have started meanwhile), not also at creation.
+  for (let i = 0; i < created.length; i++) {
+    const item = created[i]!;
+    const view = ctx.get(item.id) ?? toView(item); // gone while it was saved: as it was made
+    result.added.push(view);
+    ctx.emitAdded(view);
+    if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+  }
+  ctx.emitTotals();
+  ctx.pump();
+  return result;
+}
+
+/** Creates (and indexes) the items of `inputs`; what is refused goes to `result.rejected`. */
+async function createAll(ctx: QueueContext, inputs: AddInput[], result: AddResult): Promise<ItemRecord[]> {
   const created: ItemRecord[] = [];
   // The Settings' options once per call, not once per item (a first scan adds thousands at once).
   const defaults = ctx.options.defaultOptions?.();
@@ -71,26 +114,7 @@ export async function addItems(ctx: QueueContext, inputs: AddInput[]): Promise<A
       });
     }
   }
-  try {
-    await ctx.doc.commitChanges(); // createItem marked each new item
-  } catch (error) {
-    // Not saved (a full disk, a store that cannot be written): the items are taken back, so a
-    // caller that tries again (a watched folder's hand-over does) adds each file once.
-    for (const item of created) takeBack(ctx, item.id);
-    ctx.emitTotals();
-    throw error;
-  }
-  // Each view made once it is saved (an item may have started meanwhile), not also at creation.
-  for (let i = 0; i < created.length; i++) {
-    const item = created[i]!;
-    const view = ctx.get(item.id) ?? toView(item); // gone while it was saved: as it was made
-    result.added.push(view);
-    ctx.emitAdded(view);
-    if (i % 500 === 499) await new Promise((r) => setImmediate(r));
-  }
-  ctx.emitTotals();
-  ctx.pump();
-  return result;
+  return created;
 }
 
 /**

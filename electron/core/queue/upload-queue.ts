@@ -330,6 +330,11 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     return item && this.view(item);
   }
 
+  /** An item's state alone, without making its view (undefined: no such item). */
+  stateOf(id: string): ItemState | undefined {
+    return this.items[id]?.state;
+  }
+
   history(): HistoryEntry[] {
     return history(this.ctx);
   }

@@ -2,6 +2,12 @@ import { open, rename, rm } from 'node:fs/promises';
 
 /** Entries serialised between two pauses for the event loop. */
 const BATCH = 500;
+/**
+ * Characters written at a time, at most (give or take an entry): a string past 128 KB lives
+ * among V8's large objects, freed only by a full collection, and each save of a 100,000-item
+ * queue made a few hundred of them (~30 MB of a first scan's peak memory).
+ */
+const PIECE_CHARS = 32 * 1024;
 
 /**
  * Writes a document as JSON without one giant `JSON.stringify`: containers are walked and their
@@ -32,7 +38,7 @@ export async function writeJsonAtomically(path: string, data: Record<string, unk
    * promise of its own (one per entry of a 100,000-item queue was garbage for the GC).
    */
   const counted = (): Promise<void> | undefined => {
-    if (++sinceYield < BATCH) return undefined;
+    if (++sinceYield < BATCH) return buffer.length < PIECE_CHARS ? undefined : drain();
     sinceYield = 0;
     return drain().then(() => new Promise<void>((resolve) => setImmediate(resolve)));
   };

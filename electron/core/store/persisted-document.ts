@@ -1,11 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { defaultLogger, type Logger } from '../ports.ts';
 import type { DocumentSchema } from './document-schema.ts';
+import { ChangeMarks } from './change-marks.ts';
 import type { DocumentChange, DocumentStore } from './document-store.ts';
 
 /**
- * More changes than this at once are saved whole: a first scan marks a folder's every file, and
- * journaling them all would only make a journal that the next write folds in anyway.
+ * Changes appended to the journal in one write. More at once are appended this many at a time,
+ * and a journal grown past what the store allows between two of them ends in a whole save: a
+ * first scan marks a folder's every file, and saving 100,000 ledger entries whole each time
+ * ~28,000 changes came together (the whole save itself let them pile up) cost seconds. One write
+ * stays within the margin a journal may run past its limit (conf-document-store.ts).
  */
 const MAX_JOURNALED_CHANGES = 5_000;
 /** After a failed write, the next try waits this long, doubling up to the longest (disk full, EACCES). */
@@ -52,7 +56,7 @@ export class PersistedDocument<T extends Record<string, unknown>> {
   private wholeDirty = false;
   /** A failed write: the next one is a whole save, whatever was marked. */
   private wholeNeeded = false;
-  private readonly marked = new Map<string, string[]>();
+  private readonly marked = new ChangeMarks();
   private writing: Promise<void> | undefined;
   private scheduled: NodeJS.Timeout | undefined;
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
@@ -107,8 +111,8 @@ export class PersistedDocument<T extends Record<string, unknown>> {
 
   /** Marks the value at `path` (keys from the document's top) changed, or removed if it is gone. */
   changedAt(...path: string[]): void {
-    if (!this.store.append) return this.changed();
-    this.marked.set(path.join('\u0000'), path);
+    if (!this.store.append || path.length === 0) return this.changed();
+    this.marked.mark(path);
     this.schedule();
   }
 
@@ -192,25 +196,21 @@ export class PersistedDocument<T extends Record<string, unknown>> {
       if (!first) this.waiters = [];
       const whole =
         !first &&
-        (this.wholeDirty ||
-          this.wholeNeeded ||
-          !this.store.append ||
-          this.marked.size > MAX_JOURNALED_CHANGES ||
-          (this.store.wantsSave?.() ?? false));
+        (this.wholeDirty || this.wholeNeeded || !this.store.append || (this.store.wantsSave?.() ?? false));
       // Values are read as each slice is written; one changed meanwhile is marked again and
       // written again, so the last line for it wins.
-      const paths = [...this.marked.values()];
+      const paths = this.marked.take();
       const anything = this.wholeDirty || this.wholeNeeded || paths.length > 0;
       if (!first) this.wholeDirty = false;
-      this.marked.clear();
       try {
         if (anything && whole) {
           await this.store.save(this.data);
           this.writes++;
           this.wholeNeeded = false;
-        } else if (anything) {
-          await this.store.append!(paths.map((path) => this.changeAt(path)));
-          this.appends++;
+        } else if (anything && !(await this.appendInParts(paths))) {
+          // The journal reached its limit part way: the whole document holds the rest too.
+          await this.store.save(this.data);
+          this.writes++;
         }
         if (anything && this.failures > 0) {
           this.logger.info(`${this.store.name}: saved again after ${this.failures} failed write(s)`);
@@ -241,6 +241,20 @@ export class PersistedDocument<T extends Record<string, unknown>> {
       this.firstWaiters.length > 0
     );
     this.writing = undefined;
+  }
+
+  /**
+   * Appends the changes at `paths`, MAX_JOURNALED_CHANGES at a time; false, with the rest not
+   * written, once the store wants a whole save instead (its journal grew past its limit).
+   */
+  private async appendInParts(paths: string[][]): Promise<boolean> {
+    for (let from = 0; from < paths.length; from += MAX_JOURNALED_CHANGES) {
+      if (from > 0 && (this.store.wantsSave?.() ?? false)) return false;
+      const part = paths.slice(from, from + MAX_JOURNALED_CHANGES);
+      await this.store.append!(part.map((path) => this.changeAt(path)));
+      this.appends++;
+    }
+    return true;
   }
 
   private problem(message: string): WriteProblem {

@@ -1,14 +1,14 @@
 import { basename } from 'node:path';
 import { isAssetReady } from '../../shared/item-state.ts';
-import type { QueueItemView } from '../../shared/queue-types.ts';
+import type { ItemState, QueueItemView } from '../../shared/queue-types.ts';
 import type { WatchedFolder } from '../../shared/sync-types.ts';
 import type { LifecycleScope } from '../lifecycle-scope.ts';
-import { detectType, type DetectedType, type FileHead } from '../media/detect-type.ts';
+import { detectType, type DetectedType } from '../media/detect-type.ts';
 import type { Clock, Logger } from '../ports.ts';
 import type { AddInput, UploadQueue } from '../queue/upload-queue.ts';
-import { readHeadsInThread } from './scan-client.ts';
+import { readHeadsInThread, type HeadOrError } from './scan-client.ts';
 import type { StableFile } from './stability-checker.ts';
-import type { FileEntry, SyncLedger } from './sync-ledger.ts';
+import type { FileEntry, FileEntryState, SyncLedger } from './sync-ledger.ts';
 
 /** What the hand-over needs from the folder runner it works for. */
 export interface HandOverHost {
@@ -28,6 +28,12 @@ export interface HandOverHost {
 
 /** Files handed over in one queue write. */
 const MAX_BATCH = 2_000;
+/**
+ * Hand-overs under way at once: while one waits for the queue's write to reach the disk, the
+ * next is prepared and added (one at a time, the main thread sat idle a quarter of a first scan
+ * of 100,000 files). The queue creates the items of each in the order they were handed over.
+ */
+const MAX_IN_FLIGHT = 2;
 /** Files a scan lets wait for the hand-over before it lists more: a few batches. */
 const SCAN_BACKLOG = 5_000;
 /** Files whose heads are asked for in one request, as they arrive. */
@@ -42,19 +48,25 @@ const RETRY_MAX_MS = 30_000;
  * Finished files go to the queue in batches: one queue write for many files. A hand-over the
  * queue refuses (its save failed: a full disk, a store that cannot be written) loses nothing: the
  * batch goes back to the outbox, the folder's status says so, and it is tried again with backoff
- * until it succeeds, which clears the problem. One hand-over runs at a time, on one chain of the
- * runner's scope, so a failure never stops later ones.
+ * until it succeeds, which clears the problem. Up to MAX_IN_FLIGHT hand-overs run at a time, each
+ * a task of the runner's scope, so a failure never stops later ones.
  */
 export class FolderHandOver {
   private readonly outbox = new Map<string, Waiting>();
   /** Files in the outbox whose heads are not asked for yet. */
   private unread: Array<[string, Waiting]> = [];
-  private readonly flushChain: (step: () => Promise<void>) => Promise<boolean>;
+  /** Hand-overs under way (at most MAX_IN_FLIGHT). */
+  private running = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private failures = 0;
+  /**
+   * Failed hand-overs so far. A hand-over that succeeds clears the problem only if none failed
+   * since it started: one started before a failure proves nothing of the batch put back.
+   */
+  private failedSoFar = 0;
   /** Set while hand-overs fail: shown among the folder's problems. */
   problem: string | undefined;
-  /** A batch taken from the outbox and not yet handed over (or put back). */
+  /** Files of the batches taken from the outbox and not yet handed over (or put back). */
   private inFlight = 0;
   /** Who waits for the outbox to shrink below a size (a scan), or to empty (0: a later rescan). */
   private waiters: Array<{ below: number; resolve: () => void }> = [];
@@ -62,9 +74,7 @@ export class FolderHandOver {
   constructor(
     private readonly host: HandOverHost,
     private readonly scope: LifecycleScope,
-  ) {
-    this.flushChain = scope.chain('hand-over to the queue');
-  }
+  ) {}
 
   /** A file held still: it goes to the queue with the next batch. */
   add(path: string, file: StableFile): void {
@@ -126,8 +136,9 @@ export class FolderHandOver {
   private readHeads(chunk: Array<[string, Waiting]>): void {
     if (chunk.length === 0) return;
     // One promise for the chunk, not one per file (at 100,000 files, memory the GC had to chase).
-    const verdicts = readHeadsInThread(chunk.map(([path, { file }]) => [path, file.size])).then((heads) =>
-      heads.map((head, k) => verdictOf(head, chunk[k]![0])),
+    const verdicts = readHeadsInThread(
+      chunk.map(([path, { file }]) => [path, file.size]),
+      verdictOf,
     );
     // A scan thread that died fails the batch these files are in (tried again); not here.
     verdicts.catch(() => undefined);
@@ -139,21 +150,10 @@ export class FolderHandOver {
 
   private flushSoon(): Promise<boolean> {
     this.flushTimer = undefined;
-    return this.flushChain(() => this.flush());
-  }
-
-  private async flush(): Promise<void> {
-    try {
-      await this.flushBatch();
-    } finally {
-      this.inFlight = 0;
-      this.wake();
-    }
-  }
-
-  private async flushBatch(): Promise<void> {
+    // Enough under way: the first to end starts the next.
+    if (this.running >= MAX_IN_FLIGHT) return Promise.resolve(true);
     // At most a batch at a time: one queue write of 100,000 items held the event loop for
-    // hundreds of milliseconds; the rest follows at once on the same chain.
+    // hundreds of milliseconds; the rest follows at once.
     this.readAhead();
     const batch: Array<[string, Waiting]> = [];
     for (const entry of this.outbox) {
@@ -161,11 +161,31 @@ export class FolderHandOver {
       this.outbox.delete(entry[0]);
       if (batch.length === MAX_BATCH) break;
     }
-    this.inFlight = batch.length;
+    this.running++;
+    this.inFlight += batch.length;
     this.wake();
-    if (this.outbox.size > 0)
+    this.flushMore();
+    return this.scope.run('hand-over to the queue', async () => {
+      try {
+        await this.flushBatch(batch);
+      } finally {
+        this.running--;
+        this.inFlight -= batch.length;
+        this.wake();
+        this.flushMore();
+      }
+    });
+  }
+
+  /** The next hand-over, soon, while files wait and no retry is waiting out its backoff. */
+  private flushMore(): void {
+    if (this.outbox.size > 0 && this.running < MAX_IN_FLIGHT)
       this.flushTimer ??= this.scope.setTimeout('hand-over timer', 0, () => this.flushSoon());
+  }
+
+  private async flushBatch(batch: Array<[string, Waiting]>): Promise<void> {
     if (batch.length === 0 || !this.host.accepting()) return;
+    const failedBefore = this.failedSoFar;
     let entries: Array<[string, FileEntry]> = [];
     let added: QueueItemView[] = [];
     try {
@@ -176,17 +196,21 @@ export class FolderHandOver {
       return this.failed(batch, error);
     }
     // Taken, or nothing of the batch is left to hand over (gone, or not media after all).
-    if (this.problem)
-      this.host.logger.info('hand-over to the queue works again', { folder: this.host.folder.id });
-    this.failures = 0;
-    this.problem = undefined;
+    if (failedBefore === this.failedSoFar) {
+      if (this.problem)
+        this.host.logger.info('hand-over to the queue works again', { folder: this.host.folder.id });
+      this.failures = 0;
+      this.problem = undefined;
+    }
     for (const [i, [rel, entry]] of entries.entries()) {
       const itemId = added[i]!.id;
-      this.host.ledger.set(this.host.folder.id, rel, { ...entry, itemId });
+      entry.itemId = itemId; // made for this hand-over alone (prepare): no copy needed
+      this.host.ledger.set(this.host.folder.id, rel, entry);
       // An item may have finished before it was linked here (a duplicate is found within
-      // moments, while add() still saves): its news went unheard, so it is read now.
-      const now = this.host.queue.get(itemId);
-      if (now && now.state !== 'queued') this.host.onItem(now);
+      // moments, while add() still saves): its news went unheard, so it is read now. Its
+      // state first: a view of each of 100,000 items was made here only to be dropped.
+      const state = this.host.queue.stateOf(itemId);
+      if (state && hasOutcome(state)) this.host.onItem(this.host.queue.get(itemId)!);
       if (i % 1_000 === 999) await new Promise((r) => setImmediate(r));
     }
     this.host.changed(entries.length > 0);
@@ -195,6 +219,7 @@ export class FolderHandOver {
   /** The queue refused the batch: keep it, say so, and try again later. */
   private failed(batch: Array<[string, Waiting]>, error: unknown): void {
     this.failures++;
+    this.failedSoFar++;
     // A file that changed again meanwhile is already back in the outbox, newer: that one wins.
     // Its head is read again: the thread that read it may be the failure.
     for (const [path, { file, rel }] of batch)
@@ -234,22 +259,13 @@ export class FolderHandOver {
       const entry = ledger.get(folder.id, rel);
       // The ledger already has exactly this (a rescan met it again while it waited here).
       if (isKnown(entry, file)) continue;
-      const base = {
-        size: file.size,
-        mtimeMs: file.mtimeMs,
-        ...(entry?.assetId && { assetId: entry.assetId }),
-        ...(entry?.replaced && { replaced: entry.replaced }),
-      };
       const type = verdicts[i];
       // Gone since it held still: its removal is its own event, not "not a media file".
       if (type === 'gone') continue;
       if (!type || !folder.kinds.includes(type.kind)) {
         // Sidecar files, documents, kinds the person did not ask for: ignored, never failed.
-        ledger.set(folder.id, rel, {
-          ...base,
-          state: 'ignored',
-          note: type ? `${type.kind} files are not uploaded from this folder` : 'not a media file',
-        });
+        const note = type ? `${type.kind} files are not uploaded from this folder` : 'not a media file';
+        ledger.set(folder.id, rel, newEntry(file, 'ignored', entry, note));
         continue;
       }
       const metadata: Record<string, string> = folder.pathMetadata
@@ -257,7 +273,7 @@ export class FolderHandOver {
         : {};
       const options = { ...folder.options, userMetadata: { ...folder.options.userMetadata, ...metadata } };
       inputs.push({ kind: 'file', path, options, origin: { folderId: folder.id, relativePath: rel } });
-      entries.push([rel, { ...base, state: 'queued' }]);
+      entries.push([rel, newEntry(file, 'queued', entry)]);
     }
     return { inputs, entries };
   }
@@ -275,15 +291,34 @@ interface Waiting {
 /** What a file is by its head; 'gone' when it is no longer there; undefined: none we know. */
 type Verdict = DetectedType | 'gone' | undefined;
 
-function verdictOf(head: FileHead | NodeJS.ErrnoException | undefined, path: string): Verdict {
+function verdictOf(head: HeadOrError, path: string): Verdict {
   // Gone since it held still: its removal is its own event, not "not a media file".
   if (head instanceof Error) return head.code === 'ENOENT' ? 'gone' : undefined;
   // With its name: a document is one only when its extension matches its content.
   return head && detectType(head, basename(path));
 }
 
+/**
+ * The ledger entry of a file handed over (or passed over), keeping what the one before it knew of
+ * the file's earlier uploads. Every key in one literal, in one order: 100,000 entries of one
+ * shape, each its fields in the object itself (two spreads made each ~150 bytes, this ~80).
+ * Keys left undefined are not saved (JSON leaves them out).
+ */
+function newEntry(file: StableFile, state: FileEntryState, before?: FileEntry, note?: string): FileEntry {
+  return {
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    state,
+    itemId: undefined,
+    assetId: before?.assetId,
+    replaced: before?.replaced,
+    note,
+  };
+}
+
 /** A handed-over file's ledger entry once its item finished (undefined while it has not). */
 export function entryAfter(entry: FileEntry, view: QueueItemView): FileEntry | undefined {
+  if (!hasOutcome(view.state)) return undefined;
   // Its content is in the library: ready, a duplicate, or uploaded and (being) indexed.
   if (isAssetReady(view.state)) {
     const assetId = view.assetId ?? view.duplicateOf?.assetId;
@@ -296,6 +331,11 @@ export function entryAfter(entry: FileEntry, view: QueueItemView): FileEntry | u
   if (view.state === 'failed' || view.state === 'canceled')
     return { ...entry, state: 'failed', note: view.error ?? 'canceled' };
   return undefined;
+}
+
+/** Whether an item in this state has ended in a way its file's ledger entry records (entryAfter). */
+function hasOutcome(state: ItemState): boolean {
+  return isAssetReady(state) || state === 'failed' || state === 'canceled';
 }
 
 /** The ledger already has exactly this file (same size and mtime, not missing). */

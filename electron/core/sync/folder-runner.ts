@@ -266,7 +266,7 @@ export class FolderRunner {
 
   /**
    * A file appeared or changed: unless the ledger already has exactly this, wait until it is
-   * finished. `known`: the file's size and mtime from a stat the caller just made.
+   * finished. `known`: the caller's stat of the file (a scan's is passed on, never copied).
    */
   private async consider(path: string, known?: StableFile): Promise<void> {
     // A scan names the relative path and has applied the ignore rules already.
@@ -282,8 +282,8 @@ export class FolderRunner {
     const entry = this.deps.ledger.get(this.folder.id, rel);
     if (isKnown(entry, info)) return;
     // Still in the queue from an earlier version: the queue itself restarts changed files.
-    if (entry?.state === 'queued' && entry.itemId && this.deps.queue.get(entry.itemId)) return;
-    await this.stability.observe(path, { size: info.size, mtimeMs: info.mtimeMs, rel });
+    if (entry?.state === 'queued' && entry.itemId && this.deps.queue.stateOf(entry.itemId)) return;
+    await this.stability.observe(path, known?.rel ? known : { size: info.size, mtimeMs: info.mtimeMs, rel });
     this.statusChanged();
   }
 

@@ -67,6 +67,11 @@ class ScanThread {
     this.worker?.postMessage({ ...message, id });
   }
 
+  /** Gives the thread back a buffer it sent, to read the next heads into (moved, not copied). */
+  giveBack(bytes: ArrayBuffer): void {
+    if (bytes.byteLength > 0) this.worker?.postMessage({ op: 'spare', bytes }, [bytes]);
+  }
+
   private spawn(): Worker {
     // Spelt out literally: the desktop build points this URL at the file unpacked next to the asar.
     // Plain JavaScript: without the parent's flags (a TS loader under tsx or vitest took the
@@ -142,13 +147,22 @@ export async function* scanInThread(request: ScanRequest): AsyncGenerator<ScanBa
   }
 }
 
-/** The head of each file (or the error reading it), in order; undefined where none is asked for. */
-export async function readHeadsInThread(
+/** What readHeadsInThread gives `decide` for each file asked for: its head, or why it has none. */
+export type HeadOrError = FileHead | NodeJS.ErrnoException;
+
+/**
+ * Reads the head of each file in the scan thread and passes it to `decide`, in order; the answers
+ * are `decide`'s (undefined where no file was asked for). The heads' bytes are lent for the call
+ * only: the buffer then goes back to the thread for the next heads, so `decide` keeps what the
+ * bytes say, never the bytes (copy them if they must outlive it).
+ */
+export async function readHeadsInThread<T>(
   files: Array<[path: string, size: number] | undefined>,
-): Promise<Array<FileHead | NodeJS.ErrnoException | undefined>> {
+  decide: (head: HeadOrError, path: string) => T,
+): Promise<Array<T | undefined>> {
   const asked = files.flatMap((file, i) => (file ? [i] : []));
-  const heads: Array<FileHead | NodeJS.ErrnoException | undefined> = new Array(files.length);
-  if (asked.length === 0) return heads;
+  const answers: Array<T | undefined> = new Array(files.length);
+  if (asked.length === 0) return answers;
   const reply = await thread.ask(thread.newId(), {
     op: 'heads',
     headBytes: HEADER_BYTES,
@@ -158,18 +172,21 @@ export async function readHeadsInThread(
   if (reply.type !== 'heads') throw new Error(`The folder scan thread answered ${reply.type} to heads.`);
   const all = Buffer.from(reply.bytes);
   const stride = HEADER_BYTES;
-  for (const [k, i] of asked.entries()) {
-    const code = reply.codes[k];
-    if (code) {
-      heads[i] = Object.assign(new Error(`${code}: the head of ${files[i]![0]} could not be read`), {
-        code,
-        path: files[i]![0],
-      });
-      continue;
+  try {
+    for (const [k, i] of asked.entries()) {
+      const [path, size] = files[i]!;
+      const code = reply.codes[k];
+      const head: HeadOrError = code
+        ? Object.assign(new Error(`${code}: the head of ${path} could not be read`), { code, path })
+        : // A file that grew after the stat: what was read is there, so the size is at least that.
+          {
+            bytes: all.subarray(k * stride, k * stride + reply.lengths[k]!),
+            size: Math.max(size, reply.lengths[k]!),
+          };
+      answers[i] = decide(head, path);
     }
-    const length = reply.lengths[k]!;
-    // A file that grew after the stat: what was read is there, so the size is at least that.
-    heads[i] = { bytes: all.subarray(k * stride, k * stride + length), size: Math.max(files[i]![1], length) };
+  } finally {
+    thread.giveBack(reply.bytes);
   }
-  return heads;
+  return answers;
 }

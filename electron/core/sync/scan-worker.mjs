@@ -10,7 +10,8 @@
 //
 // Requests: { op: 'scan', id, ... } lists one tree a batch at a time ({ op: 'next', id } asks for
 // the next one, { op: 'cancel', id } drops it); { op: 'heads', id, paths } reads heads (paths
-// joined by NUL, which no path contains).
+// joined by NUL, which no path contains); { op: 'spare', bytes } gives back the buffer of heads
+// read earlier, for the next heads to be read into.
 // Between two batches the thread handles other requests: heads asked for during a scan wait for
 // at most one batch.
 import { closeSync, constants, opendirSync, openSync, readSync, statSync } from 'node:fs';
@@ -25,6 +26,13 @@ const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 /** Scans under way, by request id. */
 const scans = new Map();
+/**
+ * Buffers of heads the main thread gave back once it had looked at them, kept for the next
+ * reads: a first scan of 100,000 files read 400 MB of heads into new buffers, each freed only
+ * when the main thread's GC came round to it (tens of MB of its resident memory at any time).
+ */
+const spares = [];
+const MAX_SPARES = 4;
 
 function startScan(request) {
   const ignoredName = nameIgnorer(request.names);
@@ -143,7 +151,9 @@ function problemCode(error, name) {
 function readHeads({ id, paths: joined, headBytes }) {
   const paths = joined.split('\0');
   // Its own memory, not a slice of a shared pool: it is handed to the main thread, not copied.
-  const buffer = new ArrayBuffer(paths.length * headBytes);
+  const wanted = paths.length * headBytes;
+  const spare = spares.findIndex((candidate) => candidate.byteLength >= wanted);
+  const buffer = spare >= 0 ? spares.splice(spare, 1)[0] : new ArrayBuffer(wanted);
   const bytes = Buffer.from(buffer);
   const lengths = new Int32Array(paths.length);
   const codes = new Array(paths.length).fill(null);
@@ -170,6 +180,10 @@ function readHeads({ id, paths: joined, headBytes }) {
 parentPort.on('message', (message) => {
   if (message.op === 'scan') return startScan(message);
   if (message.op === 'heads') return readHeads(message);
+  if (message.op === 'spare') {
+    if (spares.length < MAX_SPARES) spares.push(message.bytes);
+    return;
+  }
   const scan = scans.get(message.id);
   if (!scan) return;
   if (message.op === 'next') return step(scan);

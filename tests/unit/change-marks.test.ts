@@ -1,0 +1,44 @@
+/** The tree of a document's marked paths (change-marks.ts): each path once, parents with children. */
+import { describe, expect, it } from 'vitest';
+import { ChangeMarks } from '../../electron/core/store/change-marks.ts';
+
+describe('ChangeMarks', () => {
+  it('gives back each marked path once, in the order first marked, and forgets them', () => {
+    const marks = new ChangeMarks();
+    marks.mark(['items', 'b']);
+    marks.mark(['files', 'f1', 'a/clip.wav']);
+    marks.mark(['items', 'a']);
+    marks.mark(['items', 'b']);
+    marks.mark(['paused']);
+    expect(marks.size).toBe(4);
+    expect(marks.take()).toEqual([['items', 'b'], ['items', 'a'], ['files', 'f1', 'a/clip.wav'], ['paused']]);
+    expect(marks.size).toBe(0);
+    expect(marks.take()).toEqual([]);
+  });
+
+  it('keeps a value marked itself and values under it, whichever came first', () => {
+    const marks = new ChangeMarks();
+    marks.mark(['files', 'f1']);
+    marks.mark(['files', 'f1', 'x.wav']);
+    marks.mark(['items', 'a', 'deep']);
+    marks.mark(['items', 'a']);
+    marks.mark(['items', 'a']);
+    expect(marks.size).toBe(4);
+    expect(marks.take()).toEqual([
+      ['files', 'f1'],
+      ['files', 'f1', 'x.wav'],
+      ['items', 'a'],
+      ['items', 'a', 'deep'],
+    ]);
+  });
+
+  it('takes any string as a key, "__proto__" and "" included', () => {
+    const marks = new ChangeMarks();
+    marks.mark(['files', '__proto__', '']);
+    marks.mark(['files', 'constructor']);
+    expect(marks.take()).toEqual([
+      ['files', '__proto__', ''],
+      ['files', 'constructor'],
+    ]);
+  });
+});
