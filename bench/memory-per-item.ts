@@ -33,15 +33,19 @@ async function queueHeap(dir: string, n: number): Promise<number> {
   h.queue.pauseAll();
   for (let from = 0; from < n; from += 5_000)
     await h.queue.add(
-      Array.from({ length: Math.min(5_000, n - from) }, (_, k) => {
-        const relativePath = rel(from + k);
-        return {
-          kind: 'file' as const,
-          path: `${FOLDER}/${relativePath}`,
-          options: { userMetadata: { source_folder: 'footage', relative_path: relativePath } },
-          origin: { folderId: 'f1', relativePath },
-        };
-      }),
+      // As a watched folder hands a batch over (folder-handover.ts): one options object for the
+      // batch, the path metadata named by the folder's name and joined when sent.
+      ((options) =>
+        Array.from({ length: Math.min(5_000, n - from) }, (_, k) => {
+          const relativePath = rel(from + k);
+          return {
+            kind: 'file' as const,
+            path: `${FOLDER}/${relativePath}`,
+            options,
+            origin: { folderId: 'f1', relativePath },
+            sourceFolder: 'footage',
+          };
+        }))({}),
     );
   const after = await heapAfterGc();
   if (h.queue.list().length !== n) throw new Error('the queue lost items');
@@ -59,6 +63,10 @@ async function ledgerHeap(dir: string, n: number): Promise<number> {
       mtimeMs: 1_764_000_000_000 + i,
       state: 'queued',
       itemId: crypto.randomUUID(),
+      // Every key, as the hand-over makes them (one shape for all entries).
+      assetId: undefined,
+      replaced: undefined,
+      note: undefined,
     });
   await ledger.commit();
   const after = await heapAfterGc();
@@ -76,8 +84,20 @@ export async function memoryPerItem(
   const item = await queueHeap(join(dir, 'queue'), n);
   return {
     item,
-    itemOnDisk: statSync(join(dir, 'queue', 'queue.json')).size / n,
+    itemOnDisk: onDisk(join(dir, 'queue'), 'queue') / n,
     entry,
-    entryOnDisk: statSync(join(dir, 'ledger', 'sync.json')).size / n,
+    entryOnDisk: onDisk(join(dir, 'ledger'), 'sync') / n,
   };
+}
+
+/** Bytes of a document and its journal (most of a queue that grew lately is in its journal). */
+function onDisk(dir: string, name: string): number {
+  const size = (file: string) => {
+    try {
+      return statSync(join(dir, file)).size;
+    } catch {
+      return 0; // no journal
+    }
+  };
+  return size(`${name}.json`) + size(`${name}.journal`);
 }

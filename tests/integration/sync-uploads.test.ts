@@ -49,6 +49,10 @@ describe('finished files only, exactly once', () => {
     expect(addedAt).toBeGreaterThanOrEqual(writerDone);
     expect(await creates()).toBe(1);
     expect(await assetNames()).toEqual(['recording.mp4']);
+    // Multipart too carries the file's place in the folder (joined when sent, not stored per item).
+    const res = await fetch(`${emulator.url}/assets`, { headers: { 'x-api-key': 'k' } });
+    const [asset] = ((await res.json()) as { data: Array<{ user_metadata: unknown }> }).data;
+    expect(asset!.user_metadata).toEqual({ source_folder: `watched-${n}`, relative_path: 'recording.mp4' });
   }, 120_000);
 
   it('after a restart with 1,000 uploaded files, uploads nothing; a rescan mid-upload adds one item per file', async () => {

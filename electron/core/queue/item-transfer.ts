@@ -16,7 +16,7 @@ import type { Clock, Logger } from '../ports.ts';
 import { sha256File } from './hashing.ts';
 import { adoptionPending, continueTwinsOf, duplicateWithIndex } from './duplicate-index.ts';
 import { requireWholeText } from './document-text.ts';
-import type { ItemRecord } from './item-record.ts';
+import { uploadOptions, type ItemRecord } from './item-record.ts';
 import { InputRejected, preflightFile } from './preflight.ts';
 import type { ProgressTracker } from './progress-tracker.ts';
 import {
@@ -91,7 +91,7 @@ export async function transferItem(
   await createOnce(ctx, item, signal, async () => {
     ctx.progress.begin(item.id, item.size!);
     const asset = await ctx.client.createAssetFromFile(path, {
-      ...item.options,
+      ...uploadOptions(item),
       filename: item.name,
       signal,
       limiter: ctx.limiterFor(item),
@@ -330,7 +330,7 @@ async function beginSession(ctx: TransferContext, item: ItemRecord, path: string
         {
           enableHls: item.options.enableHls,
           enableThumbnail: item.options.enableThumbnail,
-          userMetadata: item.options.userMetadata,
+          userMetadata: uploadOptions(item).userMetadata,
           signal,
         },
       );

@@ -14,6 +14,8 @@ export type AddInput =
       path: string;
       options?: UploadOptions;
       origin?: { folderId: string; relativePath: string };
+      /** A watched folder's name: `source_folder` and `relative_path` (its origin's) are sent as metadata. */
+      sourceFolder?: string;
     }
   | { kind: 'folder'; path: string; options?: UploadOptions }
   | { kind: 'url'; url: string; options?: UploadOptions };
@@ -72,20 +74,22 @@ async function createAll(ctx: QueueContext, inputs: AddInput[], result: AddResul
   const created: ItemRecord[] = [];
   // The Settings' options once per call, not once per item (a first scan adds thousands at once).
   const defaults = ctx.options.defaultOptions?.();
-  // The merged options are made once per input, not per file (a folder's files share them).
+  // The merged options are made once per options object, not per file: a folder's files, and a
+  // watched folder's batch, share them (items never change their options in place).
   let options: UploadOptions | undefined;
-  let optionsOf: AddInput | undefined;
+  let optionsOf: UploadOptions | undefined | null = null;
   const create = (
     source: ItemRecord['source'],
     input: AddInput,
     name: string,
     origin?: ItemRecord['origin'],
+    sourceFolder?: string,
   ) => {
-    if (optionsOf !== input) {
-      optionsOf = input;
+    if (optionsOf !== input.options) {
+      optionsOf = input.options;
       options = withDefaults(defaults, input.options);
     }
-    created.push(createItem(ctx, source, options!, name, origin));
+    created.push(createItem(ctx, source, options!, name, origin, sourceFolder));
   };
   let sinceYield = 0;
   for (const input of inputs) {
@@ -96,7 +100,13 @@ async function createAll(ctx: QueueContext, inputs: AddInput[], result: AddResul
         const url = validateMediaUrl(input.url);
         create({ kind: 'url', url }, input, filenameFromUrl(url));
       } else if (input.kind === 'file') {
-        create({ kind: 'file', path: input.path }, input, basename(input.path), input.origin);
+        create(
+          { kind: 'file', path: input.path },
+          input,
+          basename(input.path),
+          input.origin,
+          input.sourceFolder,
+        );
       } else {
         // Missing, unreadable or no folder: each is said by the rejection just below.
         const info = await stat(input.path).catch(() => undefined);
@@ -154,6 +164,7 @@ function createItem(
   options: UploadOptions,
   fallbackName: string,
   origin?: ItemRecord['origin'],
+  sourceFolder?: string,
 ): ItemRecord {
   const now = ctx.clock.now();
   // While everything is paused, new items wait too, until "resume all".
@@ -175,6 +186,7 @@ function createItem(
     // After every item already queued, even thousands added within one millisecond.
     order: ctx.index.order.next(now),
     origin,
+    sourceFolder: origin && sourceFolder,
   };
   ctx.items()[item.id] = item;
   ctx.doc.changedAt('items', item.id);

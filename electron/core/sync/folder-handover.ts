@@ -58,6 +58,8 @@ export class FolderHandOver {
   /** Hand-overs under way (at most MAX_IN_FLIGHT). */
   private running = 0;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** What the timer waits for: files to gather (100 ms), nothing (0), or a retry's backoff. */
+  private timerFor: 'gathering' | 'next' | 'retry' | undefined;
   private failures = 0;
   /**
    * Failed hand-overs so far. A hand-over that succeeds clears the problem only if none failed
@@ -82,8 +84,11 @@ export class FolderHandOver {
     this.outbox.set(path, waiting);
     this.unread.push([path, waiting]);
     if (this.unread.length >= READ_AHEAD) this.readAhead();
+    // A batch's worth gathered: no need to wait out the rest of the 100 ms (a first scan's
+    // files waited for it at every pause of the hand-over, and the scan for them).
+    if (this.outbox.size >= MAX_BATCH && this.timerFor === 'gathering') this.flushMore();
     // While a retry waits out its backoff, new files join it rather than hurrying it.
-    this.flushTimer ??= this.scope.setTimeout('hand-over timer', 100, () => this.flushSoon());
+    if (!this.flushTimer) this.setFlushTimer('gathering', 100);
   }
 
   /** Files waiting to be handed over (the runner stops: a restart's scan finds them again). */
@@ -91,7 +96,7 @@ export class FolderHandOver {
     this.outbox.clear();
     this.unread = [];
     this.scope.clearTimer(this.flushTimer);
-    this.flushTimer = undefined;
+    this.flushTimer = this.timerFor = undefined;
     this.problem = undefined;
     this.wake(true);
   }
@@ -148,8 +153,13 @@ export class FolderHandOver {
     }
   }
 
+  private setFlushTimer(reason: 'gathering' | 'next' | 'retry', ms: number): void {
+    this.timerFor = reason;
+    this.flushTimer = this.scope.setTimeout(`hand-over ${reason}`, ms, () => this.flushSoon());
+  }
+
   private flushSoon(): Promise<boolean> {
-    this.flushTimer = undefined;
+    this.flushTimer = this.timerFor = undefined;
     // Enough under way: the first to end starts the next.
     if (this.running >= MAX_IN_FLIGHT) return Promise.resolve(true);
     // At most a batch at a time: one queue write of 100,000 items held the event loop for
@@ -177,10 +187,15 @@ export class FolderHandOver {
     });
   }
 
-  /** The next hand-over, soon, while files wait and no retry is waiting out its backoff. */
+  /**
+   * The next hand-over at once, while files wait, fewer than MAX_IN_FLIGHT are under way and no
+   * retry waits out its backoff (a wait for more files to gather is cut short: they are here).
+   */
   private flushMore(): void {
-    if (this.outbox.size > 0 && this.running < MAX_IN_FLIGHT)
-      this.flushTimer ??= this.scope.setTimeout('hand-over timer', 0, () => this.flushSoon());
+    if (this.outbox.size === 0 || this.running >= MAX_IN_FLIGHT) return;
+    if (this.timerFor === 'retry' || this.timerFor === 'next') return;
+    this.scope.clearTimer(this.flushTimer);
+    this.setFlushTimer('next', 0);
   }
 
   private async flushBatch(batch: Array<[string, Waiting]>): Promise<void> {
@@ -238,15 +253,17 @@ export class FolderHandOver {
     });
     this.problem = `${this.outbox.size} finished file(s) could not be added to the upload queue (${reason}); trying again in ${Math.ceil(delay / 1000)} s.`;
     this.scope.clearTimer(this.flushTimer);
-    this.flushTimer = this.scope.setTimeout('hand-over retry', delay, () => this.flushSoon());
+    this.setFlushTimer('retry', delay);
     this.host.changed(false);
   }
 
   /** What of the batch goes to the queue, and the ledger entries that go with it. */
   private async prepare(batch: Array<[string, Waiting]>) {
     const { folder, ledger } = this.host;
-    // One string for the batch, not one per item (each item keeps its metadata while queued).
-    const sourceFolder = basename(folder.path);
+    // One name and one options object for the batch, not one of each per item: the path
+    // metadata is joined to the options when the item is sent (uploadOptions, item-record.ts).
+    const sourceFolder = folder.pathMetadata ? basename(folder.path) : undefined;
+    const options = { ...folder.options };
     const inputs: AddInput[] = [];
     const entries: Array<[string, FileEntry]> = [];
     this.readHeads(batch.filter(([, waiting]) => !waiting.verdicts)); // none, but never guessed
@@ -268,11 +285,13 @@ export class FolderHandOver {
         ledger.set(folder.id, rel, newEntry(file, 'ignored', entry, note));
         continue;
       }
-      const metadata: Record<string, string> = folder.pathMetadata
-        ? { source_folder: sourceFolder, relative_path: rel }
-        : {};
-      const options = { ...folder.options, userMetadata: { ...folder.options.userMetadata, ...metadata } };
-      inputs.push({ kind: 'file', path, options, origin: { folderId: folder.id, relativePath: rel } });
+      inputs.push({
+        kind: 'file',
+        path,
+        options,
+        origin: { folderId: folder.id, relativePath: rel },
+        sourceFolder,
+      });
       entries.push([rel, newEntry(file, 'queued', entry)]);
     }
     return { inputs, entries };
