@@ -42,23 +42,28 @@ export class ChangeMarks {
     }
   }
 
-  /** Every marked path, a parent before what is under it; none is marked afterwards. */
-  take(): string[][] {
-    const paths: string[][] = [];
-    const walk = (level: Level, prefix: string[]) => {
-      for (const [key, next] of level) {
-        const path = [...prefix, key];
-        if (next === LEAF) paths.push(path);
-        else {
-          if (this.selfMarked.has(next)) paths.push(path);
-          walk(next, path);
-        }
-      }
-    };
-    walk(this.root, []);
+  /**
+   * Every marked path, a parent before what is under it, as they are iterated (each path's array
+   * made then, not all at once: they would live as long as the write of them, long enough to be
+   * moved to the old generation); none is marked afterwards.
+   */
+  take(): { count: number; paths: Iterable<string[]> } {
+    const root = this.root;
+    const selfMarked = this.selfMarked;
+    const count = this.size;
     this.root = new Map();
     this.selfMarked = new Set();
     this.size = 0;
-    return paths;
+    function* walk(level: Level, prefix: string[]): Generator<string[]> {
+      for (const [key, next] of level) {
+        const path = [...prefix, key];
+        if (next === LEAF) yield path;
+        else {
+          if (selfMarked.has(next)) yield path;
+          yield* walk(next, path);
+        }
+      }
+    }
+    return { count, paths: walk(root, []) };
   }
 }

@@ -199,15 +199,15 @@ export class PersistedDocument<T extends Record<string, unknown>> {
         (this.wholeDirty || this.wholeNeeded || !this.store.append || (this.store.wantsSave?.() ?? false));
       // Values are read as each slice is written; one changed meanwhile is marked again and
       // written again, so the last line for it wins.
-      const paths = this.marked.take();
-      const anything = this.wholeDirty || this.wholeNeeded || paths.length > 0;
+      const marks = this.marked.take();
+      const anything = this.wholeDirty || this.wholeNeeded || marks.count > 0;
       if (!first) this.wholeDirty = false;
       try {
         if (anything && whole) {
           await this.store.save(this.data);
           this.writes++;
           this.wholeNeeded = false;
-        } else if (anything && !(await this.appendInParts(paths))) {
+        } else if (anything && !(await this.appendInParts(marks.paths))) {
           // The journal reached its limit part way: the whole document holds the rest too.
           await this.store.save(this.data);
           this.writes++;
@@ -247,14 +247,22 @@ export class PersistedDocument<T extends Record<string, unknown>> {
    * Appends the changes at `paths`, MAX_JOURNALED_CHANGES at a time; false, with the rest not
    * written, once the store wants a whole save instead (its journal grew past its limit).
    */
-  private async appendInParts(paths: string[][]): Promise<boolean> {
-    for (let from = 0; from < paths.length; from += MAX_JOURNALED_CHANGES) {
-      if (from > 0 && (this.store.wantsSave?.() ?? false)) return false;
-      const part = paths.slice(from, from + MAX_JOURNALED_CHANGES);
-      await this.store.append!(part.map((path) => this.changeAt(path)));
+  private async appendInParts(paths: Iterable<string[]>): Promise<boolean> {
+    let part: DocumentChange[] = [];
+    let first = true;
+    const flush = async () => {
+      if (!first && (this.store.wantsSave?.() ?? false)) return false;
+      first = false;
+      await this.store.append!(part);
       this.appends++;
+      part = [];
+      return true;
+    };
+    for (const path of paths) {
+      part.push(this.changeAt(path));
+      if (part.length === MAX_JOURNALED_CHANGES && !(await flush())) return false;
     }
-    return true;
+    return part.length === 0 || (await flush());
   }
 
   private problem(message: string): WriteProblem {
