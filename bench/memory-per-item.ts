@@ -63,10 +63,6 @@ async function ledgerHeap(dir: string, n: number): Promise<number> {
       mtimeMs: 1_764_000_000_000 + i,
       state: 'queued',
       itemId: crypto.randomUUID(),
-      // Every key, as the hand-over makes them (one shape for all entries).
-      assetId: undefined,
-      replaced: undefined,
-      note: undefined,
     });
   await ledger.commit();
   const after = await heapAfterGc();

@@ -33,14 +33,14 @@ export interface SyncFigures {
 const [tree, dataDir, stability] = process.argv.slice(2) as [string, string, string];
 const STABILITY_MS = Number(stability);
 
-// The reference: a bare walk of the same tree, the median of three after one to warm the cache
+// The reference: a bare walk of the same tree, the median of five after one to warm the cache
 // (the scan below meets the tree warm too). A single walk swung 100 ms–1.4 s on a machine shared
 // by others, and the ratio with it. walkFiles (electron/core/queue/folder-walk.ts): opendir
 // recursion that lists names and types, no stat and no read; what any scan must at least do.
 const walks: number[] = [];
 const walkCpu: number[] = [];
 let total = 0;
-for (let i = 0; i < 4; i++) {
+for (let i = 0; i < 6; i++) {
   const since = performance.now();
   const cpu = process.cpuUsage();
   let files = 0;

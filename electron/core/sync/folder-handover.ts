@@ -319,20 +319,16 @@ function verdictOf(head: HeadOrError, path: string): Verdict {
 
 /**
  * The ledger entry of a file handed over (or passed over), keeping what the one before it knew of
- * the file's earlier uploads. Every key in one literal, in one order: 100,000 entries of one
- * shape, each its fields in the object itself (two spreads made each ~150 bytes, this ~80).
- * Keys left undefined are not saved (JSON leaves them out).
+ * the file's earlier uploads. One literal of four keys, the rest added only when there is
+ * something to keep (rare in a first scan): 100,000 entries of one small shape, their fields in the
+ * objects themselves (two spreads made each ~150 bytes). `itemId` is set once the queue took it.
  */
 function newEntry(file: StableFile, state: FileEntryState, before?: FileEntry, note?: string): FileEntry {
-  return {
-    size: file.size,
-    mtimeMs: file.mtimeMs,
-    state,
-    itemId: undefined,
-    assetId: before?.assetId,
-    replaced: before?.replaced,
-    note,
-  };
+  const entry: FileEntry = { size: file.size, mtimeMs: file.mtimeMs, state, itemId: undefined };
+  if (before?.assetId) entry.assetId = before.assetId;
+  if (before?.replaced) entry.replaced = before.replaced;
+  if (note) entry.note = note;
+  return entry;
 }
 
 /** A handed-over file's ledger entry once its item finished (undefined while it has not). */
