@@ -196,6 +196,27 @@ describe('hostile keys through the marks, the journal and back', () => {
     }
   });
 
+  it('"", "constructor", "prototype" and "toString" as keys of a document: journaled and read back as they were', async () => {
+    const doc = open();
+    await doc.commit();
+    const keys = ['', 'constructor', 'prototype', 'toString', 'valueOf'];
+    for (const key of keys) {
+      doc.data.items[key] = { key };
+      doc.changedAt('items', key);
+    }
+    doc.data.items['nested'] = { inner: {} };
+    doc.changedAt('items', 'nested');
+    (doc.data.items['nested'] as { inner: Record<string, unknown> }).inner[''] = 'empty';
+    doc.changedAt('items', 'nested', 'inner', '');
+    await doc.close();
+    const again = open();
+    expect(again.recovered).toBeUndefined();
+    for (const key of keys)
+      expect(Object.hasOwn(again.data.items, key) && again.data.items[key]).toEqual({ key });
+    expect(again.data.items['nested']).toEqual({ inner: { '': 'empty' } });
+    await again.close();
+  });
+
   it('a parent marked, then a child of it changed and marked: both saved', async () => {
     const doc = open();
     await doc.commit();
