@@ -142,32 +142,29 @@ describe('path metadata of watched-folder items, hostile', () => {
   // too (uploadOptions needs sourceFolder). Before 44f7341 the metadata sat in the options, where
   // '' is valid, and survived. Fix: one rule for both sides (z.string().max(4096) in the schema,
   // or createItem/prepare refusing '' and keeping the metadata in the options instead).
-  it.fails(
-    'an item of a folder whose name is "" (a drive root) keeps its metadata across a restart',
-    async () => {
-      await writeFixture(join(watched, 'clip.wav'), wav(0.3));
-      const harness = makeQueue(emulator.url, dataDir);
-      setRunning(undefined);
-      harness.queue.pauseAll();
-      const { added } = await harness.queue.add([
-        {
-          kind: 'file',
-          path: join(watched, 'clip.wav'),
-          options: {},
-          origin: { folderId: 'f-root', relativePath: 'DCIM/clip.wav' },
-          sourceFolder: '', // what prepare() passes for E:\ (basename)
-        },
-      ]);
-      const before = added[0]!.options;
-      expect(before.userMetadata?.relative_path).toBe('DCIM/clip.wav');
-      await harness.close();
-      const again = makeQueue(emulator.url, dataDir);
-      try {
-        expect(again.queue.recovered).toBeUndefined(); // fails: "The upload queue … was damaged"
-        expect(again.queue.get(added[0]!.id)!.options).toEqual(before); // fails: metadata gone
-      } finally {
-        await again.close();
-      }
-    },
-  );
+  it('an item of a folder whose name is "" (a drive root) keeps its metadata across a restart', async () => {
+    await writeFixture(join(watched, 'clip.wav'), wav(0.3));
+    const harness = makeQueue(emulator.url, dataDir);
+    setRunning(undefined);
+    harness.queue.pauseAll();
+    const { added } = await harness.queue.add([
+      {
+        kind: 'file',
+        path: join(watched, 'clip.wav'),
+        options: {},
+        origin: { folderId: 'f-root', relativePath: 'DCIM/clip.wav' },
+        sourceFolder: '', // what prepare() passes for E:\ (basename)
+      },
+    ]);
+    const before = added[0]!.options;
+    expect(before.userMetadata?.relative_path).toBe('DCIM/clip.wav');
+    await harness.close();
+    const again = makeQueue(emulator.url, dataDir);
+    try {
+      expect(again.queue.recovered).toBeUndefined(); // fails: "The upload queue … was damaged"
+      expect(again.queue.get(added[0]!.id)!.options).toEqual(before); // fails: metadata gone
+    } finally {
+      await again.close();
+    }
+  });
 });
