@@ -4,7 +4,7 @@
  * PersistedDocument and SyncLedger, and a real child process SIGKILLed between two journal parts.
  */
 import { spawn } from 'node:child_process';
-import { readFile, truncate } from 'node:fs/promises';
+import { appendFile, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
@@ -176,6 +176,35 @@ describe('hostile keys through the marks, the journal and back', () => {
   // joined-string Map it replaced kept first-marked order (child, then parent), which replays
   // right. Fix: skip a removal whose parent is missing in applyChanges, or keep no child mark
   // under a parent marked later.
+  it('a file named __proto__ saved whole, and hostile journal lines naming __proto__: no prototype is reached', async () => {
+    const ledger = new SyncLedger(new ConfDocumentStore(dir, 'sync'));
+    await ledger.saveFolder(folder('f1'));
+    ledger.set('f1', '__proto__', { size: 1, mtimeMs: 1, state: 'queued', itemId: 'i-proto' });
+    await ledger.saveFolder(folder('f1')); // a whole save holding the entry
+    await ledger.close();
+    // Lines no version of the app writes: __proto__ as a container on the way, and at the top.
+    const journal = join(dir, 'sync.journal');
+    const lines = [
+      { p: ['files', '__proto__', 'polluted'], v: { size: 1, mtimeMs: 1, state: 'queued' } },
+      { p: ['files', 'f1', '__proto__', 'polluted'], v: 1 },
+      { p: ['__proto__', 'polluted'], v: 1 },
+      { p: ['files', 'f1', 'b.wav'], v: { size: 2, mtimeMs: 2, state: 'queued', itemId: 'i-b' } },
+    ];
+    await appendFile(journal, lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    const again = new SyncLedger(new ConfDocumentStore(dir, 'sync'));
+    try {
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(Object.getPrototypeOf(again.files('f1'))).toBeNull();
+      expect(Object.hasOwn(again.files('f1'), '__proto__')).toBe(true);
+      expect(again.get('f1', '__proto__')?.itemId).toBe('i-proto');
+      expect(again.get('f1', 'b.wav')?.itemId).toBe('i-b'); // the sound line after them counts
+      expect(again.files('f1')['polluted' as string]).toBeUndefined();
+      expect(again.recovered).toMatch(/3 lines of sync\.journal could not be used/); // said, not silent
+    } finally {
+      await again.close();
+    }
+  });
+
   it('a child marked, then its parent removed: the parent stays removed after a reload', async () => {
     const doc = open();
     doc.data.items['a'] = { x: 1 };
