@@ -82,7 +82,7 @@ async function statusOf(
 }
 
 describe('hand-over under way when the folder is paused', () => {
-  // DEFECT: pausing a folder while a hand-over waits for the queue's write. The pause closes the
+  // Was a defect (fixed with this test): pausing a folder while a hand-over waits for the queue's write. The pause closes the
   // run: its first closer clears the hand-over (folder-runner.ts beginRun 'hand-over' -> clear(),
   // which drops the problem), then waits for the hand-over task. That write then fails, and
   // FolderHandOver.failed() (folder-handover.ts) sets `problem` = "N finished file(s) could not be
@@ -91,67 +91,59 @@ describe('hand-over under way when the folder is paused', () => {
   // status shows "trying again in 1 s" until it is resumed (statusOf reads handOverTo.problem).
   // Fix: in failed(), when !host.accepting() (stopped/paused) or the scope is closed, put nothing
   // back and set no problem (a resume's scan finds the files again), or clear() after the tasks.
-  it.fails(
-    'the paused folder shows no "trying again" that never comes; resumed, every file is queued once',
-    async () => {
-      const watched = join(dir, 'watched');
-      await tree(
+  it('the paused folder shows no "trying again" that never comes; resumed, every file is queued once', async () => {
+    const watched = join(dir, 'watched');
+    await tree(
+      watched,
+      40,
+      (i) => `clip-${i}.wav`,
+      () => wav(0.01),
+    );
+    const gate = { armed: true, blocked: 0, release: undefined as (() => void) | undefined };
+    const harness = makeQueue('http://127.0.0.1:9/v1.3', join(dir, 'data'), {
+      openStore: (d, name) =>
+        name === 'queue' ? gatedStore(new ConfDocumentStore(d, name), gate) : new ConfDocumentStore(d, name),
+    });
+    harness.queue.start();
+    const sync = new FolderSync({
+      queue: harness.queue,
+      store: new ConfDocumentStore(join(dir, 'data'), 'sync'),
+    });
+    await sync.start();
+    try {
+      const folder = await sync.addFolder(watched, { stabilityMs: 200 });
+      await until('the hand-over waiting for the queue write', () => gate.blocked > 0, 40_000);
+      // Paused while the write is under way (the run's closers run at once, then wait for it).
+      const pausing = sync.pause(folder.id);
+      gate.armed = false;
+      gate.release!(); // that write fails now, after the pause cleared the hand-over
+      await pausing;
+      const paused = await statusOf(sync, watched, (s) => s.state === 'paused');
+      expect(harness.queue.list()).toHaveLength(0); // taken back: the write failed
+      // Resumed: the files are found again and queued once each; no problem left.
+      await sync.resume(folder.id);
+      const done = await statusOf(
+        sync,
         watched,
-        40,
-        (i) => `clip-${i}.wav`,
-        () => wav(0.01),
+        (s) => s.state === 'watching' && s.pending + s.uploaded + s.failed === 40,
       );
-      const gate = { armed: true, blocked: 0, release: undefined as (() => void) | undefined };
-      const harness = makeQueue('http://127.0.0.1:9/v1.3', join(dir, 'data'), {
-        openStore: (d, name) =>
-          name === 'queue'
-            ? gatedStore(new ConfDocumentStore(d, name), gate)
-            : new ConfDocumentStore(d, name),
-      });
-      harness.queue.start();
-      const sync = new FolderSync({
-        queue: harness.queue,
-        store: new ConfDocumentStore(join(dir, 'data'), 'sync'),
-      });
-      await sync.start();
-      try {
-        const folder = await sync.addFolder(watched, { stabilityMs: 200 });
-        await until('the hand-over waiting for the queue write', () => gate.blocked > 0, 40_000);
-        // Paused while the write is under way (the run's closers run at once, then wait for it).
-        const pausing = sync.pause(folder.id);
-        gate.armed = false;
-        gate.release!(); // that write fails now, after the pause cleared the hand-over
-        await pausing;
-        const paused = await statusOf(sync, watched, (s) => s.state === 'paused');
-        expect(harness.queue.list()).toHaveLength(0); // taken back: the write failed
-        // Resumed: the files are found again and queued once each; no problem left.
-        await sync.resume(folder.id);
-        const done = await statusOf(
-          sync,
-          watched,
-          (s) => s.state === 'watching' && s.pending + s.uploaded + s.failed === 40,
-        );
-        expect(done.problems).toEqual([]);
-        const paths = harness.queue
-          .list()
-          .map((item) => (item.source.kind === 'file' ? item.source.path : ''));
-        expect(paths).toHaveLength(40);
-        expect(new Set(paths).size).toBe(40);
-        // Last, what is wrong: while paused, a retry that can never come was announced.
-        expect(paused.problems).toEqual([]); // fails: ["40 finished file(s) … trying again in 1 s."]
-      } finally {
-        gate.armed = false;
-        gate.release?.();
-        await sync.stop();
-        await harness.close();
-      }
-    },
-    60_000,
-  );
+      expect(done.problems).toEqual([]);
+      const paths = harness.queue.list().map((item) => (item.source.kind === 'file' ? item.source.path : ''));
+      expect(paths).toHaveLength(40);
+      expect(new Set(paths).size).toBe(40);
+      // Last, what is wrong: while paused, a retry that can never come was announced.
+      expect(paused.problems).toEqual([]); // failed before the fix: ["40 finished file(s) … trying again in 1 s."]
+    } finally {
+      gate.armed = false;
+      gate.release?.();
+      await sync.stop();
+      await harness.close();
+    }
+  }, 60_000);
 });
 
 describe('a file changed again while its first hand-over waits, that hand-over then failing', () => {
-  // DEFECT (new with MAX_IN_FLIGHT = 2): a file P is in batch A, whose queue write is under way.
+  // Was a defect (fixed with this test; new with MAX_IN_FLIGHT = 2): a file P is in batch A, whose queue write is under way.
   // P changes and holds still again: it goes out in batch B while A still waits (two hand-overs
   // at once since f08f5be). A's write fails: FolderHandOver.failed() (folder-handover.ts) puts
   // back every file of A that is not in the OUTBOX, and P is not (it is in B, under way), so
@@ -160,61 +152,54 @@ describe('a file changed again while its first hand-over waits, that hand-over t
   // twice, and its ledger entry then names the second item. With one hand-over at a time, P's
   // new version sat in the outbox when A failed, and the old one was not put back. Fix: in
   // failed(), skip a path that a hand-over under way holds (keep a set of in-flight paths).
-  it.fails(
-    'the file is queued once, with its newest version',
-    async () => {
-      const watched = join(dir, 'watched');
-      await tree(
+  it('the file is queued once, with its newest version', async () => {
+    const watched = join(dir, 'watched');
+    await tree(
+      watched,
+      30,
+      (i) => `clip-${i}.wav`,
+      () => wav(0.01),
+    );
+    const gate = { armed: true, blocked: 0, release: undefined as (() => void) | undefined };
+    const harness = makeQueue('http://127.0.0.1:9/v1.3', join(dir, 'data'), {
+      openStore: (d, name) =>
+        name === 'queue' ? gatedStore(new ConfDocumentStore(d, name), gate) : new ConfDocumentStore(d, name),
+    });
+    harness.queue.start();
+    const sync = new FolderSync({
+      queue: harness.queue,
+      store: new ConfDocumentStore(join(dir, 'data'), 'sync'),
+      logger: silentLogger,
+    });
+    await sync.start();
+    const p = join(watched, 'clip-0.wav');
+    const itemsOf = (path: string) =>
+      harness.queue.list().filter((item) => item.source.kind === 'file' && item.source.path === path);
+    try {
+      await sync.addFolder(watched, { stabilityMs: 200 });
+      await until('batch A waiting for its queue write', () => gate.blocked > 0, 40_000);
+      expect(itemsOf(p)).toHaveLength(1); // created, not saved yet
+      await writeFile(p, wav(0.05)); // P changes: a new size, a new mtime
+      // Batch B (P's new version) created its item while A still waits.
+      await until('batch B to hold P', () => itemsOf(p).length === 2, 40_000);
+      gate.armed = false;
+      gate.release!(); // A's write fails now; B's is the next, and goes through
+      const settledStatus = await statusOf(
+        sync,
         watched,
-        30,
-        (i) => `clip-${i}.wav`,
-        () => wav(0.01),
+        (s) => s.state === 'watching' && s.problems.length === 0 && s.pending + s.uploaded + s.failed === 30,
       );
-      const gate = { armed: true, blocked: 0, release: undefined as (() => void) | undefined };
-      const harness = makeQueue('http://127.0.0.1:9/v1.3', join(dir, 'data'), {
-        openStore: (d, name) =>
-          name === 'queue'
-            ? gatedStore(new ConfDocumentStore(d, name), gate)
-            : new ConfDocumentStore(d, name),
-      });
-      harness.queue.start();
-      const sync = new FolderSync({
-        queue: harness.queue,
-        store: new ConfDocumentStore(join(dir, 'data'), 'sync'),
-        logger: silentLogger,
-      });
-      await sync.start();
-      const p = join(watched, 'clip-0.wav');
-      const itemsOf = (path: string) =>
-        harness.queue.list().filter((item) => item.source.kind === 'file' && item.source.path === path);
-      try {
-        await sync.addFolder(watched, { stabilityMs: 200 });
-        await until('batch A waiting for its queue write', () => gate.blocked > 0, 40_000);
-        expect(itemsOf(p)).toHaveLength(1); // created, not saved yet
-        await writeFile(p, wav(0.05)); // P changes: a new size, a new mtime
-        // Batch B (P's new version) created its item while A still waits.
-        await until('batch B to hold P', () => itemsOf(p).length === 2, 40_000);
-        gate.armed = false;
-        gate.release!(); // A's write fails now; B's is the next, and goes through
-        const settledStatus = await statusOf(
-          sync,
-          watched,
-          (s) =>
-            s.state === 'watching' && s.problems.length === 0 && s.pending + s.uploaded + s.failed === 30,
-        );
-        expect(settledStatus.seen).toBe(30);
-        const all = harness.queue.list().map((item) => (item.source.kind === 'file' ? item.source.path : ''));
-        expect(new Set(all).size).toBe(30); // every file is queued
-        expect(itemsOf(p)).toHaveLength(1); // fails: 2 (B's, and A's old version handed over again)
-      } finally {
-        gate.armed = false;
-        gate.release?.();
-        await sync.stop();
-        await harness.close();
-      }
-    },
-    60_000,
-  );
+      expect(settledStatus.seen).toBe(30);
+      const all = harness.queue.list().map((item) => (item.source.kind === 'file' ? item.source.path : ''));
+      expect(new Set(all).size).toBe(30); // every file is queued
+      expect(itemsOf(p)).toHaveLength(1); // failed before the fix: 2 (B's, and A's old version handed over again)
+    } finally {
+      gate.armed = false;
+      gate.release?.();
+      await sync.stop();
+      await harness.close();
+    }
+  }, 60_000);
 });
 
 describe('two folders sharing the scan thread and its lent buffers', () => {

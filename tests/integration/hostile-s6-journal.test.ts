@@ -141,7 +141,7 @@ describe('hostile keys through the marks, the journal and back', () => {
     await again.close();
   });
 
-  // DEFECT: a file named `__proto__` at the top of a watched folder. Its ledger entry is journaled
+  // Was a defect (fixed with this test): a file named `__proto__` at the top of a watched folder. Its ledger entry is journaled
   // as ["files", id, "__proto__"] (change-marks.ts and encodeSome take any key), but the journal's
   // reader refuses any path holding "__proto__" (journal.ts pathAllowed): at every later start the
   // entry is lost and the watched folders are reported DAMAGED ("1 line of sync.journal could not
@@ -160,14 +160,14 @@ describe('hostile keys through the marks, the journal and back', () => {
     try {
       expect(again.get('f1', 'a.wav')?.itemId).toBe('i-a');
       expect(Object.getPrototypeOf(again.files('f1'))).toBeNull(); // never a prototype change
-      expect(again.recovered).toBeUndefined(); // fails: "The watched folders (sync.json) was damaged…"
-      expect(Object.hasOwn(again.files('f1'), '__proto__')).toBe(true); // fails: the entry is lost
+      expect(again.recovered).toBeUndefined(); // failed before the fix: "The watched folders (sync.json) was damaged…"
+      expect(Object.hasOwn(again.files('f1'), '__proto__')).toBe(true); // failed before the fix: the entry is lost
     } finally {
       await again.close();
     }
   });
 
-  // DEFECT (latent: no document marks a value and a value under it today; every production
+  // Was a defect (fixed with this test; latent: no document marks a value and a value under it today; every production
   // changedAt has a fixed depth per top-level key). ChangeMarks.take() gives a parent before its
   // children whatever order they were marked in (change-marks.ts take/walk). When the parent is
   // removed after a child was marked, the journal gets "parent removed" then "child removed", and
@@ -216,7 +216,7 @@ describe('hostile keys through the marks, the journal and back', () => {
     await doc.close();
     const again = open();
     try {
-      expect(again.data.items).toEqual({}); // fails: { a: {} }
+      expect(again.data.items).toEqual({}); // failed before the fix: { a: {} }
     } finally {
       await again.close();
     }

@@ -60,17 +60,17 @@ describe('writes in pieces', () => {
     await doc.close();
   });
 
-  // DEFECT: conf-document-store.ts `const APPEND_PIECE_CHARS = 10 ** 9;` although its comment
+  // Was a defect (fixed with this test): conf-document-store.ts `const APPEND_PIECE_CHARS = 10 ** 9;` although its comment
   // ("well under V8's 128 KB large-object size") and the commit say 32 KB: encodeSome then
   // encodes a whole 5,000-change part (~1.2 MB here; several MB for queue items) into ONE string,
   // written in one write: the large-object garbage the change was meant to avoid. Fix:
   // APPEND_PIECE_CHARS = 32 * 1024 (journal.test.ts only tests encodeSome with a small limit).
-  it.fails('a 5,000-change journal part is written in pieces of at most ~64 KB', async () => {
+  it('a 5,000-change journal part is written in pieces of at most ~64 KB', async () => {
     const doc = await bigBatch(5_000);
     await doc.commitChanges(); // journaled: one part
     const sizes = writes.get(join(dir, 'doc.journal')) ?? [];
     expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThan(1_000_000);
     await doc.close();
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(PIECE_LIMIT); // fails: one write of ~1.2 MB
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(PIECE_LIMIT); // failed before the fix: one write of ~1.2 MB
   });
 });

@@ -134,7 +134,7 @@ describe('path metadata of watched-folder items, hostile', () => {
     });
   }, 60_000);
 
-  // DEFECT (latent today: checkWatchable refuses a disk's root, the one folder whose basename is
+  // Was a defect (fixed with this test; latent today: checkWatchable refuses a disk's root, the one folder whose basename is
   // ''; `E:\\` on Windows, `/` here). The queue saves what its loader refuses: queue-intake.ts
   // createItem keeps `sourceFolder: origin && sourceFolder`, so '' is saved, while item-schema.ts
   // has `sourceFolder: z.string().min(1)`. Shown and sent with source_folder '' until a restart;
@@ -161,8 +161,8 @@ describe('path metadata of watched-folder items, hostile', () => {
     await harness.close();
     const again = makeQueue(emulator.url, dataDir);
     try {
-      expect(again.queue.recovered).toBeUndefined(); // fails: "The upload queue … was damaged"
-      expect(again.queue.get(added[0]!.id)!.options).toEqual(before); // fails: metadata gone
+      expect(again.queue.recovered).toBeUndefined(); // failed before the fix: "The upload queue … was damaged"
+      expect(again.queue.get(added[0]!.id)!.options).toEqual(before); // failed before the fix: metadata gone
     } finally {
       await again.close();
     }

@@ -19,7 +19,7 @@ describe('ChangeMarks', () => {
     expect(taken(marks)).toEqual([]);
   });
 
-  it('keeps a value marked itself and values under it, whichever came first', () => {
+  it('keeps a value marked itself and values under it, whichever came first; the value last', () => {
     const marks = new ChangeMarks();
     marks.mark(['files', 'f1']);
     marks.mark(['files', 'f1', 'x.wav']);
@@ -28,10 +28,10 @@ describe('ChangeMarks', () => {
     marks.mark(['items', 'a']);
     expect(marks.size).toBe(4);
     expect(taken(marks)).toEqual([
-      ['files', 'f1'],
       ['files', 'f1', 'x.wav'],
-      ['items', 'a'],
+      ['files', 'f1'],
       ['items', 'a', 'deep'],
+      ['items', 'a'],
     ]);
   });
 

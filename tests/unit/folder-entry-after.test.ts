@@ -5,7 +5,7 @@
  * "queued" in the folder for ever.
  */
 import { describe, expect, it } from 'vitest';
-import { entryAfter } from '../../electron/core/sync/folder-handover.ts';
+import { entryAfter } from '../../electron/core/sync/ledger-entries.ts';
 import type { FileEntry } from '../../electron/core/sync/sync-ledger.ts';
 import { ITEM_STATES } from '../../electron/shared/item-state.ts';
 import type { ItemState, QueueItemView } from '../../electron/shared/queue-types.ts';

@@ -94,7 +94,7 @@ const ITEM: EntryShape = {
     assetId: platformId,
     duplicateOf: z.object({ assetId: platformId.optional(), itemId: z.string().max(200).optional() }),
     origin: z.object({ folderId: z.string().min(1).max(200), relativePath: z.string().min(1).max(4096) }),
-    sourceFolder: z.string().min(1).max(4096),
+    sourceFolder: z.string().max(4096), // '' for a folder at a drive's root (basename of '/')
     order: z.number().finite(),
     mtimeMs: z.number().finite(),
     mime: z.string().max(200),

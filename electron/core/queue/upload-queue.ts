@@ -29,6 +29,7 @@ import {
 import { clearHistory, history } from './queue-history.ts';
 import { ProgressTracker } from './progress-tracker.ts';
 import { QueueIndex } from './queue-index.ts';
+import { unfinishedFrom } from './queue-origins.ts';
 import { addItems, type AddInput, type AddResult } from './queue-intake.ts';
 import { QueueTally } from './queue-tally.ts';
 import { WakeTimers } from './wake-timers.ts';
@@ -331,9 +332,9 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   }
 
   /** An item's state alone, without making its view (undefined: no such item). */
-  stateOf(id: string): ItemState | undefined {
-    return this.items[id]?.state;
-  }
+  stateOf = (id: string): ItemState | undefined => this.items[id]?.state;
+  /** A watched folder's unfinished items by relative path (queue-origins.ts). */
+  unfinishedFrom = (folderId: string): Map<string, string> => unfinishedFrom(this.items, folderId);
 
   history(): HistoryEntry[] {
     return history(this.ctx);

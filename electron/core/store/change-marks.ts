@@ -43,7 +43,8 @@ export class ChangeMarks {
   }
 
   /**
-   * Every marked path, a parent before what is under it, as they are iterated (each path's array
+   * Every marked path, what is under a value before the value itself (its line, written last,
+   * holds all of it as it is then, a removal included), as they are iterated (each path's array
    * made then, not all at once: they would live as long as the write of them, long enough to be
    * moved to the old generation); none is marked afterwards.
    */
@@ -59,8 +60,8 @@ export class ChangeMarks {
         const path = [...prefix, key];
         if (next === LEAF) yield path;
         else {
-          if (selfMarked.has(next)) yield path;
           yield* walk(next, path);
+          if (selfMarked.has(next)) yield path;
         }
       }
     }

@@ -43,7 +43,7 @@ const JOURNAL_BATCH_MARGIN_BYTES = 32 * 1024 * 1024;
 /** Changes encoded between two pauses for the event loop. */
 const APPEND_SLICE = 500;
 /** Characters of journal lines written at a time (well under V8's 128 KB large-object size). */
-const APPEND_PIECE_CHARS = 10 ** 9;
+const APPEND_PIECE_CHARS = 32 * 1024;
 
 /**
  * A document in `<dir>/<name>.json` (conf's layout and format: conf/electron-store read the same

@@ -58,13 +58,19 @@ export function encodeSome(
 }
 
 /**
- * Whether a path names one of the document's own entries. `constructor` and `prototype` are
- * refused at the top only (no document has such a key); below it an id may be any string, since
- * entries are applied to null-prototype maps, but never `__proto__`, which a plain object
- * (a document saved by an older version) would take as its prototype.
+ * Whether a path names one of the document's own entries. `__proto__`, `constructor` and
+ * `prototype` are refused at the top (no document has such a key); below it a key may be any
+ * string, and `__proto__` only as the entry's own key, last (a file of that name in a watched
+ * folder): applyChanges defines it as an own property, never through the setter, and the schemas
+ * move entries into null-prototype maps. Never as a container on the way to another value.
  */
 export function pathAllowed(path: readonly unknown[], shape: JournalShape | undefined): path is string[] {
-  if (path.length === 0 || !path.every((key) => typeof key === 'string' && key !== '__proto__')) return false;
+  const last = path.length - 1;
+  if (
+    path.length === 0 ||
+    !path.every((key, i) => typeof key === 'string' && (key !== '__proto__' || (i === last && i > 0)))
+  )
+    return false;
   const top = path[0] as string;
   if (FORBIDDEN.has(top)) return false;
   if (!shape) return true;
@@ -187,13 +193,18 @@ export function applyChanges(
 ): void {
   for (const { path, value, removed } of changes) {
     if (!pathAllowed(path, shape)) continue;
-    let node = data;
+    let node: Record<string, unknown> | undefined = data;
     for (const key of path.slice(0, -1)) {
-      const next = Object.hasOwn(node, key) ? node[key] : undefined;
+      const next: unknown = Object.hasOwn(node, key) ? node[key] : undefined;
       if (isContainer(next)) node = next;
-      else node = setOwn(node, key, Object.create(null) as Record<string, unknown>);
+      // A removal under a value that is not there removes nothing (and makes nothing up).
+      else if (removed) {
+        node = undefined;
+        break;
+      } else node = setOwn(node, key, Object.create(null) as Record<string, unknown>);
     }
     const last = path[path.length - 1]!;
+    if (!node) continue;
     if (removed) delete node[last];
     else setOwn(node, last, value);
   }

@@ -1,6 +1,6 @@
 import type { WatchedFolder } from '../../shared/sync-types.ts';
 import type { Logger } from '../ports.ts';
-import { isKnown } from './folder-handover.ts';
+import { isKnown } from './ledger-entries.ts';
 import { scanBatches } from './folder-scan.ts';
 import type { IgnoreRules } from './ignore-rules.ts';
 import type { StableFile } from './stability-checker.ts';

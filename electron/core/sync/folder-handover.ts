@@ -1,6 +1,5 @@
 import { basename } from 'node:path';
-import { isAssetReady } from '../../shared/item-state.ts';
-import type { ItemState, QueueItemView } from '../../shared/queue-types.ts';
+import type { QueueItemView } from '../../shared/queue-types.ts';
 import type { WatchedFolder } from '../../shared/sync-types.ts';
 import type { LifecycleScope } from '../lifecycle-scope.ts';
 import { detectType, type DetectedType } from '../media/detect-type.ts';
@@ -8,7 +7,8 @@ import type { Clock, Logger } from '../ports.ts';
 import type { AddInput, UploadQueue } from '../queue/upload-queue.ts';
 import { readHeadsInThread, type HeadOrError } from './scan-client.ts';
 import type { StableFile } from './stability-checker.ts';
-import type { FileEntry, FileEntryState, SyncLedger } from './sync-ledger.ts';
+import { hasOutcome, isKnown, newEntry } from './ledger-entries.ts';
+import type { FileEntry, SyncLedger } from './sync-ledger.ts';
 
 /** What the hand-over needs from the folder runner it works for. */
 export interface HandOverHost {
@@ -70,6 +70,13 @@ export class FolderHandOver {
   problem: string | undefined;
   /** Files of the batches taken from the outbox and not yet handed over (or put back). */
   private inFlight = 0;
+  /** How many hand-overs under way hold each path (a file changed again may be in two). */
+  private readonly underWay = new Map<string, number>();
+  /**
+   * This folder's unfinished queue items by relative path that the ledger does not name: saved
+   * by the queue, not by the ledger, before a crash. Found once per run, at its first hand-over.
+   */
+  private orphans: Map<string, string> | undefined;
   /** Who waits for the outbox to shrink below a size (a scan), or to empty (0: a later rescan). */
   private waiters: Array<{ below: number; resolve: () => void }> = [];
 
@@ -173,6 +180,7 @@ export class FolderHandOver {
     }
     this.running++;
     this.inFlight += batch.length;
+    for (const [path] of batch) this.underWay.set(path, (this.underWay.get(path) ?? 0) + 1);
     this.wake();
     this.flushMore();
     return this.scope.run('hand-over to the queue', async () => {
@@ -181,6 +189,11 @@ export class FolderHandOver {
       } finally {
         this.running--;
         this.inFlight -= batch.length;
+        for (const [path] of batch) {
+          const holders = this.underWay.get(path)! - 1;
+          if (holders > 0) this.underWay.set(path, holders);
+          else this.underWay.delete(path);
+        }
         this.wake();
         this.flushMore();
       }
@@ -233,18 +246,28 @@ export class FolderHandOver {
 
   /** The queue refused the batch: keep it, say so, and try again later. */
   private failed(batch: Array<[string, Waiting]>, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (!this.host.accepting()) {
+      // Paused or stopped meanwhile: nothing is tried again in this run (its timers are gone), so
+      // nothing is announced; the next run's scan finds these files again.
+      this.host.logger.info('hand-over to the queue failed as the folder stopped', {
+        folder: this.host.folder.id,
+        files: batch.length,
+        error: reason,
+      });
+      return;
+    }
     this.failures++;
     this.failedSoFar++;
-    // A file that changed again meanwhile is already back in the outbox, newer: that one wins.
-    // Its head is read again: the thread that read it may be the failure.
+    // A file that changed again meanwhile is back in the outbox, or in another hand-over under
+    // way, newer: that one wins. Its head is read again: the thread that read it may be the failure.
     for (const [path, { file, rel }] of batch)
-      if (!this.outbox.has(path)) {
+      if (!this.outbox.has(path) && this.underWay.get(path) === 1) {
         const waiting = { file, rel };
         this.outbox.set(path, waiting);
         this.unread.push([path, waiting]);
       }
     const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (this.failures - 1));
-    const reason = error instanceof Error ? error.message : String(error);
     this.host.logger.warn('hand-over to the queue failed', {
       folder: this.host.folder.id,
       files: this.outbox.size,
@@ -257,6 +280,19 @@ export class FolderHandOver {
     this.host.changed(false);
   }
 
+  /** This folder's unfinished items the ledger does not name (see `orphans`), by relative path. */
+  private findOrphans(): Map<string, string> {
+    const { folder, ledger, queue } = this.host;
+    const found = queue.unfinishedFrom(folder.id);
+    for (const [rel, itemId] of found) if (ledger.get(folder.id, rel)?.itemId === itemId) found.delete(rel);
+    if (found.size > 0)
+      this.host.logger.info('watched folder: items queued before the ledger knew them are linked again', {
+        folder: folder.id,
+        items: found.size,
+      });
+    return found;
+  }
+
   /** What of the batch goes to the queue, and the ledger entries that go with it. */
   private async prepare(batch: Array<[string, Waiting]>) {
     const { folder, ledger } = this.host;
@@ -266,6 +302,7 @@ export class FolderHandOver {
     const options = { ...folder.options };
     const inputs: AddInput[] = [];
     const entries: Array<[string, FileEntry]> = [];
+    this.orphans ??= this.findOrphans();
     this.readHeads(batch.filter(([, waiting]) => !waiting.verdicts)); // none, but never guessed
     const chunks = await Promise.all(batch.map(([, waiting]) => waiting.verdicts));
     const verdicts = batch.map(([, waiting], i) => chunks[i]![waiting.k!]);
@@ -279,6 +316,15 @@ export class FolderHandOver {
       const type = verdicts[i];
       // Gone since it held still: its removal is its own event, not "not a media file".
       if (type === 'gone') continue;
+      const orphan = this.orphans.get(rel);
+      if (orphan !== undefined && this.host.queue.stateOf(orphan)) {
+        // Queued before a crash that came before the ledger knew: linked, not queued again.
+        this.orphans.delete(rel);
+        ledger.set(folder.id, rel, { ...newEntry(file, 'queued', entry), itemId: orphan });
+        const state = this.host.queue.stateOf(orphan)!;
+        if (hasOutcome(state)) this.host.onItem(this.host.queue.get(orphan)!);
+        continue;
+      }
       if (!type || !folder.kinds.includes(type.kind)) {
         // Sidecar files, documents, kinds the person did not ask for: ignored, never failed.
         const note = type ? `${type.kind} files are not uploaded from this folder` : 'not a media file';
@@ -315,45 +361,4 @@ function verdictOf(head: HeadOrError, path: string): Verdict {
   if (head instanceof Error) return head.code === 'ENOENT' ? 'gone' : undefined;
   // With its name: a document is one only when its extension matches its content.
   return head && detectType(head, basename(path));
-}
-
-/**
- * The ledger entry of a file handed over (or passed over), keeping what the one before it knew of
- * the file's earlier uploads. One literal of four keys, the rest added only when there is
- * something to keep (rare in a first scan): 100,000 entries of one small shape, their fields in the
- * objects themselves (two spreads made each ~150 bytes). `itemId` is set once the queue took it.
- */
-function newEntry(file: StableFile, state: FileEntryState, before?: FileEntry, note?: string): FileEntry {
-  const entry: FileEntry = { size: file.size, mtimeMs: file.mtimeMs, state, itemId: undefined };
-  if (before?.assetId) entry.assetId = before.assetId;
-  if (before?.replaced) entry.replaced = before.replaced;
-  if (note) entry.note = note;
-  return entry;
-}
-
-/** A handed-over file's ledger entry once its item finished (undefined while it has not). */
-export function entryAfter(entry: FileEntry, view: QueueItemView): FileEntry | undefined {
-  if (!hasOutcome(view.state)) return undefined;
-  // Its content is in the library: ready, a duplicate, or uploaded and (being) indexed.
-  if (isAssetReady(view.state)) {
-    const assetId = view.assetId ?? view.duplicateOf?.assetId;
-    const replaced =
-      entry.assetId && entry.assetId !== assetId
-        ? [...(entry.replaced ?? []), entry.assetId]
-        : entry.replaced;
-    return { ...entry, state: 'uploaded', assetId, ...(replaced && { replaced }) };
-  }
-  if (view.state === 'failed' || view.state === 'canceled')
-    return { ...entry, state: 'failed', note: view.error ?? 'canceled' };
-  return undefined;
-}
-
-/** Whether an item in this state has ended in a way its file's ledger entry records (entryAfter). */
-function hasOutcome(state: ItemState): boolean {
-  return isAssetReady(state) || state === 'failed' || state === 'canceled';
-}
-
-/** The ledger already has exactly this file (same size and mtime, not missing). */
-export function isKnown(entry: FileEntry | undefined, file: StableFile): boolean {
-  return !!entry && entry.state !== 'missing' && entry.size === file.size && entry.mtimeMs === file.mtimeMs;
 }

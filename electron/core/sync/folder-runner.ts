@@ -5,7 +5,8 @@ import type { FolderState, FolderStatus, WatchedFolder } from '../../shared/sync
 import { LifecycleScope, type LifecycleFailure } from '../lifecycle-scope.ts';
 import type { Clock, Logger } from '../ports.ts';
 import type { UploadQueue } from '../queue/upload-queue.ts';
-import { entryAfter, FolderHandOver, isKnown, type HandOverHost } from './folder-handover.ts';
+import { FolderHandOver, type HandOverHost } from './folder-handover.ts';
+import { entryAfter, isKnown } from './ledger-entries.ts';
 import { catchUpScan, scanPart, type ScanHost } from './folder-catch-up.ts';
 import { FolderWatch, type FolderWatchHost } from './folder-watch.ts';
 import type { WatchEventType, WatchFolder } from './folder-watcher.ts';
@@ -264,10 +265,8 @@ export class FolderRunner {
     this.statusChanged();
   }
 
-  /**
-   * A file appeared or changed: unless the ledger already has exactly this, wait until it is
-   * finished. `known`: the caller's stat of the file (a scan's is passed on, never copied).
-   */
+  /** A new or changed file, unless the ledger has exactly it: wait until it is finished.
+   * `known`: the caller's stat of the file (a scan's is passed on, never copied). */
   private async consider(path: string, known?: StableFile): Promise<void> {
     // A scan names the relative path and has applied the ignore rules already.
     const rel = known?.rel ?? this.relativePath(path);
