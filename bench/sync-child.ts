@@ -2,7 +2,7 @@
  * The watched-folder measure of sync.bench.ts in a process of its own, so that its peak memory is
  * the scan's (as the app's main process meets a folder), not that of the parent that wrote the
  * 100,000 files of the tree a moment before. The bare walk it is compared with runs here too, in
- * the same process and on the same warm tree. Prints one JSON line (SyncFigures). argv: tree dataDir stabilityMs
+ * the same process and on the same warm tree. Prints one JSON line (SyncFigures). argv: tree dataDir stabilityMs lateFile (relative to the tree: the new file whose detection is timed)
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ export interface SyncFigures {
   problems: string;
 }
 
-const [tree, dataDir, stability] = process.argv.slice(2) as [string, string, string];
+const [tree, dataDir, stability, lateFile] = process.argv.slice(2) as [string, string, string, string];
 const STABILITY_MS = Number(stability);
 
 // The reference: a bare walk of the same tree, the median of five after one to warm the cache
@@ -83,7 +83,7 @@ const peakRss = (await processMemory(process.pid)).peak;
 // Detection delay of one new file after its writer closes it.
 const before = queued;
 const since = performance.now();
-await writeFile(join(tree, 'shoot-0', 'card-0', 'late.wav'), wav(0.02));
+await writeFile(join(tree, lateFile), wav(0.02));
 while (queued === before) await new Promise((r) => setTimeout(r, 20));
 const detectMs = performance.now() - since;
 const status = sync.statuses()[0]!;
