@@ -15,7 +15,7 @@ import { wav } from '../helpers/media.ts';
 import { makeQueue } from '../helpers/queue-harness.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
-const FILES = 6_000; // three batches of 2,000
+const FILES = 1_500; // three batches of 500 (folder-handover.ts MAX_BATCH)
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
 beforeAll(async () => {
