@@ -10,9 +10,11 @@ import { afterEach, beforeEach } from 'vitest';
 import type { FolderStatus } from '../../electron/shared/sync-types.ts';
 import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
-import type { DocumentStore } from '../../electron/core/store/document-store.ts';
 import { control, emulator, n, root, useEmulatorPerFile } from './emulator-suite.ts';
 import { makeQueue } from './queue-harness.ts';
+
+export { failingWrites } from './store-faults.ts';
+export { statusWhere } from './sync-status.ts';
 
 export { control, emulator, n, root } from './emulator-suite.ts';
 export let watched: string;
@@ -60,29 +62,6 @@ export async function stopAll() {
   running = undefined;
 }
 
-export function statusWhere(
-  sync: FolderSync,
-  predicate: (s: FolderStatus) => boolean,
-  timeoutMs = 30_000,
-): Promise<FolderStatus> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const s = sync.statuses()[0];
-      if (s && predicate(s)) {
-        clearTimeout(timer);
-        clearInterval(poll);
-        resolve(s);
-      }
-    };
-    const poll = setInterval(check, 50);
-    const timer = setTimeout(() => {
-      clearInterval(poll);
-      reject(new Error(`folder status never matched: ${JSON.stringify(sync.statuses()[0])}`));
-    }, timeoutMs);
-    check();
-  });
-}
-
 export async function creates(): Promise<number> {
   return (
     (await control.requests('assets.create')).filter((r) => r.status === 201).length +
@@ -104,28 +83,3 @@ export async function assetNames(): Promise<string[]> {
 
 export const settled = (s: FolderStatus) =>
   s.state === 'watching' && s.pending === 0 && s.waitingForFile === 0;
-
-/**
- * The queue's real store, whose writes fail as on a full disk while `failuresLeft` > 0: the
- * queue's add() then really rejects, after creating its items in memory.
- */
-export function failingWrites(
-  inner: DocumentStore,
-  writes: { failuresLeft: number; failed: number },
-): DocumentStore {
-  return new Proxy(inner, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      if (prop !== 'save' && prop !== 'append') return value.bind(target);
-      return async (...args: unknown[]) => {
-        if (writes.failuresLeft > 0) {
-          writes.failuresLeft--;
-          writes.failed++;
-          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-        }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-}

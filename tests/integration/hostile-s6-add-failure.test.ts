@@ -6,10 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
-import type { DocumentStore } from '../../electron/core/store/document-store.ts';
 import { makeQueue } from '../helpers/queue-harness.ts';
 import { useTempDirPerTest } from '../helpers/temp-dir.ts';
 import { until } from '../helpers/until.ts';
+import { gatedStore } from '../helpers/store-faults.ts';
 
 let dir: string;
 useTempDirPerTest((path) => (dir = path), 'hostile-s6-add-failure-');
@@ -19,28 +19,6 @@ const files = (batch: string, count: number) =>
     kind: 'file' as const,
     path: `/footage/${batch}/clip-${i}.wav`,
   }));
-
-/** The queue's store: while `gate.armed`, a write waits for `gate.release`, then fails (ENOSPC). */
-function gatedStore(
-  inner: ConfDocumentStore,
-  gate: { armed: boolean; blocked: number; release?: () => void },
-) {
-  return new Proxy(inner, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      if (prop !== 'save' && prop !== 'append') return value.bind(target);
-      return async (...args: unknown[]) => {
-        if (gate.armed) {
-          gate.blocked++;
-          await new Promise<void>((resolve) => (gate.release = resolve));
-          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-        }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  }) as DocumentStore as ConfDocumentStore;
-}
 
 describe('three adds at once, the first one not saved', () => {
   it('a restart finds exactly the items of the adds that resolved, in call order', async () => {

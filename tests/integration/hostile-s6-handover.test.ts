@@ -7,7 +7,6 @@ import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
-import type { DocumentStore } from '../../electron/core/store/document-store.ts';
 import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
 import { silentLogger } from '../../electron/core/ports.ts';
 import type { FolderStatus } from '../../electron/shared/sync-types.ts';
@@ -15,6 +14,7 @@ import { png, wav } from '../helpers/media.ts';
 import { makeQueue } from '../helpers/queue-harness.ts';
 import { useTempDirPerTest } from '../helpers/temp-dir.ts';
 import { until } from '../helpers/until.ts';
+import { gatedStore } from '../helpers/store-faults.ts';
 
 let dir: string;
 useTempDirPerTest((path) => (dir = path), 'hostile-s6-handover-');
@@ -39,28 +39,6 @@ async function tree(
     );
 }
 
-/** The queue's store: while `gate.armed`, each write waits for `gate.release` and then fails (ENOSPC). */
-function gatedStore(
-  inner: ConfDocumentStore,
-  gate: { armed: boolean; blocked: number; release?: () => void },
-) {
-  return new Proxy(inner, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      if (prop !== 'save' && prop !== 'append') return value.bind(target);
-      return async (...args: unknown[]) => {
-        if (gate.armed) {
-          gate.blocked++;
-          await new Promise<void>((resolve) => (gate.release = resolve));
-          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-        }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  }) as DocumentStore as ConfDocumentStore;
-}
-
 async function statusOf(
   sync: FolderSync,
   path: string,
@@ -81,6 +59,33 @@ async function statusOf(
   }
 }
 
+/**
+ * A tree of `count` small WAVs, the real queue on a store whose writes wait for `gate.release`
+ * and fail while `gate.armed` (store-faults.ts), and FolderSync started on the data folder.
+ */
+async function startGated(count: number) {
+  const watched = join(dir, 'watched');
+  await tree(
+    watched,
+    count,
+    (i) => `clip-${i}.wav`,
+    () => wav(0.01),
+  );
+  const gate = { armed: true, blocked: 0, release: undefined as (() => void) | undefined };
+  const harness = makeQueue('http://127.0.0.1:9/v1.3', join(dir, 'data'), {
+    openStore: (d, name) =>
+      name === 'queue' ? gatedStore(new ConfDocumentStore(d, name), gate) : new ConfDocumentStore(d, name),
+  });
+  harness.queue.start();
+  const sync = new FolderSync({
+    queue: harness.queue,
+    store: new ConfDocumentStore(join(dir, 'data'), 'sync'),
+    logger: silentLogger,
+  });
+  await sync.start();
+  return { watched, gate, harness, sync };
+}
+
 describe('hand-over under way when the folder is paused', () => {
   // Was a defect (fixed with this test): pausing a folder while a hand-over waits for the queue's write. The pause closes the
   // run: its first closer clears the hand-over (folder-runner.ts beginRun 'hand-over' -> clear(),
@@ -92,24 +97,7 @@ describe('hand-over under way when the folder is paused', () => {
   // Fix: in failed(), when !host.accepting() (stopped/paused) or the scope is closed, put nothing
   // back and set no problem (a resume's scan finds the files again), or clear() after the tasks.
   it('the paused folder shows no "trying again" that never comes; resumed, every file is queued once', async () => {
-    const watched = join(dir, 'watched');
-    await tree(
-      watched,
-      40,
-      (i) => `clip-${i}.wav`,
-      () => wav(0.01),
-    );
-    const gate = { armed: true, blocked: 0, release: undefined as (() => void) | undefined };
-    const harness = makeQueue('http://127.0.0.1:9/v1.3', join(dir, 'data'), {
-      openStore: (d, name) =>
-        name === 'queue' ? gatedStore(new ConfDocumentStore(d, name), gate) : new ConfDocumentStore(d, name),
-    });
-    harness.queue.start();
-    const sync = new FolderSync({
-      queue: harness.queue,
-      store: new ConfDocumentStore(join(dir, 'data'), 'sync'),
-    });
-    await sync.start();
+    const { watched, gate, harness, sync } = await startGated(40);
     try {
       const folder = await sync.addFolder(watched, { stabilityMs: 200 });
       await until('the hand-over waiting for the queue write', () => gate.blocked > 0, 40_000);
@@ -153,25 +141,7 @@ describe('a file changed again while its first hand-over waits, that hand-over t
   // new version sat in the outbox when A failed, and the old one was not put back. Fix: in
   // failed(), skip a path that a hand-over under way holds (keep a set of in-flight paths).
   it('the file is queued once, with its newest version', async () => {
-    const watched = join(dir, 'watched');
-    await tree(
-      watched,
-      30,
-      (i) => `clip-${i}.wav`,
-      () => wav(0.01),
-    );
-    const gate = { armed: true, blocked: 0, release: undefined as (() => void) | undefined };
-    const harness = makeQueue('http://127.0.0.1:9/v1.3', join(dir, 'data'), {
-      openStore: (d, name) =>
-        name === 'queue' ? gatedStore(new ConfDocumentStore(d, name), gate) : new ConfDocumentStore(d, name),
-    });
-    harness.queue.start();
-    const sync = new FolderSync({
-      queue: harness.queue,
-      store: new ConfDocumentStore(join(dir, 'data'), 'sync'),
-      logger: silentLogger,
-    });
-    await sync.start();
+    const { watched, gate, harness, sync } = await startGated(30);
     const p = join(watched, 'clip-0.wav');
     const itemsOf = (path: string) =>
       harness.queue.list().filter((item) => item.source.kind === 'file' && item.source.path === path);

@@ -7,13 +7,13 @@
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FolderStatus } from '../../electron/shared/sync-types.ts';
 import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import { readHead } from '../../electron/core/sync/read-head.ts';
 import { detectType } from '../../electron/core/media/detect-type.ts';
 import { wav } from '../helpers/media.ts';
 import { makeQueue } from '../helpers/queue-harness.ts';
+import { statusWhere } from '../helpers/sync-status.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -23,23 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await temp.cleanup();
 });
-
-function statusWhere(sync: FolderSync, predicate: (s: FolderStatus) => boolean): Promise<FolderStatus> {
-  return new Promise((resolve, reject) => {
-    const poll = setInterval(() => {
-      const s = sync.statuses()[0];
-      if (s && predicate(s)) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve(s);
-      }
-    }, 20);
-    const timer = setTimeout(() => {
-      clearInterval(poll);
-      reject(new Error(`folder status never matched: ${JSON.stringify(sync.statuses()[0])}`));
-    }, 30_000);
-  });
-}
 
 describe('first scan', () => {
   it('hands over files already still at once, and waits the interval for one written just now', async () => {

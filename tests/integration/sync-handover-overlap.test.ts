@@ -8,11 +8,11 @@ import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
-import type { DocumentStore } from '../../electron/core/store/document-store.ts';
 import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
-import type { FolderStatus } from '../../electron/shared/sync-types.ts';
 import { wav } from '../helpers/media.ts';
 import { makeQueue } from '../helpers/queue-harness.ts';
+import { diskFull, gatedWrites } from '../helpers/store-faults.ts';
+import { statusWhere } from '../helpers/sync-status.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 const FILES = 1_500; // three batches of 500 (folder-handover.ts MAX_BATCH)
@@ -37,39 +37,6 @@ afterAll(async () => {
   await temp.cleanup();
 });
 
-/** The queue's store, whose `failAt`-th write from when it is armed fails with ENOSPC. */
-function failingOnce(inner: ConfDocumentStore, state: { armed: boolean; count: number; failAt: number }) {
-  return new Proxy(inner, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      if (prop !== 'save' && prop !== 'append') return value.bind(target);
-      return async (...args: unknown[]) => {
-        if (state.armed && ++state.count === state.failAt)
-          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  }) as DocumentStore as ConfDocumentStore;
-}
-
-function statusWhere(sync: FolderSync, predicate: (s: FolderStatus) => boolean): Promise<FolderStatus> {
-  return new Promise((resolve, reject) => {
-    const poll = setInterval(() => {
-      const s = sync.statuses()[0];
-      if (s && predicate(s)) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve(s);
-      }
-    }, 50);
-    const timer = setTimeout(() => {
-      clearInterval(poll);
-      reject(new Error(`folder status never matched: ${JSON.stringify(sync.statuses()[0])}`));
-    }, 50_000);
-  });
-}
-
 describe('overlapping hand-overs', () => {
   it('a batch whose write fails while another is under way is kept and retried: every file once', async () => {
     const dataDir = join(temp.dir, 'data');
@@ -77,7 +44,12 @@ describe('overlapping hand-overs', () => {
     const harness = makeQueue('http://127.0.0.1:9/v1.3', dataDir, {
       openStore: (dir, name) => {
         const store = new ConfDocumentStore(dir, name);
-        return name === 'queue' ? failingOnce(store, writes) : store;
+        // The `failAt`-th write from when it is armed fails, as on a full disk.
+        return name !== 'queue'
+          ? store
+          : gatedWrites(store, () => {
+              if (writes.armed && ++writes.count === writes.failAt) throw diskFull();
+            });
       },
     });
     harness.queue.start();
@@ -89,7 +61,7 @@ describe('overlapping hand-overs', () => {
     try {
       writes.armed = true;
       await sync.addFolder(join(temp.dir, 'watched'), { stabilityMs: 1_000 });
-      const status = await statusWhere(sync, (s) => s.pending === FILES && s.problems.length === 0);
+      const status = await statusWhere(sync, (s) => s.pending === FILES && s.problems.length === 0, 50_000);
       expect(status.pending).toBe(FILES);
       // The failure happened, and was said.
       expect(writes.count).toBeGreaterThanOrEqual(2);

@@ -1,0 +1,26 @@
+import type { FolderSync } from '../../electron/core/sync/folder-sync.ts';
+import type { FolderStatus } from '../../electron/shared/sync-types.ts';
+
+/** The first folder's status once `predicate` holds (polled every 50 ms), or a rejection saying the last one. */
+export function statusWhere(
+  sync: FolderSync,
+  predicate: (s: FolderStatus) => boolean,
+  timeoutMs = 30_000,
+): Promise<FolderStatus> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const s = sync.statuses()[0];
+      if (s && predicate(s)) {
+        clearTimeout(timer);
+        clearInterval(poll);
+        resolve(s);
+      }
+    };
+    const poll = setInterval(check, 50);
+    const timer = setTimeout(() => {
+      clearInterval(poll);
+      reject(new Error(`folder status never matched: ${JSON.stringify(sync.statuses()[0])}`));
+    }, timeoutMs);
+    check();
+  });
+}
