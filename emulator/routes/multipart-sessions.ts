@@ -90,8 +90,12 @@ export async function assembleSession(emu: EmulatorCore, session: UploadSessionR
   await emu.blobs.removeSession(session.id);
   const head = Buffer.alloc(SNIFF_BYTES);
   const fd = await open(emu.blobs.blobPath(asset.id), 'r');
-  const { bytesRead } = await fd.read(head, 0, SNIFF_BYTES, 0);
-  await fd.close();
+  let bytesRead: number;
+  try {
+    ({ bytesRead } = await fd.read(head, 0, SNIFF_BYTES, 0));
+  } finally {
+    await fd.close(); // a failed read must not leave the blob open until garbage collection
+  }
   asset.blobPath = emu.blobs.blobPath(asset.id);
   asset.sniffed = sniff(head.subarray(0, bytesRead));
   asset.size = session.totalSize;

@@ -304,6 +304,7 @@ export class HttpTransport {
     } finally {
       clearInterval(watchdog);
       connection?.release();
+      if (typeof body === 'object') await endBody(body, this.options.logger);
     }
   }
 
@@ -356,6 +357,21 @@ async function* trackedBody(
     progress.started = true;
     if (sent >= length) progress.complete = true;
     yield piece;
+  }
+}
+
+/**
+ * Ends a request's body once the request is over. undici stops pulling a body whose socket was
+ * destroyed (a cancel, a stall, a reset) and leaves it suspended for good, never returned (its own
+ * comment: "up to the user to somehow abort the async iterable"): the file that body was reading
+ * (fileRange) then stayed open until garbage collection closed it. return() runs the body's
+ * finally blocks, which close the file; on a body already read to its end it does nothing.
+ */
+async function endBody(body: AsyncIterable<Uint8Array>, logger: Logger): Promise<void> {
+  try {
+    await (body as AsyncGenerator<Uint8Array>).return?.(undefined);
+  } catch (error) {
+    logger.warn('an upload body could not be closed after its request', { error });
   }
 }
 
