@@ -6,8 +6,7 @@
  */
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import type { DocumentChange } from '../../electron/core/store/document-store.ts';
-import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
-import { silentLogger } from '../../electron/core/ports.ts';
+import { startFolderSync } from './sync-status.ts';
 import { makeQueue } from './queue-harness.ts';
 
 const [dataDir, watched] = process.argv.slice(2) as [string, string];
@@ -36,11 +35,6 @@ const harness = makeQueue('http://127.0.0.1:9/v1.3', dataDir, {
     name === 'queue' ? new KillAfterItems(dir, name) : new ConfDocumentStore(dir, name),
 });
 harness.queue.start();
-const sync = new FolderSync({
-  queue: harness.queue,
-  store: new ConfDocumentStore(dataDir, 'sync'),
-  logger: silentLogger,
-});
-await sync.start();
+const sync = await startFolderSync(harness.queue, dataDir);
 await sync.addFolder(watched, { stabilityMs: 200 });
 console.log('added the folder');

@@ -1,4 +1,7 @@
-import type { FolderSync } from '../../electron/core/sync/folder-sync.ts';
+import { silentLogger, type Logger } from '../../electron/core/ports.ts';
+import type { UploadQueue } from '../../electron/core/queue/upload-queue.ts';
+import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
+import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
 import type { FolderStatus } from '../../electron/shared/sync-types.ts';
 
 /** The first folder's status once `predicate` holds (polled every 50 ms), or a rejection saying the last one. */
@@ -23,4 +26,11 @@ export function statusWhere(
     }, timeoutMs);
     check();
   });
+}
+
+/** FolderSync over `queue`, its watched folders saved in `dataDir`, started (quiet unless a test asks). */
+export async function startFolderSync(queue: UploadQueue, dataDir: string, logger: Logger = silentLogger) {
+  const sync = new FolderSync({ queue, store: new ConfDocumentStore(dataDir, 'sync'), logger });
+  await sync.start();
+  return sync;
 }

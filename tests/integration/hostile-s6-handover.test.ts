@@ -7,8 +7,8 @@ import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
-import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
-import { silentLogger } from '../../electron/core/ports.ts';
+import type { FolderSync } from '../../electron/core/sync/folder-sync.ts';
+import { startFolderSync } from '../helpers/sync-status.ts';
 import type { FolderStatus } from '../../electron/shared/sync-types.ts';
 import { png, wav } from '../helpers/media.ts';
 import { makeQueue } from '../helpers/queue-harness.ts';
@@ -77,13 +77,16 @@ async function startGated(count: number) {
       name === 'queue' ? gatedStore(new ConfDocumentStore(d, name), gate) : new ConfDocumentStore(d, name),
   });
   harness.queue.start();
-  const sync = new FolderSync({
-    queue: harness.queue,
-    store: new ConfDocumentStore(join(dir, 'data'), 'sync'),
-    logger: silentLogger,
-  });
-  await sync.start();
+  const sync = await startFolderSync(harness.queue, join(dir, 'data'));
   return { watched, gate, harness, sync };
+}
+
+/** Lets a held write go (disarmed first, so it passes), then stops what startGated started. */
+async function stopGated({ gate, harness, sync }: Omit<Awaited<ReturnType<typeof startGated>>, 'watched'>) {
+  gate.armed = false;
+  gate.release?.();
+  await sync.stop();
+  await harness.close();
 }
 
 describe('hand-over under way when the folder is paused', () => {
@@ -122,10 +125,7 @@ describe('hand-over under way when the folder is paused', () => {
       // Last, what is wrong: while paused, a retry that can never come was announced.
       expect(paused.problems).toEqual([]); // failed before the fix: ["40 finished file(s) … trying again in 1 s."]
     } finally {
-      gate.armed = false;
-      gate.release?.();
-      await sync.stop();
-      await harness.close();
+      await stopGated({ gate, harness, sync });
     }
   }, 60_000);
 });
@@ -164,10 +164,7 @@ describe('a file changed again while its first hand-over waits, that hand-over t
       expect(new Set(all).size).toBe(30); // every file is queued
       expect(itemsOf(p)).toHaveLength(1); // failed before the fix: 2 (B's, and A's old version handed over again)
     } finally {
-      gate.armed = false;
-      gate.release?.();
-      await sync.stop();
-      await harness.close();
+      await stopGated({ gate, harness, sync });
     }
   }, 60_000);
 });
@@ -203,11 +200,7 @@ describe('two folders sharing the scan thread and its lent buffers', () => {
     const harness = makeQueue('http://127.0.0.1:9/v1.3', join(dir, 'data'));
     harness.queue.start();
     harness.queue.pauseAll(); // about what is handed over, not uploads
-    const sync = new FolderSync({
-      queue: harness.queue,
-      store: new ConfDocumentStore(join(dir, 'data'), 'sync'),
-    });
-    await sync.start();
+    const sync = await startFolderSync(harness.queue, join(dir, 'data'));
     try {
       await Promise.all([
         sync.addFolder(a, { stabilityMs: 200, kinds: ['audio'] }),

@@ -9,9 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { silentLogger } from '../../electron/core/ports.ts';
-import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
-import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
+import { startFolderSync } from '../helpers/sync-status.ts';
 import { wav } from '../helpers/media.ts';
 import { makeQueue } from '../helpers/queue-harness.ts';
 import { useTempDirPerTest } from '../helpers/temp-dir.ts';
@@ -70,12 +68,7 @@ it('killed right after the queue saved the first hand-over: after a restart each
   const savedBefore = harness.queue.list().length;
   expect(savedBefore).toBeGreaterThan(0); // the crash came after the queue's write
   harness.queue.start();
-  const sync = new FolderSync({
-    queue: harness.queue,
-    store: new ConfDocumentStore(dataDir, 'sync'),
-    logger: silentLogger,
-  });
-  await sync.start();
+  const sync = await startFolderSync(harness.queue, dataDir);
   try {
     // Every file handed over once the restart's scan settled (each has a ledger entry again).
     await until(

@@ -7,13 +7,11 @@
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
-import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
 import { readHead } from '../../electron/core/sync/read-head.ts';
 import { detectType } from '../../electron/core/media/detect-type.ts';
 import { wav } from '../helpers/media.ts';
 import { makeQueue } from '../helpers/queue-harness.ts';
-import { statusWhere } from '../helpers/sync-status.ts';
+import { startFolderSync, statusWhere } from '../helpers/sync-status.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -41,11 +39,7 @@ describe('first scan', () => {
     const harness = makeQueue('http://127.0.0.1:9/v1.3', join(temp.dir, 'data'));
     harness.queue.start();
     harness.queue.pauseAll(); // about the hand-over, not uploads
-    const sync = new FolderSync({
-      queue: harness.queue,
-      store: new ConfDocumentStore(join(temp.dir, 'data'), 'sync'),
-    });
-    await sync.start();
+    const sync = await startFolderSync(harness.queue, join(temp.dir, 'data'));
     try {
       // Ten minutes of stability interval (the most a folder takes): only a file found still at
       // once can be queued within this test; the fresh one stays waiting for its file.

@@ -8,11 +8,10 @@ import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfDocumentStore } from '../../electron/core/store/conf-document-store.ts';
-import { FolderSync } from '../../electron/core/sync/folder-sync.ts';
 import { wav } from '../helpers/media.ts';
 import { makeQueue } from '../helpers/queue-harness.ts';
 import { diskFull, gatedWrites } from '../helpers/store-faults.ts';
-import { statusWhere } from '../helpers/sync-status.ts';
+import { startFolderSync, statusWhere } from '../helpers/sync-status.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 const FILES = 1_500; // three batches of 500 (folder-handover.ts MAX_BATCH)
@@ -54,8 +53,7 @@ describe('overlapping hand-overs', () => {
     });
     harness.queue.start();
     harness.queue.pauseAll(); // about the hand-over, not uploads
-    const sync = new FolderSync({ queue: harness.queue, store: new ConfDocumentStore(dataDir, 'sync') });
-    await sync.start();
+    const sync = await startFolderSync(harness.queue, dataDir);
     const problems: string[] = [];
     sync.on('status', (s) => problems.push(...s.problems));
     try {
