@@ -1,7 +1,7 @@
 /**
  * Issue 18 (f08f5be) says journal lines and whole saves reach the disk in pieces of 32 KB (each
  * string under V8's 128 KB large-object size). Every write of the real ConfDocumentStore to its
- * real files is recorded here (node:fs/promises' FileHandle.write, wrapped, still writing).
+ * real files is recorded here (node:fs/promises' FileHandle write, writeFile and appendFile, wrapped, still writing).
  */
 import type * as FsPromises from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,13 +18,20 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   const open: typeof real.open = async (...args: Parameters<typeof real.open>) => {
     const handle = await real.open(...args);
     const path = String(args[0]);
-    const write = handle.write.bind(handle) as (...a: unknown[]) => Promise<unknown>;
-    (handle as unknown as { write: (...a: unknown[]) => Promise<unknown> }).write = (...a: unknown[]) => {
-      const data = a[0];
-      const size = typeof data === 'string' ? Buffer.byteLength(data) : (data as Uint8Array).byteLength;
-      writes.set(path, [...(writes.get(path) ?? []), size]);
-      return write(...a);
-    };
+    // Every way a handle writes (write, writeFile, appendFile), each call one recorded piece.
+    const methods = handle as unknown as Record<
+      'write' | 'writeFile' | 'appendFile',
+      (...a: unknown[]) => Promise<unknown>
+    >;
+    for (const method of ['write', 'writeFile', 'appendFile'] as const) {
+      const original = methods[method].bind(handle);
+      methods[method] = (...a: unknown[]) => {
+        const data = a[0];
+        const size = typeof data === 'string' ? Buffer.byteLength(data) : (data as Uint8Array).byteLength;
+        writes.set(path, [...(writes.get(path) ?? []), size]);
+        return original(...a);
+      };
+    }
     return handle;
   };
   return { ...real, open, default: { ...real, open } };

@@ -237,7 +237,7 @@ export class ConfDocumentStore implements DocumentStore {
       let sinceYield = 0;
       for (let from = 0; from < changes.length;) {
         const { text, next } = encodeSome(changes, from, APPEND_PIECE_CHARS);
-        await journal.write(text);
+        await journal.appendFile(text); // all of it (write() may take only part of a piece)
         this.journalBytes += Buffer.byteLength(text);
         sinceYield += next - from;
         from = next;

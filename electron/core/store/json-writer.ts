@@ -29,7 +29,8 @@ export async function writeJsonAtomically(path: string, data: Record<string, unk
   /** Characters written: the size of the document, near enough (for journal compaction). */
   let written = 0;
   const drain = async () => {
-    if (buffer) await file.write(buffer);
+    // writeFile, not write: it writes until all is written (write() may take only part of it).
+    if (buffer) await file.writeFile(buffer);
     written += buffer.length;
     buffer = '';
   };
@@ -75,7 +76,7 @@ export async function writeJsonAtomically(path: string, data: Record<string, unk
   };
   try {
     await write(data, 0);
-    if (buffer) await file.write(buffer);
+    if (buffer) await file.writeFile(buffer);
     written += buffer.length;
     // On disk before it replaces the old one: after a power cut, the rename may otherwise land
     // before the bytes, leaving an empty document next to a journal already started afresh.
